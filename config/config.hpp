@@ -1,0 +1,75 @@
+// Typed settings of crmd, read from the environment and overridden by flags.
+// Every error names the setting and says what it expects.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace crmd::config {
+
+// Thrown for any bad setting; what() names the setting and what it expects.
+class ConfigError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+enum class LogFormat { text, json };
+
+struct Config {
+  // Empty: crmd starts its own private PostgreSQL under data_dir/pg.
+  std::string database_url;
+  std::string listen_host = "127.0.0.1";
+  std::uint16_t listen_port = 8080;
+  unsigned threads = 0;  // 0 resolves to the core count in load()
+  std::string data_dir = "./var";
+  std::string jwt_secret;
+  std::string contacts_write_key;
+
+  // PostgreSQL pool.
+  std::size_t db_pool_size = 8;
+  std::chrono::milliseconds db_pool_wait{2000};
+  std::chrono::milliseconds db_connect_timeout{5000};
+  std::chrono::milliseconds db_statement_timeout{30000};
+
+  // HTTP limits.
+  std::size_t max_header_bytes = 16 * 1024;
+  std::size_t max_body_bytes = 1024 * 1024;
+  std::size_t max_connections = 10000;
+  std::chrono::milliseconds header_timeout{10000};
+  std::chrono::milliseconds body_timeout{30000};
+  std::chrono::milliseconds idle_timeout{60000};
+  std::chrono::milliseconds shutdown_grace{10000};
+
+  std::vector<std::string> cors_origins;  // "*" allows any origin
+  std::string tls_cert_file;              // TLS is on when both are set
+  std::string tls_key_file;
+
+  std::size_t actor_mailbox_limit = 1024;
+
+  std::string log_level = "info";  // trace|debug|info|warn|error|critical|off
+  LogFormat log_format = LogFormat::text;
+  bool access_log = true;
+
+  bool tls_enabled() const { return !tls_cert_file.empty() && !tls_key_file.empty(); }
+};
+
+using Environment = std::map<std::string, std::string>;
+
+// The process environment as a map.
+Environment process_environment();
+
+// Reads settings from env, then applies flags of the form --name=value
+// (name is the env var without CRMD_, lower-case, '_' as '-': --listen=,
+// --threads=, --database-url=). Throws ConfigError.
+Config load(const Environment& env, const std::vector<std::string>& flags);
+
+// One line per setting: env var, flag, default, meaning.
+std::string help_text();
+
+}  // namespace crmd::config

@@ -1,0 +1,134 @@
+// One PostgreSQL connection in pipeline mode, shared by any number of
+// requests: each query is sent at once (prepare on first use, execute,
+// sync) and its result is matched to it in FIFO order when it arrives, so
+// queries from different requests share round trips. Everything touching
+// the PGconn runs on the connection's strand; callers resume on their own
+// executors.
+#pragma once
+
+#include <atomic>
+#include <boost/asio/associated_executor.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <deque>
+#include <exception>
+#include <functional>
+#include <memory>
+#include <string>
+#include <unordered_map>
+
+#include "storage/pg/socket.hpp"
+
+namespace crmd::pg {
+
+using QuerySignature = void(std::exception_ptr, Result);
+
+// A type-erased query completion that resumes its caller on the caller's
+// executor. (Boost 1.81's any_completion_handler cannot be posted.)
+class QueryHandler {
+ public:
+  QueryHandler() = default;
+  template <class Handler>
+  QueryHandler(Handler handler, const boost::asio::any_io_executor& fallback)
+      : executor_(boost::asio::get_associated_executor(handler, fallback)),
+        impl_(std::make_unique<Impl<Handler>>(std::move(handler))) {}
+
+  explicit operator bool() const { return impl_ != nullptr; }
+  void complete(std::exception_ptr error, Result result) {
+    if (!impl_) return;  // a detached query
+    boost::asio::post(executor_, [impl = std::move(impl_), error,
+                                  result = std::move(result)]() mutable {
+      impl->call(error, std::move(result));
+    });
+  }
+
+ private:
+  struct Base {
+    virtual ~Base() = default;
+    virtual void call(std::exception_ptr, Result) = 0;
+  };
+  template <class Handler>
+  struct Impl final : Base {
+    explicit Impl(Handler h) : handler(std::move(h)) {}
+    void call(std::exception_ptr e, Result r) override { std::move(handler)(e, std::move(r)); }
+    Handler handler;
+  };
+  boost::asio::any_io_executor executor_;
+  std::unique_ptr<Base> impl_;
+};
+
+class Connection : public std::enable_shared_from_this<Connection> {
+ public:
+  using Executor = boost::asio::strand<boost::asio::any_io_executor>;
+
+  Connection(boost::asio::any_io_executor io, ConnectOptions options,
+             boost::asio::thread_pool& blocking);
+  ~Connection();
+
+  // Connects and enters pipeline mode; then starts the reader. Throws Error.
+  boost::asio::awaitable<void> open();
+
+  template <class Token>
+  auto async_query(std::string sql, Params params, Token&& token) {
+    return boost::asio::async_initiate<Token, QuerySignature>(
+        [self = shared_from_this()](auto handler, std::string sql, Params params) {
+          auto* raw = self.get();
+          boost::asio::dispatch(
+              raw->strand_, [self = std::move(self),
+                             handler = QueryHandler(std::move(handler), raw->strand_),
+                             sql = std::move(sql), params = std::move(params)]() mutable {
+                self->submit(std::move(sql), std::move(params), std::move(handler));
+              });
+        },
+        token, std::move(sql), std::move(params));
+  }
+
+  // Queues sql and ignores its outcome (a ROLLBACK from a destructor).
+  void send_detached(std::string sql);
+
+  // Closes the connection; pending queries fail with connection_lost.
+  void close();
+
+  bool alive() const { return alive_.load(std::memory_order_acquire); }
+  std::size_t in_flight() const { return in_flight_.load(std::memory_order_relaxed); }
+  // Called once, on the strand, when the connection dies.
+  void on_death(std::function<void()> callback) { on_death_ = std::move(callback); }
+
+ private:
+  enum class Stage { prepare_result, prepare_end, query_result, query_end, sync };
+  struct Pending {
+    Stage stage;
+    std::string prepared_sql;  // set when this query prepared a statement
+    Result result;
+    std::exception_ptr error;
+    QueryHandler handler;  // empty for detached queries
+    std::chrono::steady_clock::time_point sent_at;
+  };
+
+  void submit(std::string sql, Params params, QueryHandler handler);
+  void schedule_flush();
+  boost::asio::awaitable<void> read_loop();
+  boost::asio::awaitable<void> write_loop();
+  boost::asio::awaitable<void> watchdog();
+  bool process_results();  // false on a protocol failure
+  void complete_front();
+  void fail(const std::string& reason);
+
+  Executor strand_;
+  ConnectOptions options_;
+  boost::asio::thread_pool& blocking_;
+  Socket socket_;
+  boost::asio::steady_timer watchdog_timer_;
+  std::deque<Pending> pending_;
+  std::unordered_map<std::string, std::string> prepared_;
+  std::size_t next_statement_ = 0;
+  bool writing_ = false;
+  std::atomic<bool> alive_{false};
+  std::atomic<std::size_t> in_flight_{0};
+  std::function<void()> on_death_;
+};
+
+}  // namespace crmd::pg

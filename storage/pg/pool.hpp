@@ -1,0 +1,123 @@
+// The connection pool. Independent queries are multiplexed on shared
+// pipelined connections (the least busy one); a transaction leases one
+// connection exclusively until it commits or rolls back. Connections that
+// die are dropped and replaced on demand, with backoff between failed
+// attempts; a query that cannot get a connection within the wait limit
+// fails with Error{pool_timeout}.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <chrono>
+#include <list>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "storage/pg/connection.hpp"
+
+namespace crmd::pg {
+
+class Transaction;
+
+struct PoolOptions {
+  ConnectOptions connect;
+  std::size_t max_size = 8;
+  std::size_t min_size = 1;
+  std::chrono::milliseconds wait_limit{2000};
+  // A shared connection with this many queries in flight makes the pool
+  // open another one (up to max_size).
+  std::size_t busy_threshold = 16;
+  std::chrono::seconds health_check_interval{30};
+};
+
+struct PoolStats {
+  std::size_t size = 0;     // open connections
+  std::size_t in_use = 0;   // connections with queries in flight or leased
+  std::size_t leased = 0;   // held by transactions
+  std::size_t waiting = 0;  // callers waiting for a connection
+};
+
+class Pool : public std::enable_shared_from_this<Pool> {
+ public:
+  Pool(boost::asio::io_context& io, boost::asio::thread_pool& blocking, PoolOptions options);
+  ~Pool();
+
+  // Opens min_size connections and starts the health checks. Throws Error.
+  boost::asio::awaitable<void> start();
+  // Closes every connection; later calls fail with Error{closed}.
+  void close();
+
+  // One statement with parameters, on a shared pipelined connection.
+  boost::asio::awaitable<Result> query(std::string sql, Params params = Params{});
+  template <class... Ts>
+  boost::asio::awaitable<Result> query(std::string sql, const Ts&... values) {
+    return query(std::move(sql), Params(values...));
+  }
+
+  // BEGIN on a leased connection; see Transaction.
+  boost::asio::awaitable<Transaction> begin(std::string begin_sql = "BEGIN");
+
+  PoolStats stats() const;
+  const PoolOptions& options() const { return options_; }
+  // Connections opened since start (a reconnect counts), for tests and metrics.
+  std::size_t connects() const;
+
+ private:
+  friend class Transaction;
+  struct Waiter;
+
+  boost::asio::awaitable<std::shared_ptr<Connection>> acquire(bool exclusive);
+  std::shared_ptr<Connection> pick_locked(bool exclusive);
+  boost::asio::awaitable<std::shared_ptr<Connection>> open_connection();
+  void release(const std::shared_ptr<Connection>& connection);
+  void remove(const Connection* connection);
+  void wake_one_locked();
+  boost::asio::awaitable<void> health_loop();
+
+  boost::asio::io_context& io_;
+  boost::asio::thread_pool& blocking_;
+  PoolOptions options_;
+
+  mutable std::mutex mutex_;
+  struct Slot {
+    std::shared_ptr<Connection> connection;
+    bool leased = false;
+  };
+  std::vector<Slot> slots_;
+  std::size_t opening_ = 0;
+  std::list<std::shared_ptr<Waiter>> waiters_;
+  std::chrono::steady_clock::time_point next_attempt_{};
+  std::chrono::milliseconds backoff_{0};
+  std::size_t connects_ = 0;
+  bool closed_ = false;
+  std::shared_ptr<boost::asio::steady_timer> health_timer_;
+};
+
+// A scoped transaction: rolls back unless commit() succeeded. Its
+// statements run in order on the leased connection.
+class Transaction {
+ public:
+  Transaction(std::shared_ptr<Pool> pool, std::shared_ptr<Connection> connection);
+  Transaction(Transaction&& other) noexcept;
+  Transaction& operator=(Transaction&&) = delete;
+  ~Transaction();
+
+  boost::asio::awaitable<Result> query(std::string sql, Params params = Params{});
+  template <class... Ts>
+  boost::asio::awaitable<Result> query(std::string sql, const Ts&... values) {
+    return query(std::move(sql), Params(values...));
+  }
+  boost::asio::awaitable<void> commit();
+  boost::asio::awaitable<void> rollback();
+
+ private:
+  void finish();
+
+  std::shared_ptr<Pool> pool_;
+  std::shared_ptr<Connection> connection_;
+};
+
+}  // namespace crmd::pg

@@ -1,0 +1,106 @@
+// Query results with typed row decoding from PostgreSQL's text format.
+#pragma once
+
+#include <boost/json/value.hpp>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "domain/common/time.hpp"
+#include "domain/common/uuid.hpp"
+#include "storage/pg/error.hpp"
+#include "storage/pg/params.hpp"
+
+struct pg_result;
+
+namespace crmd::pg {
+
+// Decoding of one non-null text field into T. Specialised in result.cpp for
+// std::string, std::string_view, bool, int32, int64, double, Uuid,
+// Timestamp, Numeric and boost::json::value (json/jsonb). Throws
+// Error{decode} naming the column on malformed text.
+template <class T>
+T decode_field(std::string_view text, std::string_view column);
+
+class Result;
+
+class Row {
+ public:
+  Row(const Result& result, int index) : result_(&result), index_(index) {}
+
+  bool is_null(int column) const;
+  std::string_view text(int column) const;  // "" for NULL
+  int column_index(std::string_view name) const;  // throws if absent
+
+  // get<T>: NULL throws; get<std::optional<T>>: NULL is nullopt.
+  template <class T>
+  T get(int column) const;
+  template <class T>
+  T get(std::string_view name) const {
+    return get<T>(column_index(name));
+  }
+
+ private:
+  template <class T>
+  struct Optional : std::false_type {};
+  template <class T>
+  struct Optional<std::optional<T>> : std::true_type {
+    using type = T;
+  };
+  std::string_view column_name(int column) const;
+
+  const Result* result_;
+  int index_;
+};
+
+class Result {
+ public:
+  Result() = default;
+  explicit Result(pg_result* raw);
+
+  int rows() const;
+  int columns() const;
+  bool empty() const { return rows() == 0; }
+  // Rows changed by INSERT/UPDATE/DELETE.
+  std::int64_t affected() const;
+  Row operator[](int row) const { return Row(*this, row); }
+  Row one() const;  // the only row; Error{decode} when there is not exactly one
+
+  pg_result* raw() const { return raw_.get(); }
+
+  class iterator {
+   public:
+    iterator(const Result* r, int i) : r_(r), i_(i) {}
+    Row operator*() const { return Row(*r_, i_); }
+    iterator& operator++() {
+      ++i_;
+      return *this;
+    }
+    bool operator!=(const iterator& o) const { return i_ != o.i_; }
+
+   private:
+    const Result* r_;
+    int i_;
+  };
+  iterator begin() const { return {this, 0}; }
+  iterator end() const { return {this, rows()}; }
+
+ private:
+  std::shared_ptr<pg_result> raw_;
+};
+
+template <class T>
+T Row::get(int column) const {
+  if constexpr (Optional<T>::value) {
+    if (is_null(column)) return std::nullopt;
+    return decode_field<typename Optional<T>::type>(text(column), column_name(column));
+  } else {
+    if (is_null(column))
+      throw Error(ErrorKind::decode, "column " + std::string(column_name(column)) + " is NULL");
+    return decode_field<T>(text(column), column_name(column));
+  }
+}
+
+}  // namespace crmd::pg

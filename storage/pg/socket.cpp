@@ -1,0 +1,183 @@
+#include "storage/pg/socket.hpp"
+
+#include <libpq-fe.h>
+
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/bind_executor.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "storage/blocking.hpp"
+
+namespace crmd::pg {
+namespace asio = boost::asio;
+using asio::posix::descriptor_base;
+using namespace asio::experimental::awaitable_operators;
+
+namespace {
+
+std::string trimmed(const char* message) {
+  std::string s = message ? message : "";
+  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
+  return s;
+}
+
+std::string session_options(const ConnectOptions& o) {
+  std::string options = "-c DateStyle=ISO -c TimeZone=UTC -c IntervalStyle=iso_8601";
+  options += " -c statement_timeout=" + std::to_string(o.statement_timeout.count());
+  return options;
+}
+
+}  // namespace
+
+Error result_error(const PGresult* result, const std::string& fallback) {
+  const char* state = result ? PQresultErrorField(result, PG_DIAG_SQLSTATE) : nullptr;
+  std::string message = result ? trimmed(PQresultErrorMessage(result)) : "";
+  if (message.empty()) message = fallback;
+  return Error(ErrorKind::server, message, state ? state : "");
+}
+
+Socket::Socket(asio::any_io_executor executor) : descriptor_(std::move(executor)) {}
+
+Socket::~Socket() { close(); }
+
+std::string Socket::last_error() const { return trimmed(conn_ ? PQerrorMessage(conn_) : nullptr); }
+
+void Socket::rewrap() {
+  const int fd = PQsocket(conn_);
+  if (descriptor_.is_open() && descriptor_.native_handle() == fd) return;
+  if (descriptor_.is_open()) descriptor_.release();
+  if (fd >= 0) descriptor_.assign(fd);
+}
+
+asio::awaitable<void> Socket::connect(const ConnectOptions& options, asio::thread_pool& blocking) {
+  close();
+  const std::string session = session_options(options);
+  conn_ = co_await run_blocking(blocking, [&] {
+    const char* keys[] = {"dbname", "options", "application_name", "client_encoding", nullptr};
+    const char* values[] = {options.conninfo.c_str(), session.c_str(),
+                            options.application_name.c_str(), "UTF8", nullptr};
+    return PQconnectStartParams(keys, values, 1);
+  });
+  if (!conn_) throw Error(ErrorKind::connection_lost, "out of memory starting a connection");
+  if (PQstatus(conn_) == CONNECTION_BAD) {
+    const std::string message = last_error();
+    close();
+    throw Error(ErrorKind::connection_lost, "cannot connect to PostgreSQL: " + message);
+  }
+
+  asio::steady_timer deadline(descriptor_.get_executor(), options.connect_timeout);
+  bool timed_out = false;
+  deadline.async_wait([&](boost::system::error_code ec) {
+    if (!ec) {
+      timed_out = true;
+      descriptor_.cancel();
+    }
+  });
+  PostgresPollingStatusType status = PGRES_POLLING_WRITING;
+  while (status != PGRES_POLLING_OK) {
+    rewrap();
+    const bool ready = status == PGRES_POLLING_READING ? co_await wait_readable()
+                                                        : co_await wait_writable();
+    if (!ready || timed_out) break;
+    status = PQconnectPoll(conn_);
+    if (status == PGRES_POLLING_FAILED) break;
+  }
+  deadline.cancel();
+  if (status != PGRES_POLLING_OK) {
+    const std::string message = timed_out ? "timed out" : last_error();
+    close();
+    throw Error(ErrorKind::connection_lost, "cannot connect to PostgreSQL: " + message);
+  }
+  rewrap();
+  if (PQsetnonblocking(conn_, 1) != 0) {
+    close();
+    throw Error(ErrorKind::connection_lost, "cannot make the connection non-blocking");
+  }
+}
+
+asio::awaitable<bool> Socket::wait_readable() {
+  boost::system::error_code ec;
+  co_await descriptor_.async_wait(descriptor_base::wait_read,
+                                  asio::redirect_error(asio::use_awaitable, ec));
+  co_return !ec;
+}
+
+asio::awaitable<bool> Socket::wait_writable() {
+  boost::system::error_code ec;
+  co_await descriptor_.async_wait(descriptor_base::wait_write,
+                                  asio::redirect_error(asio::use_awaitable, ec));
+  co_return !ec;
+}
+
+asio::awaitable<void> Socket::flush() {
+  for (;;) {
+    const int pending = PQflush(conn_);
+    if (pending == 0) co_return;
+    if (pending < 0) throw Error(ErrorKind::connection_lost, last_error());
+    // Reading while we wait to write: a server blocked on sending to us
+    // would otherwise never read what we send.
+    auto which = co_await (wait_readable() || wait_writable());
+    if (which.index() == 0 && PQconsumeInput(conn_) == 0)
+      throw Error(ErrorKind::connection_lost, last_error());
+  }
+}
+
+asio::awaitable<Result> Socket::exec(const std::string& sql) {
+  if (!PQsendQuery(conn_, sql.c_str())) throw Error(ErrorKind::connection_lost, last_error());
+  co_await flush();
+  co_return co_await collect_results();
+}
+
+asio::awaitable<Result> Socket::exec(const std::string& sql, const Params& params) {
+  std::vector<const char*> values;
+  values.reserve(params.size());
+  for (const auto& v : params.values()) values.push_back(v ? v->c_str() : nullptr);
+  if (!PQsendQueryParams(conn_, sql.c_str(), static_cast<int>(params.size()),
+                         params.types().data(), values.data(), nullptr, nullptr, 0))
+    throw Error(ErrorKind::connection_lost, last_error());
+  co_await flush();
+  co_return co_await collect_results();
+}
+
+asio::awaitable<Result> Socket::collect_results() {
+  Result last;
+  std::optional<Error> error;
+  for (;;) {
+    while (PQisBusy(conn_)) {
+      if (!co_await wait_readable() || PQconsumeInput(conn_) == 0)
+        throw Error(ErrorKind::connection_lost, last_error());
+    }
+    PGresult* raw = PQgetResult(conn_);
+    if (!raw) break;
+    Result result(raw);
+    const auto status = PQresultStatus(raw);
+    if (status == PGRES_FATAL_ERROR) {
+      if (!error) error = result_error(raw, last_error());
+    } else {
+      last = std::move(result);
+    }
+  }
+  if (error) throw *error;
+  if (PQstatus(conn_) == CONNECTION_BAD) throw Error(ErrorKind::connection_lost, last_error());
+  co_return last;
+}
+
+void Socket::cancel() {
+  if (descriptor_.is_open()) descriptor_.cancel();
+}
+
+void Socket::close() {
+  if (descriptor_.is_open()) {
+    descriptor_.cancel();
+    descriptor_.release();
+  }
+  if (conn_) {
+    PQfinish(conn_);
+    conn_ = nullptr;
+  }
+}
+
+}  // namespace crmd::pg
