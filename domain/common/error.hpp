@@ -15,9 +15,11 @@ enum class ErrorKind {
   unauthorized,      // 401 no or invalid credentials
   forbidden,         // 403
   not_found,         // 404
+  request_timeout,   // 408 the client was too slow
   method_not_allowed,// 405
   conflict,          // 409
   payload_too_large, // 413
+  header_too_large,  // 431
   unsupported_media, // 415
   validation,        // 422 with field errors
   rate_limited,      // 429

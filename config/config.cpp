@@ -1,0 +1,394 @@
+#include "config/config.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <charconv>
+#include <cstdio>
+#include <string_view>
+#include <system_error>
+#include <thread>
+#include <utility>
+
+namespace crmd::config {
+namespace {
+
+constexpr std::uint64_t kMaxMs = 3'600'000;  // one hour
+constexpr unsigned kMaxThreads = 256;
+constexpr std::string_view kTlsCert = "CRMD_TLS_CERT";
+constexpr std::string_view kTlsKey = "CRMD_TLS_KEY";
+
+// Where a value came from, so an error can name what the user actually typed.
+struct Source {
+  std::string_view env;
+  std::string_view flag;  // empty when the value came from the environment
+};
+
+std::string flag_name(std::string_view env) {
+  constexpr std::string_view kPrefix = "CRMD_";
+  if (env.starts_with(kPrefix)) env.remove_prefix(kPrefix.size());
+  std::string name;
+  for (char c : env) {
+    name += c == '_' ? '-' : static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+  }
+  return name;
+}
+
+std::string setting_name(const Source& source) {
+  if (source.flag.empty()) return std::string(source.env);
+  return "--" + std::string(source.flag) + " (" + std::string(source.env) + ")";
+}
+
+// Values end up in logs; control characters would let them forge log lines.
+std::string quoted(std::string_view value) {
+  constexpr std::size_t kMaxShown = 80;
+  std::string out = "\"";
+  for (char c : value.substr(0, kMaxShown)) {
+    const auto u = static_cast<unsigned char>(c);
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (u < 0x20 || u == 0x7f) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\x%02x", u);
+      out += buf;
+    } else {
+      out += c;
+    }
+  }
+  out += '"';
+  if (value.size() > kMaxShown) out += "...";
+  return out;
+}
+
+[[noreturn]] void fail(const Source& source, std::string_view expected) {
+  throw ConfigError(setting_name(source) + ": expected " + std::string(expected));
+}
+
+[[noreturn]] void fail(const Source& source, std::string_view expected, std::string_view got) {
+  fail(source, std::string(expected) + ", got " + quoted(got));
+}
+
+std::optional<std::uint64_t> parse_uint(std::string_view text, std::uint64_t min,
+                                        std::uint64_t max) {
+  std::uint64_t value = 0;
+  const char* end = text.data() + text.size();
+  // from_chars on an unsigned type accepts neither sign nor leading space.
+  auto [ptr, ec] = std::from_chars(text.data(), end, value);
+  if (text.empty() || ec != std::errc{} || ptr != end || value < min || value > max) {
+    return std::nullopt;
+  }
+  return value;
+}
+
+template <typename T>
+void set_count(T& out, std::string_view text, const Source& source, std::uint64_t min,
+               std::uint64_t max) {
+  auto value = parse_uint(text, min, max);
+  if (!value) {
+    fail(source, "an integer from " + std::to_string(min) + " to " + std::to_string(max), text);
+  }
+  out = static_cast<T>(*value);
+}
+
+void set_bytes(std::size_t& out, std::string_view text, const Source& source, std::uint64_t min,
+               std::uint64_t max) {
+  auto value = parse_uint(text, min, max);
+  if (!value) {
+    fail(source, "a size in bytes from " + std::to_string(min) + " to " + std::to_string(max),
+         text);
+  }
+  out = static_cast<std::size_t>(*value);
+}
+
+void set_ms(std::chrono::milliseconds& out, std::string_view text, const Source& source,
+            std::uint64_t min = 1, std::uint64_t max = kMaxMs) {
+  auto value = parse_uint(text, min, max);
+  if (!value) {
+    fail(source,
+         "a duration in milliseconds from " + std::to_string(min) + " to " + std::to_string(max),
+         text);
+  }
+  out = std::chrono::milliseconds(static_cast<std::chrono::milliseconds::rep>(*value));
+}
+
+std::string lower(std::string_view text) {
+  std::string out(text);
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return out;
+}
+
+void set_bool(bool& out, std::string_view text, const Source& source) {
+  const std::string v = lower(text);
+  if (v == "true" || v == "1" || v == "yes" || v == "on") {
+    out = true;
+  } else if (v == "false" || v == "0" || v == "no" || v == "off") {
+    out = false;
+  } else {
+    fail(source, "one of true|false|1|0|yes|no|on|off", text);
+  }
+}
+
+void set_database_url(Config& c, std::string_view text, const Source& source) {
+  // Empty keeps the private PostgreSQL, which lets a flag undo an env URL.
+  if (!text.empty() && !text.starts_with("postgresql://") && !text.starts_with("postgres://") &&
+      text.find('=') == std::string_view::npos) {
+    // The value is not echoed: a connection string may carry a password.
+    fail(source,
+         "a libpq connection URI (postgresql://... or postgres://...) or a key=value "
+         "connection string");
+  }
+  c.database_url = text;
+}
+
+bool plausible_host(std::string_view host) {
+  return !host.empty() && std::none_of(host.begin(), host.end(), [](char c) {
+    return c == '[' || c == ']' || c == '/' || static_cast<unsigned char>(c) <= ' ' || c == 0x7f;
+  });
+}
+
+void set_listen(Config& c, std::string_view text, const Source& source) {
+  std::string_view host;
+  std::string_view rest;
+  if (text.starts_with('[')) {
+    const auto close = text.find(']');
+    if (close != std::string_view::npos) {
+      host = text.substr(1, close - 1);
+      rest = text.substr(close + 1);
+    }
+  } else if (const auto colon = text.rfind(':'); colon != std::string_view::npos) {
+    host = text.substr(0, colon);
+    rest = text.substr(colon);
+    // An unbracketed IPv6 address makes the port ambiguous.
+    if (host.find(':') != std::string_view::npos) host = {};
+  }
+  const auto port = rest.starts_with(':') ? parse_uint(rest.substr(1), 0, 65535) : std::nullopt;
+  if (!plausible_host(host) || !port) {
+    fail(source, "host:port with a port from 0 to 65535 (IPv6 as [::1]:8080)", text);
+  }
+  c.listen_host = host;
+  c.listen_port = static_cast<std::uint16_t>(*port);
+}
+
+void set_data_dir(Config& c, std::string_view text, const Source& source) {
+  if (text.empty()) fail(source, "a directory path", text);
+  c.data_dir = text;
+}
+
+std::string_view trim(std::string_view text) {
+  constexpr std::string_view kSpace = " \t";
+  const auto first = text.find_first_not_of(kSpace);
+  if (first == std::string_view::npos) return {};
+  return text.substr(first, text.find_last_not_of(kSpace) - first + 1);
+}
+
+void set_cors_origins(Config& c, std::string_view text, const Source& source) {
+  std::vector<std::string> origins;
+  while (true) {
+    const auto comma = text.find(',');
+    const auto item = trim(text.substr(0, comma));
+    if (!item.empty()) {
+      if (item != "*" && !item.starts_with("http://") && !item.starts_with("https://")) {
+        fail(source,
+             "a comma-separated list of origins, each * or starting with http:// or https://",
+             item);
+      }
+      origins.emplace_back(item);
+    }
+    if (comma == std::string_view::npos) break;
+    text.remove_prefix(comma + 1);
+  }
+  c.cors_origins = std::move(origins);
+}
+
+void set_log_level(Config& c, std::string_view text, const Source& source) {
+  static constexpr std::array<std::string_view, 7> kLevels = {"trace", "debug",    "info", "warn",
+                                                              "error", "critical", "off"};
+  const std::string v = lower(text);
+  if (std::find(kLevels.begin(), kLevels.end(), v) == kLevels.end()) {
+    fail(source, "one of trace|debug|info|warn|error|critical|off", text);
+  }
+  c.log_level = v;
+}
+
+void set_log_format(Config& c, std::string_view text, const Source& source) {
+  const std::string v = lower(text);
+  if (v == "text") {
+    c.log_format = LogFormat::text;
+  } else if (v == "json") {
+    c.log_format = LogFormat::json;
+  } else {
+    fail(source, "one of text|json", text);
+  }
+}
+
+struct Setting {
+  std::string_view env;  // the flag is derived from it, see flag_name()
+  std::string_view shown_default;
+  std::string_view meaning;
+  void (*assign)(Config&, std::string_view, const Source&);
+};
+
+// Defaults in parentheses describe a behaviour rather than a value.
+constexpr std::array kSettings = {
+    Setting{"DATABASE_URL", "(private)",
+            "PostgreSQL URI or key=value string; unset starts a private server under "
+            "CRMD_DATA_DIR/pg",
+            set_database_url},
+    Setting{"CRMD_LISTEN", "127.0.0.1:8080",
+            "address to listen on, host:port, IPv6 as [::1]:8080; port 0 picks a free one",
+            set_listen},
+    Setting{"CRMD_THREADS", "(cores)", "I/O threads",
+            [](Config& c, std::string_view v, const Source& s) {
+              set_count(c.threads, v, s, 1, kMaxThreads);
+            }},
+    Setting{"CRMD_DATA_DIR", "./var", "directory for the private PostgreSQL and stored files",
+            set_data_dir},
+    Setting{"CRMD_JWT_SECRET", "(none)", "secret that signs v2 bearer tokens",
+            [](Config& c, std::string_view v, const Source&) { c.jwt_secret = v; }},
+    Setting{"CRMD_CONTACTS_WRITE_KEY", "(none)", "key v1 writes must send in X-Contacts-Write-Key",
+            [](Config& c, std::string_view v, const Source&) { c.contacts_write_key = v; }},
+    Setting{"CRMD_DB_POOL_SIZE", "8", "PostgreSQL connections in the pool",
+            [](Config& c, std::string_view v, const Source& s) {
+              set_count(c.db_pool_size, v, s, 1, 1000);
+            }},
+    Setting{"CRMD_DB_POOL_WAIT_MS", "2000", "longest wait for a free pool connection",
+            [](Config& c, std::string_view v, const Source& s) { set_ms(c.db_pool_wait, v, s); }},
+    Setting{
+        "CRMD_DB_CONNECT_TIMEOUT_MS", "5000", "time limit to open a PostgreSQL connection",
+        [](Config& c, std::string_view v, const Source& s) { set_ms(c.db_connect_timeout, v, s); }},
+    Setting{"CRMD_DB_STATEMENT_TIMEOUT_MS", "30000", "time limit per SQL statement; 0 means none",
+            [](Config& c, std::string_view v, const Source& s) {
+              set_ms(c.db_statement_timeout, v, s, 0);
+            }},
+    Setting{"CRMD_MAX_HEADER_BYTES", "16384", "largest request head (request line and headers)",
+            [](Config& c, std::string_view v, const Source& s) {
+              set_bytes(c.max_header_bytes, v, s, 1024, 1024 * 1024);
+            }},
+    Setting{"CRMD_MAX_BODY_BYTES", "1048576", "largest request body",
+            [](Config& c, std::string_view v, const Source& s) {
+              set_bytes(c.max_body_bytes, v, s, 1, std::uint64_t{1} << 30);
+            }},
+    Setting{"CRMD_MAX_CONNECTIONS", "10000", "open client connections at most",
+            [](Config& c, std::string_view v, const Source& s) {
+              set_count(c.max_connections, v, s, 1, 1'000'000);
+            }},
+    Setting{"CRMD_HEADER_TIMEOUT_MS", "10000", "time limit to receive a request head",
+            [](Config& c, std::string_view v, const Source& s) { set_ms(c.header_timeout, v, s); }},
+    Setting{"CRMD_BODY_TIMEOUT_MS", "30000", "time limit to receive a request body",
+            [](Config& c, std::string_view v, const Source& s) { set_ms(c.body_timeout, v, s); }},
+    Setting{"CRMD_IDLE_TIMEOUT_MS", "60000", "keep-alive connection closed after this idle time",
+            [](Config& c, std::string_view v, const Source& s) { set_ms(c.idle_timeout, v, s); }},
+    Setting{"CRMD_SHUTDOWN_GRACE_MS", "10000", "time in-flight requests get to finish on SIGTERM",
+            [](Config& c, std::string_view v, const Source& s) { set_ms(c.shutdown_grace, v, s); }},
+    Setting{"CRMD_CORS_ORIGINS", "(none)", "comma-separated allowed CORS origins; * allows any",
+            set_cors_origins},
+    Setting{kTlsCert, "(none)", "PEM certificate chain file; TLS is on with CRMD_TLS_KEY",
+            [](Config& c, std::string_view v, const Source&) { c.tls_cert_file = v; }},
+    Setting{kTlsKey, "(none)", "PEM private key file; TLS is on with CRMD_TLS_CERT",
+            [](Config& c, std::string_view v, const Source&) { c.tls_key_file = v; }},
+    Setting{"CRMD_ACTOR_MAILBOX", "1024", "calls queued per actor at most",
+            [](Config& c, std::string_view v, const Source& s) {
+              set_count(c.actor_mailbox_limit, v, s, 1, 1'000'000);
+            }},
+    Setting{"CRMD_LOG_LEVEL", "info", "trace|debug|info|warn|error|critical|off", set_log_level},
+    Setting{"CRMD_LOG_FORMAT", "text", "text|json", set_log_format},
+    Setting{"CRMD_ACCESS_LOG", "true", "log one line per request (true|false|1|0|yes|no|on|off)",
+            [](Config& c, std::string_view v, const Source& s) { set_bool(c.access_log, v, s); }},
+};
+
+std::string both_tls_names() {
+  return std::string(kTlsCert) + " (--" + flag_name(kTlsCert) + ") and " + std::string(kTlsKey) +
+         " (--" + flag_name(kTlsKey) + ")";
+}
+
+}  // namespace
+
+Environment process_environment() {
+  Environment env;
+  for (char** entry = environ; entry != nullptr && *entry != nullptr; ++entry) {
+    std::string_view text(*entry);
+    const auto eq = text.find('=');
+    if (eq == std::string_view::npos) continue;
+    env.emplace(std::string(text.substr(0, eq)), std::string(text.substr(eq + 1)));
+  }
+  return env;
+}
+
+Config load(const Environment& env, const std::vector<std::string>& flags) {
+  struct Value {
+    std::string text;
+    std::string flag;  // empty when from the environment
+  };
+  // Every value is gathered before any is parsed, so a bad env value that a flag
+  // overrides is never an error.
+  std::array<std::optional<Value>, kSettings.size()> values;
+  for (std::size_t i = 0; i < kSettings.size(); ++i) {
+    if (auto it = env.find(std::string(kSettings[i].env)); it != env.end()) {
+      values[i] = Value{it->second, {}};
+    }
+  }
+  for (const std::string& arg : flags) {
+    std::string_view text(arg);
+    if (!text.starts_with("--")) {
+      throw ConfigError("unexpected argument " + quoted(text) + ": expected --name=value");
+    }
+    const auto eq = text.find('=');
+    const std::string name(text.substr(2, eq == std::string_view::npos ? text.npos : eq - 2));
+    std::size_t i = 0;
+    while (i < kSettings.size() && flag_name(kSettings[i].env) != name) ++i;
+    if (i == kSettings.size()) {
+      throw ConfigError("unknown flag --" + name + " (--help lists the flags)");
+    }
+    if (eq == std::string_view::npos) {
+      throw ConfigError("--" + name + " (" + std::string(kSettings[i].env) +
+                        "): expected a value, as --" + name + "=VALUE");
+    }
+    values[i] = Value{std::string(text.substr(eq + 1)), name};
+  }
+
+  Config config;
+  for (std::size_t i = 0; i < kSettings.size(); ++i) {
+    if (!values[i]) continue;
+    kSettings[i].assign(config, values[i]->text, Source{kSettings[i].env, values[i]->flag});
+  }
+
+  if (config.threads == 0) {
+    // Clamped so the resolved count is one --threads would also accept.
+    config.threads = std::clamp(std::thread::hardware_concurrency(), 1u, kMaxThreads);
+  }
+  if (config.tls_cert_file.empty() != config.tls_key_file.empty()) {
+    throw ConfigError(both_tls_names() + ": expected both set (TLS on) or neither, got only " +
+                      (config.tls_cert_file.empty() ? "the key" : "the certificate"));
+  }
+  return config;
+}
+
+std::string help_text() {
+  std::size_t env_width = 0;
+  std::size_t flag_width = 0;
+  std::size_t default_width = 0;
+  for (const auto& s : kSettings) {
+    env_width = std::max(env_width, s.env.size());
+    flag_width = std::max(flag_width, flag_name(s.env).size() + 3);
+    default_width = std::max(default_width, s.shown_default.size());
+  }
+  auto pad = [](std::string text, std::size_t width) {
+    text.resize(std::max(width, text.size()) + 2, ' ');
+    return text;
+  };
+  std::string out;
+  for (const auto& s : kSettings) {
+    out += pad(std::string(s.env), env_width);
+    out += pad("--" + flag_name(s.env) + "=", flag_width);
+    out += pad(std::string(s.shown_default), default_width);
+    out += s.meaning;
+    out += '\n';
+  }
+  return out;
+}
+
+}  // namespace crmd::config

@@ -1,0 +1,137 @@
+#include "server/app.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/use_future.hpp>
+#include <spdlog/spdlog.h>
+
+#include "server/routes/routes.hpp"
+#include "storage/migrations.hpp"
+
+namespace crmd::server {
+namespace asio = boost::asio;
+
+namespace {
+
+pg::PoolOptions pool_options(const config::Config& c) {
+  pg::PoolOptions options;
+  options.connect.conninfo = c.database_url;
+  options.connect.connect_timeout = c.db_connect_timeout;
+  options.connect.statement_timeout = c.db_statement_timeout;
+  options.max_size = c.db_pool_size;
+  options.min_size = std::min<std::size_t>(2, c.db_pool_size);
+  options.wait_limit = c.db_pool_wait;
+  return options;
+}
+
+std::optional<asio::ssl::context> tls_context(const config::Config& c) {
+  if (!c.tls_enabled()) return std::nullopt;
+  asio::ssl::context context(asio::ssl::context::tls_server);
+  context.set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                      asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
+                      asio::ssl::context::no_tlsv1_1 | asio::ssl::context::single_dh_use);
+  boost::system::error_code ec;
+  context.use_certificate_chain_file(c.tls_cert_file, ec);
+  if (ec) throw std::runtime_error("CRMD_TLS_CERT: cannot load " + c.tls_cert_file + ": " + ec.message());
+  context.use_private_key_file(c.tls_key_file, asio::ssl::context::pem, ec);
+  if (ec) throw std::runtime_error("CRMD_TLS_KEY: cannot load " + c.tls_key_file + ": " + ec.message());
+  return context;
+}
+
+}  // namespace
+
+App::App(config::Config config)
+    : config_(std::move(config)),
+      io_(static_cast<int>(config_.threads)),
+      work_(io_.get_executor()),
+      blocking_(2),
+      pool_(std::make_shared<pg::Pool>(io_, blocking_, pool_options(config_))),
+      listener_(std::make_shared<pg::Listener>(io_.get_executor(), blocking_,
+                                               pool_options(config_).connect)),
+      actors_(io_.get_executor(), config_.actor_mailbox_limit),
+      pipeline_(router_, metrics_, {config_.cors_origins, config_.access_log}) {
+  http::ServerLimits limits{config_.max_header_bytes, config_.max_body_bytes,
+                            config_.max_connections,  config_.header_timeout,
+                            config_.body_timeout,     config_.idle_timeout};
+  server_ = std::make_unique<http::Server>(io_, pipeline_, limits, tls_context(config_));
+  routes::add_ops_routes(router_, {*pool_, migrated_, metrics_});
+  add_metrics_gauges();
+}
+
+App::~App() {
+  stop();
+  wait();
+}
+
+void App::start() {
+  for (unsigned i = 0; i < config_.threads; ++i) threads_.emplace_back([this] { io_.run(); });
+  auto started = asio::co_spawn(io_, startup(), asio::use_future);
+  try {
+    started.get();
+  } catch (...) {
+    stop();
+    wait();
+    throw;
+  }
+}
+
+asio::awaitable<void> App::startup() {
+  const auto migrations = storage::parse_migrations(storage::embedded_migration_files());
+  const int applied =
+      co_await storage::apply_migrations(pool_options(config_).connect, blocking_, migrations);
+  spdlog::info("schema up to date ({} migrations, {} applied now)", migrations.size(), applied);
+  migrated_ = true;
+  co_await pool_->start();
+  listener_->start();
+  port_ = server_->listen(config_.listen_host, config_.listen_port);
+  spdlog::info("listening on {}:{} with {} threads{}", config_.listen_host, port_, config_.threads,
+               config_.tls_enabled() ? " (TLS)" : "");
+}
+
+void App::stop() {
+  if (stopping_.exchange(true)) return;
+  asio::co_spawn(io_, shutdown(), asio::detached);
+}
+
+asio::awaitable<void> App::shutdown() {
+  spdlog::info("shutting down: draining connections (up to {} ms)", config_.shutdown_grace.count());
+  co_await server_->shutdown(config_.shutdown_grace);
+  listener_->close();
+  pool_->close();
+  work_.reset();
+  io_.stop();
+}
+
+void App::wait() {
+  for (auto& thread : threads_)
+    if (thread.joinable()) thread.join();
+  threads_.clear();
+  blocking_.join();
+}
+
+void App::add_metrics_gauges() {
+  metrics_.add_scrape_gauge({"crmd_db_pool_connections", "Database pool connections by state",
+                             [pool = pool_] {
+                               const auto s = pool->stats();
+                               return std::vector<Metrics::GaugeSample>{
+                                   {{{"state", "open"}}, double(s.size)},
+                                   {{{"state", "in_use"}}, double(s.in_use)},
+                                   {{{"state", "leased"}}, double(s.leased)}};
+                             }});
+  metrics_.add_scrape_gauge({"crmd_db_pool_waiting", "Callers waiting for a database connection",
+                             [pool = pool_] {
+                               return std::vector<Metrics::GaugeSample>{
+                                   {{}, double(pool->stats().waiting)}};
+                             }});
+  metrics_.add_scrape_gauge({"crmd_actor_mailbox_depth", "Calls queued or running per actor",
+                             [this] {
+                               std::vector<Metrics::GaugeSample> samples;
+                               for (const auto* actor : actors_.all())
+                                 samples.push_back(
+                                     {{{"actor", actor->name()}}, double(actor->mailbox_depth())});
+                               return samples;
+                             }});
+}
+
+}  // namespace crmd::server

@@ -1,0 +1,71 @@
+// The whole server in one object: I/O threads, the blocking pool, the
+// database pool and LISTEN connection, the actors, the router and the HTTP
+// listener. main() runs one; HTTP tests run one on an ephemeral port.
+#pragma once
+
+#include <atomic>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include "actors/registry.hpp"
+#include "config/config.hpp"
+#include "server/http/pipeline.hpp"
+#include "server/http/router.hpp"
+#include "server/http/server.hpp"
+#include "server/metrics.hpp"
+#include "storage/pg/listener.hpp"
+#include "storage/pg/pool.hpp"
+
+namespace crmd::server {
+
+class App {
+ public:
+  explicit App(config::Config config);
+  ~App();
+
+  // Routes may be added until start().
+  http::Router& router() { return router_; }
+
+  // Applies migrations, opens the pool, starts the I/O threads and binds.
+  // Throws when any of it fails.
+  void start();
+  unsigned short port() const { return port_; }
+  // Begins graceful shutdown; safe from any thread, more than once.
+  void stop();
+  // Blocks until stop() has finished and the threads have ended.
+  void wait();
+
+  boost::asio::io_context& io() { return io_; }
+  pg::Pool& db() { return *pool_; }
+  pg::Listener& listener() { return *listener_; }
+  actors::Registry& actors() { return actors_; }
+  const config::Config& config() const { return config_; }
+  bool ready() const { return migrated_.load(); }
+
+ private:
+  boost::asio::awaitable<void> startup();
+  boost::asio::awaitable<void> shutdown();
+  void add_metrics_gauges();
+
+  config::Config config_;
+  boost::asio::io_context io_;
+  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;
+  boost::asio::thread_pool blocking_;
+  std::shared_ptr<pg::Pool> pool_;
+  std::shared_ptr<pg::Listener> listener_;
+  actors::Registry actors_;
+  Metrics metrics_;
+  http::Router router_;
+  http::Pipeline pipeline_;
+  std::unique_ptr<http::Server> server_;
+  std::vector<std::thread> threads_;
+  std::atomic<bool> migrated_{false};
+  std::atomic<bool> stopping_{false};
+  unsigned short port_ = 0;
+};
+
+}  // namespace crmd::server

@@ -1,0 +1,33 @@
+#include "server/http/json.hpp"
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+#include "domain/common/error.hpp"
+
+namespace crmd::http {
+
+boost::json::value parse_json_body(const Request& request) {
+  const auto type = request.message[beast_http::field::content_type];
+  const auto media = type.substr(0, type.find(';'));
+  if (media != "application/json" && !(media.starts_with("application/") && media.ends_with("+json")))
+    throw Error(ErrorKind::unsupported_media, "unsupported_media_type",
+                "expected a body of type application/json");
+  boost::json::parse_options options;
+  options.max_depth = 32;
+  boost::system::error_code ec;
+  auto value = boost::json::parse(request.message.body(), ec, {}, options);
+  if (ec) throw Error(ErrorKind::bad_request, "malformed_json", "malformed JSON: " + ec.message());
+  return value;
+}
+
+Response json_response(const Request& request, beast_http::status status,
+                       const boost::json::value& body) {
+  Response response(status, request.message.version());
+  response.set(beast_http::field::content_type, "application/json");
+  response.body() = boost::json::serialize(body);
+  response.prepare_payload();
+  return response;
+}
+
+}  // namespace crmd::http

@@ -1,0 +1,161 @@
+#include "server/http/pipeline.hpp"
+
+#include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
+#include <boost/url/parse.hpp>
+#include <spdlog/spdlog.h>
+
+#include "domain/common/uuid.hpp"
+#include "server/http/errors.hpp"
+#include "server/logging.hpp"
+
+namespace crmd::http {
+namespace {
+
+using beast_http::field;
+
+constexpr std::string_view kUnmatchedRoute = "(unmatched)";
+constexpr std::string_view kAllowedHeaders =
+    "Authorization, Content-Type, Idempotency-Key, X-Contacts-Write-Key, X-Request-Id";
+
+bool valid_request_id(std::string_view id) {
+  if (id.empty() || id.size() > 128) return false;
+  for (char c : id)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_' && c != '.' &&
+        c != ':')
+      return false;
+  return true;
+}
+
+std::string method_list(const std::vector<beast_http::verb>& methods) {
+  std::string out;
+  for (auto m : methods) {
+    if (!out.empty()) out += ", ";
+    out += beast_http::to_string(m);
+  }
+  return out;
+}
+
+}  // namespace
+
+Pipeline::Pipeline(const Router& router, server::Metrics& metrics, PipelineOptions options)
+    : router_(router), metrics_(metrics), options_(std::move(options)) {}
+
+boost::asio::awaitable<Response> Pipeline::handle(Request& request) {
+  const auto start = std::chrono::steady_clock::now();
+  const auto given_id = request.message["X-Request-Id"];
+  request.request_id =
+      valid_request_id(given_id) ? std::string(given_id) : Uuid::random_v4().str();
+  metrics_.in_flight().Increment();
+  Response response;
+  try {
+    response = co_await dispatch(request);
+  } catch (...) {
+    response = error_response(to_api_error(std::current_exception()), request.request_id);
+  }
+  metrics_.in_flight().Decrement();
+  add_cors_headers(request, response);
+  finish(request, response,
+         request.route ? std::string_view(request.route->path_template) : kUnmatchedRoute, start);
+  co_return response;
+}
+
+boost::asio::awaitable<Response> Pipeline::dispatch(Request& request) {
+  auto parsed = boost::urls::parse_origin_form(request.message.target());
+  if (!parsed)
+    throw Error(ErrorKind::bad_request, "malformed_target", "the request target is malformed");
+  request.url = *parsed;
+
+  auto method = request.method();
+  const bool is_preflight = method == beast_http::verb::options &&
+                            request.message.count(field::origin) &&
+                            request.message.count(field::access_control_request_method);
+  if (is_preflight) co_return preflight(request);
+
+  auto match = router_.match(method, request.url.encoded_path());
+  const bool head = method == beast_http::verb::head;
+  if (!match.route && head) match = router_.match(beast_http::verb::get, request.url.encoded_path());
+  if (!match.route) {
+    if (match.allowed.empty())
+      throw Error(ErrorKind::not_found, "not_found", "no such resource");
+    Response response = error_response(
+        Error(ErrorKind::method_not_allowed, "method_not_allowed",
+              "method " + std::string(request.message.method_string()) + " is not allowed here"),
+        request.request_id);
+    response.set(field::allow, method_list(match.allowed));
+    co_return response;
+  }
+  request.route = match.route;
+  request.path_params = std::move(match.params);
+  switch (match.route->access) {
+    case Access::public_: break;
+  }
+  Response response = co_await match.route->handler(request);
+  if (head) {
+    response.prepare_payload();
+    const auto length = response.body().size();
+    response.body().clear();
+    response.content_length(length);
+  }
+  co_return response;
+}
+
+Response Pipeline::preflight(const Request& request) const {
+  Response response(beast_http::status::no_content, request.message.version());
+  const auto requested =
+      beast_http::string_to_verb(request.message[field::access_control_request_method]);
+  auto match = router_.match(requested, request.url.encoded_path());
+  if (origin_allowed(request.message[field::origin]) && match.route) {
+    response.set(field::access_control_allow_methods, beast_http::to_string(requested));
+    response.set(field::access_control_allow_headers, kAllowedHeaders);
+    response.set(field::access_control_max_age, "600");
+  }
+  return response;
+}
+
+bool Pipeline::origin_allowed(std::string_view origin) const {
+  if (origin.empty()) return false;
+  for (const auto& allowed : options_.cors_origins)
+    if (allowed == "*" || allowed == origin) return true;
+  return false;
+}
+
+void Pipeline::add_cors_headers(const Request& request, Response& response) const {
+  const auto origin = request.message[field::origin];
+  if (!origin_allowed(origin)) return;
+  response.set(field::access_control_allow_origin, origin);
+  response.set(field::vary, "Origin");
+  response.set(field::access_control_expose_headers, "X-Request-Id, Retry-After, Location");
+}
+
+Response Pipeline::reject(const Error& error, const std::string& remote_address,
+                          const Message* partial) {
+  Request request;
+  if (partial) request.message = *partial;
+  request.message.body().clear();
+  request.remote_address = remote_address;
+  request.request_id = Uuid::random_v4().str();
+  Response response = error_response(error, request.request_id);
+  response.keep_alive(false);
+  finish(request, response, kUnmatchedRoute, std::chrono::steady_clock::now());
+  return response;
+}
+
+void Pipeline::finish(Request& request, Response& response, std::string_view route,
+                      std::chrono::steady_clock::time_point start) {
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  response.set("X-Request-Id", request.request_id);
+  response.set("Server-Timing", "app;dur=" + std::to_string(seconds * 1000.0));
+  const unsigned status = response.result_int();
+  metrics_.observe(route, request.message.method_string(), status, seconds);
+  if (options_.access_log) {
+    // The path only: query strings may carry tokens or personal data.
+    const auto target = request.message.target();
+    server::log_access({request.request_id, request.remote_address,
+                        request.message.method_string(), target.substr(0, target.find('?')),
+                        status, response.body().size(), seconds});
+  }
+}
+
+}  // namespace crmd::http

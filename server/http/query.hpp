@@ -1,0 +1,39 @@
+// Typed access to a request's query string. Every failed conversion throws
+// the validation error (422) naming the parameter and what it expects.
+#pragma once
+
+#include <boost/url/url_view.hpp>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "domain/common/time.hpp"
+#include "domain/common/uuid.hpp"
+
+namespace crmd::http {
+
+class QueryParams {
+ public:
+  explicit QueryParams(boost::urls::url_view url) : url_(url) {}
+
+  bool has(std::string_view name) const;
+  // The first value of name, decoded.
+  std::optional<std::string> get(std::string_view name) const;
+  // Every value of a repeated parameter, in order.
+  std::vector<std::string> all(std::string_view name) const;
+
+  std::int64_t integer(std::string_view name, std::int64_t fallback, std::int64_t min,
+                       std::int64_t max) const;
+  std::optional<std::int64_t> integer(std::string_view name, std::int64_t min,
+                                      std::int64_t max) const;
+  bool boolean(std::string_view name, bool fallback) const;
+  std::optional<Timestamp> timestamp(std::string_view name) const;
+  std::optional<Uuid> uuid(std::string_view name) const;
+
+ private:
+  boost::urls::url_view url_;
+};
+
+}  // namespace crmd::http

@@ -1,0 +1,36 @@
+// What a handler sees of a request, and the response type it returns.
+#pragma once
+
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/url/url_view.hpp>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "server/http/query.hpp"
+
+namespace crmd::http {
+
+namespace beast_http = boost::beast::http;
+using Message = beast_http::request<beast_http::string_body>;
+using Response = beast_http::response<beast_http::string_body>;
+
+struct Route;
+
+struct Request {
+  Message message;
+  boost::urls::url_view url;  // the parsed target; views into message
+  std::string request_id;
+  std::string remote_address;
+  const Route* route = nullptr;
+  std::vector<std::pair<std::string_view, std::string>> path_params;
+
+  beast_http::verb method() const { return message.method(); }
+  // The decoded value of a {name} segment of the route's template.
+  const std::string& path_param(std::string_view name) const;
+  QueryParams query() const { return QueryParams(url); }
+};
+
+}  // namespace crmd::http

@@ -1,0 +1,89 @@
+#include "server/http/router.hpp"
+
+#include <boost/url/decode_view.hpp>
+#include <boost/url/pct_string_view.hpp>
+#include <stdexcept>
+
+namespace crmd::http {
+namespace {
+
+std::vector<std::string_view> split_path(std::string_view path) {
+  std::vector<std::string_view> segments;
+  if (path.starts_with('/')) path.remove_prefix(1);
+  if (path.ends_with('/')) path.remove_suffix(1);
+  while (!path.empty()) {
+    const auto slash = path.find('/');
+    segments.push_back(path.substr(0, slash));
+    if (slash == std::string_view::npos) break;
+    path.remove_prefix(slash + 1);
+  }
+  return segments;
+}
+
+std::optional<std::string> decode_segment(std::string_view encoded) {
+  auto checked = boost::urls::make_pct_string_view(encoded);
+  if (!checked) return std::nullopt;
+  return checked->decode();
+}
+
+}  // namespace
+
+const std::string& Request::path_param(std::string_view name) const {
+  for (const auto& [key, value] : path_params)
+    if (key == name) return value;
+  throw std::logic_error("route has no parameter " + std::string(name));
+}
+
+void Router::add(beast_http::verb method, std::string path_template, Access access,
+                 Handler handler) {
+  if (!path_template.starts_with('/'))
+    throw std::invalid_argument("route template must start with '/': " + path_template);
+  Route route{method, path_template, access, std::move(handler), {}};
+  for (auto segment : split_path(path_template)) {
+    if (segment.empty()) throw std::invalid_argument("empty segment in " + path_template);
+    const bool is_param = segment.starts_with('{') && segment.ends_with('}');
+    if (is_param) segment = segment.substr(1, segment.size() - 2);
+    route.segments.push_back({std::string(segment), is_param});
+  }
+  for (const auto& existing : routes_) {
+    if (existing.method != method || existing.segments.size() != route.segments.size()) continue;
+    bool same = true;
+    for (std::size_t i = 0; same && i < route.segments.size(); ++i) {
+      const auto &a = existing.segments[i], &b = route.segments[i];
+      same = a.is_param == b.is_param && (a.is_param || a.text == b.text);
+    }
+    if (same) throw std::invalid_argument("duplicate route " + path_template);
+  }
+  routes_.push_back(std::move(route));
+}
+
+RouteMatch Router::match(beast_http::verb method, std::string_view path) const {
+  RouteMatch result;
+  const auto encoded = split_path(path);
+  std::vector<std::string> decoded;
+  decoded.reserve(encoded.size());
+  for (auto segment : encoded) {
+    auto text = decode_segment(segment);
+    if (!text || text->empty()) return result;  // a malformed path matches nothing
+    decoded.push_back(std::move(*text));
+  }
+  for (const auto& route : routes_) {
+    if (route.segments.size() != decoded.size()) continue;
+    bool matches = true;
+    for (std::size_t i = 0; matches && i < decoded.size(); ++i)
+      matches = route.segments[i].is_param || route.segments[i].text == decoded[i];
+    if (!matches) continue;
+    if (route.method != method) {
+      result.allowed.push_back(route.method);
+      continue;
+    }
+    result.route = &route;
+    for (std::size_t i = 0; i < decoded.size(); ++i)
+      if (route.segments[i].is_param)
+        result.params.emplace_back(route.segments[i].text, std::move(decoded[i]));
+    return result;
+  }
+  return result;
+}
+
+}  // namespace crmd::http

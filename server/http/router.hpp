@@ -1,0 +1,57 @@
+// Method + path template routing: "/api/v2/contacts/{id}". Literal
+// segments match exactly (after percent-decoding), {name} segments match any
+// one non-empty segment, and a trailing slash is optional on both sides so
+// v1's Django-style "/contacts/" and "/contacts" reach the same route.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "server/http/request.hpp"
+
+namespace crmd::http {
+
+// Who may call a route; every route declares one. Identity (bearer tokens
+// with roles, v1 write keys) adds its kinds here.
+enum class Access { public_ };
+
+using Handler = std::function<boost::asio::awaitable<Response>(Request&)>;
+
+struct Route {
+  beast_http::verb method;
+  std::string path_template;
+  Access access;
+  Handler handler;
+
+  struct Segment {
+    std::string text;  // literal text, or the parameter's name
+    bool is_param;
+  };
+  std::vector<Segment> segments;
+};
+
+struct RouteMatch {
+  const Route* route = nullptr;  // null: see allowed
+  std::vector<std::pair<std::string_view, std::string>> params;
+  // Methods the path supports; non-empty with a null route means 405.
+  std::vector<beast_http::verb> allowed;
+};
+
+class Router {
+ public:
+  // Throws std::invalid_argument for a malformed template or a duplicate.
+  void add(beast_http::verb method, std::string path_template, Access access, Handler handler);
+
+  // path is the encoded path of the request target (no query).
+  RouteMatch match(beast_http::verb method, std::string_view path) const;
+  const std::vector<Route>& routes() const { return routes_; }
+
+ private:
+  std::vector<Route> routes_;
+};
+
+}  // namespace crmd::http

@@ -1,0 +1,284 @@
+#include "server/http/server.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/ssl/stream.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/stream_traits.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/write.hpp>
+#include <spdlog/spdlog.h>
+
+#include "server/http/framing.hpp"
+
+namespace crmd::http {
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+using namespace asio::experimental::awaitable_operators;
+constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
+
+namespace {
+
+// A time limit on the socket operations that follow arm(): when it passes,
+// the socket's pending operations are cancelled and expired() says why.
+// Unlike beast::tcp_stream's timeout it leaves the socket open, so the
+// client can still be told 408.
+class Deadline {
+ public:
+  explicit Deadline(asio::ip::tcp::socket& socket) : socket_(socket), timer_(socket.get_executor()) {}
+
+  void arm(std::chrono::milliseconds limit) {
+    expired_ = false;
+    const auto generation = ++generation_;
+    timer_.expires_after(limit);
+    timer_.async_wait([this, generation](boost::system::error_code ec) {
+      if (ec || generation != generation_) return;
+      expired_ = true;
+      boost::system::error_code ignored;
+      socket_.cancel(ignored);
+    });
+  }
+  void disarm() {
+    ++generation_;
+    timer_.cancel();
+  }
+  bool expired() const { return expired_; }
+
+ private:
+  asio::ip::tcp::socket& socket_;
+  asio::steady_timer timer_;
+  std::uint64_t generation_ = 0;
+  bool expired_ = false;
+};
+
+constexpr std::chrono::seconds kRejectWriteLimit{5};
+
+}  // namespace
+
+struct Server::Session {
+  asio::any_io_executor executor;
+  asio::ip::tcp::socket* socket = nullptr;  // strand only
+  bool busy = false;                        // strand only: a request is being handled
+};
+
+Server::Server(asio::io_context& io, Pipeline& pipeline, ServerLimits limits,
+               std::optional<asio::ssl::context> tls)
+    : io_(io),
+      pipeline_(pipeline),
+      limits_(limits),
+      tls_(std::move(tls)),
+      acceptor_(asio::make_strand(io)),
+      all_closed_(std::make_shared<Signal>(io, 1)) {}
+
+Server::~Server() = default;
+
+unsigned short Server::listen(const std::string& host, unsigned short port) {
+  const Tcp::endpoint endpoint(asio::ip::make_address(host), port);
+  acceptor_.open(endpoint.protocol());
+  acceptor_.set_option(Tcp::acceptor::reuse_address(true));
+  acceptor_.bind(endpoint);
+  acceptor_.listen(asio::socket_base::max_listen_connections);
+  asio::co_spawn(acceptor_.get_executor(), accept_loop(), asio::detached);
+  return acceptor_.local_endpoint().port();
+}
+
+asio::awaitable<void> Server::accept_loop() {
+  asio::steady_timer pause(acceptor_.get_executor());
+  for (;;) {
+    auto [ec, socket] = co_await acceptor_.async_accept(asio::make_strand(io_), kTuple);
+    if (draining_ || ec == asio::error::operation_aborted || !acceptor_.is_open()) break;
+    if (ec) {
+      // Out of descriptors, typically: wait a little rather than spin.
+      spdlog::warn("accept failed: {}", ec.message());
+      pause.expires_after(std::chrono::milliseconds(50));
+      co_await pause.async_wait(kTuple);
+      continue;
+    }
+    if (open_.load() >= limits_.max_connections) {
+      spdlog::warn("connection limit of {} reached: refusing a connection", limits_.max_connections);
+      continue;  // the socket closes as it goes out of scope
+    }
+    boost::system::error_code ignored;
+    socket.set_option(Tcp::no_delay(true), ignored);
+    auto executor = socket.get_executor();
+    asio::co_spawn(executor, run_session(std::move(socket)), asio::detached);
+  }
+}
+
+asio::awaitable<void> Server::run_session(Tcp::socket socket) {
+  auto session = std::make_shared<Session>();
+  session->executor = socket.get_executor();
+  std::uint64_t id;
+  {
+    std::lock_guard lock(mutex_);
+    id = next_id_++;
+    sessions_.emplace(id, session);
+  }
+  ++open_;
+  try {
+    if (tls_) {
+      asio::ssl::stream<Tcp::socket> stream(std::move(socket), *tls_);
+      session->socket = &stream.next_layer();
+      Deadline deadline(stream.next_layer());
+      deadline.arm(limits_.header_timeout);
+      auto [ec] = co_await stream.async_handshake(asio::ssl::stream_base::server, kTuple);
+      deadline.disarm();
+      if (!ec) co_await serve(stream, *session);
+    } else {
+      session->socket = &socket;
+      co_await serve(socket, *session);
+    }
+  } catch (const std::exception& e) {
+    spdlog::error("connection failed: {}", e.what());
+  }
+  session->socket = nullptr;
+  forget(id);
+}
+
+void Server::forget(std::uint64_t id) {
+  {
+    std::lock_guard lock(mutex_);
+    sessions_.erase(id);
+  }
+  if (--open_ == 0 && draining_) all_closed_->try_send(boost::system::error_code{});
+}
+
+template <class Stream>
+asio::awaitable<void> Server::serve(Stream& stream, Session& session) {
+  auto& socket = beast::get_lowest_layer(stream);
+  boost::system::error_code ignored;
+  const auto peer = socket.remote_endpoint(ignored);
+  const std::string remote = ignored ? std::string() : peer.address().to_string();
+  Deadline deadline(socket);
+  beast::flat_buffer buffer;
+
+  auto reject = [&](const Error& error, const Message* partial) -> asio::awaitable<void> {
+    auto response = pipeline_.reject(error, remote, partial);
+    deadline.arm(kRejectWriteLimit);
+    co_await beast_http::async_write(stream, response, kTuple);
+    deadline.disarm();
+  };
+
+  while (!draining_) {
+    // The idle keep-alive time runs until the first byte of a request.
+    if (buffer.size() == 0) {
+      deadline.arm(limits_.idle_timeout);
+      auto [ec, n] = co_await stream.async_read_some(buffer.prepare(4096), kTuple);
+      deadline.disarm();
+      if (ec) break;
+      buffer.commit(n);
+    }
+
+    beast_http::request_parser<beast_http::string_body> parser;
+    parser.header_limit(static_cast<std::uint32_t>(limits_.max_header_bytes));
+    parser.body_limit(limits_.max_body_bytes);
+    deadline.arm(limits_.header_timeout);
+    auto [header_ec, header_n] = co_await beast_http::async_read_header(stream, buffer, parser, kTuple);
+    deadline.disarm();
+    if (header_ec) {
+      if (deadline.expired())
+        co_await reject(Error(ErrorKind::request_timeout, "request_timeout",
+                              "the request headers took too long"), nullptr);
+      else if (header_ec == beast_http::error::header_limit)
+        co_await reject(Error(ErrorKind::header_too_large, "header_too_large",
+                              "the request headers are too large"), nullptr);
+      else if (header_ec != beast_http::error::end_of_stream &&
+               header_ec != asio::error::operation_aborted && header_ec != asio::error::eof &&
+               header_ec != asio::error::connection_reset)
+        co_await reject(Error(ErrorKind::bad_request, "malformed_request",
+                              "the request is malformed: " + header_ec.message()), nullptr);
+      break;
+    }
+    if (auto problem = framing_problem(parser.get())) {
+      co_await reject(Error(ErrorKind::bad_request, "bad_framing", *problem), &parser.get());
+      break;
+    }
+    if (parser.content_length() && *parser.content_length() > limits_.max_body_bytes) {
+      co_await reject(Error(ErrorKind::payload_too_large, "payload_too_large",
+                            "the body exceeds " + std::to_string(limits_.max_body_bytes) + " bytes"),
+                      &parser.get());
+      break;
+    }
+    if (!parser.is_done()) {
+      if (beast::iequals(parser.get()[beast_http::field::expect], "100-continue")) {
+        beast_http::response<beast_http::empty_body> go_on(beast_http::status::continue_,
+                                                           parser.get().version());
+        co_await beast_http::async_write(stream, go_on, kTuple);
+      }
+      deadline.arm(limits_.body_timeout);
+      auto [body_ec, body_n] = co_await beast_http::async_read(stream, buffer, parser, kTuple);
+      deadline.disarm();
+      if (body_ec) {
+        if (deadline.expired())
+          co_await reject(Error(ErrorKind::request_timeout, "request_timeout",
+                                "the request body took too long"), &parser.get());
+        else if (body_ec == beast_http::error::body_limit)
+          co_await reject(Error(ErrorKind::payload_too_large, "payload_too_large",
+                                "the body exceeds " + std::to_string(limits_.max_body_bytes) +
+                                    " bytes"), &parser.get());
+        else if (body_ec != asio::error::operation_aborted && body_ec != asio::error::eof &&
+                 body_ec != asio::error::connection_reset)
+          co_await reject(Error(ErrorKind::bad_request, "malformed_body",
+                                "the request body is malformed: " + body_ec.message()),
+                          &parser.get());
+        break;
+      }
+    }
+
+    session.busy = true;
+    Request request;
+    request.message = parser.release();
+    request.remote_address = remote;
+    Response response = co_await pipeline_.handle(request);
+    const bool keep_alive = request.message.keep_alive() && !draining_;
+    response.keep_alive(keep_alive);
+    deadline.arm(limits_.body_timeout);
+    auto [write_ec, write_n] = co_await beast_http::async_write(stream, response, kTuple);
+    deadline.disarm();
+    session.busy = false;
+    if (write_ec || !keep_alive) break;
+  }
+
+  if constexpr (std::is_same_v<Stream, Tcp::socket>) {
+    stream.shutdown(Tcp::socket::shutdown_send, ignored);
+  } else {
+    deadline.arm(kRejectWriteLimit);
+    co_await stream.async_shutdown(kTuple);
+    deadline.disarm();
+  }
+}
+
+asio::awaitable<void> Server::shutdown(std::chrono::milliseconds grace) {
+  draining_ = true;
+  asio::dispatch(acceptor_.get_executor(), [this] {
+    boost::system::error_code ignored;
+    acceptor_.close(ignored);
+  });
+  auto close_sessions = [this](bool idle_only) {
+    std::lock_guard lock(mutex_);
+    for (auto& [id, session] : sessions_) {
+      asio::dispatch(session->executor, [session, idle_only] {
+        if (!session->socket || (idle_only && session->busy)) return;
+        boost::system::error_code ignored;
+        session->socket->cancel(ignored);
+        if (!idle_only) session->socket->close(ignored);
+      });
+    }
+  };
+  if (open_.load() == 0) co_return;
+  close_sessions(true);
+  asio::steady_timer timer(co_await asio::this_coro::executor, grace);
+  auto first = co_await (all_closed_->async_receive(kTuple) || timer.async_wait(kTuple));
+  if (first.index() == 0 || open_.load() == 0) co_return;
+  spdlog::warn("{} connections still open after the shutdown grace period: closing them",
+               open_.load());
+  close_sessions(false);
+  timer.expires_after(std::chrono::seconds(1));
+  co_await (all_closed_->async_receive(kTuple) || timer.async_wait(kTuple));
+}
+
+}  // namespace crmd::http

@@ -1,0 +1,72 @@
+// The HTTP/1.1 listener: one coroutine per connection, each on its own
+// strand, with limits on header and body size, read times, idle keep-alive
+// time and connections at once; optional TLS. Shutdown stops accepting,
+// closes idle connections, lets requests in flight finish within the grace
+// period, then closes the rest.
+#pragma once
+
+#include <atomic>
+#include <boost/asio/experimental/concurrent_channel.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <unordered_map>
+
+#include "server/http/pipeline.hpp"
+
+namespace crmd::http {
+
+struct ServerLimits {
+  std::size_t max_header_bytes = 16 * 1024;
+  std::size_t max_body_bytes = 1024 * 1024;
+  std::size_t max_connections = 10000;
+  std::chrono::milliseconds header_timeout{10000};
+  std::chrono::milliseconds body_timeout{30000};
+  std::chrono::milliseconds idle_timeout{60000};
+};
+
+class Server {
+ public:
+  Server(boost::asio::io_context& io, Pipeline& pipeline, ServerLimits limits,
+         std::optional<boost::asio::ssl::context> tls);
+  ~Server();
+
+  // Binds and starts accepting; returns the bound port (port 0: ephemeral).
+  unsigned short listen(const std::string& host, unsigned short port);
+
+  // Graceful shutdown; completes when every connection has closed or the
+  // grace period ran out (then the rest are closed).
+  boost::asio::awaitable<void> shutdown(std::chrono::milliseconds grace);
+
+  std::size_t connections() const { return open_.load(); }
+
+ private:
+  struct Session;
+  using Tcp = boost::asio::ip::tcp;
+
+  boost::asio::awaitable<void> accept_loop();
+  template <class Stream>
+  boost::asio::awaitable<void> serve(Stream& stream, Session& session);
+  boost::asio::awaitable<void> run_session(Tcp::socket socket);
+  void forget(std::uint64_t id);
+
+  boost::asio::io_context& io_;
+  Pipeline& pipeline_;
+  ServerLimits limits_;
+  std::optional<boost::asio::ssl::context> tls_;
+  Tcp::acceptor acceptor_;
+
+  std::atomic<bool> draining_{false};
+  std::atomic<std::size_t> open_{0};
+  std::mutex mutex_;
+  std::uint64_t next_id_ = 0;
+  std::unordered_map<std::uint64_t, std::shared_ptr<Session>> sessions_;
+  using Signal = boost::asio::experimental::concurrent_channel<void(boost::system::error_code)>;
+  std::shared_ptr<Signal> all_closed_;
+};
+
+}  // namespace crmd::http

@@ -1,0 +1,105 @@
+// crmd: the CRM API server. `crmd` serves, `crmd migrate` applies the
+// schema and exits, `crmd --help` lists the settings.
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/asio/use_future.hpp>
+#include <csignal>
+#include <cstdio>
+#include <optional>
+#include <spdlog/spdlog.h>
+
+#include "config/config.hpp"
+#include "server/app.hpp"
+#include "server/logging.hpp"
+#include "storage/embedded_postgres.hpp"
+#include "storage/migrations.hpp"
+
+namespace {
+
+using namespace crmd;
+
+void print_usage() {
+  std::printf(
+      "usage: crmd [migrate] [--setting=value ...]\n"
+      "  crmd          serve the API\n"
+      "  crmd migrate  apply database migrations and exit\n"
+      "  crmd --help   this text\n\n"
+      "Settings come from the environment; a flag overrides its variable.\n"
+      "Without DATABASE_URL crmd runs its own PostgreSQL under CRMD_DATA_DIR/pg.\n\n%s",
+      config::help_text().c_str());
+}
+
+int migrate_only(const config::Config& config) {
+  boost::asio::io_context io;
+  boost::asio::thread_pool blocking(1);
+  pg::ConnectOptions options;
+  options.conninfo = config.database_url;
+  options.connect_timeout = config.db_connect_timeout;
+  options.statement_timeout = std::chrono::milliseconds(0);
+  auto done = boost::asio::co_spawn(
+      io,
+      storage::apply_migrations(options, blocking,
+                                storage::parse_migrations(storage::embedded_migration_files())),
+      boost::asio::use_future);
+  io.run();
+  const int applied = done.get();
+  spdlog::info("{} migrations applied", applied);
+  return 0;
+}
+
+int run(int argc, char** argv) {
+  bool migrate = false;
+  std::vector<std::string> flags;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "--help" || arg == "-h") {
+      print_usage();
+      return 0;
+    }
+    if (arg == "migrate" && flags.empty() && !migrate) migrate = true;
+    else flags.push_back(arg);
+  }
+  config::Config config;
+  try {
+    config = config::load(config::process_environment(), flags);
+  } catch (const config::ConfigError& e) {
+    std::fprintf(stderr, "crmd: %s\n", e.what());
+    return 2;
+  }
+  server::setup_logging(config);
+  std::signal(SIGPIPE, SIG_IGN);
+
+  std::optional<storage::EmbeddedPostgres> embedded;
+  if (config.database_url.empty()) {
+    embedded.emplace(storage::EmbeddedPostgres::start(config.data_dir));
+    config.database_url = embedded->conninfo();
+    spdlog::info("using the embedded PostgreSQL under {}/pg", config.data_dir);
+  }
+  if (migrate) return migrate_only(config);
+
+  server::App app(config);
+  boost::asio::signal_set signals(app.io(), SIGINT, SIGTERM);
+  signals.async_wait([&app](boost::system::error_code ec, int) {
+    if (!ec) app.stop();
+  });
+  app.start();
+  app.wait();
+  spdlog::info("stopped");
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  int code = 1;
+  try {
+    code = run(argc, argv);
+  } catch (const std::exception& e) {
+    spdlog::critical("crmd: {}", e.what());
+    std::fprintf(stderr, "crmd: %s\n", e.what());
+  }
+  crmd::server::flush_logs();
+  return code;
+}

@@ -1,0 +1,40 @@
+#include <boost/json/object.hpp>
+
+#include "domain/common/error.hpp"
+
+#include "server/http/json.hpp"
+#include "server/routes/routes.hpp"
+
+namespace crmd::server::routes {
+namespace beast_http = boost::beast::http;
+using http::Access;
+using http::Request;
+using http::Response;
+
+void add_ops_routes(http::Router& router, OpsContext context) {
+  router.add(beast_http::verb::get, "/health", Access::public_,
+             [](Request& request) -> boost::asio::awaitable<Response> {
+               co_return http::json_response(request, beast_http::status::ok,
+                                             boost::json::object{{"status", "ok"}});
+             });
+
+  router.add(beast_http::verb::get, "/ready", Access::public_,
+             [context](Request& request) -> boost::asio::awaitable<Response> {
+               if (!context.migrated.load())
+                 throw Error(ErrorKind::unavailable, "not_ready", "migrations are not applied yet");
+               co_await context.pool.query("SELECT 1");
+               co_return http::json_response(request, beast_http::status::ok,
+                                             boost::json::object{{"status", "ready"}});
+             });
+
+  router.add(beast_http::verb::get, "/metrics", Access::public_,
+             [context](Request& request) -> boost::asio::awaitable<Response> {
+               Response response(beast_http::status::ok, request.message.version());
+               response.set(beast_http::field::content_type, "text/plain; version=0.0.4");
+               response.body() = context.metrics.serialize();
+               response.prepare_payload();
+               co_return response;
+             });
+}
+
+}  // namespace crmd::server::routes
