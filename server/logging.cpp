@@ -54,8 +54,9 @@ void setup_logging(const config::Config& config) {
   spdlog::set_default_logger(main);
   // Access lines are formatted in full by log_access (text or JSON) and
   // written whatever the level, unless the access log is off.
+  // A sink of its own: a sink carries its formatter.
   g_access = std::make_shared<spdlog::async_logger>(
-      "access", sink, spdlog::thread_pool(), spdlog::async_overflow_policy::overrun_oldest);
+      "access", std::make_shared<spdlog::sinks::stderr_sink_mt>(), spdlog::thread_pool(), spdlog::async_overflow_policy::overrun_oldest);
   g_access->set_formatter(make_formatter(g_json, true));
   g_access->set_level(config.access_log ? spdlog::level::info : spdlog::level::off);
 }

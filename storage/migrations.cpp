@@ -4,6 +4,7 @@
 
 #include <boost/asio/this_coro.hpp>
 #include <charconv>
+#include <cstdio>
 #include <map>
 #include <spdlog/spdlog.h>
 
@@ -14,6 +15,12 @@ namespace {
 
 // Any fixed key: every crmd process migrating the same database takes it.
 constexpr std::int64_t kMigrationLockKey = 0x63726d645f6d6967;  // "crmd_mig"
+
+std::string label(const Migration& m) {
+  char version[16];
+  std::snprintf(version, sizeof version, "%04d", m.version);
+  return std::string(version) + "_" + m.name;
+}
 
 std::string sha256_hex(const std::string& data) {
   unsigned char digest[EVP_MAX_MD_SIZE];
@@ -69,8 +76,7 @@ asio::awaitable<int> apply_migrations(const pg::ConnectOptions& options,
   for (const auto& m : migrations) {
     if (auto it = applied.find(m.version); it != applied.end()) {
       if (it->second != m.checksum)
-        throw MigrationError("migration " + std::to_string(m.version) + "_" + m.name +
-                             " was changed after it was applied (checksum " + m.checksum +
+        throw MigrationError("migration " + label(m) + " was changed after it was applied (checksum " + m.checksum +
                              ", recorded " + it->second + "); add a new migration instead");
       continue;
     }
@@ -81,10 +87,9 @@ asio::awaitable<int> apply_migrations(const pg::ConnectOptions& options,
                            pg::Params(m.version, m.name, m.checksum));
       co_await socket.exec("COMMIT");
     } catch (const pg::Error& e) {
-      throw MigrationError("migration " + std::to_string(m.version) + "_" + m.name +
-                           " failed: " + e.what());
+      throw MigrationError("migration " + label(m) + " failed: " + e.what());
     }
-    spdlog::info("applied migration {:04}_{}", m.version, m.name);
+    spdlog::info("applied migration {}", label(m));
     ++count;
   }
   co_await socket.exec("SELECT pg_advisory_unlock($1)", pg::Params(kMigrationLockKey));

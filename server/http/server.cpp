@@ -183,6 +183,10 @@ asio::awaitable<void> Server::serve(Stream& stream, Session& session) {
       if (deadline.expired())
         co_await reject(Error(ErrorKind::request_timeout, "request_timeout",
                               "the request headers took too long"), nullptr);
+      else if (header_ec == beast_http::error::body_limit)  // Content-Length over the limit
+        co_await reject(Error(ErrorKind::payload_too_large, "payload_too_large",
+                              "the body exceeds " + std::to_string(limits_.max_body_bytes) +
+                                  " bytes"), nullptr);
       else if (header_ec == beast_http::error::header_limit)
         co_await reject(Error(ErrorKind::header_too_large, "header_too_large",
                               "the request headers are too large"), nullptr);
@@ -195,12 +199,6 @@ asio::awaitable<void> Server::serve(Stream& stream, Session& session) {
     }
     if (auto problem = framing_problem(parser.get())) {
       co_await reject(Error(ErrorKind::bad_request, "bad_framing", *problem), &parser.get());
-      break;
-    }
-    if (parser.content_length() && *parser.content_length() > limits_.max_body_bytes) {
-      co_await reject(Error(ErrorKind::payload_too_large, "payload_too_large",
-                            "the body exceeds " + std::to_string(limits_.max_body_bytes) + " bytes"),
-                      &parser.get());
       break;
     }
     if (!parser.is_done()) {

@@ -9,6 +9,8 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <spdlog/spdlog.h>
+
 #include "storage/blocking.hpp"
 
 namespace crmd::pg {
@@ -23,6 +25,10 @@ std::string trimmed(const char* message) {
   while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
   return s;
 }
+
+// Server notices ("relation already exists, skipping") go to the log, not
+// to stderr as libpq's default would.
+void log_notice(void*, const char* message) { spdlog::debug("postgres: {}", trimmed(message)); }
 
 std::string session_options(const ConnectOptions& o) {
   std::string options = "-c DateStyle=ISO -c TimeZone=UTC -c IntervalStyle=iso_8601";
@@ -92,6 +98,7 @@ asio::awaitable<void> Socket::connect(const ConnectOptions& options, asio::threa
     throw Error(ErrorKind::connection_lost, "cannot connect to PostgreSQL: " + message);
   }
   rewrap();
+  PQsetNoticeProcessor(conn_, log_notice, nullptr);
   if (PQsetnonblocking(conn_, 1) != 0) {
     close();
     throw Error(ErrorKind::connection_lost, "cannot make the connection non-blocking");

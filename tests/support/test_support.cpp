@@ -1,0 +1,90 @@
+#include "support/test_support.hpp"
+
+#include <atomic>
+#include <cstdlib>
+#include <stdexcept>
+
+#include "domain/common/uuid.hpp"
+
+namespace crmd::test {
+
+std::string database_url() {
+  const char* url = std::getenv("DATABASE_URL");
+  if (!url) throw std::runtime_error("DATABASE_URL is not set");
+  return url;
+}
+
+config::Config test_config() {
+  config::Config c;
+  c.database_url = database_url();
+  c.listen_host = "127.0.0.1";
+  c.listen_port = 0;
+  c.threads = 2;
+  c.db_pool_size = 4;
+  c.access_log = false;
+  c.log_level = "warn";
+  c.shutdown_grace = std::chrono::milliseconds(5000);
+  return c;
+}
+
+IoThreads::IoThreads() : guard_(io_.get_executor()) {
+  for (int i = 0; i < 2; ++i) threads_.emplace_back([this] { io_.run(); });
+}
+
+IoThreads::~IoThreads() {
+  guard_.reset();
+  io_.stop();
+  for (auto& t : threads_) t.join();
+}
+
+RunningServer::RunningServer(config::Config config)
+    : RunningServer([](server::App&) {}, std::move(config)) {}
+
+RunningServer::RunningServer(std::function<void(server::App&)> add_routes, config::Config config)
+    : app_(std::make_unique<server::App>(std::move(config))) {
+  add_routes(*app_);
+  app_->start();
+}
+
+RunningServer::~RunningServer() {
+  app_->stop();
+  app_->wait();
+}
+
+RawClient::RawClient(unsigned short port) : socket_(io_) {
+  socket_.connect({asio::ip::make_address("127.0.0.1"), port});
+}
+
+void RawClient::send(const std::string& bytes) { asio::write(socket_, asio::buffer(bytes)); }
+
+HttpResponse RawClient::read() {
+  HttpResponse response;
+  boost::beast::http::read(socket_, buffer_, response);
+  return response;
+}
+
+HttpResponse RawClient::request(const std::string& method, const std::string& target,
+                                const std::string& body, const std::string& extra_headers) {
+  std::string bytes = method + " " + target + " HTTP/1.1\r\nHost: test\r\n" + extra_headers;
+  if (!body.empty() || method == "POST" || method == "PUT" || method == "PATCH")
+    bytes += "Content-Length: " + std::to_string(body.size()) + "\r\n";
+  bytes += "\r\n" + body;
+  send(bytes);
+  return read();
+}
+
+bool RawClient::closed_by_server() {
+  if (buffer_.size() > 0) return false;
+  char byte;
+  boost::system::error_code ec;
+  socket_.read_some(asio::buffer(&byte, 1), ec);
+  return ec == asio::error::eof || ec == asio::error::connection_reset;
+}
+
+std::string unique_name(const std::string& prefix) {
+  auto id = Uuid::random_v4().str();
+  id.erase(std::remove(id.begin(), id.end(), '-'), id.end());
+  return prefix + "_" + id.substr(0, 12);
+}
+
+}  // namespace crmd::test
