@@ -38,11 +38,10 @@ int migrate_only(const config::Config& config) {
   options.conninfo = config.database_url;
   options.connect_timeout = config.db_connect_timeout;
   options.statement_timeout = std::chrono::milliseconds(0);
-  auto done = boost::asio::co_spawn(
-      io,
-      storage::apply_migrations(options, blocking,
-                                storage::parse_migrations(storage::embedded_migration_files())),
-      boost::asio::use_future);
+  // The coroutine holds references: keep what it reads alive until it ends.
+  const auto migrations = storage::parse_migrations(storage::embedded_migration_files());
+  auto done = boost::asio::co_spawn(io, storage::apply_migrations(options, blocking, migrations),
+                                    boost::asio::use_future);
   io.run();
   const int applied = done.get();
   spdlog::info("{} migrations applied", applied);

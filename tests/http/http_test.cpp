@@ -287,3 +287,20 @@ TEST(Http, GracefulShutdownFinishesTheRequestInFlight) {
 
 }  // namespace
 }  // namespace crmd::http
+
+namespace crmd::http {
+namespace {
+
+TEST(Http, ConnectionsOverTheLimitAreRefused) {
+  auto config = test::test_config();
+  config.max_connections = 1;
+  RunningServer server(config);
+  RawClient first(server.port());
+  EXPECT_EQ(first.request("GET", "/health").result_int(), 200);
+  RawClient second(server.port());
+  EXPECT_TRUE(second.closed_by_server());
+  EXPECT_EQ(first.request("GET", "/health").result_int(), 200);
+}
+
+}  // namespace
+}  // namespace crmd::http
