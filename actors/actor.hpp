@@ -11,13 +11,13 @@
 #include <atomic>
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
-#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <string>
 #include <type_traits>
 
 #include "domain/common/error.hpp"
+#include "storage/async.hpp"
 
 namespace crmd::actors {
 
@@ -44,8 +44,8 @@ class Actor {
   Actor& operator=(const Actor&) = delete;
 
   template <class F>
-  auto call(F fn) -> boost::asio::awaitable<
-      typename detail::awaitable_value<std::invoke_result_t<F&>>::type> {
+  auto call(F fn)
+      -> boost::asio::awaitable<typename detail::awaitable_value<std::invoke_result_t<F&>>::type> {
     using Traits = detail::awaitable_value<std::invoke_result_t<F&>>;
     using R = typename Traits::type;
     if (depth_.fetch_add(1, std::memory_order_relaxed) >= limit_) {
@@ -53,13 +53,8 @@ class Actor {
       throw Error(ErrorKind::unavailable, "overloaded", "the " + name_ + " service is overloaded");
     }
     DepthGuard guard{depth_};
-    co_return co_await boost::asio::co_spawn(
-        strand_,
-        [fn = std::move(fn)]() mutable -> boost::asio::awaitable<R> {
-          if constexpr (Traits::is_awaitable) co_return co_await fn();
-          else co_return fn();
-        },
-        boost::asio::use_awaitable);
+    co_return co_await spawn_and_wait(strand_,
+                                      run_in_frame<Traits::is_awaitable, R>(std::move(fn)));
   }
 
   const std::string& name() const { return name_; }
@@ -68,6 +63,15 @@ class Actor {
   const Executor& executor() const { return strand_; }
 
  private:
+  // fn lives in this frame for as long as its body runs.
+  template <bool IsAwaitable, class R, class F>
+  static boost::asio::awaitable<R> run_in_frame(F fn) {
+    if constexpr (IsAwaitable)
+      co_return co_await fn();
+    else
+      co_return fn();
+  }
+
   struct DepthGuard {
     std::atomic<std::size_t>& depth;
     ~DepthGuard() { depth.fetch_sub(1, std::memory_order_relaxed); }

@@ -13,7 +13,8 @@ namespace crmd::actors {
 class Registry {
  public:
   Registry(const boost::asio::any_io_executor& io, std::size_t mailbox_limit)
-      : contacts(io, "contacts", mailbox_limit),
+      : identity(io, "identity", mailbox_limit),
+        contacts(io, "contacts", mailbox_limit),
         leads(io, "leads", mailbox_limit),
         deals(io, "deals", mailbox_limit),
         drive(io, "drive", mailbox_limit),
@@ -22,10 +23,10 @@ class Registry {
         jobs(io, "jobs", mailbox_limit),
         scheduler(io, "scheduler", mailbox_limit) {}
 
-  Actor contacts, leads, deals, drive, calendar, email, jobs, scheduler;
+  Actor identity, contacts, leads, deals, drive, calendar, email, jobs, scheduler;
 
   std::vector<const Actor*> all() const {
-    return {&contacts, &leads, &deals, &drive, &calendar, &email, &jobs, &scheduler};
+    return {&identity, &contacts, &leads, &deals, &drive, &calendar, &email, &jobs, &scheduler};
   }
 };
 

@@ -16,6 +16,7 @@ namespace {
 
 constexpr std::uint64_t kMaxMs = 3'600'000;  // one hour
 constexpr unsigned kMaxThreads = 256;
+constexpr std::size_t kMinSecretBytes = 32;
 constexpr std::string_view kTlsCert = "CRMD_TLS_CERT";
 constexpr std::string_view kTlsKey = "CRMD_TLS_KEY";
 
@@ -247,8 +248,52 @@ constexpr std::array kSettings = {
             }},
     Setting{"CRMD_DATA_DIR", "./var", "directory for the private PostgreSQL and stored files",
             set_data_dir},
-    Setting{"CRMD_JWT_SECRET", "(none)", "secret that signs v2 bearer tokens",
-            [](Config& c, std::string_view v, const Source&) { c.jwt_secret = v; }},
+    Setting{"CRMD_JWT_SECRET", "(generated)",
+            "secret that signs v2 bearer tokens, 32 bytes or more; unset: generated once and "
+            "kept in CRMD_DATA_DIR/jwt_secret",
+            [](Config& c, std::string_view v, const Source& s) {
+              // Not echoed: it is a secret.
+              if (v.size() < kMinSecretBytes) fail(s, "a secret of at least 32 bytes");
+              c.jwt_secret = v;
+            }},
+    Setting{"CRMD_JWT_ISSUER", "(none)", "iss claim put in and required of tokens",
+            [](Config& c, std::string_view v, const Source&) { c.jwt_issuer = v; }},
+    Setting{"CRMD_JWT_AUDIENCE", "(none)", "aud claim put in and required of tokens",
+            [](Config& c, std::string_view v, const Source&) { c.jwt_audience = v; }},
+    Setting{"CRMD_EXTERNAL_JWT_SECRET", "(none)",
+            "HS256 secret of an external identity provider (Supabase-style) whose tokens are "
+            "accepted too, 32 bytes or more",
+            [](Config& c, std::string_view v, const Source& s) {
+              if (!v.empty() && v.size() < kMinSecretBytes)
+                fail(s, "a secret of at least 32 bytes");
+              c.external_jwt_secret = v;
+            }},
+    Setting{"CRMD_EXTERNAL_ROLE_CLAIM", "app_metadata.role",
+            "dotted path of the role claim in external tokens (provider-controlled metadata)",
+            [](Config& c, std::string_view v, const Source& s) {
+              if (v.empty()) fail(s, "a claim path such as app_metadata.role", v);
+              c.external_role_claim = v;
+            }},
+    Setting{"CRMD_ADMIN_EMAIL", "(none)", "e-mail of the first admin, created when no user exists",
+            [](Config& c, std::string_view v, const Source&) { c.admin_email = v; }},
+    Setting{"CRMD_ADMIN_PASSWORD", "(none)", "password of the first admin",
+            [](Config& c, std::string_view v, const Source&) { c.admin_password = v; }},
+    Setting{"CRMD_LOGIN_MAX_FAILURES", "5",
+            "failed logins per account within the window before 429",
+            [](Config& c, std::string_view v, const Source& s) {
+              set_count(c.login_max_failures, v, s, 1, 1000);
+            }},
+    Setting{"CRMD_LOGIN_MAX_FAILURES_PER_IP", "20",
+            "failed logins per client address within the window before 429",
+            [](Config& c, std::string_view v, const Source& s) {
+              set_count(c.login_max_failures_per_ip, v, s, 1, 100000);
+            }},
+    Setting{"CRMD_LOGIN_WINDOW_S", "900", "window of the failed-login limits, in seconds",
+            [](Config& c, std::string_view v, const Source& s) {
+              std::uint64_t seconds = 0;
+              set_count(seconds, v, s, 1, 86400);
+              c.login_window = std::chrono::seconds(seconds);
+            }},
     Setting{"CRMD_CONTACTS_WRITE_KEY", "(none)", "key v1 writes must send in X-Contacts-Write-Key",
             [](Config& c, std::string_view v, const Source&) { c.contacts_write_key = v; }},
     Setting{"CRMD_DB_POOL_SIZE", "8", "PostgreSQL connections in the pool",

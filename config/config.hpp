@@ -28,8 +28,19 @@ struct Config {
   std::uint16_t listen_port = 8080;
   unsigned threads = 0;  // 0 resolves to the core count in load()
   std::string data_dir = "./var";
-  std::string jwt_secret;
+  std::string jwt_secret;  // empty: main() generates one and keeps it in data_dir
+  std::string jwt_issuer;
+  std::string jwt_audience;
+  std::string external_jwt_secret;
+  std::string external_role_claim = "app_metadata.role";
   std::string contacts_write_key;
+  std::string admin_email;
+  std::string admin_password;
+
+  // Failed-login limits (429 past them).
+  std::size_t login_max_failures = 5;
+  std::size_t login_max_failures_per_ip = 20;
+  std::chrono::seconds login_window{900};
 
   // PostgreSQL pool.
   std::size_t db_pool_size = 8;

@@ -1,10 +1,11 @@
 #include "server/app.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/use_future.hpp>
-#include <spdlog/spdlog.h>
 
 #include "server/routes/routes.hpp"
 #include "storage/migrations.hpp"
@@ -33,10 +34,26 @@ std::optional<asio::ssl::context> tls_context(const config::Config& c) {
                       asio::ssl::context::no_tlsv1_1 | asio::ssl::context::single_dh_use);
   boost::system::error_code ec;
   context.use_certificate_chain_file(c.tls_cert_file, ec);
-  if (ec) throw std::runtime_error("CRMD_TLS_CERT: cannot load " + c.tls_cert_file + ": " + ec.message());
+  if (ec)
+    throw std::runtime_error("CRMD_TLS_CERT: cannot load " + c.tls_cert_file + ": " + ec.message());
   context.use_private_key_file(c.tls_key_file, asio::ssl::context::pem, ec);
-  if (ec) throw std::runtime_error("CRMD_TLS_KEY: cannot load " + c.tls_key_file + ": " + ec.message());
+  if (ec)
+    throw std::runtime_error("CRMD_TLS_KEY: cannot load " + c.tls_key_file + ": " + ec.message());
   return context;
+}
+
+actors::IdentityOptions identity_options(const config::Config& c) {
+  actors::IdentityOptions options;
+  options.tokens.secret = c.jwt_secret;
+  if (!c.jwt_issuer.empty()) options.tokens.issuer = c.jwt_issuer;
+  if (!c.jwt_audience.empty()) options.tokens.audience = c.jwt_audience;
+  if (!c.external_jwt_secret.empty())
+    options.external = identity::ExternalSettings{c.external_jwt_secret, c.external_role_claim};
+  options.contacts_write_key = c.contacts_write_key;
+  options.max_failures_per_account = c.login_max_failures;
+  options.max_failures_per_address = c.login_max_failures_per_ip;
+  options.failure_window = c.login_window;
+  return options;
 }
 
 }  // namespace
@@ -45,17 +62,24 @@ App::App(config::Config config)
     : config_(std::move(config)),
       io_(static_cast<int>(config_.threads)),
       work_(io_.get_executor()),
+      signals_(io_),
       blocking_(2),
       pool_(std::make_shared<pg::Pool>(io_, blocking_, pool_options(config_))),
       listener_(std::make_shared<pg::Listener>(io_.get_executor(), blocking_,
                                                pool_options(config_).connect)),
       actors_(io_.get_executor(), config_.actor_mailbox_limit),
-      pipeline_(router_, metrics_, {config_.cors_origins, config_.access_log}) {
+      identity_(std::make_unique<actors::IdentityService>(actors_.identity, *pool_, blocking_,
+                                                          identity_options(config_))),
+      authenticator_(*identity_),
+      pipeline_(router_, metrics_, authenticator_, {config_.cors_origins, config_.access_log}) {
+  if (config_.jwt_secret.size() < 32)
+    throw std::invalid_argument("CRMD_JWT_SECRET: expected a secret of at least 32 bytes");
   http::ServerLimits limits{config_.max_header_bytes, config_.max_body_bytes,
                             config_.max_connections,  config_.header_timeout,
                             config_.body_timeout,     config_.idle_timeout};
   server_ = std::make_unique<http::Server>(io_, pipeline_, limits, tls_context(config_));
   routes::add_ops_routes(router_, {*pool_, migrated_, metrics_});
+  routes::add_identity_routes(router_, *identity_);
   add_metrics_gauges();
 }
 
@@ -84,9 +108,25 @@ asio::awaitable<void> App::startup() {
   migrated_ = true;
   co_await pool_->start();
   listener_->start();
+  asio::co_spawn(io_, identity_->follow_changes(*listener_), asio::detached);
+  co_await bootstrap_admin();
   port_ = server_->listen(config_.listen_host, config_.listen_port);
   spdlog::info("listening on {}:{} with {} threads{}", config_.listen_host, port_, config_.threads,
                config_.tls_enabled() ? " (TLS)" : "");
+}
+
+asio::awaitable<void> App::bootstrap_admin() {
+  if (!config_.admin_email.empty() && !config_.admin_password.empty()) {
+    const bool created =
+        co_await identity_->bootstrap_admin(config_.admin_email, config_.admin_password);
+    if (created) spdlog::info("created the first admin, {}", config_.admin_email);
+    co_return;
+  }
+  const auto users = co_await identity_->user_count();
+  if (users == 0)
+    spdlog::warn(
+        "no user exists yet: set CRMD_ADMIN_EMAIL and CRMD_ADMIN_PASSWORD to create the first "
+        "admin at start");
 }
 
 void App::stop() {
@@ -99,8 +139,17 @@ asio::awaitable<void> App::shutdown() {
   co_await server_->shutdown(config_.shutdown_grace);
   listener_->close();
   pool_->close();
+  signals_.cancel();
   work_.reset();
   io_.stop();
+}
+
+void App::handle_signals() {
+  signals_.add(SIGINT);
+  signals_.add(SIGTERM);
+  signals_.async_wait([this](boost::system::error_code ec, int) {
+    if (!ec) stop();
+  });
 }
 
 void App::wait() {
@@ -111,27 +160,24 @@ void App::wait() {
 }
 
 void App::add_metrics_gauges() {
-  metrics_.add_scrape_gauge({"crmd_db_pool_connections", "Database pool connections by state",
-                             [pool = pool_] {
-                               const auto s = pool->stats();
-                               return std::vector<Metrics::GaugeSample>{
-                                   {{{"state", "open"}}, double(s.size)},
-                                   {{{"state", "in_use"}}, double(s.in_use)},
-                                   {{{"state", "leased"}}, double(s.leased)}};
-                             }});
-  metrics_.add_scrape_gauge({"crmd_db_pool_waiting", "Callers waiting for a database connection",
-                             [pool = pool_] {
-                               return std::vector<Metrics::GaugeSample>{
-                                   {{}, double(pool->stats().waiting)}};
-                             }});
-  metrics_.add_scrape_gauge({"crmd_actor_mailbox_depth", "Calls queued or running per actor",
-                             [this] {
-                               std::vector<Metrics::GaugeSample> samples;
-                               for (const auto* actor : actors_.all())
-                                 samples.push_back(
-                                     {{{"actor", actor->name()}}, double(actor->mailbox_depth())});
-                               return samples;
-                             }});
+  metrics_.add_scrape_gauge(
+      {"crmd_db_pool_connections", "Database pool connections by state", [pool = pool_] {
+         const auto s = pool->stats();
+         return std::vector<Metrics::GaugeSample>{{{{"state", "open"}}, double(s.size)},
+                                                  {{{"state", "in_use"}}, double(s.in_use)},
+                                                  {{{"state", "leased"}}, double(s.leased)}};
+       }});
+  metrics_.add_scrape_gauge(
+      {"crmd_db_pool_waiting", "Callers waiting for a database connection", [pool = pool_] {
+         return std::vector<Metrics::GaugeSample>{{{}, double(pool->stats().waiting)}};
+       }});
+  metrics_.add_scrape_gauge(
+      {"crmd_actor_mailbox_depth", "Calls queued or running per actor", [this] {
+         std::vector<Metrics::GaugeSample> samples;
+         for (const auto* actor : actors_.all())
+           samples.push_back({{{"actor", actor->name()}}, double(actor->mailbox_depth())});
+         return samples;
+       }});
 }
 
 }  // namespace crmd::server

@@ -6,13 +6,16 @@
 #include <atomic>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <memory>
 #include <thread>
 #include <vector>
 
+#include "actors/identity.hpp"
 #include "actors/registry.hpp"
 #include "config/config.hpp"
+#include "server/auth.hpp"
 #include "server/http/pipeline.hpp"
 #include "server/http/router.hpp"
 #include "server/http/server.hpp"
@@ -38,26 +41,33 @@ class App {
   void stop();
   // Blocks until stop() has finished and the threads have ended.
   void wait();
+  // SIGINT and SIGTERM call stop(); call before start().
+  void handle_signals();
 
   boost::asio::io_context& io() { return io_; }
   pg::Pool& db() { return *pool_; }
   pg::Listener& listener() { return *listener_; }
   actors::Registry& actors() { return actors_; }
+  actors::IdentityService& identity() { return *identity_; }
   const config::Config& config() const { return config_; }
   bool ready() const { return migrated_.load(); }
 
  private:
   boost::asio::awaitable<void> startup();
+  boost::asio::awaitable<void> bootstrap_admin();
   boost::asio::awaitable<void> shutdown();
   void add_metrics_gauges();
 
   config::Config config_;
   boost::asio::io_context io_;
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;
+  boost::asio::signal_set signals_;
   boost::asio::thread_pool blocking_;
   std::shared_ptr<pg::Pool> pool_;
   std::shared_ptr<pg::Listener> listener_;
   actors::Registry actors_;
+  std::unique_ptr<actors::IdentityService> identity_;
+  Authenticator authenticator_;
   Metrics metrics_;
   http::Router router_;
   http::Pipeline pipeline_;

@@ -1,12 +1,13 @@
 #include "server/logging.hpp"
 
-#include <boost/json/object.hpp>
-#include <boost/json/serialize.hpp>
-#include <boost/json/string.hpp>
 #include <spdlog/async.h>
 #include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
+
+#include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
+#include <boost/json/string.hpp>
 
 namespace crmd::server {
 namespace {
@@ -47,8 +48,8 @@ void setup_logging(const config::Config& config) {
   g_json = config.log_format == config::LogFormat::json;
   if (!spdlog::thread_pool()) spdlog::init_thread_pool(16384, 1);
   auto sink = std::make_shared<spdlog::sinks::stderr_sink_mt>();
-  auto main = std::make_shared<spdlog::async_logger>(
-      "crmd", sink, spdlog::thread_pool(), spdlog::async_overflow_policy::overrun_oldest);
+  auto main = std::make_shared<spdlog::async_logger>("crmd", sink, spdlog::thread_pool(),
+                                                     spdlog::async_overflow_policy::overrun_oldest);
   main->set_formatter(make_formatter(g_json, false));
   main->set_level(spdlog::level::from_str(config.log_level));
   spdlog::set_default_logger(main);
@@ -56,7 +57,8 @@ void setup_logging(const config::Config& config) {
   // written whatever the level, unless the access log is off.
   // A sink of its own: a sink carries its formatter.
   g_access = std::make_shared<spdlog::async_logger>(
-      "access", std::make_shared<spdlog::sinks::stderr_sink_mt>(), spdlog::thread_pool(), spdlog::async_overflow_policy::overrun_oldest);
+      "access", std::make_shared<spdlog::sinks::stderr_sink_mt>(), spdlog::thread_pool(),
+      spdlog::async_overflow_policy::overrun_oldest);
   g_access->set_formatter(make_formatter(g_json, true));
   g_access->set_level(config.access_log ? spdlog::level::info : spdlog::level::off);
 }
@@ -71,14 +73,18 @@ void log_access(const AccessRecord& r) {
   if (!access || !access->should_log(spdlog::level::info)) return;
   const double ms = r.seconds * 1000.0;
   if (g_json) {
-    boost::json::object line{{"type", "access"},       {"request_id", r.request_id},
-                             {"remote", r.remote_address}, {"method", r.method},
-                             {"path", r.path},          {"status", r.status},
-                             {"bytes", r.bytes},        {"ms", ms}};
+    boost::json::object line{{"type", "access"},
+                             {"request_id", r.request_id},
+                             {"remote", r.remote_address},
+                             {"method", r.method},
+                             {"path", r.path},
+                             {"status", r.status},
+                             {"bytes", r.bytes},
+                             {"ms", ms}};
     access->info(boost::json::serialize(line));
   } else {
-    access->info("access {} {} \"{} {}\" {} {} {:.3f}ms", r.request_id, r.remote_address,
-                 r.method, r.path, r.status, r.bytes, ms);
+    access->info("access {} {} \"{} {}\" {} {} {:.3f}ms", r.request_id, r.remote_address, r.method,
+                 r.path, r.status, r.bytes, ms);
   }
 }
 

@@ -1,20 +1,22 @@
 // crmd: the CRM API server. `crmd` serves, `crmd migrate` applies the
 // schema and exits, `crmd --help` lists the settings.
+#include <spdlog/spdlog.h>
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/signal_set.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_future.hpp>
 #include <csignal>
 #include <cstdio>
+#include <filesystem>
 #include <optional>
-#include <spdlog/spdlog.h>
 
 #include "config/config.hpp"
 #include "server/app.hpp"
 #include "server/logging.hpp"
 #include "storage/embedded_postgres.hpp"
 #include "storage/migrations.hpp"
+#include "storage/secret_file.hpp"
 
 namespace {
 
@@ -57,8 +59,10 @@ int run(int argc, char** argv) {
       print_usage();
       return 0;
     }
-    if (arg == "migrate" && flags.empty() && !migrate) migrate = true;
-    else flags.push_back(arg);
+    if (arg == "migrate" && flags.empty() && !migrate)
+      migrate = true;
+    else
+      flags.push_back(arg);
   }
   config::Config config;
   try {
@@ -77,12 +81,15 @@ int run(int argc, char** argv) {
     spdlog::info("using the embedded PostgreSQL under {}/pg", config.data_dir);
   }
   if (migrate) return migrate_only(config);
+  if (config.jwt_secret.empty()) {
+    const auto path = std::filesystem::path(config.data_dir) / "jwt_secret";
+    config.jwt_secret = storage::load_or_create_secret(path);
+    spdlog::info("CRMD_JWT_SECRET is not set: signing tokens with the secret kept in {}",
+                 path.string());
+  }
 
   server::App app(config);
-  boost::asio::signal_set signals(app.io(), SIGINT, SIGTERM);
-  signals.async_wait([&app](boost::system::error_code ec, int) {
-    if (!ec) app.stop();
-  });
+  app.handle_signals();
   app.start();
   app.wait();
   spdlog::info("stopped");

@@ -34,9 +34,9 @@ void Metrics::observe(std::string_view route, std::string_view method, unsigned 
     if (auto it = series_.find(key); it != series_.end()) series = it->second;
   }
   if (!series.count) {
-    const std::map<std::string, std::string> labels{
-        {"route", std::string(route)}, {"method", std::string(method)},
-        {"status", std::to_string(status)}};
+    const std::map<std::string, std::string> labels{{"route", std::string(route)},
+                                                    {"method", std::string(method)},
+                                                    {"status", std::to_string(status)}};
     static const prometheus::Histogram::BucketBoundaries buckets{
         0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
     std::unique_lock lock(mutex_);
@@ -47,7 +47,9 @@ void Metrics::observe(std::string_view route, std::string_view method, unsigned 
   series.latency->Observe(seconds);
 }
 
-void Metrics::add_scrape_gauge(ScrapeGauge gauge) { scrape_gauges_.push_back(std::move(gauge)); }
+void Metrics::add_scrape_gauge(ScrapeGauge gauge) {
+  scrape_gauges_.push_back(std::move(gauge));
+}
 
 std::string Metrics::serialize() const {
   auto families = registry_->Collect();

@@ -1,8 +1,9 @@
 // Precompiled for every target that does I/O: the heavy headers only.
 #pragma once
 
+#include <spdlog/spdlog.h>
+
 #include <boost/asio.hpp>
-#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/experimental/concurrent_channel.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
@@ -10,8 +11,6 @@
 #include <boost/beast/ssl.hpp>
 #include <boost/json.hpp>
 #include <boost/url.hpp>
-#include <spdlog/spdlog.h>
-
 #include <chrono>
 #include <functional>
 #include <map>

@@ -1,12 +1,13 @@
 #include "storage/migrations.hpp"
 
-#include <openssl/evp.h>
+#include <spdlog/spdlog.h>
 
 #include <boost/asio/this_coro.hpp>
 #include <charconv>
 #include <cstdio>
 #include <map>
-#include <spdlog/spdlog.h>
+
+#include "domain/common/crypto.hpp"
 
 namespace crmd::storage {
 namespace asio = boost::asio;
@@ -22,19 +23,6 @@ std::string label(const Migration& m) {
   return std::string(version) + "_" + m.name;
 }
 
-std::string sha256_hex(const std::string& data) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  EVP_Digest(data.data(), data.size(), digest, &length, EVP_sha256(), nullptr);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned int i = 0; i < length; ++i) {
-    out += kHex[digest[i] >> 4];
-    out += kHex[digest[i] & 0xF];
-  }
-  return out;
-}
-
 }  // namespace
 
 std::vector<Migration> parse_migrations(const std::vector<MigrationFile>& files) {
@@ -43,8 +31,8 @@ std::vector<Migration> parse_migrations(const std::vector<MigrationFile>& files)
     const auto& f = file.filename;
     const auto underscore = f.find('_');
     int version = 0;
-    const auto [end, ec] = std::from_chars(f.data(), f.data() + std::min(underscore, f.size()),
-                                           version);
+    const auto [end, ec] =
+        std::from_chars(f.data(), f.data() + std::min(underscore, f.size()), version);
     if (underscore == std::string::npos || ec != std::errc{} || end != f.data() + underscore ||
         !f.ends_with(".sql") || version <= 0)
       throw MigrationError("migration file " + f + ": expected NNNN_name.sql");
@@ -69,22 +57,24 @@ asio::awaitable<int> apply_migrations(const pg::ConnectOptions& options,
       " version integer PRIMARY KEY, name text NOT NULL, checksum text NOT NULL,"
       " applied_at timestamptz NOT NULL DEFAULT now())");
   std::map<int, std::string> applied;
-  for (auto row : co_await socket.exec("SELECT version, checksum FROM schema_migrations"))
-    applied.emplace(row.get<std::int32_t>(0), row.get<std::string>(1));
+  const auto recorded = co_await socket.exec("SELECT version, checksum FROM schema_migrations");
+  for (auto row : recorded) applied.emplace(row.get<std::int32_t>(0), row.get<std::string>(1));
 
   int count = 0;
   for (const auto& m : migrations) {
     if (auto it = applied.find(m.version); it != applied.end()) {
       if (it->second != m.checksum)
-        throw MigrationError("migration " + label(m) + " was changed after it was applied (checksum " + m.checksum +
+        throw MigrationError("migration " + label(m) +
+                             " was changed after it was applied (checksum " + m.checksum +
                              ", recorded " + it->second + "); add a new migration instead");
       continue;
     }
     try {
       co_await socket.exec("BEGIN");
       co_await socket.exec(m.sql);
-      co_await socket.exec("INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)",
-                           pg::Params(m.version, m.name, m.checksum));
+      co_await socket.exec(
+          "INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)",
+          pg::Params(m.version, m.name, m.checksum));
       co_await socket.exec("COMMIT");
     } catch (const pg::Error& e) {
       throw MigrationError("migration " + label(m) + " failed: " + e.what());

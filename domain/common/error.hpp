@@ -11,21 +11,21 @@
 namespace crmd {
 
 enum class ErrorKind {
-  bad_request,       // 400 malformed input
-  unauthorized,      // 401 no or invalid credentials
-  forbidden,         // 403
-  not_found,         // 404
-  request_timeout,   // 408 the client was too slow
-  method_not_allowed,// 405
-  conflict,          // 409
-  payload_too_large, // 413
-  header_too_large,  // 431
-  unsupported_media, // 415
-  validation,        // 422 with field errors
-  rate_limited,      // 429
-  internal,          // 500, detail never sent to the client
-  unavailable,       // 503 overloaded or database unreachable
-  timeout,           // 504
+  bad_request,         // 400 malformed input
+  unauthorized,        // 401 no or invalid credentials
+  forbidden,           // 403
+  not_found,           // 404
+  request_timeout,     // 408 the client was too slow
+  method_not_allowed,  // 405
+  conflict,            // 409
+  payload_too_large,   // 413
+  header_too_large,    // 431
+  unsupported_media,   // 415
+  validation,          // 422 with field errors
+  rate_limited,        // 429
+  internal,            // 500, detail never sent to the client
+  unavailable,         // 503 overloaded or database unreachable
+  timeout,             // 504
 };
 
 struct FieldError {
@@ -35,8 +35,7 @@ struct FieldError {
 
 class Error : public std::runtime_error {
  public:
-  Error(ErrorKind kind, std::string code, std::string detail,
-        std::vector<FieldError> fields = {})
+  Error(ErrorKind kind, std::string code, std::string detail, std::vector<FieldError> fields = {})
       : std::runtime_error(detail),
         kind_(kind),
         code_(std::move(code)),
@@ -46,11 +45,18 @@ class Error : public std::runtime_error {
   const std::string& code() const { return code_; }
   std::string detail() const { return what(); }
   const std::vector<FieldError>& fields() const { return fields_; }
+  // For rate_limited and unavailable: when the client may try again.
+  int retry_after_seconds() const { return retry_after_seconds_; }
+  Error& retry_after(int seconds) {
+    retry_after_seconds_ = seconds;
+    return *this;
+  }
 
  private:
   ErrorKind kind_;
   std::string code_;
   std::vector<FieldError> fields_;
+  int retry_after_seconds_ = 1;
 };
 
 }  // namespace crmd

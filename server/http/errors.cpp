@@ -1,9 +1,10 @@
 #include "server/http/errors.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
-#include <spdlog/spdlog.h>
 
 #include "storage/pg/error.hpp"
 
@@ -13,8 +14,7 @@ namespace {
 Error from_database(const pg::Error& e) {
   switch (e.kind()) {
     case pg::ErrorKind::pool_timeout:
-      return Error(ErrorKind::unavailable, "database_busy",
-                   "the database is busy; retry shortly");
+      return Error(ErrorKind::unavailable, "database_busy", "the database is busy; retry shortly");
     case pg::ErrorKind::connection_lost:
     case pg::ErrorKind::closed:
       return Error(ErrorKind::unavailable, "database_unavailable",
@@ -47,21 +47,36 @@ Error from_database(const pg::Error& e) {
 beast_http::status status_of(ErrorKind kind) {
   using S = beast_http::status;
   switch (kind) {
-    case ErrorKind::bad_request: return S::bad_request;
-    case ErrorKind::unauthorized: return S::unauthorized;
-    case ErrorKind::forbidden: return S::forbidden;
-    case ErrorKind::not_found: return S::not_found;
-    case ErrorKind::method_not_allowed: return S::method_not_allowed;
-    case ErrorKind::conflict: return S::conflict;
-    case ErrorKind::payload_too_large: return S::payload_too_large;
-    case ErrorKind::header_too_large: return S::request_header_fields_too_large;
-    case ErrorKind::request_timeout: return S::request_timeout;
-    case ErrorKind::unsupported_media: return S::unsupported_media_type;
-    case ErrorKind::validation: return S::unprocessable_entity;
-    case ErrorKind::rate_limited: return S::too_many_requests;
-    case ErrorKind::internal: return S::internal_server_error;
-    case ErrorKind::unavailable: return S::service_unavailable;
-    case ErrorKind::timeout: return S::gateway_timeout;
+    case ErrorKind::bad_request:
+      return S::bad_request;
+    case ErrorKind::unauthorized:
+      return S::unauthorized;
+    case ErrorKind::forbidden:
+      return S::forbidden;
+    case ErrorKind::not_found:
+      return S::not_found;
+    case ErrorKind::method_not_allowed:
+      return S::method_not_allowed;
+    case ErrorKind::conflict:
+      return S::conflict;
+    case ErrorKind::payload_too_large:
+      return S::payload_too_large;
+    case ErrorKind::header_too_large:
+      return S::request_header_fields_too_large;
+    case ErrorKind::request_timeout:
+      return S::request_timeout;
+    case ErrorKind::unsupported_media:
+      return S::unsupported_media_type;
+    case ErrorKind::validation:
+      return S::unprocessable_entity;
+    case ErrorKind::rate_limited:
+      return S::too_many_requests;
+    case ErrorKind::internal:
+      return S::internal_server_error;
+    case ErrorKind::unavailable:
+      return S::service_unavailable;
+    case ErrorKind::timeout:
+      return S::gateway_timeout;
   }
   return S::internal_server_error;
 }
@@ -101,7 +116,7 @@ Response error_response(const Error& error, const std::string& request_id) {
   Response response(status_of(error.kind()), 11);
   response.set(beast_http::field::content_type, "application/json");
   if (error.kind() == ErrorKind::unavailable || error.kind() == ErrorKind::rate_limited)
-    response.set(beast_http::field::retry_after, "1");
+    response.set(beast_http::field::retry_after, std::to_string(error.retry_after_seconds()));
   response.body() = boost::json::serialize(body);
   response.prepare_payload();
   return response;

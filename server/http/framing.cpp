@@ -8,8 +8,7 @@ std::optional<std::string> framing_problem(const Message& message) {
   using beast_http::field;
   const auto lengths = message.count(field::content_length);
   const auto encodings = message.count(field::transfer_encoding);
-  if (lengths > 0 && encodings > 0)
-    return "both Content-Length and Transfer-Encoding are present";
+  if (lengths > 0 && encodings > 0) return "both Content-Length and Transfer-Encoding are present";
   if (lengths > 1) {
     auto range = message.equal_range(field::content_length);
     const auto first = range.first->value();

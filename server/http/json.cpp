@@ -10,7 +10,8 @@ namespace crmd::http {
 boost::json::value parse_json_body(const Request& request) {
   const auto type = request.message[beast_http::field::content_type];
   const auto media = type.substr(0, type.find(';'));
-  if (media != "application/json" && !(media.starts_with("application/") && media.ends_with("+json")))
+  if (media != "application/json" &&
+      !(media.starts_with("application/") && media.ends_with("+json")))
     throw Error(ErrorKind::unsupported_media, "unsupported_media_type",
                 "expected a body of type application/json");
   boost::json::parse_options options;

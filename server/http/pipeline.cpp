@@ -1,11 +1,13 @@
 #include "server/http/pipeline.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/url/parse.hpp>
-#include <spdlog/spdlog.h>
 
 #include "domain/common/uuid.hpp"
+#include "server/auth.hpp"
 #include "server/http/errors.hpp"
 #include "server/logging.hpp"
 
@@ -38,20 +40,22 @@ std::string method_list(const std::vector<beast_http::verb>& methods) {
 
 }  // namespace
 
-Pipeline::Pipeline(const Router& router, server::Metrics& metrics, PipelineOptions options)
-    : router_(router), metrics_(metrics), options_(std::move(options)) {}
+Pipeline::Pipeline(const Router& router, server::Metrics& metrics,
+                   const server::Authenticator& auth, PipelineOptions options)
+    : router_(router), metrics_(metrics), auth_(auth), options_(std::move(options)) {}
 
 boost::asio::awaitable<Response> Pipeline::handle(Request& request) {
   const auto start = std::chrono::steady_clock::now();
   const auto given_id = request.message["X-Request-Id"];
-  request.request_id =
-      valid_request_id(given_id) ? std::string(given_id) : Uuid::random_v4().str();
+  request.request_id = valid_request_id(given_id) ? std::string(given_id) : Uuid::random_v4().str();
   metrics_.in_flight().Increment();
   Response response;
   try {
     response = co_await dispatch(request);
   } catch (...) {
     response = error_response(to_api_error(std::current_exception()), request.request_id);
+    if (response.result() == beast_http::status::unauthorized)
+      response.set(field::www_authenticate, "Bearer");
   }
   metrics_.in_flight().Decrement();
   add_cors_headers(request, response);
@@ -74,10 +78,10 @@ boost::asio::awaitable<Response> Pipeline::dispatch(Request& request) {
 
   auto match = router_.match(method, request.url.encoded_path());
   const bool head = method == beast_http::verb::head;
-  if (!match.route && head) match = router_.match(beast_http::verb::get, request.url.encoded_path());
+  if (!match.route && head)
+    match = router_.match(beast_http::verb::get, request.url.encoded_path());
   if (!match.route) {
-    if (match.allowed.empty())
-      throw Error(ErrorKind::not_found, "not_found", "no such resource");
+    if (match.allowed.empty()) throw Error(ErrorKind::not_found, "not_found", "no such resource");
     Response response = error_response(
         Error(ErrorKind::method_not_allowed, "method_not_allowed",
               "method " + std::string(request.message.method_string()) + " is not allowed here"),
@@ -87,9 +91,7 @@ boost::asio::awaitable<Response> Pipeline::dispatch(Request& request) {
   }
   request.route = match.route;
   request.path_params = std::move(match.params);
-  switch (match.route->access) {
-    case Access::public_: break;
-  }
+  co_await auth_.authorize(request, match.route->access);
   Response response = co_await match.route->handler(request);
   if (head) {
     response.prepare_payload();
@@ -152,9 +154,9 @@ void Pipeline::finish(Request& request, Response& response, std::string_view rou
   if (options_.access_log) {
     // The path only: query strings may carry tokens or personal data.
     const auto target = request.message.target();
-    server::log_access({request.request_id, request.remote_address,
-                        request.message.method_string(), target.substr(0, target.find('?')),
-                        status, response.body().size(), seconds});
+    server::log_access({request.request_id, request.remote_address, request.message.method_string(),
+                        target.substr(0, target.find('?')), status, response.body().size(),
+                        seconds});
   }
 }
 

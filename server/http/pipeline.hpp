@@ -11,6 +11,10 @@
 #include "server/http/router.hpp"
 #include "server/metrics.hpp"
 
+namespace crmd::server {
+class Authenticator;
+}
+
 namespace crmd::http {
 
 struct PipelineOptions {
@@ -20,14 +24,14 @@ struct PipelineOptions {
 
 class Pipeline {
  public:
-  Pipeline(const Router& router, server::Metrics& metrics, PipelineOptions options);
+  Pipeline(const Router& router, server::Metrics& metrics, const server::Authenticator& auth,
+           PipelineOptions options);
 
   boost::asio::awaitable<Response> handle(Request& request);
 
   // The answer to a request the connection rejected before it was complete
   // (400, 408, 413, 431): same error shape, metrics and log line.
-  Response reject(const Error& error, const std::string& remote_address,
-                  const Message* partial);
+  Response reject(const Error& error, const std::string& remote_address, const Message* partial);
 
  private:
   boost::asio::awaitable<Response> dispatch(Request& request);
@@ -39,6 +43,7 @@ class Pipeline {
 
   const Router& router_;
   server::Metrics& metrics_;
+  const server::Authenticator& auth_;
   PipelineOptions options_;
 };
 

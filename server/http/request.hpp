@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "domain/identity/principal.hpp"
 #include "server/http/query.hpp"
 
 namespace crmd::http {
@@ -24,13 +25,17 @@ struct Request {
   boost::urls::url_view url;  // the parsed target; views into message
   std::string request_id;
   std::string remote_address;
+  bool secure = false;  // arrived over TLS
   const Route* route = nullptr;
   std::vector<std::pair<std::string_view, std::string>> path_params;
+  std::optional<identity::Principal> principal;  // set by the access check
 
   beast_http::verb method() const { return message.method(); }
   // The decoded value of a {name} segment of the route's template.
   const std::string& path_param(std::string_view name) const;
   QueryParams query() const { return QueryParams(url); }
+  // What an audited change records about this request.
+  identity::RequestContext context() const { return {request_id, remote_address, principal}; }
 };
 
 }  // namespace crmd::http

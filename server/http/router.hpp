@@ -15,9 +15,15 @@
 
 namespace crmd::http {
 
-// Who may call a route; every route declares one. Identity (bearer tokens
-// with roles, v1 write keys) adds its kinds here.
-enum class Access { public_ };
+// Who may call a route; every route declares one.
+enum class Access {
+  public_,              // anyone
+  sales,                // a bearer token of any role (sales is the least)
+  manager,              // a bearer token of manager or admin
+  admin,                // a bearer token of an admin
+  write_key,            // v1 writes: X-Contacts-Write-Key
+  write_key_or_bearer,  // v1 reads: the write key or any bearer token
+};
 
 using Handler = std::function<boost::asio::awaitable<Response>(Request&)>;
 

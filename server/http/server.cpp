@@ -1,9 +1,10 @@
 #include "server/http/server.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
-#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -11,14 +12,12 @@
 #include <boost/beast/core/stream_traits.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
-#include <spdlog/spdlog.h>
 
 #include "server/http/framing.hpp"
 
 namespace crmd::http {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
-using namespace asio::experimental::awaitable_operators;
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
 
 namespace {
@@ -29,7 +28,8 @@ namespace {
 // client can still be told 408.
 class Deadline {
  public:
-  explicit Deadline(asio::ip::tcp::socket& socket) : socket_(socket), timer_(socket.get_executor()) {}
+  explicit Deadline(asio::ip::tcp::socket& socket)
+      : socket_(socket), timer_(socket.get_executor()) {}
 
   void arm(std::chrono::milliseconds limit) {
     expired_ = false;
@@ -71,8 +71,7 @@ Server::Server(asio::io_context& io, Pipeline& pipeline, ServerLimits limits,
       pipeline_(pipeline),
       limits_(limits),
       tls_(std::move(tls)),
-      acceptor_(asio::make_strand(io)),
-      all_closed_(std::make_shared<Signal>(io, 1)) {}
+      acceptor_(asio::make_strand(io)) {}
 
 Server::~Server() = default;
 
@@ -89,7 +88,10 @@ unsigned short Server::listen(const std::string& host, unsigned short port) {
 asio::awaitable<void> Server::accept_loop() {
   asio::steady_timer pause(acceptor_.get_executor());
   for (;;) {
-    auto [ec, socket] = co_await acceptor_.async_accept(asio::make_strand(io_), kTuple);
+    // Accepting into a socket made here: the executor is not handed through
+    // async_initiate (see storage/async.hpp).
+    Tcp::socket socket(asio::make_strand(io_));
+    auto [ec] = co_await acceptor_.async_accept(socket, kTuple);
     if (draining_ || ec == asio::error::operation_aborted || !acceptor_.is_open()) break;
     if (ec) {
       // Out of descriptors, typically: wait a little rather than spin.
@@ -99,7 +101,8 @@ asio::awaitable<void> Server::accept_loop() {
       continue;
     }
     if (open_.load() >= limits_.max_connections) {
-      spdlog::warn("connection limit of {} reached: refusing a connection", limits_.max_connections);
+      spdlog::warn("connection limit of {} reached: refusing a connection",
+                   limits_.max_connections);
       continue;  // the socket closes as it goes out of scope
     }
     boost::system::error_code ignored;
@@ -140,11 +143,9 @@ asio::awaitable<void> Server::run_session(Tcp::socket socket) {
 }
 
 void Server::forget(std::uint64_t id) {
-  {
-    std::lock_guard lock(mutex_);
-    sessions_.erase(id);
-  }
-  if (--open_ == 0 && draining_) all_closed_->try_send(boost::system::error_code{});
+  std::lock_guard lock(mutex_);
+  sessions_.erase(id);
+  if (--open_ == 0 && drained_) drained_->try_send(boost::system::error_code{});
 }
 
 template <class Stream>
@@ -177,24 +178,29 @@ asio::awaitable<void> Server::serve(Stream& stream, Session& session) {
     parser.header_limit(static_cast<std::uint32_t>(limits_.max_header_bytes));
     parser.body_limit(limits_.max_body_bytes);
     deadline.arm(limits_.header_timeout);
-    auto [header_ec, header_n] = co_await beast_http::async_read_header(stream, buffer, parser, kTuple);
+    auto [header_ec, header_n] =
+        co_await beast_http::async_read_header(stream, buffer, parser, kTuple);
     deadline.disarm();
     if (header_ec) {
       if (deadline.expired())
         co_await reject(Error(ErrorKind::request_timeout, "request_timeout",
-                              "the request headers took too long"), nullptr);
+                              "the request headers took too long"),
+                        nullptr);
       else if (header_ec == beast_http::error::body_limit)  // Content-Length over the limit
-        co_await reject(Error(ErrorKind::payload_too_large, "payload_too_large",
-                              "the body exceeds " + std::to_string(limits_.max_body_bytes) +
-                                  " bytes"), nullptr);
+        co_await reject(
+            Error(ErrorKind::payload_too_large, "payload_too_large",
+                  "the body exceeds " + std::to_string(limits_.max_body_bytes) + " bytes"),
+            nullptr);
       else if (header_ec == beast_http::error::header_limit)
         co_await reject(Error(ErrorKind::header_too_large, "header_too_large",
-                              "the request headers are too large"), nullptr);
+                              "the request headers are too large"),
+                        nullptr);
       else if (header_ec != beast_http::error::end_of_stream &&
                header_ec != asio::error::operation_aborted && header_ec != asio::error::eof &&
                header_ec != asio::error::connection_reset)
         co_await reject(Error(ErrorKind::bad_request, "malformed_request",
-                              "the request is malformed: " + header_ec.message()), nullptr);
+                              "the request is malformed: " + header_ec.message()),
+                        nullptr);
       break;
     }
     if (auto problem = framing_problem(parser.get())) {
@@ -213,11 +219,13 @@ asio::awaitable<void> Server::serve(Stream& stream, Session& session) {
       if (body_ec) {
         if (deadline.expired())
           co_await reject(Error(ErrorKind::request_timeout, "request_timeout",
-                                "the request body took too long"), &parser.get());
+                                "the request body took too long"),
+                          &parser.get());
         else if (body_ec == beast_http::error::body_limit)
-          co_await reject(Error(ErrorKind::payload_too_large, "payload_too_large",
-                                "the body exceeds " + std::to_string(limits_.max_body_bytes) +
-                                    " bytes"), &parser.get());
+          co_await reject(
+              Error(ErrorKind::payload_too_large, "payload_too_large",
+                    "the body exceeds " + std::to_string(limits_.max_body_bytes) + " bytes"),
+              &parser.get());
         else if (body_ec != asio::error::operation_aborted && body_ec != asio::error::eof &&
                  body_ec != asio::error::connection_reset)
           co_await reject(Error(ErrorKind::bad_request, "malformed_body",
@@ -231,6 +239,7 @@ asio::awaitable<void> Server::serve(Stream& stream, Session& session) {
     Request request;
     request.message = parser.release();
     request.remote_address = remote;
+    request.secure = !std::is_same_v<Stream, Tcp::socket>;
     Response response = co_await pipeline_.handle(request);
     const bool keep_alive = request.message.keep_alive() && !draining_;
     response.keep_alive(keep_alive);
@@ -267,16 +276,28 @@ asio::awaitable<void> Server::shutdown(std::chrono::milliseconds grace) {
       });
     }
   };
-  if (open_.load() == 0) co_return;
+  // Signalled by the last session to close (forget()) or by a timer.
+  auto signal = std::make_shared<Signal>(io_, 2);
+  {
+    std::lock_guard lock(mutex_);
+    drained_ = signal;
+  }
+  auto wait_at_most = [&](auto limit) -> asio::awaitable<void> {
+    if (open_.load() == 0) co_return;
+    asio::steady_timer timer(io_, limit);
+    timer.async_wait([signal](boost::system::error_code ec) {
+      if (!ec) signal->try_send(boost::system::error_code{});
+    });
+    co_await signal->async_receive(kTuple);
+  };
   close_sessions(true);
-  asio::steady_timer timer(co_await asio::this_coro::executor, grace);
-  auto first = co_await (all_closed_->async_receive(kTuple) || timer.async_wait(kTuple));
-  if (first.index() == 0 || open_.load() == 0) co_return;
-  spdlog::warn("{} connections still open after the shutdown grace period: closing them",
-               open_.load());
-  close_sessions(false);
-  timer.expires_after(std::chrono::seconds(1));
-  co_await (all_closed_->async_receive(kTuple) || timer.async_wait(kTuple));
+  co_await wait_at_most(grace);
+  if (open_.load() > 0) {
+    spdlog::warn("{} connections still open after the shutdown grace period: closing them",
+                 open_.load());
+    close_sessions(false);
+    co_await wait_at_most(std::chrono::seconds(1));
+  }
 }
 
 }  // namespace crmd::http

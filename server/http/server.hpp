@@ -66,7 +66,7 @@ class Server {
   std::uint64_t next_id_ = 0;
   std::unordered_map<std::uint64_t, std::shared_ptr<Session>> sessions_;
   using Signal = boost::asio::experimental::concurrent_channel<void(boost::system::error_code)>;
-  std::shared_ptr<Signal> all_closed_;
+  std::shared_ptr<Signal> drained_;  // set by shutdown(), signalled when none is left
 };
 
 }  // namespace crmd::http

@@ -1,7 +1,6 @@
 #include <boost/json/object.hpp>
 
 #include "domain/common/error.hpp"
-
 #include "server/http/json.hpp"
 #include "server/routes/routes.hpp"
 

@@ -4,6 +4,7 @@
 
 #include <atomic>
 
+#include "actors/identity.hpp"
 #include "server/http/router.hpp"
 #include "server/metrics.hpp"
 #include "storage/pg/pool.hpp"
@@ -18,5 +19,8 @@ struct OpsContext {
 
 // GET /health, /ready and /metrics.
 void add_ops_routes(http::Router& router, OpsContext context);
+
+// /api/v2/auth/*, /api/v2/users, /api/v2/api-keys.
+void add_identity_routes(http::Router& router, actors::IdentityService& identity);
 
 }  // namespace crmd::server::routes

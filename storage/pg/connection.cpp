@@ -8,6 +8,8 @@
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "storage/async.hpp"
+
 namespace crmd::pg {
 namespace asio = boost::asio;
 
@@ -31,36 +33,36 @@ Connection::Connection(asio::any_io_executor io, ConnectOptions options,
 Connection::~Connection() = default;
 
 asio::awaitable<void> Connection::open() {
-  // Run the connect on the strand: the socket belongs to it.
-  co_await asio::co_spawn(
-      strand_,
-      [self = shared_from_this()]() -> asio::awaitable<void> {
-        co_await self->socket_.connect(self->options_, self->blocking_);
-        if (PQenterPipelineMode(self->socket_.conn()) != 1)
-          throw Error(ErrorKind::connection_lost, "cannot enter pipeline mode");
-        self->alive_ = true;
-        asio::co_spawn(self->strand_, self->read_loop(), asio::detached);
-        asio::co_spawn(self->strand_, self->watchdog(), asio::detached);
-      },
-      asio::use_awaitable);
+  // The socket belongs to the strand: connect there.
+  co_await spawn_and_wait(strand_, open_on_strand(shared_from_this()));
+}
+
+asio::awaitable<void> Connection::open_on_strand(std::shared_ptr<Connection> self) {
+  co_await socket_.connect(options_, blocking_);
+  if (PQenterPipelineMode(socket_.conn()) != 1)
+    throw Error(ErrorKind::connection_lost, "cannot enter pipeline mode");
+  alive_ = true;
+  asio::co_spawn(strand_, read_loop(self), asio::detached);
+  asio::co_spawn(strand_, watchdog(self), asio::detached);
 }
 
 void Connection::submit(std::string sql, Params params, QueryHandler handler) {
   if (!alive_) {
-    handler.complete(std::make_exception_ptr(Error(ErrorKind::connection_lost, "connection is closed")),
-            {});
+    handler.complete(
+        std::make_exception_ptr(Error(ErrorKind::connection_lost, "connection is closed")), {});
     return;
   }
   PGconn* conn = socket_.conn();
-  Pending pending{Stage::query_result, {}, {}, {}, std::move(handler),
-                  std::chrono::steady_clock::now()};
+  Pending pending{
+      Stage::query_result, {}, {}, {}, std::move(handler), std::chrono::steady_clock::now()};
   auto [it, inserted] = prepared_.try_emplace(sql);
   if (inserted) {
     it->second = "s" + std::to_string(next_statement_++);
     if (!PQsendPrepare(conn, it->second.c_str(), sql.c_str(), static_cast<int>(params.size()),
                        params.types().data())) {
       prepared_.erase(it);
-      pending.handler.complete(std::make_exception_ptr(Error(ErrorKind::connection_lost, socket_.last_error())), {});
+      pending.handler.complete(
+          std::make_exception_ptr(Error(ErrorKind::connection_lost, socket_.last_error())), {});
       fail(socket_.last_error());
       return;
     }
@@ -70,10 +72,11 @@ void Connection::submit(std::string sql, Params params, QueryHandler handler) {
   std::vector<const char*> values;
   values.reserve(params.size());
   for (const auto& v : params.values()) values.push_back(v ? v->c_str() : nullptr);
-  if (!PQsendQueryPrepared(conn, it->second.c_str(), static_cast<int>(params.size()),
-                           values.data(), nullptr, nullptr, 0) ||
+  if (!PQsendQueryPrepared(conn, it->second.c_str(), static_cast<int>(params.size()), values.data(),
+                           nullptr, nullptr, 0) ||
       !PQpipelineSync(conn)) {
-    pending.handler.complete(std::make_exception_ptr(Error(ErrorKind::connection_lost, socket_.last_error())), {});
+    pending.handler.complete(
+        std::make_exception_ptr(Error(ErrorKind::connection_lost, socket_.last_error())), {});
     fail(socket_.last_error());
     return;
   }
@@ -94,14 +97,16 @@ void Connection::schedule_flush() {
   if (pending < 0) return fail(socket_.last_error());
   if (pending == 1) {
     writing_ = true;
-    asio::co_spawn(strand_, write_loop(), asio::detached);
+    asio::co_spawn(strand_, write_loop(shared_from_this()), asio::detached);
   }
 }
 
-asio::awaitable<void> Connection::write_loop() {
-  auto self = shared_from_this();
+// self: the frame keeps the object alive from creation to destruction.
+asio::awaitable<void> Connection::write_loop(std::shared_ptr<Connection> self) {
   while (alive_) {
-    if (!co_await socket_.wait_writable()) break;
+    // Awaited into a variable: g++ 12 miscompiles co_await inside conditions.
+    const bool writable = co_await socket_.wait_writable();
+    if (!writable) break;
     if (!alive_) break;
     const int pending = PQflush(socket_.conn());
     if (pending < 0) {
@@ -113,10 +118,11 @@ asio::awaitable<void> Connection::write_loop() {
   writing_ = false;
 }
 
-asio::awaitable<void> Connection::read_loop() {
-  auto self = shared_from_this();
+// self: the frame keeps the object alive from creation to destruction.
+asio::awaitable<void> Connection::read_loop(std::shared_ptr<Connection> self) {
   while (alive_) {
-    if (!co_await socket_.wait_readable()) break;
+    const bool readable = co_await socket_.wait_readable();
+    if (!readable) break;
     if (!alive_) break;
     PGconn* conn = socket_.conn();
     if (PQconsumeInput(conn) == 0) {
@@ -144,9 +150,14 @@ bool Connection::process_results() {
     Pending& front = pending_.front();
     if (!raw) {
       switch (front.stage) {
-        case Stage::prepare_end: front.stage = Stage::query_result; continue;
-        case Stage::query_end: front.stage = Stage::sync; continue;
-        default: return true;  // nothing more has arrived yet
+        case Stage::prepare_end:
+          front.stage = Stage::query_result;
+          continue;
+        case Stage::query_end:
+          front.stage = Stage::sync;
+          continue;
+        default:
+          return true;  // nothing more has arrived yet
       }
     }
     Result result(raw);
@@ -172,9 +183,14 @@ bool Connection::process_results() {
       front.result = std::move(result);
     }
     switch (front.stage) {
-      case Stage::prepare_result: front.stage = Stage::prepare_end; break;
-      case Stage::query_result: front.stage = Stage::query_end; break;
-      default: break;  // a statement returned more than one result: keep the first
+      case Stage::prepare_result:
+        front.stage = Stage::prepare_end;
+        break;
+      case Stage::query_result:
+        front.stage = Stage::query_end;
+        break;
+      default:
+        break;  // a statement returned more than one result: keep the first
     }
   }
   return true;
@@ -187,8 +203,8 @@ void Connection::complete_front() {
   front.handler.complete(front.error, std::move(front.result));
 }
 
-asio::awaitable<void> Connection::watchdog() {
-  auto self = shared_from_this();
+// self: the frame keeps the object alive from creation to destruction.
+asio::awaitable<void> Connection::watchdog(std::shared_ptr<Connection> self) {
   const auto limit = options_.statement_timeout.count() > 0
                          ? std::chrono::duration_cast<std::chrono::steady_clock::duration>(
                                options_.statement_timeout + kDeadlineGrace)
@@ -213,9 +229,10 @@ void Connection::fail(const std::string& reason) {
     Pending front = std::move(pending_.front());
     pending_.pop_front();
     in_flight_.fetch_sub(1, std::memory_order_relaxed);
-    front.handler.complete(std::make_exception_ptr(Error(ErrorKind::connection_lost,
-                                            "connection to PostgreSQL lost: " + reason)),
-              {});
+    front.handler.complete(
+        std::make_exception_ptr(
+            Error(ErrorKind::connection_lost, "connection to PostgreSQL lost: " + reason)),
+        {});
   }
   watchdog_timer_.cancel();
   socket_.close();

@@ -8,9 +8,9 @@
 
 #include <atomic>
 #include <boost/asio/associated_executor.hpp>
-#include <boost/asio/post.hpp>
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <deque>
@@ -39,10 +39,10 @@ class QueryHandler {
   explicit operator bool() const { return impl_ != nullptr; }
   void complete(std::exception_ptr error, Result result) {
     if (!impl_) return;  // a detached query
-    boost::asio::post(executor_, [impl = std::move(impl_), error,
-                                  result = std::move(result)]() mutable {
-      impl->call(error, std::move(result));
-    });
+    boost::asio::post(executor_,
+                      [impl = std::move(impl_), error, result = std::move(result)]() mutable {
+                        impl->call(error, std::move(result));
+                      });
   }
 
  private:
@@ -60,6 +60,11 @@ class QueryHandler {
   std::unique_ptr<Base> impl_;
 };
 
+struct PendingQuery {
+  std::string sql;
+  Params params;
+};
+
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
   using Executor = boost::asio::strand<boost::asio::any_io_executor>;
@@ -73,17 +78,19 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   template <class Token>
   auto async_query(std::string sql, Params params, Token&& token) {
+    // Only trivially destructible values cross async_initiate (see
+    // storage/async.hpp): the query travels as a raw pointer it owns again.
+    auto* query = new PendingQuery{std::move(sql), std::move(params)};
     return boost::asio::async_initiate<Token, QuerySignature>(
-        [self = shared_from_this()](auto handler, std::string sql, Params params) {
-          auto* raw = self.get();
-          boost::asio::dispatch(
-              raw->strand_, [self = std::move(self),
-                             handler = QueryHandler(std::move(handler), raw->strand_),
-                             sql = std::move(sql), params = std::move(params)]() mutable {
-                self->submit(std::move(sql), std::move(params), std::move(handler));
-              });
+        [this](auto handler, PendingQuery* raw) {
+          std::unique_ptr<PendingQuery> owned(raw);
+          boost::asio::dispatch(strand_, [self = shared_from_this(),
+                                          handler = QueryHandler(std::move(handler), strand_),
+                                          owned = std::move(owned)]() mutable {
+            self->submit(std::move(owned->sql), std::move(owned->params), std::move(handler));
+          });
         },
-        token, std::move(sql), std::move(params));
+        token, query);
   }
 
   // Queues sql and ignores its outcome (a ROLLBACK from a destructor).
@@ -108,11 +115,12 @@ class Connection : public std::enable_shared_from_this<Connection> {
     std::chrono::steady_clock::time_point sent_at;
   };
 
+  boost::asio::awaitable<void> open_on_strand(std::shared_ptr<Connection> self);
   void submit(std::string sql, Params params, QueryHandler handler);
   void schedule_flush();
-  boost::asio::awaitable<void> read_loop();
-  boost::asio::awaitable<void> write_loop();
-  boost::asio::awaitable<void> watchdog();
+  boost::asio::awaitable<void> read_loop(std::shared_ptr<Connection> self);
+  boost::asio::awaitable<void> write_loop(std::shared_ptr<Connection> self);
+  boost::asio::awaitable<void> watchdog(std::shared_ptr<Connection> self);
   bool process_results();  // false on a protocol failure
   void complete_front();
   void fail(const std::string& reason);

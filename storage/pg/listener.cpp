@@ -1,13 +1,13 @@
 #include "storage/pg/listener.hpp"
 
 #include <libpq-fe.h>
+#include <spdlog/spdlog.h>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <spdlog/spdlog.h>
 
 namespace crmd::pg {
 namespace asio = boost::asio;
@@ -37,7 +37,9 @@ Listener::Listener(asio::any_io_executor io, asio::thread_pool& blocking, Connec
 
 Listener::~Listener() = default;
 
-void Listener::start() { asio::co_spawn(strand_, run(), asio::detached); }
+void Listener::start() {
+  asio::co_spawn(strand_, run(shared_from_this()), asio::detached);
+}
 
 void Listener::close() {
   asio::dispatch(strand_, [self = shared_from_this()] {
@@ -70,8 +72,8 @@ asio::awaitable<std::shared_ptr<Subscription>> Listener::subscribe(std::string c
   co_return subscription;
 }
 
-asio::awaitable<void> Listener::run() {
-  auto self = shared_from_this();
+// self: the frame keeps the object alive from creation to destruction.
+asio::awaitable<void> Listener::run(std::shared_ptr<Listener> self) {
   auto backoff = std::chrono::milliseconds(100);
   while (!closed_) {
     try {

@@ -29,8 +29,8 @@ class Listener;
 
 class Subscription {
  public:
-  using Channel = boost::asio::experimental::concurrent_channel<void(boost::system::error_code,
-                                                                     Notification)>;
+  using Channel =
+      boost::asio::experimental::concurrent_channel<void(boost::system::error_code, Notification)>;
   Subscription(boost::asio::any_io_executor executor, std::string channel, std::size_t capacity);
 
   // The next notification; throws Error{closed} once the listener closed.
@@ -67,7 +67,7 @@ class Listener : public std::enable_shared_from_this<Listener> {
     std::shared_ptr<Signal> done;
   };
 
-  boost::asio::awaitable<void> run();
+  boost::asio::awaitable<void> run(std::shared_ptr<Listener> self);
   boost::asio::awaitable<void> serve_connection();
   boost::asio::awaitable<void> listen(const std::string& channel);
   void dispatch_notifications();

@@ -11,7 +11,9 @@ void Params::add(double v) {
   push(std::string(buf, end), oid::float8);
 }
 
-void Params::add(const boost::json::value& v) { push(boost::json::serialize(v), oid::jsonb); }
+void Params::add(const boost::json::value& v) {
+  push(boost::json::serialize(v), oid::jsonb);
+}
 
 std::string Params::array_literal(const std::vector<std::string>& items) {
   std::string out = "{";

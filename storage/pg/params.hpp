@@ -52,8 +52,10 @@ class Params {
   void add(const boost::json::value& v);
   template <class T>
   void add(const std::optional<T>& v) {
-    if (v) add(*v);
-    else add(null);
+    if (v)
+      add(*v);
+    else
+      add(null);
   }
   template <class T>
   void add(const std::vector<T>& list);  // as a PostgreSQL array literal

@@ -29,7 +29,9 @@ Pool::Pool(asio::io_context& io, asio::thread_pool& blocking, PoolOptions option
   options_.min_size = std::min(options_.min_size, options_.max_size);
 }
 
-Pool::~Pool() { close(); }
+Pool::~Pool() {
+  close();
+}
 
 asio::awaitable<void> Pool::start() {
   for (std::size_t i = 0; i < options_.min_size; ++i) {
@@ -40,7 +42,7 @@ asio::awaitable<void> Pool::start() {
     co_await open_connection();
   }
   health_timer_ = std::make_shared<asio::steady_timer>(io_);
-  asio::co_spawn(io_, health_loop(), asio::detached);
+  asio::co_spawn(io_, health_loop(shared_from_this()), asio::detached);
 }
 
 void Pool::close() {
@@ -53,9 +55,9 @@ void Pool::close() {
     waiters.swap(waiters_);
   }
   for (auto& slot : slots) slot.connection->close();
-  for (auto& waiter : waiters) asio::post(waiter->timer.get_executor(), [waiter] { waiter->timer.cancel(); });
-  if (health_timer_)
-    asio::post(io_, [timer = health_timer_] { timer->cancel(); });
+  for (auto& waiter : waiters)
+    asio::post(waiter->timer.get_executor(), [waiter] { waiter->timer.cancel(); });
+  if (health_timer_) asio::post(io_, [timer = health_timer_] { timer->cancel(); });
 }
 
 asio::awaitable<Result> Pool::query(std::string sql, Params params) {
@@ -65,7 +67,10 @@ asio::awaitable<Result> Pool::query(std::string sql, Params params) {
 }
 
 asio::awaitable<Transaction> Pool::begin(std::string begin_sql) {
-  Transaction transaction(shared_from_this(), co_await acquire(true));
+  // Awaited into a local first: g++ 12 destroys a co_await result passed
+  // straight into a call twice.
+  auto connection = co_await acquire(true);
+  Transaction transaction(shared_from_this(), std::move(connection));
   co_await transaction.query(std::move(begin_sql));
   co_return std::move(transaction);
 }
@@ -85,18 +90,17 @@ std::shared_ptr<Connection> Pool::pick_locked(bool exclusive) {
     best->leased = true;
   } else if (best->connection->in_flight() >= options_.busy_threshold && can_grow) {
     ++opening_;
-    asio::co_spawn(
-        io_,
-        [self = shared_from_this()]() -> asio::awaitable<void> {
-          try {
-            co_await self->open_connection();
-          } catch (const Error&) {
-            // Backoff is recorded; the busy connection keeps serving.
-          }
-        },
-        asio::detached);
+    asio::co_spawn(io_, grow(shared_from_this()), asio::detached);
   }
   return best->connection;
+}
+
+asio::awaitable<void> Pool::grow(std::shared_ptr<Pool> self) {
+  try {
+    auto opened = co_await open_connection();
+  } catch (const Error&) {
+    // Backoff is recorded; the busy connection keeps serving.
+  }
 }
 
 asio::awaitable<std::shared_ptr<Connection>> Pool::acquire(bool exclusive) {
@@ -180,8 +184,8 @@ void Pool::wake_one_locked() {
   asio::post(waiter->timer.get_executor(), [waiter] { waiter->timer.cancel(); });
 }
 
-asio::awaitable<void> Pool::health_loop() {
-  auto self = shared_from_this();
+// self: the frame keeps the object alive from creation to destruction.
+asio::awaitable<void> Pool::health_loop(std::shared_ptr<Pool> self) {
   auto timer = health_timer_;
   for (;;) {
     timer->expires_after(options_.health_check_interval);

@@ -75,7 +75,8 @@ class Pool : public std::enable_shared_from_this<Pool> {
   void release(const std::shared_ptr<Connection>& connection);
   void remove(const Connection* connection);
   void wake_one_locked();
-  boost::asio::awaitable<void> health_loop();
+  boost::asio::awaitable<void> grow(std::shared_ptr<Pool> self);
+  boost::asio::awaitable<void> health_loop(std::shared_ptr<Pool> self);
 
   boost::asio::io_context& io_;
   boost::asio::thread_pool& blocking_;

@@ -71,7 +71,8 @@ Numeric decode_field<Numeric>(std::string_view text, std::string_view column) {
   bool digit = false;
   for (std::size_t i = 0; i < text.size(); ++i) {
     const char c = text[i];
-    if (c >= '0' && c <= '9') digit = true;
+    if (c >= '0' && c <= '9')
+      digit = true;
     else if (!(c == '.' || (i == 0 && c == '-'))) {
       if (text != "NaN") bad(column, "a numeric", text);
     }
@@ -90,8 +91,12 @@ boost::json::value decode_field<boost::json::value>(std::string_view text,
 
 Result::Result(pg_result* raw) : raw_(raw, PQclear) {}
 
-int Result::rows() const { return raw_ ? PQntuples(raw_.get()) : 0; }
-int Result::columns() const { return raw_ ? PQnfields(raw_.get()) : 0; }
+int Result::rows() const {
+  return raw_ ? PQntuples(raw_.get()) : 0;
+}
+int Result::columns() const {
+  return raw_ ? PQnfields(raw_.get()) : 0;
+}
 
 std::int64_t Result::affected() const {
   if (!raw_) return 0;
@@ -105,7 +110,9 @@ Row Result::one() const {
   return (*this)[0];
 }
 
-bool Row::is_null(int column) const { return PQgetisnull(result_->raw(), index_, column) != 0; }
+bool Row::is_null(int column) const {
+  return PQgetisnull(result_->raw(), index_, column) != 0;
+}
 
 std::string_view Row::text(int column) const {
   return {PQgetvalue(result_->raw(), index_, column),

@@ -31,7 +31,7 @@ class Row {
   Row(const Result& result, int index) : result_(&result), index_(index) {}
 
   bool is_null(int column) const;
-  std::string_view text(int column) const;  // "" for NULL
+  std::string_view text(int column) const;        // "" for NULL
   int column_index(std::string_view name) const;  // throws if absent
 
   // get<T>: NULL throws; get<std::optional<T>>: NULL is nullopt.

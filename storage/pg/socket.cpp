@@ -1,22 +1,19 @@
 #include "storage/pg/socket.hpp"
 
 #include <libpq-fe.h>
+#include <spdlog/spdlog.h>
 
-#include <boost/asio/experimental/awaitable_operators.hpp>
-#include <boost/asio/post.hpp>
 #include <boost/asio/bind_executor.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
-
-#include <spdlog/spdlog.h>
 
 #include "storage/blocking.hpp"
 
 namespace crmd::pg {
 namespace asio = boost::asio;
 using asio::posix::descriptor_base;
-using namespace asio::experimental::awaitable_operators;
 
 namespace {
 
@@ -28,7 +25,9 @@ std::string trimmed(const char* message) {
 
 // Server notices ("relation already exists, skipping") go to the log, not
 // to stderr as libpq's default would.
-void log_notice(void*, const char* message) { spdlog::debug("postgres: {}", trimmed(message)); }
+void log_notice(void*, const char* message) {
+  spdlog::debug("postgres: {}", trimmed(message));
+}
 
 std::string session_options(const ConnectOptions& o) {
   std::string options = "-c DateStyle=ISO -c TimeZone=UTC -c IntervalStyle=iso_8601";
@@ -47,9 +46,13 @@ Error result_error(const PGresult* result, const std::string& fallback) {
 
 Socket::Socket(asio::any_io_executor executor) : descriptor_(std::move(executor)) {}
 
-Socket::~Socket() { close(); }
+Socket::~Socket() {
+  close();
+}
 
-std::string Socket::last_error() const { return trimmed(conn_ ? PQerrorMessage(conn_) : nullptr); }
+std::string Socket::last_error() const {
+  return trimmed(conn_ ? PQerrorMessage(conn_) : nullptr);
+}
 
 void Socket::rewrap() {
   const int fd = PQsocket(conn_);
@@ -85,8 +88,11 @@ asio::awaitable<void> Socket::connect(const ConnectOptions& options, asio::threa
   PostgresPollingStatusType status = PGRES_POLLING_WRITING;
   while (status != PGRES_POLLING_OK) {
     rewrap();
-    const bool ready = status == PGRES_POLLING_READING ? co_await wait_readable()
-                                                        : co_await wait_writable();
+    bool ready = false;  // not ?: : g++ 12 miscompiles co_await inside it
+    if (status == PGRES_POLLING_READING)
+      ready = co_await wait_readable();
+    else
+      ready = co_await wait_writable();
     if (!ready || timed_out) break;
     status = PQconnectPoll(conn_);
     if (status == PGRES_POLLING_FAILED) break;
@@ -124,11 +130,11 @@ asio::awaitable<void> Socket::flush() {
     const int pending = PQflush(conn_);
     if (pending == 0) co_return;
     if (pending < 0) throw Error(ErrorKind::connection_lost, last_error());
-    // Reading while we wait to write: a server blocked on sending to us
-    // would otherwise never read what we send.
-    auto which = co_await (wait_readable() || wait_writable());
-    if (which.index() == 0 && PQconsumeInput(conn_) == 0)
-      throw Error(ErrorKind::connection_lost, last_error());
+    // Reading what has arrived while we wait to write: a server blocked on
+    // sending to us would otherwise never read what we send.
+    if (PQconsumeInput(conn_) == 0) throw Error(ErrorKind::connection_lost, last_error());
+    const bool writable = co_await wait_writable();
+    if (!writable) throw Error(ErrorKind::connection_lost, "the connection was closed");
   }
 }
 
@@ -142,8 +148,8 @@ asio::awaitable<Result> Socket::exec(const std::string& sql, const Params& param
   std::vector<const char*> values;
   values.reserve(params.size());
   for (const auto& v : params.values()) values.push_back(v ? v->c_str() : nullptr);
-  if (!PQsendQueryParams(conn_, sql.c_str(), static_cast<int>(params.size()),
-                         params.types().data(), values.data(), nullptr, nullptr, 0))
+  if (!PQsendQueryParams(conn_, sql.c_str(), static_cast<int>(params.size()), params.types().data(),
+                         values.data(), nullptr, nullptr, 0))
     throw Error(ErrorKind::connection_lost, last_error());
   co_await flush();
   co_return co_await collect_results();
@@ -154,7 +160,8 @@ asio::awaitable<Result> Socket::collect_results() {
   std::optional<Error> error;
   for (;;) {
     while (PQisBusy(conn_)) {
-      if (!co_await wait_readable() || PQconsumeInput(conn_) == 0)
+      const bool readable = co_await wait_readable();
+      if (!readable || PQconsumeInput(conn_) == 0)
         throw Error(ErrorKind::connection_lost, last_error());
     }
     PGresult* raw = PQgetResult(conn_);

@@ -18,11 +18,10 @@ using test::RunningServer;
 using Gate = asio::experimental::concurrent_channel<void(boost::system::error_code)>;
 
 void add_echo_route(server::App& app) {
-  app.router().add(verb::post, "/test/echo", Access::public_,
-                   [](Request& request) -> asio::awaitable<Response> {
-                     co_return json_response(request, beast_http::status::ok,
-                                             parse_json_body(request));
-                   });
+  app.router().add(
+      verb::post, "/test/echo", Access::public_, [](Request& request) -> asio::awaitable<Response> {
+        co_return json_response(request, beast_http::status::ok, parse_json_body(request));
+      });
 }
 
 boost::json::object json_of(const test::HttpResponse& response) {
@@ -89,7 +88,8 @@ TEST(Http, MalformedJsonIs400AndWrongTypeIs415) {
   EXPECT_EQ(json_of(bad).at("error_code"), "malformed_json");
   auto type = client.request("POST", "/test/echo", "a=1", "Content-Type: text/plain\r\n");
   EXPECT_EQ(type.result_int(), 415);
-  auto good = client.request("POST", "/test/echo", "{\"a\":1}", "Content-Type: application/json\r\n");
+  auto good =
+      client.request("POST", "/test/echo", "{\"a\":1}", "Content-Type: application/json\r\n");
   EXPECT_EQ(good.result_int(), 200);
   EXPECT_EQ(json_of(good).at("a"), 1);
 }
@@ -106,8 +106,9 @@ config::Config small_limits() {
 TEST(Http, BodyOverTheLimitIs413AndClosesTheConnection) {
   RunningServer server(add_echo_route, small_limits());
   RawClient client(server.port());
-  client.send("POST /test/echo HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
-              "Content-Length: 4096\r\n\r\n");
+  client.send(
+      "POST /test/echo HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+      "Content-Length: 4096\r\n\r\n");
   auto response = client.read();
   EXPECT_EQ(response.result_int(), 413);
   EXPECT_EQ(json_of(response).at("error_code"), "payload_too_large");
@@ -117,8 +118,10 @@ TEST(Http, BodyOverTheLimitIs413AndClosesTheConnection) {
 TEST(Http, ChunkedBodyOverTheLimitIs413) {
   RunningServer server(add_echo_route, small_limits());
   RawClient client(server.port());
-  client.send("POST /test/echo HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
-              "Transfer-Encoding: chunked\r\n\r\n800\r\n" + std::string(0x800, 'x') + "\r\n0\r\n\r\n");
+  client.send(
+      "POST /test/echo HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+      "Transfer-Encoding: chunked\r\n\r\n800\r\n" +
+      std::string(0x800, 'x') + "\r\n0\r\n\r\n");
   EXPECT_EQ(client.read().result_int(), 413);
 }
 
@@ -141,8 +144,9 @@ TEST(Http, SlowHeadersGet408AndTheConnectionCloses) {
 TEST(Http, SlowBodyGets408) {
   RunningServer server(add_echo_route, small_limits());
   RawClient client(server.port());
-  client.send("POST /test/echo HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
-              "Content-Length: 10\r\n\r\n{\"a\"");
+  client.send(
+      "POST /test/echo HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+      "Content-Length: 10\r\n\r\n{\"a\"");
   EXPECT_EQ(client.read().result_int(), 408);
   EXPECT_TRUE(client.closed_by_server());
 }
@@ -159,8 +163,9 @@ TEST(Http, IdleKeepAliveConnectionsAreClosed) {
 TEST(Http, ContentLengthWithTransferEncodingIs400AndCloses) {
   RunningServer server(add_echo_route);
   RawClient client(server.port());
-  client.send("POST /test/echo HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
-              "Content-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n");
+  client.send(
+      "POST /test/echo HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+      "Content-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n");
   EXPECT_EQ(client.read().result_int(), 400);
   EXPECT_TRUE(client.closed_by_server());
 }
@@ -168,8 +173,9 @@ TEST(Http, ContentLengthWithTransferEncodingIs400AndCloses) {
 TEST(Http, ConflictingContentLengthsAre400) {
   RunningServer server(add_echo_route);
   RawClient client(server.port());
-  client.send("POST /test/echo HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
-              "Content-Length: 2\r\nContent-Length: 7\r\n\r\n{}");
+  client.send(
+      "POST /test/echo HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+      "Content-Length: 2\r\nContent-Length: 7\r\n\r\n{}");
   EXPECT_EQ(client.read().result_int(), 400);
   EXPECT_TRUE(client.closed_by_server());
 }
@@ -177,8 +183,9 @@ TEST(Http, ConflictingContentLengthsAre400) {
 TEST(Http, MalformedChunkIs400AndCloses) {
   RunningServer server(add_echo_route);
   RawClient client(server.port());
-  client.send("POST /test/echo HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
-              "Transfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n");
+  client.send(
+      "POST /test/echo HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+      "Transfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n");
   EXPECT_EQ(client.read().result_int(), 400);
   EXPECT_TRUE(client.closed_by_server());
 }
@@ -212,8 +219,9 @@ TEST(Http, MetricsCountRequestsByRouteAndExposePoolAndActors) {
   client.request("GET", "/health");
   client.request("GET", "/api/v2/contacts/123");
   auto metrics = client.request("GET", "/metrics").body();
-  EXPECT_NE(metrics.find(R"(crmd_http_requests_total{method="GET",route="/health",status="200"} 1)"),
-            std::string::npos);
+  EXPECT_NE(
+      metrics.find(R"(crmd_http_requests_total{method="GET",route="/health",status="200"} 1)"),
+      std::string::npos);
   EXPECT_NE(metrics.find(R"x(route="(unmatched)",status="404")x"), std::string::npos);
   EXPECT_NE(metrics.find("crmd_http_request_duration_seconds_bucket"), std::string::npos);
   EXPECT_NE(metrics.find("crmd_http_requests_in_flight"), std::string::npos);

@@ -24,6 +24,7 @@ config::Config test_config() {
   c.access_log = false;
   c.log_level = "warn";
   c.shutdown_grace = std::chrono::milliseconds(5000);
+  c.jwt_secret = "test-secret-that-is-at-least-32-bytes-long";
   return c;
 }
 
@@ -55,7 +56,9 @@ RawClient::RawClient(unsigned short port) : socket_(io_) {
   socket_.connect({asio::ip::make_address("127.0.0.1"), port});
 }
 
-void RawClient::send(const std::string& bytes) { asio::write(socket_, asio::buffer(bytes)); }
+void RawClient::send(const std::string& bytes) {
+  asio::write(socket_, asio::buffer(bytes));
+}
 
 HttpResponse RawClient::read() {
   HttpResponse response;
@@ -79,6 +82,23 @@ bool RawClient::closed_by_server() {
   boost::system::error_code ec;
   socket_.read_some(asio::buffer(&byte, 1), ec);
   return ec == asio::error::eof || ec == asio::error::connection_reset;
+}
+
+pg::Result db_query(const std::string& sql, const pg::Params& params) {
+  asio::io_context io;
+  asio::thread_pool blocking(1);
+  auto done = asio::co_spawn(
+      io,
+      [&]() -> asio::awaitable<pg::Result> {
+        pg::Socket socket(co_await asio::this_coro::executor);
+        pg::ConnectOptions options;
+        options.conninfo = database_url();
+        co_await socket.connect(options, blocking);
+        co_return co_await socket.exec(sql, params);
+      },
+      asio::use_future);
+  io.run();
+  return done.get();
 }
 
 std::string unique_name(const std::string& prefix) {

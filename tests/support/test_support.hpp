@@ -16,6 +16,7 @@
 
 #include "config/config.hpp"
 #include "server/app.hpp"
+#include "storage/pg/socket.hpp"
 
 namespace crmd::test {
 
@@ -82,5 +83,8 @@ class RawClient {
 
 // A unique name for a table or channel, so tests never see each other's data.
 std::string unique_name(const std::string& prefix);
+
+// One statement on a connection of its own, for checking what a test did.
+pg::Result db_query(const std::string& sql, const pg::Params& params = pg::Params{});
 
 }  // namespace crmd::test

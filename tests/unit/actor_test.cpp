@@ -1,3 +1,5 @@
+#include "actors/actor.hpp"
+
 #include <gtest/gtest.h>
 
 #include <boost/asio/co_spawn.hpp>
@@ -5,8 +7,6 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/use_future.hpp>
 #include <thread>
-
-#include "actors/actor.hpp"
 
 namespace crmd::actors {
 namespace {
@@ -68,14 +68,12 @@ TEST_F(ActorTest, FullMailboxPushesBackWith503) {
   using Gate = asio::experimental::concurrent_channel<void(boost::system::error_code)>;
   Gate entered(io, 1), release(io, 1);
   // The first call holds the only mailbox slot until released.
-  auto first = asio::co_spawn(
-      io,
-      actor.call([&]() -> asio::awaitable<int> {
-        entered.try_send(boost::system::error_code{});
-        co_await release.async_receive(asio::use_awaitable);
-        co_return 1;
-      }),
-      asio::use_future);
+  auto first = asio::co_spawn(io, actor.call([&]() -> asio::awaitable<int> {
+    entered.try_send(boost::system::error_code{});
+    co_await release.async_receive(asio::use_awaitable);
+    co_return 1;
+  }),
+                              asio::use_future);
   run([&]() -> asio::awaitable<int> {
     co_await entered.async_receive(asio::use_awaitable);
     co_return 0;

@@ -23,6 +23,15 @@ const std::vector<std::string> kAllEnvVars = {
     "CRMD_THREADS",
     "CRMD_DATA_DIR",
     "CRMD_JWT_SECRET",
+    "CRMD_JWT_ISSUER",
+    "CRMD_JWT_AUDIENCE",
+    "CRMD_EXTERNAL_JWT_SECRET",
+    "CRMD_EXTERNAL_ROLE_CLAIM",
+    "CRMD_ADMIN_EMAIL",
+    "CRMD_ADMIN_PASSWORD",
+    "CRMD_LOGIN_MAX_FAILURES",
+    "CRMD_LOGIN_MAX_FAILURES_PER_IP",
+    "CRMD_LOGIN_WINDOW_S",
     "CRMD_CONTACTS_WRITE_KEY",
     "CRMD_DB_POOL_SIZE",
     "CRMD_DB_POOL_WAIT_MS",
@@ -300,12 +309,20 @@ TEST(ConfigTls, BothOrNeither) {
 }
 
 TEST(ConfigStrings, AreTakenVerbatim) {
-  const Config c = load({{"CRMD_JWT_SECRET", "s3cr3t"}, {"CRMD_CONTACTS_WRITE_KEY", "wk"}},
+  const std::string secret = "s3cr3t-s3cr3t-s3cr3t-s3cr3t-s3cr3t";
+  const Config c = load({{"CRMD_JWT_SECRET", secret}, {"CRMD_CONTACTS_WRITE_KEY", "wk"}},
                         {"--data-dir=/srv/crmd"});
-  EXPECT_EQ(c.jwt_secret, "s3cr3t");
+  EXPECT_EQ(c.jwt_secret, secret);
   EXPECT_EQ(c.contacts_write_key, "wk");
   EXPECT_EQ(c.data_dir, "/srv/crmd");
   EXPECT_TRUE(error_of({}, {"--data-dir="}).starts_with("--data-dir (CRMD_DATA_DIR): expected"));
+}
+
+TEST(ConfigSecrets, ShortSecretsAreRefusedWithoutEchoingThem) {
+  const std::string error = error_of({{"CRMD_JWT_SECRET", "short-secret"}}, {});
+  EXPECT_TRUE(error.starts_with("CRMD_JWT_SECRET: expected a secret of at least 32 bytes")) << error;
+  EXPECT_EQ(error.find("short-secret"), std::string::npos);
+  EXPECT_FALSE(error_of({{"CRMD_EXTERNAL_JWT_SECRET", "tiny"}}, {}).empty());
 }
 
 TEST(ConfigFlags, OverrideEnvironment) {

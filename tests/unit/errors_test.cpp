@@ -1,8 +1,9 @@
+#include "server/http/errors.hpp"
+
 #include <gtest/gtest.h>
 
 #include <boost/json/parse.hpp>
 
-#include "server/http/errors.hpp"
 #include "server/http/framing.hpp"
 #include "storage/pg/error.hpp"
 
@@ -11,7 +12,9 @@ namespace {
 
 using beast_http::status;
 
-status status_for(std::exception_ptr e) { return status_of(to_api_error(e).kind()); }
+status status_for(std::exception_ptr e) {
+  return status_of(to_api_error(e).kind());
+}
 
 TEST(ErrorMapping, DomainErrorsKeepTheirKind) {
   EXPECT_EQ(status_for(std::make_exception_ptr(Error(ErrorKind::not_found, "x", "y"))),
@@ -90,10 +93,12 @@ TEST(Framing, AcceptsPlainLengthOrChunked) {
 }
 
 TEST(Framing, RejectsAmbiguousLengths) {
-  EXPECT_TRUE(framing_problem(with_headers({{"Content-Length", "5"}, {"Transfer-Encoding", "chunked"}})));
+  EXPECT_TRUE(
+      framing_problem(with_headers({{"Content-Length", "5"}, {"Transfer-Encoding", "chunked"}})));
   EXPECT_TRUE(framing_problem(with_headers({{"Content-Length", "5"}, {"Content-Length", "6"}})));
   EXPECT_TRUE(framing_problem(with_headers({{"Transfer-Encoding", "gzip, chunked"}})));
-  EXPECT_TRUE(framing_problem(with_headers({{"Transfer-Encoding", "chunked"}, {"Transfer-Encoding", "chunked"}})));
+  EXPECT_TRUE(framing_problem(
+      with_headers({{"Transfer-Encoding", "chunked"}, {"Transfer-Encoding", "chunked"}})));
   EXPECT_TRUE(framing_problem(with_headers({{"Transfer-Encoding", "chunked"}}, 10)));
 }
 

@@ -1,9 +1,10 @@
+#include "server/http/query.hpp"
+
 #include <gtest/gtest.h>
 
 #include <boost/url/parse.hpp>
 
 #include "domain/common/error.hpp"
-#include "server/http/query.hpp"
 
 namespace crmd::http {
 namespace {
@@ -37,7 +38,8 @@ TEST(QueryParams, TypedIntegersWithinBounds) {
 }
 
 TEST(QueryParams, BooleansTimesAndUuids) {
-  auto q = params("/x?a=true&b=0&c=maybe&t=2026-01-02T03:04:05Z&u=123e4567-e89b-12d3-a456-426614174000&v=1");
+  auto q = params(
+      "/x?a=true&b=0&c=maybe&t=2026-01-02T03:04:05Z&u=123e4567-e89b-12d3-a456-426614174000&v=1");
   EXPECT_TRUE(q.boolean("a", false));
   EXPECT_FALSE(q.boolean("b", true));
   EXPECT_THROW(q.boolean("c", true), Error);

@@ -1,6 +1,6 @@
-#include <gtest/gtest.h>
-
 #include "server/http/router.hpp"
+
+#include <gtest/gtest.h>
 
 namespace crmd::http {
 namespace {

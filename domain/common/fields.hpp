@@ -1,0 +1,41 @@
+// Reading a JSON request body field by field. Every problem is collected —
+// a body that is not an object, unknown fields (no mass assignment),
+// missing, mistyped or oversized values — and finish() throws them all at
+// once as one validation error (422) naming each field.
+#pragma once
+
+#include <boost/json/value.hpp>
+#include <initializer_list>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "domain/common/error.hpp"
+
+namespace crmd {
+
+class FieldReader {
+ public:
+  // body must outlive the reader.
+  FieldReader(const boost::json::value& body, std::initializer_list<std::string_view> allowed);
+  FieldReader(boost::json::value&&, std::initializer_list<std::string_view>) = delete;
+
+  bool has(std::string_view name) const;
+  // A string of at most max_bytes (trimmed of surrounding spaces when trim).
+  std::optional<std::string> string(std::string_view name, bool required, std::size_t max_bytes,
+                                    bool trim = true);
+  std::optional<bool> boolean(std::string_view name, bool required = false);
+  std::optional<std::vector<std::string>> strings(std::string_view name, bool required,
+                                                  std::size_t max_items, std::size_t max_bytes);
+
+  void fail(std::string field, std::string message);
+  // Throws Error{validation} when anything was wrong.
+  void finish() const;
+
+ private:
+  const boost::json::object* object_ = nullptr;
+  std::vector<FieldError> errors_;
+};
+
+}  // namespace crmd

@@ -1,0 +1,56 @@
+// Users of crmd: their JSON form and the validation of what clients send.
+#pragma once
+
+#include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
+#include <optional>
+#include <string>
+
+#include "domain/common/time.hpp"
+#include "domain/common/uuid.hpp"
+#include "domain/identity/role.hpp"
+
+namespace crmd::identity {
+
+struct User {
+  Uuid id;
+  std::string email;
+  std::string name;
+  Role role = Role::sales;
+  bool is_active = true;
+  std::optional<Timestamp> last_sign_in_at;
+  Timestamp created_at;
+  Timestamp updated_at;
+};
+
+boost::json::object to_json(const User& user);
+
+struct NewUser {
+  std::string email;  // trimmed, lower-cased
+  std::string name;
+  std::string password;
+  Role role = Role::sales;
+};
+
+struct UserPatch {
+  std::optional<std::string> name;
+  std::optional<Role> role;
+  std::optional<bool> is_active;
+};
+
+struct Credentials {
+  std::string email;
+  std::string password;
+};
+
+// Each throws Error{validation} listing every bad or unknown field.
+NewUser parse_new_user(const boost::json::value& body);
+UserPatch parse_user_patch(const boost::json::value& body);
+Credentials parse_credentials(const boost::json::value& body);
+
+// Light syntax check: one '@', non-empty local part, a dotted domain, no
+// spaces, at most 254 bytes.
+bool plausible_email(std::string_view email);
+std::string normalize_email(std::string_view email);
+
+}  // namespace crmd::identity

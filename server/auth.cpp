@@ -1,0 +1,69 @@
+#include "server/auth.hpp"
+
+#include <boost/beast/core/string.hpp>
+
+namespace crmd::server {
+namespace asio = boost::asio;
+namespace beast_http = boost::beast::http;
+using http::Access;
+using identity::Role;
+
+namespace {
+
+constexpr std::string_view kWriteKeyHeader = "X-Contacts-Write-Key";
+
+}  // namespace
+
+asio::awaitable<void> Authenticator::authorize(http::Request& request, Access access) const {
+  // Decided first and awaited after: g++ 12 miscompiles co_await inside switch.
+  std::optional<Role> minimum;
+  bool key = false;
+  switch (access) {
+    case Access::public_:
+      co_return;
+    case Access::sales:
+      minimum = Role::sales;
+      break;
+    case Access::manager:
+      minimum = Role::manager;
+      break;
+    case Access::admin:
+      minimum = Role::admin;
+      break;
+    case Access::write_key:
+      key = true;
+      break;
+    case Access::write_key_or_bearer:
+      key = request.message.count(kWriteKeyHeader) > 0 ||
+            request.message.count(beast_http::field::authorization) == 0;
+      if (!key) minimum = Role::sales;
+      break;
+  }
+  if (key)
+    co_await write_key(request);
+  else
+    co_await bearer(request, *minimum);
+}
+
+asio::awaitable<void> Authenticator::bearer(http::Request& request, Role minimum) const {
+  const auto header = request.message[beast_http::field::authorization];
+  constexpr std::string_view kScheme = "bearer ";
+  if (header.size() <= kScheme.size() ||
+      !boost::beast::iequals(header.substr(0, kScheme.size()), kScheme))
+    throw Error(ErrorKind::unauthorized, "not_authenticated", "a bearer token is required");
+  auto principal = co_await identity_.authenticate_bearer(header.substr(kScheme.size()));
+  if (!identity::at_least(principal.role, minimum))
+    throw Error(ErrorKind::forbidden, "forbidden",
+                "this needs the " + std::string(identity::to_string(minimum)) + " role or higher");
+  request.principal = std::move(principal);
+}
+
+asio::awaitable<void> Authenticator::write_key(http::Request& request) const {
+  const auto key = request.message[kWriteKeyHeader];
+  if (key.empty())
+    throw Error(ErrorKind::unauthorized, "missing_write_key",
+                "the X-Contacts-Write-Key header is required");
+  request.principal = co_await identity_.authenticate_write_key(key);
+}
+
+}  // namespace crmd::server

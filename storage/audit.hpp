@@ -1,0 +1,36 @@
+// The audit log: one row per change that matters, written in the same
+// transaction as the change it records.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/json/value.hpp>
+#include <optional>
+#include <string>
+
+#include "domain/identity/principal.hpp"
+#include "storage/pg/pool.hpp"
+
+namespace crmd::storage {
+
+struct AuditEntry {
+  AuditEntry(std::string action, std::string entity_type, std::string entity_id,
+             std::optional<boost::json::value> before = std::nullopt,
+             std::optional<boost::json::value> after = std::nullopt)
+      : action(std::move(action)),
+        entity_type(std::move(entity_type)),
+        entity_id(std::move(entity_id)),
+        before(std::move(before)),
+        after(std::move(after)) {}
+
+  std::string action;       // e.g. sign_in, role_changed, api_key_created
+  std::string entity_type;  // e.g. user, api_key
+  std::string entity_id;
+  std::optional<boost::json::value> before;
+  std::optional<boost::json::value> after;
+};
+
+boost::asio::awaitable<void> write_audit(pg::Transaction& tx,
+                                         const identity::RequestContext& context,
+                                         const AuditEntry& entry);
+
+}  // namespace crmd::storage

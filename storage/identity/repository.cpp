@@ -1,0 +1,231 @@
+#include "storage/identity/repository.hpp"
+
+#include "domain/common/error.hpp"
+
+namespace crmd::storage {
+namespace asio = boost::asio;
+using identity::User;
+
+namespace {
+
+constexpr const char* kUserColumns =
+    "id, email::text, name, role, is_active, last_sign_in_at, created_at, updated_at";
+constexpr const char* kKeyColumns =
+    "id, name, prefix, scopes, created_by, created_at, last_used_at, revoked_at";
+
+User user_from(const pg::Row& row) {
+  return {row.get<Uuid>(0),
+          row.get<std::string>(1),
+          row.get<std::string>(2),
+          identity::parse_role(row.get<std::string_view>(3)).value_or(identity::Role::sales),
+          row.get<bool>(4),
+          row.get<std::optional<Timestamp>>(5),
+          row.get<Timestamp>(6),
+          row.get<Timestamp>(7)};
+}
+
+// PostgreSQL's text form of text[] whose items are simple words (scopes).
+std::vector<std::string> words_from_array(std::string_view text) {
+  std::vector<std::string> out;
+  if (text.size() < 2) return out;
+  text = text.substr(1, text.size() - 2);
+  while (!text.empty()) {
+    const auto comma = text.find(',');
+    auto item = text.substr(0, comma);
+    if (item.size() >= 2 && item.front() == '"') item = item.substr(1, item.size() - 2);
+    out.emplace_back(item);
+    if (comma == std::string_view::npos) break;
+    text.remove_prefix(comma + 1);
+  }
+  return out;
+}
+
+ApiKey key_from(const pg::Row& row) {
+  return {row.get<Uuid>(0),
+          row.get<std::string>(1),
+          row.get<std::string>(2),
+          words_from_array(row.get<std::string_view>(3)),
+          row.get<std::optional<Uuid>>(4),
+          row.get<Timestamp>(5),
+          row.get<std::optional<Timestamp>>(6),
+          row.get<std::optional<Timestamp>>(7)};
+}
+
+}  // namespace
+
+asio::awaitable<std::optional<UserWithHash>> IdentityRepository::find_by_email(
+    const std::string& email) {
+  auto result = co_await pool_.query(
+      std::string("SELECT ") + kUserColumns + ", password_hash FROM users WHERE email = $1", email);
+  if (result.empty()) co_return std::nullopt;
+  co_return UserWithHash{user_from(result[0]), result[0].get<std::string>(8)};
+}
+
+asio::awaitable<std::optional<User>> IdentityRepository::find_user(const Uuid& id) {
+  auto result =
+      co_await pool_.query(std::string("SELECT ") + kUserColumns + " FROM users WHERE id = $1", id);
+  if (result.empty()) co_return std::nullopt;
+  co_return user_from(result[0]);
+}
+
+asio::awaitable<std::int64_t> IdentityRepository::count_users() {
+  const auto result = co_await pool_.query("SELECT count(*) FROM users");
+  co_return result.one().get<std::int64_t>(0);
+}
+
+asio::awaitable<std::vector<User>> IdentityRepository::list_users(
+    std::size_t limit, const std::optional<std::pair<Timestamp, Uuid>>& after) {
+  // Two statements, not ?: : g++ 12 miscompiles co_await inside it.
+  pg::Result result;
+  if (after)
+    result = co_await pool_.query(std::string("SELECT ") + kUserColumns +
+                                      " FROM users WHERE (created_at, id) > ($1, $2)"
+                                      " ORDER BY created_at, id LIMIT $3",
+                                  after->first, after->second, static_cast<std::int64_t>(limit));
+  else
+    result = co_await pool_.query(
+        std::string("SELECT ") + kUserColumns + " FROM users ORDER BY created_at, id LIMIT $1",
+        static_cast<std::int64_t>(limit));
+  std::vector<User> users;
+  for (auto row : result) users.push_back(user_from(row));
+  co_return users;
+}
+
+asio::awaitable<User> IdentityRepository::insert_user(pg::Transaction& tx,
+                                                      const identity::NewUser& user,
+                                                      const std::string& password_hash) {
+  try {
+    auto result = co_await tx.query(
+        std::string("INSERT INTO users (email, name, password_hash, role) VALUES ($1, $2, $3, $4)"
+                    " RETURNING ") +
+            kUserColumns,
+        user.email, user.name, password_hash, std::string(identity::to_string(user.role)));
+    auto created = user_from(result.one());
+    co_await tx.query("INSERT INTO user_profiles (user_id) VALUES ($1)", created.id);
+    co_return created;
+  } catch (const pg::Error& e) {
+    if (!e.is_unique_violation()) throw;
+  }
+  throw Error(ErrorKind::conflict, "email_taken", "a user with this e-mail exists",
+              {{"email", "already in use"}});
+}
+
+asio::awaitable<std::optional<User>> IdentityRepository::lock_user(pg::Transaction& tx,
+                                                                   const Uuid& id) {
+  auto result = co_await tx.query(
+      std::string("SELECT ") + kUserColumns + " FROM users WHERE id = $1 FOR UPDATE", id);
+  if (result.empty()) co_return std::nullopt;
+  co_return user_from(result[0]);
+}
+
+asio::awaitable<User> IdentityRepository::update_user(pg::Transaction& tx, const Uuid& id,
+                                                      const identity::UserPatch& patch) {
+  std::optional<std::string> role;
+  if (patch.role) role = std::string(identity::to_string(*patch.role));
+  auto result = co_await tx.query(
+      std::string("UPDATE users SET name = COALESCE($2, name), role = COALESCE($3, role),"
+                  " is_active = COALESCE($4, is_active), updated_at = now() WHERE id = $1"
+                  " RETURNING ") +
+          kUserColumns,
+      id, patch.name, role, patch.is_active);
+  co_return user_from(result.one());
+}
+
+asio::awaitable<void> IdentityRepository::record_sign_in(
+    pg::Transaction& tx, const Uuid& id, const std::optional<std::string>& new_hash) {
+  co_await tx.query(
+      "UPDATE users SET last_sign_in_at = now(), password_hash = COALESCE($2, password_hash)"
+      " WHERE id = $1",
+      id, new_hash);
+}
+
+asio::awaitable<void> IdentityRepository::insert_refresh_token(pg::Transaction& tx, const Uuid& id,
+                                                               const Uuid& family, const Uuid& user,
+                                                               Timestamp expires_at) {
+  co_await tx.query(
+      "INSERT INTO refresh_tokens (id, family_id, user_id, expires_at) VALUES ($1, $2, $3, $4)", id,
+      family, user, expires_at);
+}
+
+asio::awaitable<std::optional<RefreshTokenRow>> IdentityRepository::lock_refresh_token(
+    pg::Transaction& tx, const Uuid& id) {
+  auto result = co_await tx.query(
+      "SELECT id, family_id, user_id, expires_at, rotated_at IS NOT NULL, revoked_at IS NOT NULL"
+      " FROM refresh_tokens WHERE id = $1 FOR UPDATE",
+      id);
+  if (result.empty()) co_return std::nullopt;
+  auto row = result[0];
+  co_return RefreshTokenRow{row.get<Uuid>(0),      row.get<Uuid>(1), row.get<Uuid>(2),
+                            row.get<Timestamp>(3), row.get<bool>(4), row.get<bool>(5)};
+}
+
+asio::awaitable<void> IdentityRepository::mark_rotated(pg::Transaction& tx, const Uuid& id) {
+  co_await tx.query("UPDATE refresh_tokens SET rotated_at = now() WHERE id = $1", id);
+}
+
+asio::awaitable<void> IdentityRepository::revoke_family(pg::Transaction& tx, const Uuid& family) {
+  co_await tx.query(
+      "UPDATE refresh_tokens SET revoked_at = now() WHERE family_id = $1 AND revoked_at IS NULL",
+      family);
+}
+
+asio::awaitable<void> IdentityRepository::revoke_user_tokens(pg::Transaction& tx,
+                                                             const Uuid& user) {
+  co_await tx.query(
+      "UPDATE refresh_tokens SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL",
+      user);
+}
+
+asio::awaitable<std::optional<identity::Role>> IdentityRepository::external_role(
+    const Uuid& subject) {
+  auto result = co_await pool_.query("SELECT role FROM user_roles WHERE user_id = $1", subject);
+  if (result.empty()) co_return std::nullopt;
+  co_return identity::parse_role(result[0].get<std::string_view>(0));
+}
+
+asio::awaitable<ApiKey> IdentityRepository::insert_api_key(pg::Transaction& tx,
+                                                           const std::string& name,
+                                                           const std::string& prefix,
+                                                           const std::string& key_hash,
+                                                           const std::vector<std::string>& scopes,
+                                                           const std::optional<Uuid>& created_by) {
+  auto result = co_await tx.query(
+      std::string("INSERT INTO api_keys (name, prefix, key_hash, scopes, created_by)"
+                  " VALUES ($1, $2, $3, $4::text[], $5) RETURNING ") +
+          kKeyColumns,
+      name, prefix, key_hash, scopes, created_by);
+  co_return key_from(result.one());
+}
+
+asio::awaitable<std::vector<ApiKey>> IdentityRepository::list_api_keys() {
+  auto result = co_await pool_.query(std::string("SELECT ") + kKeyColumns +
+                                     " FROM api_keys ORDER BY created_at, id");
+  std::vector<ApiKey> keys;
+  for (auto row : result) keys.push_back(key_from(row));
+  co_return keys;
+}
+
+asio::awaitable<std::optional<ApiKey>> IdentityRepository::revoke_api_key(pg::Transaction& tx,
+                                                                          const Uuid& id) {
+  auto before = co_await tx.query(
+      std::string("SELECT ") + kKeyColumns + " FROM api_keys WHERE id = $1 FOR UPDATE", id);
+  if (before.empty()) co_return std::nullopt;
+  co_await tx.query("UPDATE api_keys SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL",
+                    id);
+  co_return key_from(before[0]);
+}
+
+asio::awaitable<std::optional<ApiKeySecret>> IdentityRepository::find_api_key(
+    const std::string& prefix) {
+  auto result = co_await pool_.query(
+      "SELECT id, key_hash, revoked_at IS NOT NULL FROM api_keys WHERE prefix = $1", prefix);
+  if (result.empty()) co_return std::nullopt;
+  co_return ApiKeySecret{result[0].get<Uuid>(0), result[0].get<std::string>(1),
+                         result[0].get<bool>(2)};
+}
+
+asio::awaitable<void> IdentityRepository::touch_api_key(const Uuid& id) {
+  co_await pool_.query("UPDATE api_keys SET last_used_at = now() WHERE id = $1", id);
+}
+
+}  // namespace crmd::storage
