@@ -29,19 +29,25 @@ bool FieldReader::has(std::string_view name) const {
   return object_ && object_->contains(name);
 }
 
-std::optional<std::string> FieldReader::string(std::string_view name, bool required,
-                                               std::size_t max_bytes, bool trim) {
-  if (!object_) return std::nullopt;
+const boost::json::value* FieldReader::present(std::string_view name, bool required) {
+  if (!object_) return nullptr;
   auto it = object_->find(name);
   if (it == object_->end() || it->value().is_null()) {
     if (required) fail(std::string(name), "is required");
-    return std::nullopt;
+    return nullptr;
   }
-  if (!it->value().is_string()) {
+  return &it->value();
+}
+
+std::optional<std::string> FieldReader::string(std::string_view name, bool required,
+                                               std::size_t max_bytes, bool trim) {
+  const auto* value = present(name, required);
+  if (!value) return std::nullopt;
+  if (!value->is_string()) {
     fail(std::string(name), "expected a string");
     return std::nullopt;
   }
-  std::string_view text = it->value().get_string();
+  std::string_view text = value->get_string();
   if (trim) text = trimmed(text);
   if (text.size() > max_bytes) {
     fail(std::string(name), "longer than " + std::to_string(max_bytes) + " bytes");
@@ -55,29 +61,21 @@ std::optional<std::string> FieldReader::string(std::string_view name, bool requi
 }
 
 std::optional<bool> FieldReader::boolean(std::string_view name, bool required) {
-  if (!object_) return std::nullopt;
-  auto it = object_->find(name);
-  if (it == object_->end() || it->value().is_null()) {
-    if (required) fail(std::string(name), "is required");
-    return std::nullopt;
-  }
-  if (!it->value().is_bool()) {
+  const auto* value = present(name, required);
+  if (!value) return std::nullopt;
+  if (!value->is_bool()) {
     fail(std::string(name), "expected true or false");
     return std::nullopt;
   }
-  return it->value().get_bool();
+  return value->get_bool();
 }
 
 std::optional<std::vector<std::string>> FieldReader::strings(std::string_view name, bool required,
                                                              std::size_t max_items,
                                                              std::size_t max_bytes) {
-  if (!object_) return std::nullopt;
-  auto it = object_->find(name);
-  if (it == object_->end() || it->value().is_null()) {
-    if (required) fail(std::string(name), "is required");
-    return std::nullopt;
-  }
-  const auto* array = it->value().if_array();
+  const auto* value = present(name, required);
+  if (!value) return std::nullopt;
+  const auto* array = value->if_array();
   if (!array || array->size() > max_items) {
     fail(std::string(name), "expected a list of at most " + std::to_string(max_items) + " strings");
     return std::nullopt;

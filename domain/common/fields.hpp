@@ -34,6 +34,9 @@ class FieldReader {
   void finish() const;
 
  private:
+  // The field's value, or null when absent or JSON null (failing if required).
+  const boost::json::value* present(std::string_view name, bool required);
+
   const boost::json::object* object_ = nullptr;
   std::vector<FieldError> errors_;
 };

@@ -13,6 +13,7 @@ namespace {
 
 namespace asio = boost::asio;
 using beast_http::verb;
+using test::json_of;
 using test::RawClient;
 using test::RunningServer;
 using Gate = asio::experimental::concurrent_channel<void(boost::system::error_code)>;
@@ -22,10 +23,6 @@ void add_echo_route(server::App& app) {
       verb::post, "/test/echo", Access::public_, [](Request& request) -> asio::awaitable<Response> {
         co_return json_response(request, beast_http::status::ok, parse_json_body(request));
       });
-}
-
-boost::json::object json_of(const test::HttpResponse& response) {
-  return boost::json::parse(response.body()).as_object();
 }
 
 TEST(Http, HealthAndReadyAnswerJson) {

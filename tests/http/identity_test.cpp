@@ -14,6 +14,7 @@ namespace {
 
 namespace asio = boost::asio;
 using beast_http::verb;
+using test::json_of;
 using test::RawClient;
 using test::RunningServer;
 
@@ -42,10 +43,6 @@ void add_level_routes(server::App& app) {
   app.router().add(verb::get, "/test/admin", Access::admin, ok);
   app.router().add(verb::post, "/test/v1", Access::write_key, ok);
   app.router().add(verb::get, "/test/v1", Access::write_key_or_bearer, ok);
-}
-
-boost::json::object json_of(const test::HttpResponse& response) {
-  return boost::json::parse(response.body()).as_object();
 }
 
 std::string bearer(const std::string& token) {

@@ -1,6 +1,8 @@
 #include "support/test_support.hpp"
 
+#include <algorithm>
 #include <atomic>
+#include <boost/json/parse.hpp>
 #include <cstdlib>
 #include <stdexcept>
 
@@ -99,6 +101,10 @@ pg::Result db_query(const std::string& sql, const pg::Params& params) {
       asio::use_future);
   io.run();
   return done.get();
+}
+
+boost::json::object json_of(const HttpResponse& response) {
+  return boost::json::parse(response.body()).as_object();
 }
 
 std::string unique_name(const std::string& prefix) {

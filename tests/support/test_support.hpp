@@ -9,6 +9,7 @@
 #include <boost/asio/use_future.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/json/object.hpp>
 #include <memory>
 #include <string>
 #include <thread>
@@ -80,6 +81,9 @@ class RawClient {
   asio::ip::tcp::socket socket_;
   boost::beast::flat_buffer buffer_;
 };
+
+// The body of a response as a JSON object.
+boost::json::object json_of(const HttpResponse& response);
 
 // A unique name for a table or channel, so tests never see each other's data.
 std::string unique_name(const std::string& prefix);
