@@ -46,12 +46,16 @@ struct SelfSigned {
   ~SelfSigned() { std::filesystem::remove_all(dir); }
 };
 
-TEST(Tls, ServesHttpsWithTheConfiguredCertificate) {
-  SelfSigned certificate;
+config::Config tls_config(const SelfSigned& certificate) {
   auto config = test::test_config();
   config.tls_cert_file = certificate.cert;
   config.tls_key_file = certificate.key;
-  test::RunningServer server(config);
+  return config;
+}
+
+TEST(Tls, ServesHttpsWithTheConfiguredCertificate) {
+  SelfSigned certificate;
+  test::RunningServer server(tls_config(certificate));
 
   asio::io_context io;
   asio::ssl::context context(asio::ssl::context::tls_client);
@@ -72,10 +76,7 @@ TEST(Tls, ServesHttpsWithTheConfiguredCertificate) {
 
 TEST(Tls, PlainHttpToATlsPortGetsNoAnswer) {
   SelfSigned certificate;
-  auto config = test::test_config();
-  config.tls_cert_file = certificate.cert;
-  config.tls_key_file = certificate.key;
-  test::RunningServer server(config);
+  test::RunningServer server(tls_config(certificate));
   test::RawClient client(server.port());
   client.send("GET /health HTTP/1.1\r\nHost: t\r\n\r\n");
   EXPECT_THROW(client.read(), boost::system::system_error);
