@@ -243,6 +243,11 @@ struct HeldTransaction {
                                                boost::json::object{{"held", true}});
                      });
   }
+  // The gates are bound to the server's io_context: drop them before it goes.
+  void drop() {
+    entered.reset();
+    release.reset();
+  }
   void wait_entered() {
     std::promise<void> done;
     entered->async_receive([&](boost::system::error_code) { done.set_value(); });
@@ -267,6 +272,7 @@ TEST(Http, ExhaustedDatabasePoolAnswers503) {
   hold.release->try_send(boost::system::error_code{});
   EXPECT_EQ(holder.read().result_int(), 200);
   EXPECT_EQ(client.request("GET", "/ready").result_int(), 200);
+  hold.drop();
 }
 
 TEST(Http, GracefulShutdownFinishesTheRequestInFlight) {
@@ -286,6 +292,7 @@ TEST(Http, GracefulShutdownFinishesTheRequestInFlight) {
   EXPECT_EQ(response.result_int(), 200);
   EXPECT_FALSE(response.keep_alive());
   EXPECT_TRUE(busy.closed_by_server());
+  hold.drop();
   server.reset();  // wait() returns: the server has stopped
   EXPECT_THROW(RawClient{port}, boost::system::system_error);  // no longer accepting
 }

@@ -1,0 +1,55 @@
+// Apollo people-search URLs (https://app.apollo.io/#/people?...) mapped to
+// crmd's contact filters. The query sits after the '#' fragment; each
+// parameter is categorised, mapped when crmd has the filter, and otherwise
+// reported as unmapped with the reason.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace crmd::contacts {
+
+struct EmployeeRange {
+  long min = 0;
+  std::optional<long> max;  // none: and up
+  friend bool operator==(const EmployeeRange&, const EmployeeRange&) = default;
+};
+
+// The filters of GET /api/v2/contacts that an Apollo URL can fill.
+struct ApolloFilters {
+  std::optional<std::string> q;
+  std::vector<std::string> titles;
+  std::vector<std::string> seniorities;
+  std::vector<std::string> departments;
+  std::vector<std::string> industries;
+  std::vector<std::string> cities;
+  std::vector<std::string> states;
+  std::vector<std::string> countries;
+  std::vector<std::string> email_statuses;
+  std::vector<std::string> companies;
+  std::vector<EmployeeRange> employees;
+  std::optional<long> page;
+  std::optional<long> limit;
+  std::optional<std::string> ordering;  // created_at, updated_at, name; '-' for descending
+};
+
+struct ApolloParameter {
+  std::string name;
+  std::string category;  // person, organization, paging, sorting, view
+  std::vector<std::string> values;
+  std::string note;  // what it mapped to, or why it did not
+};
+
+struct ApolloSearch {
+  ApolloFilters filters;
+  std::vector<ApolloParameter> mapped;
+  std::vector<ApolloParameter> unmapped;
+};
+
+// Throws Error{validation} saying why when the URL is malformed, not
+// Apollo's, or not a people search.
+ApolloSearch map_apollo_url(std::string_view url);
+
+}  // namespace crmd::contacts
