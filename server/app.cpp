@@ -71,7 +71,10 @@ App::App(config::Config config)
       identity_(std::make_unique<actors::IdentityService>(actors_.identity, *pool_, blocking_,
                                                           identity_options(config_))),
       authenticator_(*identity_),
-      pipeline_(router_, metrics_, authenticator_, {config_.cors_origins, config_.access_log}) {
+      idempotency_store_(*pool_),
+      idempotency_(idempotency_store_),
+      pipeline_(router_, metrics_, authenticator_, idempotency_,
+                {config_.cors_origins, config_.access_log}) {
   if (config_.jwt_secret.size() < 32)
     throw std::invalid_argument("CRMD_JWT_SECRET: expected a secret of at least 32 bytes");
   http::ServerLimits limits{config_.max_header_bytes, config_.max_body_bytes,

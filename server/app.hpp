@@ -68,6 +68,8 @@ class App {
   actors::Registry actors_;
   std::unique_ptr<actors::IdentityService> identity_;
   Authenticator authenticator_;
+  storage::IdempotencyStore idempotency_store_;
+  http::Idempotency idempotency_;
   Metrics metrics_;
   http::Router router_;
   http::Pipeline pipeline_;

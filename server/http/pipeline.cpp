@@ -41,8 +41,13 @@ std::string method_list(const std::vector<beast_http::verb>& methods) {
 }  // namespace
 
 Pipeline::Pipeline(const Router& router, server::Metrics& metrics,
-                   const server::Authenticator& auth, PipelineOptions options)
-    : router_(router), metrics_(metrics), auth_(auth), options_(std::move(options)) {}
+                   const server::Authenticator& auth, Idempotency& idempotency,
+                   PipelineOptions options)
+    : router_(router),
+      metrics_(metrics),
+      auth_(auth),
+      idempotency_(idempotency),
+      options_(std::move(options)) {}
 
 boost::asio::awaitable<Response> Pipeline::handle(Request& request) {
   const auto start = std::chrono::steady_clock::now();
@@ -94,7 +99,12 @@ boost::asio::awaitable<Response> Pipeline::dispatch(Request& request) {
   // Public routes skip the check's coroutine frame altogether.
   if (match.route->access != Access::public_)
     co_await auth_.authorize(request, match.route->access);
-  Response response = co_await match.route->handler(request);
+  Response response;
+  const auto key = request.message["Idempotency-Key"];
+  if (match.route->options.idempotent_create && !key.empty())
+    response = co_await idempotency_.run(request, *match.route, std::string(key));
+  else
+    response = co_await match.route->handler(request);
   if (head) {
     response.prepare_payload();
     const auto length = response.body().size();

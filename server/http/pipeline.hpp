@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "domain/common/error.hpp"
+#include "server/http/idempotency.hpp"
 #include "server/http/router.hpp"
 #include "server/metrics.hpp"
 
@@ -25,7 +26,7 @@ struct PipelineOptions {
 class Pipeline {
  public:
   Pipeline(const Router& router, server::Metrics& metrics, const server::Authenticator& auth,
-           PipelineOptions options);
+           Idempotency& idempotency, PipelineOptions options);
 
   boost::asio::awaitable<Response> handle(Request& request);
 
@@ -44,6 +45,7 @@ class Pipeline {
   const Router& router_;
   server::Metrics& metrics_;
   const server::Authenticator& auth_;
+  Idempotency& idempotency_;
   PipelineOptions options_;
 };
 

@@ -34,11 +34,11 @@ const std::string& Request::path_param(std::string_view name) const {
   throw std::logic_error("route has no parameter " + std::string(name));
 }
 
-void Router::add(beast_http::verb method, std::string path_template, Access access,
-                 Handler handler) {
+void Router::add(beast_http::verb method, std::string path_template, Access access, Handler handler,
+                 RouteOptions options) {
   if (!path_template.starts_with('/'))
     throw std::invalid_argument("route template must start with '/': " + path_template);
-  Route route{method, path_template, access, std::move(handler), {}};
+  Route route{method, path_template, access, std::move(handler), options, {}};
   for (auto segment : split_path(path_template)) {
     if (segment.empty()) throw std::invalid_argument("empty segment in " + path_template);
     const bool is_param = segment.starts_with('{') && segment.ends_with('}');

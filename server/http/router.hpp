@@ -27,11 +27,17 @@ enum class Access {
 
 using Handler = std::function<boost::asio::awaitable<Response>(Request&)>;
 
+struct RouteOptions {
+  // A creating POST: an Idempotency-Key header makes retries get the first answer.
+  bool idempotent_create = false;
+};
+
 struct Route {
   beast_http::verb method;
   std::string path_template;
   Access access;
   Handler handler;
+  RouteOptions options;
 
   struct Segment {
     std::string text;  // literal text, or the parameter's name
@@ -50,7 +56,8 @@ struct RouteMatch {
 class Router {
  public:
   // Throws std::invalid_argument for a malformed template or a duplicate.
-  void add(beast_http::verb method, std::string path_template, Access access, Handler handler);
+  void add(beast_http::verb method, std::string path_template, Access access, Handler handler,
+           RouteOptions options = {});
 
   // path is the encoded path of the request target (no query).
   RouteMatch match(beast_http::verb method, std::string_view path) const;

@@ -128,7 +128,8 @@ void add_identity_routes(http::Router& router, actors::IdentityService& identity
                    http::json_response(request, status::created, identity::to_json(created));
                response.set(beast_http::field::location, "/api/v2/users/" + created.id.str());
                co_return response;
-             });
+             },
+             {.idempotent_create = true});
 
   router.add(verb::get, "/api/v2/users/{id}", Access::admin,
              [&identity](Request& request) -> asio::awaitable<Response> {

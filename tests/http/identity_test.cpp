@@ -342,6 +342,19 @@ TEST_F(IdentityTest, AdminsManageUsersAndRoleChangesAreAudited) {
   EXPECT_TRUE(json_of(list).at("next").is_string());
 }
 
+TEST_F(IdentityTest, CreatingAUserHonoursIdempotencyKey) {
+  const auto admin = admin_token();
+  const auto email = test::unique_name("idem") + "@crmd.test";
+  const boost::json::object body{
+      {"email", email}, {"password", "long-enough-password"}, {"role", "sales"}};
+  const auto headers = bearer(admin) + "Idempotency-Key: " + test::unique_name("k") + "\r\n";
+  auto first = post_json("/api/v2/users", body, headers);
+  auto retry = post_json("/api/v2/users", body, headers);
+  ASSERT_EQ(first.result_int(), 201) << first.body();
+  EXPECT_EQ(retry.result_int(), 201) << retry.body();  // not 409: the first answer again
+  EXPECT_EQ(json_of(retry).at("id"), json_of(first).at("id"));
+}
+
 TEST_F(IdentityTest, SignInsAreAudited) {
   const auto email = make_user("sales");
   session_of(email);
