@@ -4,7 +4,9 @@
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/redirect_error.hpp>
 #include <boost/asio/ssl/context.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_future.hpp>
 
 #include "server/routes/routes.hpp"
@@ -113,6 +115,7 @@ asio::awaitable<void> App::startup() {
   listener_->start();
   asio::co_spawn(io_, identity_->follow_changes(*listener_), asio::detached);
   co_await bootstrap_admin();
+  asio::co_spawn(io_, housekeeping(), asio::detached);
   port_ = server_->listen(config_.listen_host, config_.listen_port);
   spdlog::info("listening on {}:{} with {} threads{}", config_.listen_host, port_, config_.threads,
                config_.tls_enabled() ? " (TLS)" : "");
@@ -130,6 +133,24 @@ asio::awaitable<void> App::bootstrap_admin() {
     spdlog::warn(
         "no user exists yet: set CRMD_ADMIN_EMAIL and CRMD_ADMIN_PASSWORD to create the first "
         "admin at start");
+}
+
+// Periodic clean-up until shutdown (the scheduler of later work takes this
+// over): expired Idempotency-Key answers.
+asio::awaitable<void> App::housekeeping() {
+  asio::steady_timer timer(io_);
+  while (!stopping_) {
+    timer.expires_after(std::chrono::minutes(10));
+    boost::system::error_code ec;
+    co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    if (stopping_) break;
+    try {
+      const auto pruned = co_await idempotency_store_.prune();
+      if (pruned > 0) spdlog::info("pruned {} expired idempotency keys", pruned);
+    } catch (const pg::Error& e) {
+      spdlog::warn("idempotency key pruning failed: {}", e.what());
+    }
+  }
 }
 
 void App::stop() {

@@ -55,6 +55,7 @@ class App {
  private:
   boost::asio::awaitable<void> startup();
   boost::asio::awaitable<void> bootstrap_admin();
+  boost::asio::awaitable<void> housekeeping();
   boost::asio::awaitable<void> shutdown();
   void add_metrics_gauges();
 

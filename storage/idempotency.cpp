@@ -46,4 +46,9 @@ asio::awaitable<void> IdempotencyStore::release(const std::string& caller, const
   co_await pool_.query("DELETE FROM idempotency_keys WHERE caller = $1 AND key = $2", caller, key);
 }
 
+asio::awaitable<std::int64_t> IdempotencyStore::prune() {
+  const auto result = co_await pool_.query("DELETE FROM idempotency_keys WHERE expires_at < now()");
+  co_return result.affected();
+}
+
 }  // namespace crmd::storage

@@ -32,6 +32,8 @@ class IdempotencyStore {
                                         const std::string& body);
   // Frees the key after a failure the client may retry (5xx).
   boost::asio::awaitable<void> release(const std::string& caller, const std::string& key);
+  // Deletes expired entries; returns how many.
+  boost::asio::awaitable<std::int64_t> prune();
 
  private:
   pg::Pool& pool_;

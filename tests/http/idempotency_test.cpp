@@ -94,6 +94,23 @@ TEST_F(IdempotencyTest, ExpiredKeysAreTakenOver) {
   EXPECT_EQ(json_of(create(R"({"a":1})", key)).at("run"), 2);
 }
 
+TEST_F(IdempotencyTest, PruningDeletesOnlyExpiredAnswers) {
+  const auto fresh = test::unique_name("key"), old = test::unique_name("key");
+  create(R"({"a":1})", fresh);
+  create(R"({"a":1})", old);
+  test::db_query(
+      "UPDATE idempotency_keys SET expires_at = now() - interval '1 second' WHERE key = $1",
+      pg::Params(old));
+  storage::IdempotencyStore store(server.app().db());
+  test::IoThreads io;
+  EXPECT_GE(io.run(store.prune()), 1);
+  EXPECT_EQ(test::db_query("SELECT count(*) FROM idempotency_keys WHERE key IN ($1, $2)",
+                           pg::Params(fresh, old))
+                .one()
+                .get<std::int64_t>(0),
+            1);
+}
+
 TEST_F(IdempotencyTest, MalformedKeysAre400) {
   EXPECT_EQ(create("{}", std::string(300, 'k')).result_int(), 400);
 }
