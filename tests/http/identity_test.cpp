@@ -4,6 +4,7 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <cstdio>
+#include <set>
 
 #include "domain/identity/jwt.hpp"
 #include "server/http/json.hpp"
@@ -353,6 +354,31 @@ TEST_F(IdentityTest, CreatingAUserHonoursIdempotencyKey) {
   ASSERT_EQ(first.result_int(), 201) << first.body();
   EXPECT_EQ(retry.result_int(), 201) << retry.body();  // not 409: the first answer again
   EXPECT_EQ(json_of(retry).at("id"), json_of(first).at("id"));
+}
+
+TEST_F(IdentityTest, UserPagesFollowNextLinksWithoutGapsOrRepeats) {
+  const auto admin = admin_token();
+  const std::set<std::string> made{make_user("sales"), make_user("sales"), make_user("sales")};
+  std::set<std::string> seen_ids, seen_emails;
+  std::string target = "/api/v2/users?limit=2";
+  for (int page = 0; page < 1000 && !target.empty(); ++page) {
+    auto response = client.request("GET", target, "", bearer(admin));
+    ASSERT_EQ(response.result_int(), 200) << response.body();
+    auto body = json_of(response);
+    for (const auto& user : body.at("results").as_array()) {
+      EXPECT_TRUE(seen_ids.insert(std::string(user.at("id").as_string())).second) << "repeated";
+      seen_emails.insert(std::string(user.at("email").as_string()));
+    }
+    target.clear();
+    if (body.at("next").is_string()) {
+      const std::string next(body.at("next").as_string());
+      ASSERT_TRUE(next.starts_with("http://test/api/v2/users?")) << next;
+      target = next.substr(std::string("http://test").size());
+    }
+  }
+  for (const auto& email : made) EXPECT_TRUE(seen_emails.contains(email)) << email;
+  EXPECT_EQ(client.request("GET", "/api/v2/users?cursor=garbage", "", bearer(admin)).result_int(),
+            400);
 }
 
 TEST_F(IdentityTest, SignInsAreAudited) {
