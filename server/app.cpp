@@ -72,6 +72,7 @@ App::App(config::Config config)
       actors_(io_.get_executor(), config_.actor_mailbox_limit),
       identity_(std::make_unique<actors::IdentityService>(actors_.identity, *pool_, blocking_,
                                                           identity_options(config_))),
+      contacts_(actors_.contacts, *pool_),
       authenticator_(*identity_),
       idempotency_store_(*pool_),
       idempotency_(idempotency_store_),
@@ -85,6 +86,7 @@ App::App(config::Config config)
   server_ = std::make_unique<http::Server>(io_, pipeline_, limits, tls_context(config_));
   routes::add_ops_routes(router_, {*pool_, migrated_, metrics_});
   routes::add_identity_routes(router_, *identity_);
+  routes::add_contact_routes(router_, contacts_);
   add_metrics_gauges();
 }
 

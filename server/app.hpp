@@ -12,6 +12,7 @@
 #include <thread>
 #include <vector>
 
+#include "actors/contacts.hpp"
 #include "actors/identity.hpp"
 #include "actors/registry.hpp"
 #include "config/config.hpp"
@@ -68,6 +69,7 @@ class App {
   std::shared_ptr<pg::Listener> listener_;
   actors::Registry actors_;
   std::unique_ptr<actors::IdentityService> identity_;
+  actors::ContactService contacts_;
   Authenticator authenticator_;
   storage::IdempotencyStore idempotency_store_;
   http::Idempotency idempotency_;

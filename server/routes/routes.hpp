@@ -4,6 +4,7 @@
 
 #include <atomic>
 
+#include "actors/contacts.hpp"
 #include "actors/identity.hpp"
 #include "server/http/router.hpp"
 #include "server/metrics.hpp"
@@ -19,6 +20,9 @@ struct OpsContext {
 
 // GET /health, /ready and /metrics.
 void add_ops_routes(http::Router& router, OpsContext context);
+
+// /api/v2/contacts.
+void add_contact_routes(http::Router& router, actors::ContactService& contacts);
 
 // /api/v2/auth/*, /api/v2/users, /api/v2/api-keys.
 void add_identity_routes(http::Router& router, actors::IdentityService& identity);

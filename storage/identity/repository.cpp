@@ -24,27 +24,11 @@ User user_from(const pg::Row& row) {
           row.get<Timestamp>(7)};
 }
 
-// PostgreSQL's text form of text[] whose items are simple words (scopes).
-std::vector<std::string> words_from_array(std::string_view text) {
-  std::vector<std::string> out;
-  if (text.size() < 2) return out;
-  text = text.substr(1, text.size() - 2);
-  while (!text.empty()) {
-    const auto comma = text.find(',');
-    auto item = text.substr(0, comma);
-    if (item.size() >= 2 && item.front() == '"') item = item.substr(1, item.size() - 2);
-    out.emplace_back(item);
-    if (comma == std::string_view::npos) break;
-    text.remove_prefix(comma + 1);
-  }
-  return out;
-}
-
 ApiKey key_from(const pg::Row& row) {
   return {row.get<Uuid>(0),
           row.get<std::string>(1),
           row.get<std::string>(2),
-          words_from_array(row.get<std::string_view>(3)),
+          row.get<std::vector<std::string>>(3),
           row.get<std::optional<Uuid>>(4),
           row.get<Timestamp>(5),
           row.get<std::optional<Timestamp>>(6),

@@ -5,6 +5,7 @@
 #include <boost/json/parse.hpp>
 #include <charconv>
 #include <cstdlib>
+#include <vector>
 
 namespace crmd::pg {
 namespace {
@@ -87,6 +88,31 @@ boost::json::value decode_field<boost::json::value>(std::string_view text,
   auto value = boost::json::parse(text, ec);
   if (ec) bad(column, "json", text);
   return value;
+}
+
+template <>
+std::vector<std::string> decode_field<std::vector<std::string>>(std::string_view text,
+                                                                std::string_view column) {
+  // PostgreSQL's text form of a one-dimensional text[]: {a,"b c","d\"e",NULL}.
+  if (text.size() < 2 || text.front() != '{' || text.back() != '}') bad(column, "a text[]", text);
+  std::vector<std::string> items;
+  std::size_t i = 1;
+  const std::size_t end = text.size() - 1;
+  while (i < end) {
+    std::string item;
+    if (text[i] == '"') {
+      for (++i; i < end && text[i] != '"'; ++i) {
+        if (text[i] == '\\' && i + 1 < end) ++i;
+        item += text[i];
+      }
+      ++i;  // the closing quote
+    } else {
+      while (i < end && text[i] != ',') item += text[i++];
+    }
+    items.push_back(std::move(item));
+    if (i < end && text[i] == ',') ++i;
+  }
+  return items;
 }
 
 Result::Result(pg_result* raw) : raw_(raw, PQclear) {}

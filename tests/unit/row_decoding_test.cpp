@@ -25,6 +25,13 @@ TEST(RowDecoding, UuidTimestampNumericJson) {
   EXPECT_EQ(json.at("a").as_array().size(), 2u);
 }
 
+TEST(RowDecoding, TextArrays) {
+  EXPECT_EQ(decode_field<std::vector<std::string>>("{}", "c"), std::vector<std::string>{});
+  EXPECT_EQ(decode_field<std::vector<std::string>>(R"({a,"b c","d\"e"})", "c"),
+            (std::vector<std::string>{"a", "b c", "d\"e"}));
+  EXPECT_THROW(decode_field<std::vector<std::string>>("a,b", "c"), Error);
+}
+
 TEST(RowDecoding, MalformedTextNamesTheColumn) {
   try {
     decode_field<std::int32_t>("12x", "age");

@@ -1,0 +1,58 @@
+// A contact: its JSON form and the validation of what clients send.
+#pragma once
+
+#include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "domain/common/time.hpp"
+#include "domain/common/uuid.hpp"
+
+namespace crmd::contacts {
+
+struct Contact {
+  Uuid id;
+  std::string first_name;
+  std::string last_name;
+  std::string full_name;
+  std::optional<std::string> title;
+  std::optional<std::string> normalized_title;
+  std::optional<std::string> seniority;
+  std::vector<std::string> departments;
+  std::optional<std::string> email;
+  std::optional<std::string> email_status;
+  std::optional<std::string> phone;
+  std::optional<Uuid> company_id;
+  std::optional<std::string> linkedin_url;
+  std::optional<std::string> city;
+  std::optional<std::string> state;
+  std::optional<std::string> country;
+  std::optional<Uuid> owner_user_id;
+  Timestamp created_at;
+  Timestamp updated_at;
+  std::optional<Timestamp> deleted_at;
+};
+
+boost::json::object to_json(const Contact& contact);
+
+// The writable fields; a field absent from a PATCH stays as it is, a field
+// sent as null is cleared.
+template <class T>
+using Change = std::optional<std::optional<T>>;
+
+struct ContactChanges {
+  Change<std::string> first_name, last_name, title, seniority, email, email_status, phone,
+      linkedin_url, city, state, country;
+  Change<std::vector<std::string>> departments;
+  Change<Uuid> company_id;
+  Change<Uuid> owner_user_id;  // admins only
+};
+
+// For POST (creating: first or last name, or e-mail, is required) and PATCH.
+// Throws Error{validation} naming every unknown, read-only or invalid field;
+// owner_user_id is writable only when may_set_owner.
+ContactChanges parse_contact(const boost::json::value& body, bool creating, bool may_set_owner);
+
+}  // namespace crmd::contacts

@@ -1,0 +1,190 @@
+#include "storage/contacts/repository.hpp"
+
+#include "domain/common/error.hpp"
+#include "domain/contacts/titles.hpp"
+
+namespace crmd::storage {
+namespace asio = boost::asio;
+using contacts::Contact;
+using contacts::ContactChanges;
+
+namespace {
+
+constexpr const char* kColumns =
+    "id, first_name, last_name, full_name, title, normalized_title, seniority, departments,"
+    " email::text, email_status, phone, company_id, linkedin_url, city, state, country,"
+    " owner_user_id, created_at, updated_at, deleted_at";
+
+Contact contact_from(const pg::Row& r) {
+  return {r.get<Uuid>(0),
+          r.get<std::string>(1),
+          r.get<std::string>(2),
+          r.get<std::string>(3),
+          r.get<std::optional<std::string>>(4),
+          r.get<std::optional<std::string>>(5),
+          r.get<std::optional<std::string>>(6),
+          r.get<std::vector<std::string>>(7),
+          r.get<std::optional<std::string>>(8),
+          r.get<std::optional<std::string>>(9),
+          r.get<std::optional<std::string>>(10),
+          r.get<std::optional<Uuid>>(11),
+          r.get<std::optional<std::string>>(12),
+          r.get<std::optional<std::string>>(13),
+          r.get<std::optional<std::string>>(14),
+          r.get<std::optional<std::string>>(15),
+          r.get<std::optional<Uuid>>(16),
+          r.get<Timestamp>(17),
+          r.get<Timestamp>(18),
+          r.get<std::optional<Timestamp>>(19)};
+}
+
+// The SET list of an UPDATE (or the columns of an INSERT) for the changes
+// present; values go in as parameters after the ones already in params.
+struct Assignments {
+  std::vector<std::string> columns;
+  std::vector<std::string> placeholders;
+  pg::Params params;
+
+  template <class T>
+  void add(const char* column, const contacts::Change<T>& change, const char* cast = "") {
+    if (!change) return;
+    params.add(*change);
+    columns.emplace_back(column);
+    placeholders.push_back("$" + std::to_string(params.size()) + cast);
+  }
+};
+
+Assignments assignments_of(const ContactChanges& c, pg::Params params) {
+  Assignments a{{}, {}, std::move(params)};
+  // Names are never NULL: clearing one stores "".
+  const auto name = [](const contacts::Change<std::string>& c) -> contacts::Change<std::string> {
+    if (!c) return std::nullopt;
+    return std::optional<std::string>(c->value_or(""));
+  };
+  a.add("first_name", name(c.first_name));
+  a.add("last_name", name(c.last_name));
+  a.add("title", c.title);
+  if (c.title) {
+    // Normalized title and inferred seniority follow the title.
+    contacts::Change<std::string> normalized =
+        *c.title ? std::optional<std::string>(contacts::normalize_title(**c.title))
+                 : std::optional<std::string>();
+    a.add("normalized_title", normalized);
+    if (!c.seniority && *c.title)
+      a.add("seniority",
+            contacts::Change<std::string>(std::string(contacts::infer_seniority(**c.title))));
+  }
+  a.add("seniority", c.seniority);
+  a.add("departments", c.departments, "::text[]");
+  a.add("email", c.email);
+  a.add("email_status", c.email_status);
+  a.add("phone", c.phone);
+  a.add("company_id", c.company_id);
+  a.add("linkedin_url", c.linkedin_url);
+  a.add("city", c.city);
+  a.add("state", c.state);
+  a.add("country", c.country);
+  a.add("owner_user_id", c.owner_user_id);
+  return a;
+}
+
+[[noreturn]] void rethrow_write_error(const pg::Error& e) {
+  if (e.is_unique_violation())
+    throw Error(ErrorKind::conflict, "email_taken", "a contact with this e-mail exists",
+                {{"email", "already used by another contact"}});
+  if (e.is_foreign_key_violation())
+    throw Error(ErrorKind::validation, "validation_error", "the company or owner does not exist",
+                {{"company_id", "no such company or owner"}});
+  throw e;
+}
+
+}  // namespace
+
+asio::awaitable<std::optional<Contact>> ContactRepository::find(const Uuid& id,
+                                                                bool include_deleted) {
+  const auto result =
+      co_await pool_.query(std::string("SELECT ") + kColumns +
+                               " FROM contacts WHERE id = $1 AND ($2 OR deleted_at IS NULL)",
+                           id, include_deleted);
+  if (result.empty()) co_return std::nullopt;
+  co_return contact_from(result[0]);
+}
+
+asio::awaitable<std::optional<Contact>> ContactRepository::lock(pg::Transaction& tx,
+                                                                const Uuid& id) {
+  const auto result = co_await tx.query(
+      std::string("SELECT ") + kColumns + " FROM contacts WHERE id = $1 FOR UPDATE", id);
+  if (result.empty()) co_return std::nullopt;
+  co_return contact_from(result[0]);
+}
+
+asio::awaitable<Contact> ContactRepository::insert(pg::Transaction& tx,
+                                                   const ContactChanges& changes) {
+  auto a = assignments_of(changes, pg::Params{});
+  std::string columns, values;
+  for (std::size_t i = 0; i < a.columns.size(); ++i) {
+    columns += (i ? ", " : "") + a.columns[i];
+    values += (i ? ", " : "") + a.placeholders[i];
+  }
+  const std::string sql =
+      a.columns.empty()
+          ? std::string("INSERT INTO contacts DEFAULT VALUES RETURNING ") + kColumns
+          : "INSERT INTO contacts (" + columns + ") VALUES (" + values + ") RETURNING " + kColumns;
+  std::optional<pg::Error> failure;
+  pg::Result result;
+  try {
+    result = co_await tx.query(sql, a.params);
+  } catch (const pg::Error& e) {
+    failure = e;
+  }
+  if (failure) rethrow_write_error(*failure);
+  auto contact = contact_from(result.one());
+  co_await tx.query("INSERT INTO contact_metadata (contact_id) VALUES ($1)", contact.id);
+  co_return contact;
+}
+
+asio::awaitable<Contact> ContactRepository::update(pg::Transaction& tx, const Uuid& id,
+                                                   const ContactChanges& changes) {
+  auto a = assignments_of(changes, pg::Params(id));
+  std::string sets = "updated_at = now()";
+  for (std::size_t i = 0; i < a.columns.size(); ++i)
+    sets += ", " + a.columns[i] + " = " + a.placeholders[i];
+  std::optional<pg::Error> failure;
+  pg::Result result;
+  try {
+    result = co_await tx.query(
+        "UPDATE contacts SET " + sets + " WHERE id = $1 RETURNING " + std::string(kColumns),
+        a.params);
+  } catch (const pg::Error& e) {
+    failure = e;
+  }
+  if (failure) rethrow_write_error(*failure);
+  co_return contact_from(result.one());
+}
+
+asio::awaitable<Contact> ContactRepository::set_deleted(pg::Transaction& tx, const Uuid& id,
+                                                        const std::optional<Uuid>& by,
+                                                        bool deleted) {
+  std::optional<pg::Error> failure;
+  pg::Result result;
+  try {
+    if (deleted)
+      result = co_await tx.query(
+          std::string("UPDATE contacts SET deleted_at = now(), deleted_by = $2, updated_at = now()"
+                      " WHERE id = $1 RETURNING ") +
+              kColumns,
+          id, by);
+    else
+      result = co_await tx.query(
+          std::string("UPDATE contacts SET deleted_at = NULL, deleted_by = NULL,"
+                      " delete_reason = NULL, updated_at = now() WHERE id = $1 RETURNING ") +
+              kColumns,
+          id);
+  } catch (const pg::Error& e) {
+    failure = e;
+  }
+  if (failure) rethrow_write_error(*failure);  // restoring next to a live twin e-mail
+  co_return contact_from(result.one());
+}
+
+}  // namespace crmd::storage

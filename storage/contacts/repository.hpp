@@ -1,0 +1,35 @@
+// The SQL of contacts. Writes take the caller's transaction so the audit
+// row commits with them.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <optional>
+
+#include "domain/contacts/contact.hpp"
+#include "storage/pg/pool.hpp"
+
+namespace crmd::storage {
+
+class ContactRepository {
+ public:
+  explicit ContactRepository(pg::Pool& pool) : pool_(pool) {}
+
+  boost::asio::awaitable<std::optional<contacts::Contact>> find(const Uuid& id,
+                                                                bool include_deleted);
+  boost::asio::awaitable<std::optional<contacts::Contact>> lock(pg::Transaction& tx,
+                                                                const Uuid& id);
+  // Throw Error{conflict} for a live contact with the same e-mail and
+  // Error{validation} for an unknown company or owner.
+  boost::asio::awaitable<contacts::Contact> insert(pg::Transaction& tx,
+                                                   const contacts::ContactChanges& changes);
+  boost::asio::awaitable<contacts::Contact> update(pg::Transaction& tx, const Uuid& id,
+                                                   const contacts::ContactChanges& changes);
+  boost::asio::awaitable<contacts::Contact> set_deleted(pg::Transaction& tx, const Uuid& id,
+                                                        const std::optional<Uuid>& by,
+                                                        bool deleted);
+
+ private:
+  pg::Pool& pool_;
+};
+
+}  // namespace crmd::storage

@@ -1,0 +1,107 @@
+#include <gtest/gtest.h>
+
+#include <boost/json/serialize.hpp>
+
+#include "support/test_support.hpp"
+
+namespace crmd::http {
+namespace {
+
+using test::json_of;
+using test::RawClient;
+using test::RunningServer;
+
+config::Config contacts_config() {
+  auto config = test::test_config();
+  config.admin_email = "admin@crmd.test";
+  config.admin_password = "admin-password-for-tests";
+  return config;
+}
+
+class ContactsTest : public ::testing::Test {
+ protected:
+  ContactsTest() : server(contacts_config()), client(server.port()) {
+    auto login = send("POST", "/api/v2/auth/login",
+                      R"({"email":"admin@crmd.test","password":"admin-password-for-tests"})");
+    EXPECT_EQ(login.result_int(), 200) << login.body();
+    token = std::string(json_of(login).at("access_token").as_string());
+  }
+
+  test::HttpResponse send(const std::string& method, const std::string& target,
+                          const std::string& body = "") {
+    std::string headers = token.empty() ? "" : "Authorization: Bearer " + token + "\r\n";
+    if (!body.empty()) headers += "Content-Type: application/json\r\n";
+    return client.request(method, target, body, headers);
+  }
+
+  std::string create(const boost::json::object& body) {
+    auto response = send("POST", "/api/v2/contacts", boost::json::serialize(body));
+    EXPECT_EQ(response.result_int(), 201) << response.body();
+    return std::string(json_of(response).at("id").as_string());
+  }
+
+  RunningServer server;
+  RawClient client;
+  std::string token;
+};
+
+TEST_F(ContactsTest, CreateReadUpdateDeleteRestore) {
+  const auto email = test::unique_name("ann") + "@example.com";
+  const auto id = create({{"first_name", "Ann"},
+                          {"last_name", "Lee"},
+                          {"email", email},
+                          {"title", "VP Sales"},
+                          {"departments", {"sales"}}});
+  auto read = json_of(send("GET", "/api/v2/contacts/" + id));
+  EXPECT_EQ(read.at("full_name"), "Ann Lee");
+  EXPECT_EQ(read.at("normalized_title"), "vice president sales");
+  EXPECT_EQ(read.at("seniority"), "vp");
+  EXPECT_TRUE(read.at("owner_user_id").is_string());  // the creator
+
+  auto patched = send("PATCH", "/api/v2/contacts/" + id, R"({"city":"Lyon","phone":null})");
+  ASSERT_EQ(patched.result_int(), 200) << patched.body();
+  EXPECT_EQ(json_of(patched).at("city"), "Lyon");
+
+  EXPECT_EQ(send("DELETE", "/api/v2/contacts/" + id).result_int(), 204);
+  EXPECT_EQ(send("GET", "/api/v2/contacts/" + id).result_int(), 404);
+  EXPECT_EQ(send("GET", "/api/v2/contacts/" + id + "?include_deleted=true").result_int(), 200);
+  EXPECT_EQ(send("POST", "/api/v2/contacts/" + id + "/restore").result_int(), 200);
+  EXPECT_EQ(send("GET", "/api/v2/contacts/" + id).result_int(), 200);
+  EXPECT_EQ(test::db_query("SELECT count(*) FROM audit_logs WHERE entity_type = 'contact'"
+                           " AND entity_id = $1",
+                           pg::Params(id))
+                .one()
+                .get<std::int64_t>(0),
+            4);
+}
+
+TEST_F(ContactsTest, DuplicateLiveEmailIs409ButADeletedOneFreesIt) {
+  const auto email = test::unique_name("dup") + "@example.com";
+  const auto first = create({{"email", email}});
+  auto duplicate = send("POST", "/api/v2/contacts", R"({"email":")" + email + R"("})");
+  EXPECT_EQ(duplicate.result_int(), 409);
+  EXPECT_EQ(send("DELETE", "/api/v2/contacts/" + first).result_int(), 204);
+  create({{"email", email}});
+}
+
+TEST_F(ContactsTest, UnknownReadOnlyAndInvalidFieldsAre422NamingThem) {
+  auto response = send("POST", "/api/v2/contacts",
+                       R"({"id":"x","created_at":"y","email":"nope","email_status":"great"})");
+  EXPECT_EQ(response.result_int(), 422);
+  std::vector<std::string> fields;
+  const auto body = json_of(response);
+  for (const auto& e : body.at("errors").as_array()) fields.emplace_back(e.at("field").as_string());
+  EXPECT_EQ(fields, (std::vector<std::string>{"id", "created_at", "email", "email_status"}));
+  EXPECT_EQ(send("POST", "/api/v2/contacts", "{}").result_int(), 422);
+  EXPECT_EQ(send("GET", "/api/v2/contacts/not-a-uuid").result_int(), 404);
+  EXPECT_EQ(send("PATCH", "/api/v2/contacts/" + Uuid::random_v4().str(), "{}").result_int(), 404);
+}
+
+TEST_F(ContactsTest, AnUnknownCompanyIs422) {
+  auto response = send("POST", "/api/v2/contacts",
+                       R"({"first_name":"Bo","company_id":")" + Uuid::random_v4().str() + R"("})");
+  EXPECT_EQ(response.result_int(), 422);
+}
+
+}  // namespace
+}  // namespace crmd::http
