@@ -31,4 +31,10 @@ Response json_response(const Request& request, beast_http::status status,
   return response;
 }
 
+Response no_content(const Request& request) {
+  Response response(beast_http::status::no_content, request.message.version());
+  response.prepare_payload();
+  return response;
+}
+
 }  // namespace crmd::http

@@ -14,4 +14,6 @@ boost::json::value parse_json_body(const Request& request);
 Response json_response(const Request& request, beast_http::status status,
                        const boost::json::value& body);
 
+Response no_content(const Request& request);
+
 }  // namespace crmd::http

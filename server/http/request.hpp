@@ -33,6 +33,9 @@ struct Request {
   beast_http::verb method() const { return message.method(); }
   // The decoded value of a {name} segment of the route's template.
   const std::string& path_param(std::string_view name) const;
+  // A {name} segment that must be a UUID; anything else names no `what`
+  // (404, exactly as an unknown id).
+  Uuid path_uuid(std::string_view name, std::string_view what) const;
   QueryParams query() const { return QueryParams(url); }
   // What an audited change records about this request.
   identity::RequestContext context() const { return {request_id, remote_address, principal}; }

@@ -4,6 +4,8 @@
 #include <boost/url/pct_string_view.hpp>
 #include <stdexcept>
 
+#include "domain/common/error.hpp"
+
 namespace crmd::http {
 namespace {
 
@@ -32,6 +34,12 @@ const std::string& Request::path_param(std::string_view name) const {
   for (const auto& [key, value] : path_params)
     if (key == name) return value;
   throw std::logic_error("route has no parameter " + std::string(name));
+}
+
+Uuid Request::path_uuid(std::string_view name, std::string_view what) const {
+  auto id = Uuid::parse(path_param(name));
+  if (!id) throw Error(ErrorKind::not_found, "not_found", "no such " + std::string(what));
+  return *id;
 }
 
 void Router::add(beast_http::verb method, std::string path_template, Access access, Handler handler,

@@ -14,9 +14,7 @@ using http::Response;
 namespace {
 
 Uuid contact_id(const Request& request) {
-  auto id = Uuid::parse(request.path_param("id"));
-  if (!id) throw Error(ErrorKind::not_found, "not_found", "no such contact");
-  return *id;
+  return request.path_uuid("id", "contact");
 }
 
 bool is_admin(const Request& request) {
@@ -59,9 +57,7 @@ void add_contact_routes(http::Router& router, actors::ContactService& contacts) 
   router.add(verb::delete_, "/api/v2/contacts/{id}", Access::manager,
              [&contacts](Request& request) -> asio::awaitable<Response> {
                co_await contacts.set_deleted(contact_id(request), true, request.context());
-               Response response(status::no_content, request.message.version());
-               response.prepare_payload();
-               co_return response;
+               co_return http::no_content(request);
              });
 
   router.add(verb::post, "/api/v2/contacts/{id}/restore", Access::manager,

@@ -33,13 +33,6 @@ std::string refresh_token_of(const Request& request) {
   return *token;
 }
 
-Uuid id_param(const Request& request, std::string_view name, std::string_view what) {
-  auto id = Uuid::parse(request.path_param(name));
-  // Not a UUID: it names nothing, exactly as an unknown id.
-  if (!id) throw Error(ErrorKind::not_found, "not_found", "no such " + std::string(what));
-  return *id;
-}
-
 boost::json::object key_json(const storage::ApiKey& key) {
   boost::json::array scopes;
   for (const auto& s : key.scopes) scopes.emplace_back(s);
@@ -54,12 +47,6 @@ boost::json::object key_json(const storage::ApiKey& key) {
           {"created_at", format_rfc3339(key.created_at)},
           {"last_used_at", time(key.last_used_at)},
           {"revoked_at", time(key.revoked_at)}};
-}
-
-Response no_content(const Request& request) {
-  Response response(status::no_content, request.message.version());
-  response.prepare_payload();
-  return response;
 }
 
 }  // namespace
@@ -82,7 +69,7 @@ void add_identity_routes(http::Router& router, actors::IdentityService& identity
   router.add(verb::post, "/api/v2/auth/logout", Access::public_,
              [&identity](Request& request) -> asio::awaitable<Response> {
                co_await identity.logout(refresh_token_of(request), request.context());
-               co_return no_content(request);
+               co_return http::no_content(request);
              });
 
   router.add(verb::get, "/api/v2/auth/me", Access::sales,
@@ -133,13 +120,13 @@ void add_identity_routes(http::Router& router, actors::IdentityService& identity
 
   router.add(verb::get, "/api/v2/users/{id}", Access::admin,
              [&identity](Request& request) -> asio::awaitable<Response> {
-               auto user = co_await identity.user(id_param(request, "id", "user"));
+               auto user = co_await identity.user(request.path_uuid("id", "user"));
                co_return http::json_response(request, status::ok, identity::to_json(user));
              });
 
   router.add(verb::patch, "/api/v2/users/{id}", Access::admin,
              [&identity](Request& request) -> asio::awaitable<Response> {
-               const auto id = id_param(request, "id", "user");
+               const auto id = request.path_uuid("id", "user");
                auto patch = identity::parse_user_patch(http::parse_json_body(request));
                auto user = co_await identity.update_user(id, std::move(patch), request.context());
                co_return http::json_response(request, status::ok, identity::to_json(user));
@@ -148,7 +135,7 @@ void add_identity_routes(http::Router& router, actors::IdentityService& identity
   // Users are deactivated, never deleted: other rows refer to them.
   router.add(verb::delete_, "/api/v2/users/{id}", Access::admin,
              [&identity](Request& request) -> asio::awaitable<Response> {
-               const auto id = id_param(request, "id", "user");
+               const auto id = request.path_uuid("id", "user");
                identity::UserPatch patch;
                patch.is_active = false;
                auto user = co_await identity.update_user(id, patch, request.context());
@@ -183,9 +170,9 @@ void add_identity_routes(http::Router& router, actors::IdentityService& identity
 
   router.add(verb::delete_, "/api/v2/api-keys/{id}", Access::admin,
              [&identity](Request& request) -> asio::awaitable<Response> {
-               co_await identity.revoke_api_key(id_param(request, "id", "API key"),
+               co_await identity.revoke_api_key(request.path_uuid("id", "API key"),
                                                 request.context());
-               co_return no_content(request);
+               co_return http::no_content(request);
              });
 }
 
