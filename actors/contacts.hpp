@@ -16,6 +16,11 @@ class ContactService {
 
   // Error{not_found} for an unknown or (unless include_deleted) deleted contact.
   boost::asio::awaitable<contacts::Contact> get(Uuid id, bool include_deleted);
+  boost::asio::awaitable<std::vector<storage::ListedContact>> list(
+      contacts::ContactListQuery query, std::size_t limit,
+      std::optional<storage::PagePosition> from) {
+    return repository_.list(query, limit, from);
+  }
   boost::asio::awaitable<contacts::Contact> create(contacts::ContactChanges changes,
                                                    identity::RequestContext context);
   boost::asio::awaitable<contacts::Contact> update(Uuid id, contacts::ContactChanges changes,

@@ -59,11 +59,12 @@ PageRequest page_request(const Request& request) {
 }
 
 Response page_response(const Request& request, boost::json::array results,
-                       const std::optional<std::vector<std::string>>& next_key) {
+                       const std::optional<std::vector<std::string>>& next_key,
+                       const std::optional<std::vector<std::string>>& previous_key) {
   boost::json::object body;
   body["next"] = next_key ? boost::json::value(link(request, encode_cursor(*next_key))) : nullptr;
-  // Pages run forward from a cursor; going back means keeping the earlier links.
-  body["previous"] = nullptr;
+  body["previous"] =
+      previous_key ? boost::json::value(link(request, encode_cursor(*previous_key))) : nullptr;
   body["results"] = std::move(results);
   return json_response(request, beast_http::status::ok, body);
 }

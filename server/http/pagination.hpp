@@ -27,8 +27,9 @@ PageRequest page_request(const Request& request);
 
 std::string encode_cursor(const std::vector<std::string>& key);
 
-// next_key: the sort key of the last row when more rows follow.
+// next_key / previous_key: the cursors of the neighbouring pages, if any.
 Response page_response(const Request& request, boost::json::array results,
-                       const std::optional<std::vector<std::string>>& next_key);
+                       const std::optional<std::vector<std::string>>& next_key,
+                       const std::optional<std::vector<std::string>>& previous_key = std::nullopt);
 
 }  // namespace crmd::http

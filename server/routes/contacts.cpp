@@ -1,5 +1,6 @@
 #include "domain/common/error.hpp"
 #include "server/http/json.hpp"
+#include "server/http/pagination.hpp"
 #include "server/routes/routes.hpp"
 
 namespace crmd::server::routes {
@@ -21,6 +22,62 @@ bool is_admin(const Request& request) {
   return request.principal && request.principal->role == identity::Role::admin;
 }
 
+std::vector<Uuid> uuids(const http::QueryParams& query, std::string_view name) {
+  std::vector<Uuid> ids;
+  for (const auto& text : query.all(name)) {
+    auto id = Uuid::parse(text);
+    if (!id)
+      throw Error(ErrorKind::validation, "invalid_query_parameter",
+                  "query parameter " + std::string(name) + ": expected UUIDs",
+                  {{std::string(name), "expected UUIDs"}});
+    ids.push_back(*id);
+  }
+  return ids;
+}
+
+contacts::ContactListQuery list_query(const Request& request) {
+  const auto query = request.query();
+  contacts::ContactListQuery q;
+  q.q = query.get("q");
+  q.titles = query.all("title");
+  q.seniorities = query.all("seniority");
+  q.cities = query.all("city");
+  q.states = query.all("state");
+  q.countries = query.all("country");
+  q.email_statuses = query.all("email_status");
+  q.company_ids = uuids(query, "company_id");
+  q.owners = uuids(query, "owner");
+  q.created_after = query.timestamp("created_after");
+  q.created_before = query.timestamp("created_before");
+  q.updated_after = query.timestamp("updated_after");
+  q.updated_before = query.timestamp("updated_before");
+  q.include_deleted = query.boolean("include_deleted", false);
+  if (q.include_deleted && !is_admin(request))
+    throw Error(ErrorKind::forbidden, "forbidden", "include_deleted is for admins");
+  if (auto ordering = query.get("ordering")) {
+    auto parsed = contacts::parse_ordering(*ordering);
+    if (!parsed)
+      throw Error(ErrorKind::validation, "invalid_query_parameter",
+                  "ordering: expected created_at, updated_at or name, '-' for descending",
+                  {{"ordering", "expected created_at, updated_at or name, '-' for descending"}});
+    std::tie(q.order, q.descending) = *parsed;
+  }
+  return q;
+}
+
+// A cursor is [fingerprint of the query, "n" or "p", sort key, id]: one made
+// for another query, or tampered with, is refused rather than followed.
+std::optional<storage::PagePosition> position_of(const http::PageRequest& page,
+                                                 const std::string& fingerprint) {
+  if (!page.after) return std::nullopt;
+  const auto& parts = *page.after;
+  auto id = parts.size() == 4 ? Uuid::parse(parts[3]) : std::nullopt;
+  if (!id || parts[0] != fingerprint || (parts[1] != "n" && parts[1] != "p"))
+    throw Error(ErrorKind::bad_request, "invalid_cursor",
+                "the cursor does not belong to this query");
+  return storage::PagePosition{parts[2], *id, parts[1] == "p"};
+}
+
 }  // namespace
 
 void add_contact_routes(http::Router& router, actors::ContactService& contacts) {
@@ -35,6 +92,38 @@ void add_contact_routes(http::Router& router, actors::ContactService& contacts) 
                co_return response;
              },
              {.idempotent_create = true});
+
+  router.add(
+      verb::get, "/api/v2/contacts", Access::sales,
+      [&contacts](Request& request) -> asio::awaitable<Response> {
+        const auto query = list_query(request);
+        const auto page = http::page_request(request);
+        const auto fingerprint = query.fingerprint();
+        const auto from = position_of(page, fingerprint);
+        auto rows = co_await contacts.list(query, page.limit + 1, from);
+        const bool backward = from && from->backward;
+        const bool more = rows.size() > page.limit;
+        // The extra row lies beyond the page, on the side read towards.
+        if (more) {
+          if (backward)
+            rows.erase(rows.begin());
+          else
+            rows.pop_back();
+        }
+        // Forward: more rows mean a next page, a cursor means a previous
+        // one. Backward: the other way round.
+        std::optional<std::vector<std::string>> next, previous;
+        if (!rows.empty()) {
+          const auto key = [&](const storage::ListedContact& row, const char* way) {
+            return std::vector<std::string>{fingerprint, way, row.sort_key, row.contact.id.str()};
+          };
+          if (backward ? true : more) next = key(rows.back(), "n");
+          if (backward ? more : from.has_value()) previous = key(rows.front(), "p");
+        }
+        boost::json::array results;
+        for (const auto& row : rows) results.push_back(contacts::to_json(row.contact));
+        co_return http::page_response(request, std::move(results), next, previous);
+      });
 
   router.add(verb::get, "/api/v2/contacts/{id}", Access::sales,
              [&contacts](Request& request) -> asio::awaitable<Response> {

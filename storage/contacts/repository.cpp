@@ -1,5 +1,7 @@
 #include "storage/contacts/repository.hpp"
 
+#include <algorithm>
+
 #include "domain/common/error.hpp"
 #include "domain/contacts/titles.hpp"
 
@@ -99,6 +101,72 @@ Assignments assignments_of(const ContactChanges& c, pg::Params params) {
 }
 
 }  // namespace
+
+asio::awaitable<std::vector<ListedContact>> ContactRepository::list(
+    const contacts::ContactListQuery& q, std::size_t limit,
+    const std::optional<PagePosition>& from) {
+  using contacts::ContactOrder;
+  const char* sort = q.order == ContactOrder::created_at   ? "created_at"
+                     : q.order == ContactOrder::updated_at ? "updated_at"
+                                                           : "lower(full_name)";
+  const char* cast = q.order == ContactOrder::name ? "::text" : "::timestamptz";
+  pg::Params params;
+  std::string where = q.include_deleted ? "TRUE" : "deleted_at IS NULL";
+  auto param = [&](const auto& value) {
+    params.add(value);
+    return "$" + std::to_string(params.size());
+  };
+  auto lowered = [](std::vector<std::string> values) {
+    for (auto& v : values)
+      for (auto& c : v) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return values;
+  };
+  if (q.q) where += " AND search @@ plainto_tsquery('simple', " + param(*q.q) + ")";
+  if (!q.titles.empty()) {
+    std::vector<std::string> patterns;
+    for (const auto& t : q.titles) {
+      std::string escaped;
+      for (char c : contacts::normalize_title(t)) {
+        if (c == '%' || c == '_' || c == '\\') escaped += '\\';
+        escaped += c;
+      }
+      patterns.push_back("%" + escaped + "%");
+    }
+    where += " AND normalized_title ILIKE ANY(" + param(patterns) + "::text[])";
+  }
+  if (!q.seniorities.empty()) where += " AND seniority = ANY(" + param(q.seniorities) + "::text[])";
+  if (!q.cities.empty())
+    where += " AND lower(city) = ANY(" + param(lowered(q.cities)) + "::text[])";
+  if (!q.states.empty())
+    where += " AND lower(state) = ANY(" + param(lowered(q.states)) + "::text[])";
+  if (!q.countries.empty())
+    where += " AND lower(country) = ANY(" + param(lowered(q.countries)) + "::text[])";
+  if (!q.email_statuses.empty())
+    where += " AND email_status = ANY(" + param(q.email_statuses) + "::text[])";
+  if (!q.company_ids.empty())
+    where += " AND company_id = ANY(" + param(q.company_ids) + "::uuid[])";
+  if (!q.owners.empty()) where += " AND owner_user_id = ANY(" + param(q.owners) + "::uuid[])";
+  if (q.created_after) where += " AND created_at >= " + param(*q.created_after);
+  if (q.created_before) where += " AND created_at < " + param(*q.created_before);
+  if (q.updated_after) where += " AND updated_at >= " + param(*q.updated_after);
+  if (q.updated_before) where += " AND updated_at < " + param(*q.updated_before);
+  // Going backward reads the other way from the cursor, then turns round.
+  const bool reverse = from && from->backward;
+  const bool descending = q.descending != reverse;
+  if (from) {
+    where += std::string(" AND (") + sort + ", id) " + (descending ? "<" : ">") + " (" +
+             param(from->sort_key) + cast + ", " + param(from->id) + ")";
+  }
+  const std::string direction = descending ? " DESC" : " ASC";
+  const std::string sql = std::string("SELECT ") + kColumns + ", " + sort +
+                          "::text AS sort_key FROM contacts WHERE " + where + " ORDER BY " + sort + direction +
+                          ", id" + direction + " LIMIT " + param(static_cast<std::int64_t>(limit));
+  const auto result = co_await pool_.query(sql, params);
+  std::vector<ListedContact> rows;
+  for (auto row : result) rows.push_back({contact_from(row), row.get<std::string>(20)});
+  if (reverse) std::reverse(rows.begin(), rows.end());
+  co_return rows;
+}
 
 asio::awaitable<std::optional<Contact>> ContactRepository::find(const Uuid& id,
                                                                 bool include_deleted) {

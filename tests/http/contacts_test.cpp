@@ -105,3 +105,84 @@ TEST_F(ContactsTest, AnUnknownCompanyIs422) {
 
 }  // namespace
 }  // namespace crmd::http
+
+namespace crmd::http {
+namespace {
+
+class ContactListTest : public ContactsTest {
+ protected:
+  // Contacts of a city of their own, so other tests' rows never show.
+  std::string city = test::unique_name("city");
+
+  std::vector<std::string> names_of(const test::HttpResponse& response) {
+    std::vector<std::string> names;
+    const auto body = json_of(response);
+    for (const auto& c : body.at("results").as_array())
+      names.emplace_back(c.at("first_name").as_string());
+    return names;
+  }
+  std::string path_of(const boost::json::value& link) {
+    const std::string url(link.as_string());
+    return url.substr(url.find("/api/"));
+  }
+};
+
+TEST_F(ContactListTest, PagesForwardAndBackAcrossInsertsWithoutGapsOrRepeats) {
+  for (const char* name : {"a1", "a2", "a3", "a4", "a5"})
+    create({{"first_name", name}, {"city", city}});
+  const auto base = "/api/v2/contacts?ordering=name&limit=2&city=" + city;
+  auto first = send("GET", base);
+  ASSERT_EQ(first.result_int(), 200) << first.body();
+  EXPECT_EQ(names_of(first), (std::vector<std::string>{"a1", "a2"}));
+  EXPECT_TRUE(json_of(first).at("previous").is_null());
+
+  // Rows inserted before the cursor do not shift the next page.
+  create({{"first_name", "a0"}, {"city", city}});
+  auto second = send("GET", path_of(json_of(first).at("next")));
+  EXPECT_EQ(names_of(second), (std::vector<std::string>{"a3", "a4"}));
+  auto third = send("GET", path_of(json_of(second).at("next")));
+  EXPECT_EQ(names_of(third), (std::vector<std::string>{"a5"}));
+  EXPECT_TRUE(json_of(third).at("next").is_null());
+
+  auto back = send("GET", path_of(json_of(third).at("previous")));
+  EXPECT_EQ(names_of(back), (std::vector<std::string>{"a3", "a4"}));
+  auto back_again = send("GET", path_of(json_of(back).at("previous")));
+  EXPECT_EQ(names_of(back_again), (std::vector<std::string>{"a1", "a2"}));
+  auto start = send("GET", path_of(json_of(back_again).at("previous")));
+  EXPECT_EQ(names_of(start), (std::vector<std::string>{"a0"}));
+  EXPECT_TRUE(json_of(start).at("previous").is_null());
+}
+
+TEST_F(ContactListTest, DescendingOrderAndFilters) {
+  create({{"first_name", "b1"}, {"city", city}, {"title", "VP Sales"}});
+  create({{"first_name", "b2"}, {"city", city}, {"title", "Engineer"}});
+  EXPECT_EQ(names_of(send("GET", "/api/v2/contacts?ordering=-name&city=" + city)),
+            (std::vector<std::string>{"b2", "b1"}));
+  EXPECT_EQ(
+      names_of(send("GET", "/api/v2/contacts?title=Vice%20President%20of%20Sales&city=" + city)),
+      std::vector<std::string>{"b1"});
+  EXPECT_EQ(names_of(send("GET", "/api/v2/contacts?seniority=vp&city=" + city)),
+            std::vector<std::string>{"b1"});
+  EXPECT_EQ(send("GET", "/api/v2/contacts?ordering=shoe_size").result_int(), 422);
+  EXPECT_EQ(send("GET", "/api/v2/contacts?company_id=nope").result_int(), 422);
+}
+
+TEST_F(ContactListTest, ACursorFromAnotherQueryOrTamperedIsRefused) {
+  for (const char* name : {"c1", "c2", "c3"}) create({{"first_name", name}, {"city", city}});
+  auto first = send("GET", "/api/v2/contacts?ordering=name&limit=1&city=" + city);
+  const std::string next(json_of(first).at("next").as_string());
+  const auto cursor = next.substr(next.find("cursor=") + 7);
+  EXPECT_EQ(
+      send("GET", "/api/v2/contacts?ordering=-name&limit=1&city=" + city + "&cursor=" + cursor)
+          .result_int(),
+      400);
+  auto tampered = cursor;
+  tampered[tampered.size() / 2] = tampered[tampered.size() / 2] == 'A' ? 'B' : 'A';
+  EXPECT_EQ(
+      send("GET", "/api/v2/contacts?ordering=name&limit=1&city=" + city + "&cursor=" + tampered)
+          .result_int(),
+      400);
+}
+
+}  // namespace
+}  // namespace crmd::http
