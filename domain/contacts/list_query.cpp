@@ -23,6 +23,8 @@ std::string ContactListQuery::fingerprint() const {
   add(text, "state", states);
   add(text, "country", countries);
   add(text, "email_status", email_statuses);
+  add(text, "company", companies);
+  add(text, "industry", industries);
   std::vector<std::string> ids;
   for (const auto& id : company_ids) ids.push_back(id.str());
   add(text, "company_id", ids);

@@ -17,6 +17,8 @@ struct ContactListQuery {
   std::optional<std::string> q;
   std::vector<std::string> titles;  // matched against normalized titles
   std::vector<std::string> seniorities, cities, states, countries, email_statuses;
+  std::vector<std::string> companies;   // fragments of the company's name
+  std::vector<std::string> industries;  // the company's industry
   std::vector<Uuid> company_ids, owners;
   std::optional<Timestamp> created_after, created_before, updated_after, updated_before;
   bool include_deleted = false;

@@ -45,6 +45,8 @@ contacts::ContactListQuery list_query(const Request& request) {
   q.states = query.all("state");
   q.countries = query.all("country");
   q.email_statuses = query.all("email_status");
+  q.companies = query.all("company");
+  q.industries = query.all("industry");
   q.company_ids = uuids(query, "company_id");
   q.owners = uuids(query, "owner");
   q.created_after = query.timestamp("created_after");

@@ -90,6 +90,16 @@ Assignments assignments_of(const ContactChanges& c, pg::Params params) {
   return a;
 }
 
+// A value matched literally inside an ILIKE pattern.
+std::string like_escaped(std::string_view text) {
+  std::string escaped;
+  for (char c : text) {
+    if (c == '%' || c == '_' || c == '\\') escaped += '\\';
+    escaped += c;
+  }
+  return escaped;
+}
+
 [[noreturn]] void rethrow_write_error(const pg::Error& e) {
   if (e.is_unique_violation())
     throw Error(ErrorKind::conflict, "email_taken", "a contact with this e-mail exists",
@@ -125,12 +135,7 @@ asio::awaitable<std::vector<ListedContact>> ContactRepository::list(
   if (!q.titles.empty()) {
     std::vector<std::string> patterns;
     for (const auto& t : q.titles) {
-      std::string escaped;
-      for (char c : contacts::normalize_title(t)) {
-        if (c == '%' || c == '_' || c == '\\') escaped += '\\';
-        escaped += c;
-      }
-      patterns.push_back("%" + escaped + "%");
+      patterns.push_back("%" + like_escaped(contacts::normalize_title(t)) + "%");
     }
     where += " AND normalized_title ILIKE ANY(" + param(patterns) + "::text[])";
   }
@@ -143,6 +148,19 @@ asio::awaitable<std::vector<ListedContact>> ContactRepository::list(
     where += " AND lower(country) = ANY(" + param(lowered(q.countries)) + "::text[])";
   if (!q.email_statuses.empty())
     where += " AND email_status = ANY(" + param(q.email_statuses) + "::text[])";
+  // Company filters read companies only when asked for.
+  if (!q.companies.empty() || !q.industries.empty()) {
+    std::string company = "deleted_at IS NULL";
+    if (!q.companies.empty()) {
+      std::vector<std::string> patterns;
+      for (const auto& name : lowered(q.companies))
+        patterns.push_back("%" + like_escaped(name) + "%");
+      company += " AND normalized_name ILIKE ANY(" + param(patterns) + "::text[])";
+    }
+    if (!q.industries.empty())
+      company += " AND lower(industry) = ANY(" + param(lowered(q.industries)) + "::text[])";
+    where += " AND company_id IN (SELECT id FROM companies WHERE " + company + ")";
+  }
   if (!q.company_ids.empty())
     where += " AND company_id = ANY(" + param(q.company_ids) + "::uuid[])";
   if (!q.owners.empty()) where += " AND owner_user_id = ANY(" + param(q.owners) + "::uuid[])";
@@ -159,8 +177,9 @@ asio::awaitable<std::vector<ListedContact>> ContactRepository::list(
   }
   const std::string direction = descending ? " DESC" : " ASC";
   const std::string sql = std::string("SELECT ") + kColumns + ", " + sort +
-                          "::text AS sort_key FROM contacts WHERE " + where + " ORDER BY " + sort + direction +
-                          ", id" + direction + " LIMIT " + param(static_cast<std::int64_t>(limit));
+                          "::text AS sort_key FROM contacts WHERE " + where + " ORDER BY " + sort +
+                          direction + ", id" + direction + " LIMIT " +
+                          param(static_cast<std::int64_t>(limit));
   const auto result = co_await pool_.query(sql, params);
   std::vector<ListedContact> rows;
   for (auto row : result) rows.push_back({contact_from(row), row.get<std::string>(20)});

@@ -167,6 +167,22 @@ TEST_F(ContactListTest, DescendingOrderAndFilters) {
   EXPECT_EQ(send("GET", "/api/v2/contacts?company_id=nope").result_int(), 422);
 }
 
+TEST_F(ContactListTest, CompanyNameAndIndustryFilters) {
+  const auto company =
+      test::db_query(
+          "INSERT INTO companies (name, normalized_name, industry)"
+          " VALUES ('Acme Rockets', 'acme rockets', 'Aerospace') RETURNING id::text")
+          .one()
+          .get<std::string>(0);
+  create({{"first_name", "d1"}, {"city", city}, {"company_id", company}});
+  create({{"first_name", "d2"}, {"city", city}});
+  EXPECT_EQ(names_of(send("GET", "/api/v2/contacts?company=ROCK&city=" + city)),
+            std::vector<std::string>{"d1"});
+  EXPECT_EQ(names_of(send("GET", "/api/v2/contacts?industry=aerospace&city=" + city)),
+            std::vector<std::string>{"d1"});
+  EXPECT_TRUE(names_of(send("GET", "/api/v2/contacts?company=zzz&city=" + city)).empty());
+}
+
 TEST_F(ContactListTest, ACursorFromAnotherQueryOrTamperedIsRefused) {
   for (const char* name : {"c1", "c2", "c3"}) create({{"first_name", name}, {"city", city}});
   auto first = send("GET", "/api/v2/contacts?ordering=name&limit=1&city=" + city);
