@@ -21,6 +21,9 @@ class ContactService {
       std::optional<storage::PagePosition> from) {
     return repository_.list(query, limit, from);
   }
+  boost::asio::awaitable<std::int64_t> count(contacts::ContactListQuery query) {
+    return repository_.count(query);
+  }
   boost::asio::awaitable<contacts::Contact> create(contacts::ContactChanges changes,
                                                    identity::RequestContext context);
   boost::asio::awaitable<contacts::Contact> update(Uuid id, contacts::ContactChanges changes,

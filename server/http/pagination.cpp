@@ -60,11 +60,13 @@ PageRequest page_request(const Request& request) {
 
 Response page_response(const Request& request, boost::json::array results,
                        const std::optional<std::vector<std::string>>& next_key,
-                       const std::optional<std::vector<std::string>>& previous_key) {
+                       const std::optional<std::vector<std::string>>& previous_key,
+                       std::optional<std::int64_t> count) {
   boost::json::object body;
   body["next"] = next_key ? boost::json::value(link(request, encode_cursor(*next_key))) : nullptr;
   body["previous"] =
       previous_key ? boost::json::value(link(request, encode_cursor(*previous_key))) : nullptr;
+  if (count) body["count"] = *count;  // only when asked for: it costs a query
   body["results"] = std::move(results);
   return json_response(request, beast_http::status::ok, body);
 }

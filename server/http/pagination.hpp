@@ -30,6 +30,7 @@ std::string encode_cursor(const std::vector<std::string>& key);
 // next_key / previous_key: the cursors of the neighbouring pages, if any.
 Response page_response(const Request& request, boost::json::array results,
                        const std::optional<std::vector<std::string>>& next_key,
-                       const std::optional<std::vector<std::string>>& previous_key = std::nullopt);
+                       const std::optional<std::vector<std::string>>& previous_key = std::nullopt,
+                       std::optional<std::int64_t> count = std::nullopt);
 
 }  // namespace crmd::http

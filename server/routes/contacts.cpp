@@ -124,7 +124,9 @@ void add_contact_routes(http::Router& router, actors::ContactService& contacts) 
         }
         boost::json::array results;
         for (const auto& row : rows) results.push_back(contacts::to_json(row.contact));
-        co_return http::page_response(request, std::move(results), next, previous);
+        std::optional<std::int64_t> count;
+        if (request.query().boolean("count", false)) count = co_await contacts.count(query);
+        co_return http::page_response(request, std::move(results), next, previous, count);
       });
 
   router.add(verb::get, "/api/v2/contacts/{id}", Access::sales,

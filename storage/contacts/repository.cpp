@@ -112,15 +112,10 @@ std::string like_escaped(std::string_view text) {
 
 }  // namespace
 
-asio::awaitable<std::vector<ListedContact>> ContactRepository::list(
-    const contacts::ContactListQuery& q, std::size_t limit,
-    const std::optional<PagePosition>& from) {
-  using contacts::ContactOrder;
-  const char* sort = q.order == ContactOrder::created_at   ? "created_at"
-                     : q.order == ContactOrder::updated_at ? "updated_at"
-                                                           : "lower(full_name)";
-  const char* cast = q.order == ContactOrder::name ? "::text" : "::timestamptz";
-  pg::Params params;
+namespace {
+
+// The WHERE clause of a list query; its values are appended to params.
+std::string where_of(const contacts::ContactListQuery& q, pg::Params& params) {
   std::string where = q.include_deleted ? "TRUE" : "deleted_at IS NULL";
   auto param = [&](const auto& value) {
     params.add(value);
@@ -168,6 +163,25 @@ asio::awaitable<std::vector<ListedContact>> ContactRepository::list(
   if (q.created_before) where += " AND created_at < " + param(*q.created_before);
   if (q.updated_after) where += " AND updated_at >= " + param(*q.updated_after);
   if (q.updated_before) where += " AND updated_at < " + param(*q.updated_before);
+  return where;
+}
+
+}  // namespace
+
+asio::awaitable<std::vector<ListedContact>> ContactRepository::list(
+    const contacts::ContactListQuery& q, std::size_t limit,
+    const std::optional<PagePosition>& from) {
+  using contacts::ContactOrder;
+  const char* sort = q.order == ContactOrder::created_at   ? "created_at"
+                     : q.order == ContactOrder::updated_at ? "updated_at"
+                                                           : "lower(full_name)";
+  const char* cast = q.order == ContactOrder::name ? "::text" : "::timestamptz";
+  pg::Params params;
+  std::string where = where_of(q, params);
+  auto param = [&](const auto& value) {
+    params.add(value);
+    return "$" + std::to_string(params.size());
+  };
   // Going backward reads the other way from the cursor, then turns round.
   const bool reverse = from && from->backward;
   const bool descending = q.descending != reverse;
@@ -185,6 +199,13 @@ asio::awaitable<std::vector<ListedContact>> ContactRepository::list(
   for (auto row : result) rows.push_back({contact_from(row), row.get<std::string>(20)});
   if (reverse) std::reverse(rows.begin(), rows.end());
   co_return rows;
+}
+
+asio::awaitable<std::int64_t> ContactRepository::count(const contacts::ContactListQuery& q) {
+  pg::Params params;
+  const auto where = where_of(q, params);
+  const auto result = co_await pool_.query("SELECT count(*) FROM contacts WHERE " + where, params);
+  co_return result.one().get<std::int64_t>(0);
 }
 
 asio::awaitable<std::optional<Contact>> ContactRepository::find(const Uuid& id,

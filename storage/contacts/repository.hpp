@@ -34,6 +34,8 @@ class ContactRepository {
 
   explicit ContactRepository(pg::Pool& pool) : pool_(pool) {}
 
+  // Rows matching the query's filters (its ordering aside).
+  boost::asio::awaitable<std::int64_t> count(const contacts::ContactListQuery& query);
   boost::asio::awaitable<std::optional<contacts::Contact>> find(const Uuid& id,
                                                                 bool include_deleted);
   boost::asio::awaitable<std::optional<contacts::Contact>> lock(pg::Transaction& tx,

@@ -163,6 +163,9 @@ TEST_F(ContactListTest, DescendingOrderAndFilters) {
       std::vector<std::string>{"b1"});
   EXPECT_EQ(names_of(send("GET", "/api/v2/contacts?seniority=vp&city=" + city)),
             std::vector<std::string>{"b1"});
+  auto counted = json_of(send("GET", "/api/v2/contacts?limit=1&count=true&city=" + city));
+  EXPECT_EQ(counted.at("count"), 2);
+  EXPECT_FALSE(json_of(send("GET", "/api/v2/contacts?limit=1&city=" + city)).contains("count"));
   EXPECT_EQ(send("GET", "/api/v2/contacts?ordering=shoe_size").result_int(), 422);
   EXPECT_EQ(send("GET", "/api/v2/contacts?company_id=nope").result_int(), 422);
 }
