@@ -104,14 +104,22 @@ asio::awaitable<void> Listener::serve_connection() {
   served_ = true;
 
   while (!closed_) {
-    std::vector<Request> requests;
-    {
-      std::lock_guard lock(mutex_);
-      requests.swap(requests_);
-    }
-    for (auto& request : requests) {
-      if (!listening_.contains(request.channel)) co_await listen(request.channel);
-      request.done->try_send(boost::system::error_code{});
+    // A request leaves the queue only once its LISTEN is confirmed: if the
+    // connection drops first, it is served after the reconnect.
+    for (;;) {
+      std::optional<Request> request;
+      {
+        std::lock_guard lock(mutex_);
+        if (requests_.empty()) break;
+        request = requests_.front();
+      }
+      if (!listening_.contains(request->channel)) co_await listen(request->channel);
+      {
+        std::lock_guard lock(mutex_);
+        if (!requests_.empty() && requests_.front().done == request->done)
+          requests_.erase(requests_.begin());
+      }
+      request->done->try_send(boost::system::error_code{});
     }
     dispatch_notifications();
     const bool readable = co_await socket_.wait_readable();
