@@ -59,7 +59,6 @@ class Actor {
 
   const std::string& name() const { return name_; }
   std::size_t mailbox_depth() const { return depth_.load(std::memory_order_relaxed); }
-  std::size_t mailbox_limit() const { return limit_; }
   const Executor& executor() const { return strand_; }
 
  private:

@@ -12,7 +12,7 @@ namespace crmd::actors {
 
 class ContactService {
  public:
-  ContactService(Actor& actor, pg::Pool& pool) : actor_(actor), pool_(pool), repository_(pool) {}
+  explicit ContactService(pg::Pool& pool) : pool_(pool), repository_(pool) {}
 
   // Error{not_found} for an unknown or (unless include_deleted) deleted contact.
   boost::asio::awaitable<contacts::Contact> get(Uuid id, bool include_deleted);
@@ -32,7 +32,6 @@ class ContactService {
                                                         identity::RequestContext context);
 
  private:
-  Actor& actor_;  // owns the per-process caches to come (Apollo URL analyses)
   pg::Pool& pool_;
   storage::ContactRepository repository_;
 };

@@ -50,12 +50,6 @@ Timestamp to_timestamp(identity::Seconds seconds) {
   return Timestamp(std::chrono::seconds(seconds));
 }
 
-boost::json::object key_json(const storage::ApiKey& key) {
-  boost::json::array scopes;
-  for (const auto& s : key.scopes) scopes.emplace_back(s);
-  return {{"id", key.id.str()}, {"name", key.name}, {"prefix", key.prefix}, {"scopes", scopes}};
-}
-
 }  // namespace
 
 std::size_t IdentityService::UuidHash::operator()(const Uuid& id) const {
@@ -372,7 +366,7 @@ asio::awaitable<CreatedApiKey> IdentityService::create_api_key(std::string name,
       co_await repository_.insert_api_key(tx, name, prefix, sha256_hex(secret), scopes, created_by);
   {
     const storage::AuditEntry entry{"api_key_created", "api_key", key.id.str(), std::nullopt,
-                                    key_json(key)};
+                                    storage::to_json(key)};
     co_await storage::write_audit(tx, context, entry);
   }
   co_await tx.commit();
@@ -388,7 +382,7 @@ asio::awaitable<void> IdentityService::revoke_api_key(Uuid id, RequestContext co
   auto key = co_await repository_.revoke_api_key(tx, id);
   if (!key) throw Error(ErrorKind::not_found, "not_found", "no such API key");
   if (!key->revoked_at) {
-    const storage::AuditEntry entry{"api_key_revoked", "api_key", id.str(), key_json(*key),
+    const storage::AuditEntry entry{"api_key_revoked", "api_key", id.str(), storage::to_json(*key),
                                     one_field("revoked", true)};
     co_await storage::write_audit(tx, context, entry);
   }

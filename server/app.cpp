@@ -72,7 +72,7 @@ App::App(config::Config config)
       actors_(io_.get_executor(), config_.actor_mailbox_limit),
       identity_(std::make_unique<actors::IdentityService>(actors_.identity, *pool_, blocking_,
                                                           identity_options(config_))),
-      contacts_(actors_.contacts, *pool_),
+      contacts_(*pool_),
       authenticator_(*identity_),
       idempotency_store_(*pool_),
       idempotency_(idempotency_store_),

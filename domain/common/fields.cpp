@@ -25,10 +25,6 @@ FieldReader::FieldReader(const boost::json::value& body,
       errors_.push_back({std::string(item.key()), "unknown or read-only field"});
 }
 
-bool FieldReader::has(std::string_view name) const {
-  return object_ && object_->contains(name);
-}
-
 const boost::json::value* FieldReader::present(std::string_view name, bool required) {
   if (!object_) return nullptr;
   auto it = object_->find(name);

@@ -21,7 +21,6 @@ class FieldReader {
   FieldReader(const boost::json::value& body, std::initializer_list<std::string_view> allowed);
   FieldReader(boost::json::value&&, std::initializer_list<std::string_view>) = delete;
 
-  bool has(std::string_view name) const;
   // A string of at most max_bytes (trimmed of surrounding spaces when trim).
   std::optional<std::string> string(std::string_view name, bool required, std::size_t max_bytes,
                                     bool trim = true);

@@ -16,10 +16,6 @@ namespace {
 
 }  // namespace
 
-bool QueryParams::has(std::string_view name) const {
-  return url_.params().contains(name);
-}
-
 std::optional<std::string> QueryParams::get(std::string_view name) const {
   auto params = url_.params();
   auto it = params.find(name);

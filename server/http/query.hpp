@@ -18,7 +18,6 @@ class QueryParams {
  public:
   explicit QueryParams(boost::urls::url_view url) : url_(url) {}
 
-  bool has(std::string_view name) const;
   // The first value of name, decoded.
   std::optional<std::string> get(std::string_view name) const;
   // Every value of a repeated parameter, in order.

@@ -42,8 +42,6 @@ class Server {
   // grace period ran out (then the rest are closed).
   boost::asio::awaitable<void> shutdown(std::chrono::milliseconds grace);
 
-  std::size_t connections() const { return open_.load(); }
-
  private:
   struct Session;
   using Tcp = boost::asio::ip::tcp;

@@ -33,22 +33,6 @@ std::string refresh_token_of(const Request& request) {
   return *token;
 }
 
-boost::json::object key_json(const storage::ApiKey& key) {
-  boost::json::array scopes;
-  for (const auto& s : key.scopes) scopes.emplace_back(s);
-  auto time = [](const std::optional<Timestamp>& t) {
-    return t ? boost::json::value(format_rfc3339(*t)) : boost::json::value(nullptr);
-  };
-  return {{"id", key.id.str()},
-          {"name", key.name},
-          {"prefix", key.prefix},
-          {"scopes", std::move(scopes)},
-          {"created_by", key.created_by ? boost::json::value(key.created_by->str()) : nullptr},
-          {"created_at", format_rfc3339(key.created_at)},
-          {"last_used_at", time(key.last_used_at)},
-          {"revoked_at", time(key.revoked_at)}};
-}
-
 }  // namespace
 
 void add_identity_routes(http::Router& router, actors::IdentityService& identity) {
@@ -151,7 +135,7 @@ void add_identity_routes(http::Router& router, actors::IdentityService& identity
                reader.finish();
                auto created = co_await identity.create_api_key(
                    *name, scopes.value_or(std::vector<std::string>{}), request.context());
-               auto answer = key_json(created.key);
+               auto answer = storage::to_json(created.key);
                answer["key"] = created.secret;
                auto response = http::json_response(request, status::created, answer);
                response.set(beast_http::field::location,
@@ -163,7 +147,7 @@ void add_identity_routes(http::Router& router, actors::IdentityService& identity
              [&identity](Request& request) -> asio::awaitable<Response> {
                boost::json::array results;
                const auto keys = co_await identity.list_api_keys();
-               for (const auto& key : keys) results.push_back(key_json(key));
+               for (const auto& key : keys) results.push_back(storage::to_json(key));
                co_return http::json_response(request, status::ok,
                                              boost::json::object{{"results", std::move(results)}});
              });

@@ -1,5 +1,7 @@
 #include "storage/identity/repository.hpp"
 
+#include <boost/json/array.hpp>
+
 #include "domain/common/error.hpp"
 
 namespace crmd::storage {
@@ -36,6 +38,22 @@ ApiKey key_from(const pg::Row& row) {
 }
 
 }  // namespace
+
+boost::json::object to_json(const ApiKey& key) {
+  boost::json::array scopes;
+  for (const auto& s : key.scopes) scopes.emplace_back(s);
+  auto time = [](const std::optional<Timestamp>& t) {
+    return t ? boost::json::value(format_rfc3339(*t)) : boost::json::value(nullptr);
+  };
+  return {{"id", key.id.str()},
+          {"name", key.name},
+          {"prefix", key.prefix},
+          {"scopes", std::move(scopes)},
+          {"created_by", key.created_by ? boost::json::value(key.created_by->str()) : nullptr},
+          {"created_at", format_rfc3339(key.created_at)},
+          {"last_used_at", time(key.last_used_at)},
+          {"revoked_at", time(key.revoked_at)}};
+}
 
 asio::awaitable<std::optional<UserWithHash>> IdentityRepository::find_by_email(
     const std::string& email) {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
+#include <boost/json/object.hpp>
 #include <optional>
 #include <string>
 #include <vector>
@@ -37,6 +38,9 @@ struct ApiKey {
   std::optional<Timestamp> last_used_at;
   std::optional<Timestamp> revoked_at;
 };
+
+// The JSON form of a key: never its secret, which is not stored.
+boost::json::object to_json(const ApiKey& key);
 
 struct ApiKeySecret {
   Uuid id;
