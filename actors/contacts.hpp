@@ -16,9 +16,8 @@ class ContactService {
 
   // Error{not_found} for an unknown or (unless include_deleted) deleted contact.
   boost::asio::awaitable<contacts::Contact> get(Uuid id, bool include_deleted);
-  boost::asio::awaitable<std::vector<storage::ListedContact>> list(
-      contacts::ContactListQuery query, std::size_t limit,
-      std::optional<storage::PagePosition> from) {
+  boost::asio::awaitable<std::vector<Listed<contacts::Contact>>> list(
+      contacts::ContactListQuery query, std::size_t limit, std::optional<PagePosition> from) {
     return repository_.list(query, limit, from);
   }
   boost::asio::awaitable<std::int64_t> count(contacts::ContactListQuery query) {

@@ -88,6 +88,68 @@ std::optional<std::vector<std::string>> FieldReader::strings(std::string_view na
   return out;
 }
 
+std::optional<std::int64_t> FieldReader::integer(std::string_view name, bool required,
+                                                 std::int64_t min, std::int64_t max) {
+  const auto* value = present(name, required);
+  if (!value) return std::nullopt;
+  const auto number = value->if_int64();
+  if (!number || *number < min || *number > max) {
+    fail(std::string(name),
+         "expected an integer from " + std::to_string(min) + " to " + std::to_string(max));
+    return std::nullopt;
+  }
+  return *number;
+}
+
+std::optional<Uuid> FieldReader::uuid(std::string_view name, bool required) {
+  const auto* value = present(name, required);
+  if (!value) return std::nullopt;
+  auto id = value->is_string() ? Uuid::parse(value->get_string()) : std::nullopt;
+  if (!id) fail(std::string(name), "expected a UUID");
+  return id;
+}
+
+bool FieldReader::is_null(std::string_view name) const {
+  if (!object_) return false;
+  auto it = object_->find(name);
+  return it != object_->end() && it->value().is_null();
+}
+
+bool FieldReader::has(std::string_view name) const {
+  return object_ && object_->find(name) != object_->end();
+}
+
+void FieldReader::change(std::string_view name, Change<std::string>& out, std::size_t max_bytes) {
+  if (is_null(name)) {
+    out = std::optional<std::string>();
+  } else if (auto text = string(name, false, max_bytes)) {
+    out = text->empty() ? std::optional<std::string>() : std::optional<std::string>(*text);
+  }
+}
+
+void FieldReader::change(std::string_view name, Change<std::vector<std::string>>& out,
+                         std::size_t max_items, std::size_t max_bytes) {
+  if (is_null(name))
+    out = std::optional<std::vector<std::string>>();
+  else if (auto items = strings(name, false, max_items, max_bytes))
+    out = std::optional<std::vector<std::string>>(std::move(*items));
+}
+
+void FieldReader::change(std::string_view name, Change<std::int64_t>& out, std::int64_t min,
+                         std::int64_t max) {
+  if (is_null(name))
+    out = std::optional<std::int64_t>();
+  else if (auto number = integer(name, false, min, max))
+    out = std::optional<std::int64_t>(*number);
+}
+
+void FieldReader::change(std::string_view name, Change<Uuid>& out) {
+  if (is_null(name))
+    out = std::optional<Uuid>();
+  else if (auto id = uuid(name, false))
+    out = std::optional<Uuid>(*id);
+}
+
 void FieldReader::fail(std::string field, std::string message) {
   errors_.push_back({std::move(field), std::move(message)});
 }

@@ -12,8 +12,14 @@
 #include <vector>
 
 #include "domain/common/error.hpp"
+#include "domain/common/uuid.hpp"
 
 namespace crmd {
+
+// A field of a PATCH: absent (nullopt) leaves it as it is, null
+// (optional holding nullopt) clears it, a value sets it.
+template <class T>
+using Change = std::optional<std::optional<T>>;
 
 class FieldReader {
  public:
@@ -28,6 +34,20 @@ class FieldReader {
   std::optional<std::vector<std::string>> strings(std::string_view name, bool required,
                                                   std::size_t max_items, std::size_t max_bytes);
 
+  std::optional<std::int64_t> integer(std::string_view name, bool required, std::int64_t min,
+                                      std::int64_t max);
+  std::optional<Uuid> uuid(std::string_view name, bool required);
+
+  // PATCH forms of the above: see Change. An empty or blank string reads
+  // as null.
+  void change(std::string_view name, Change<std::string>& out, std::size_t max_bytes);
+  void change(std::string_view name, Change<std::vector<std::string>>& out, std::size_t max_items,
+              std::size_t max_bytes);
+  void change(std::string_view name, Change<std::int64_t>& out, std::int64_t min,
+              std::int64_t max);
+  void change(std::string_view name, Change<Uuid>& out);
+
+  bool has(std::string_view name) const;
   void fail(std::string field, std::string message);
   // Throws Error{validation} when anything was wrong.
   void finish() const;
@@ -35,6 +55,8 @@ class FieldReader {
  private:
   // The field's value, or null when absent or JSON null (failing if required).
   const boost::json::value* present(std::string_view name, bool required);
+  // Whether the field is present as JSON null (and so to be cleared).
+  bool is_null(std::string_view name) const;
 
   const boost::json::object* object_ = nullptr;
   std::vector<FieldError> errors_;

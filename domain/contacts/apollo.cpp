@@ -32,19 +32,6 @@ std::optional<long> number(std::string_view text) {
   return value;
 }
 
-// "1,10" → 1..10; "10001," → 10001 and up.
-std::optional<EmployeeRange> employee_range(std::string_view text) {
-  const auto comma = text.find(',');
-  if (comma == std::string_view::npos) return std::nullopt;
-  auto min = number(text.substr(0, comma));
-  if (!min || *min < 0) return std::nullopt;
-  const auto rest = text.substr(comma + 1);
-  if (rest.empty()) return EmployeeRange{*min, std::nullopt};
-  auto max = number(rest);
-  if (!max || *max < *min) return std::nullopt;
-  return EmployeeRange{*min, *max};
-}
-
 // "San Francisco, California, United States" → city, state, country;
 // "California, US" → state, country; "Germany" → country.
 void add_location(ApolloFilters& f, std::string_view location) {
@@ -109,7 +96,7 @@ const std::map<std::string, Rule, std::less<>>& rules() {
        {"organization",
         [](ApolloFilters& f, const std::vector<std::string>& values) -> std::optional<std::string> {
           for (const auto& v : values) {
-            auto range = employee_range(v);
+            auto range = parse_employee_range(v);
             if (!range) return std::nullopt;
             f.employees.push_back(*range);
           }

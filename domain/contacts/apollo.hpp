@@ -9,13 +9,9 @@
 #include <string_view>
 #include <vector>
 
-namespace crmd::contacts {
+#include "domain/contacts/list_query.hpp"
 
-struct EmployeeRange {
-  long min = 0;
-  std::optional<long> max;  // none: and up
-  friend bool operator==(const EmployeeRange&, const EmployeeRange&) = default;
-};
+namespace crmd::contacts {
 
 // The filters of GET /api/v2/contacts that an Apollo URL can fill.
 struct ApolloFilters {

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "domain/common/fields.hpp"
 #include "domain/common/time.hpp"
 #include "domain/common/uuid.hpp"
 
@@ -33,15 +34,12 @@ struct Contact {
   Timestamp created_at;
   Timestamp updated_at;
   std::optional<Timestamp> deleted_at;
+  std::optional<std::string> company_name;  // read-only, follows company_id
 };
 
 boost::json::object to_json(const Contact& contact);
 
-// The writable fields; a field absent from a PATCH stays as it is, a field
-// sent as null is cleared.
-template <class T>
-using Change = std::optional<std::optional<T>>;
-
+// The writable fields (see Change for absent versus null).
 struct ContactChanges {
   Change<std::string> first_name, last_name, title, seniority, email, email_status, phone,
       linkedin_url, city, state, country;

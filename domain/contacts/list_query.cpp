@@ -1,5 +1,7 @@
 #include "domain/contacts/list_query.hpp"
 
+#include <charconv>
+
 #include "domain/common/crypto.hpp"
 
 namespace crmd::contacts {
@@ -12,7 +14,27 @@ void add(std::string& out, const char* name, const std::vector<std::string>& val
   out += '\x1e';
 }
 
+std::optional<long> number(std::string_view text) {
+  long value = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (text.empty() || ec != std::errc{} || end != text.data() + text.size()) return std::nullopt;
+  return value;
+}
+
 }  // namespace
+
+std::optional<EmployeeRange> parse_employee_range(std::string_view text) {
+  const bool plus = text.ends_with('+');
+  if (plus) text.remove_suffix(1);
+  const auto separator = text.find_first_of(",-");
+  if (plus == (separator != std::string_view::npos)) return std::nullopt;
+  auto min = number(text.substr(0, separator));
+  if (!min || *min < 0) return std::nullopt;
+  if (plus || separator + 1 == text.size()) return EmployeeRange{*min, std::nullopt};
+  auto max = number(text.substr(separator + 1));
+  if (!max || *max < *min) return std::nullopt;
+  return EmployeeRange{*min, *max};
+}
 
 std::string ContactListQuery::fingerprint() const {
   std::string text;
@@ -25,6 +47,11 @@ std::string ContactListQuery::fingerprint() const {
   add(text, "email_status", email_statuses);
   add(text, "company", companies);
   add(text, "industry", industries);
+  add(text, "department", departments);
+  std::vector<std::string> ranges;
+  for (const auto& r : employees)
+    ranges.push_back(std::to_string(r.min) + "-" + (r.max ? std::to_string(*r.max) : ""));
+  add(text, "employees", ranges);
   std::vector<std::string> ids;
   for (const auto& id : company_ids) ids.push_back(id.str());
   add(text, "company_id", ids);

@@ -11,14 +11,25 @@
 
 namespace crmd::contacts {
 
+// A company head-count range, as in "11-50" or "10001+".
+struct EmployeeRange {
+  long min = 0;
+  std::optional<long> max;  // none: and up
+  friend bool operator==(const EmployeeRange&, const EmployeeRange&) = default;
+};
+
+// "11-50", "11,50" (Apollo's form), "10001+" or "10001,"; nullopt otherwise.
+std::optional<EmployeeRange> parse_employee_range(std::string_view text);
+
 enum class ContactOrder { created_at, updated_at, name };
 
 struct ContactListQuery {
   std::optional<std::string> q;
   std::vector<std::string> titles;  // matched against normalized titles
-  std::vector<std::string> seniorities, cities, states, countries, email_statuses;
+  std::vector<std::string> seniorities, departments, cities, states, countries, email_statuses;
   std::vector<std::string> companies;   // fragments of the company's name
   std::vector<std::string> industries;  // the company's industry
+  std::vector<EmployeeRange> employees;  // the company's head count
   std::vector<Uuid> company_ids, owners;
   std::optional<Timestamp> created_after, created_before, updated_after, updated_before;
   bool include_deleted = false;

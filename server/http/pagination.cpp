@@ -71,4 +71,41 @@ Response page_response(const Request& request, boost::json::array results,
   return json_response(request, beast_http::status::ok, body);
 }
 
+KeysetPage::KeysetPage(const Request& request, std::string fingerprint)
+    : page_(page_request(request)), fingerprint_(std::move(fingerprint)) {
+  if (!page_.after) return;
+  const auto& parts = *page_.after;
+  auto id = parts.size() == 4 ? Uuid::parse(parts[3]) : std::nullopt;
+  if (!id || parts[0] != fingerprint_ || (parts[1] != "n" && parts[1] != "p"))
+    throw Error(ErrorKind::bad_request, "invalid_cursor",
+                "the cursor does not belong to this query");
+  position_ = PagePosition{parts[2], *id, parts[1] == "p"};
+}
+
+Response KeysetPage::respond(const Request& request, std::vector<Row> rows,
+                             std::optional<std::int64_t> count) const {
+  const bool backward = position_ && position_->backward;
+  const bool more = rows.size() > page_.limit;
+  // The extra row lies beyond the page, on the side read towards.
+  if (more) {
+    if (backward)
+      rows.erase(rows.begin());
+    else
+      rows.pop_back();
+  }
+  // Forward: more rows mean a next page, a cursor means a previous one.
+  // Backward: the other way round.
+  std::optional<std::vector<std::string>> next, previous;
+  if (!rows.empty()) {
+    const auto key = [&](const Row& row, const char* way) {
+      return std::vector<std::string>{fingerprint_, way, row.sort_key, row.id};
+    };
+    if (backward || more) next = key(rows.back(), "n");
+    if (backward ? more : position_.has_value()) previous = key(rows.front(), "p");
+  }
+  boost::json::array results;
+  for (auto& row : rows) results.push_back(std::move(row.json));
+  return page_response(request, std::move(results), next, previous, count);
+}
+
 }  // namespace crmd::http

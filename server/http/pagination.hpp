@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "domain/common/page.hpp"
 #include "server/http/request.hpp"
 
 namespace crmd::http {
@@ -32,5 +33,41 @@ Response page_response(const Request& request, boost::json::array results,
                        const std::optional<std::vector<std::string>>& next_key,
                        const std::optional<std::vector<std::string>>& previous_key = std::nullopt,
                        std::optional<std::int64_t> count = std::nullopt);
+
+// A page of a keyset list that can be walked both ways. Its cursors are
+// [fingerprint of the query, "n" or "p", sort key, id]: a cursor made for
+// another query (other filters or ordering), or tampered with, is refused
+// with 400 rather than followed to a wrong page.
+class KeysetPage {
+ public:
+  KeysetPage(const Request& request, std::string fingerprint);
+
+  // Rows to fetch: one more than the page shows, to know whether more follow.
+  std::size_t fetch_limit() const { return page_.limit + 1; }
+  const std::optional<PagePosition>& position() const { return position_; }
+
+  // rows in the list's order, as fetched; T has an `id`.
+  template <class T, class ToJson>
+  Response respond(const Request& request, const std::vector<Listed<T>>& rows, ToJson to_json,
+                   std::optional<std::int64_t> count = std::nullopt) const {
+    std::vector<Row> page_rows;
+    page_rows.reserve(rows.size());
+    for (const auto& row : rows) page_rows.push_back({to_json(row.item), row.sort_key, row.item.id.str()});
+    return respond(request, std::move(page_rows), count);
+  }
+
+ private:
+  struct Row {
+    boost::json::value json;
+    std::string sort_key;
+    std::string id;
+  };
+  Response respond(const Request& request, std::vector<Row> rows,
+                   std::optional<std::int64_t> count) const;
+
+  PageRequest page_;
+  std::string fingerprint_;
+  std::optional<PagePosition> position_;
+};
 
 }  // namespace crmd::http

@@ -47,6 +47,15 @@ contacts::ContactListQuery list_query(const Request& request) {
   q.email_statuses = query.all("email_status");
   q.companies = query.all("company");
   q.industries = query.all("industry");
+  q.departments = query.all("department");
+  for (const auto& text : query.all("employees")) {
+    auto range = contacts::parse_employee_range(text);
+    if (!range)
+      throw Error(ErrorKind::validation, "invalid_query_parameter",
+                  "employees: expected ranges such as 11-50 or 10001+",
+                  {{"employees", "expected ranges such as 11-50 or 10001+"}});
+    q.employees.push_back(*range);
+  }
   q.company_ids = uuids(query, "company_id");
   q.owners = uuids(query, "owner");
   q.created_after = query.timestamp("created_after");
@@ -65,19 +74,6 @@ contacts::ContactListQuery list_query(const Request& request) {
     std::tie(q.order, q.descending) = *parsed;
   }
   return q;
-}
-
-// A cursor is [fingerprint of the query, "n" or "p", sort key, id]: one made
-// for another query, or tampered with, is refused rather than followed.
-std::optional<storage::PagePosition> position_of(const http::PageRequest& page,
-                                                 const std::string& fingerprint) {
-  if (!page.after) return std::nullopt;
-  const auto& parts = *page.after;
-  auto id = parts.size() == 4 ? Uuid::parse(parts[3]) : std::nullopt;
-  if (!id || parts[0] != fingerprint || (parts[1] != "n" && parts[1] != "p"))
-    throw Error(ErrorKind::bad_request, "invalid_cursor",
-                "the cursor does not belong to this query");
-  return storage::PagePosition{parts[2], *id, parts[1] == "p"};
 }
 
 }  // namespace
@@ -99,34 +95,11 @@ void add_contact_routes(http::Router& router, actors::ContactService& contacts) 
       verb::get, "/api/v2/contacts", Access::sales,
       [&contacts](Request& request) -> asio::awaitable<Response> {
         const auto query = list_query(request);
-        const auto page = http::page_request(request);
-        const auto fingerprint = query.fingerprint();
-        const auto from = position_of(page, fingerprint);
-        auto rows = co_await contacts.list(query, page.limit + 1, from);
-        const bool backward = from && from->backward;
-        const bool more = rows.size() > page.limit;
-        // The extra row lies beyond the page, on the side read towards.
-        if (more) {
-          if (backward)
-            rows.erase(rows.begin());
-          else
-            rows.pop_back();
-        }
-        // Forward: more rows mean a next page, a cursor means a previous
-        // one. Backward: the other way round.
-        std::optional<std::vector<std::string>> next, previous;
-        if (!rows.empty()) {
-          const auto key = [&](const storage::ListedContact& row, const char* way) {
-            return std::vector<std::string>{fingerprint, way, row.sort_key, row.contact.id.str()};
-          };
-          if (backward ? true : more) next = key(rows.back(), "n");
-          if (backward ? more : from.has_value()) previous = key(rows.front(), "p");
-        }
-        boost::json::array results;
-        for (const auto& row : rows) results.push_back(contacts::to_json(row.contact));
+        const http::KeysetPage page(request, query.fingerprint());
+        auto rows = co_await contacts.list(query, page.fetch_limit(), page.position());
         std::optional<std::int64_t> count;
         if (request.query().boolean("count", false)) count = co_await contacts.count(query);
-        co_return http::page_response(request, std::move(results), next, previous, count);
+        co_return page.respond(request, rows, contacts::to_json, count);
       });
 
   router.add(verb::get, "/api/v2/contacts/{id}", Access::sales,

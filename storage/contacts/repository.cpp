@@ -4,6 +4,7 @@
 
 #include "domain/common/error.hpp"
 #include "domain/contacts/titles.hpp"
+#include "storage/sql.hpp"
 
 namespace crmd::storage {
 namespace asio = boost::asio;
@@ -15,7 +16,8 @@ namespace {
 constexpr const char* kColumns =
     "id, first_name, last_name, full_name, title, normalized_title, seniority, departments,"
     " email::text, email_status, phone, company_id, linkedin_url, city, state, country,"
-    " owner_user_id, created_at, updated_at, deleted_at";
+    " owner_user_id, created_at, updated_at, deleted_at, company_name";
+constexpr int kSortKey = 21;  // the column after kColumns in a list
 
 Contact contact_from(const pg::Row& r) {
   return {r.get<Uuid>(0),
@@ -37,29 +39,14 @@ Contact contact_from(const pg::Row& r) {
           r.get<std::optional<Uuid>>(16),
           r.get<Timestamp>(17),
           r.get<Timestamp>(18),
-          r.get<std::optional<Timestamp>>(19)};
+          r.get<std::optional<Timestamp>>(19),
+          r.get<std::optional<std::string>>(20)};
 }
-
-// The SET list of an UPDATE (or the columns of an INSERT) for the changes
-// present; values go in as parameters after the ones already in params.
-struct Assignments {
-  std::vector<std::string> columns;
-  std::vector<std::string> placeholders;
-  pg::Params params;
-
-  template <class T>
-  void add(const char* column, const contacts::Change<T>& change, const char* cast = "") {
-    if (!change) return;
-    params.add(*change);
-    columns.emplace_back(column);
-    placeholders.push_back("$" + std::to_string(params.size()) + cast);
-  }
-};
 
 Assignments assignments_of(const ContactChanges& c, pg::Params params) {
   Assignments a{{}, {}, std::move(params)};
   // Names are never NULL: clearing one stores "".
-  const auto name = [](const contacts::Change<std::string>& c) -> contacts::Change<std::string> {
+  const auto name = [](const Change<std::string>& c) -> Change<std::string> {
     if (!c) return std::nullopt;
     return std::optional<std::string>(c->value_or(""));
   };
@@ -68,13 +55,13 @@ Assignments assignments_of(const ContactChanges& c, pg::Params params) {
   a.add("title", c.title);
   if (c.title) {
     // Normalized title and inferred seniority follow the title.
-    contacts::Change<std::string> normalized =
+    Change<std::string> normalized =
         *c.title ? std::optional<std::string>(contacts::normalize_title(**c.title))
                  : std::optional<std::string>();
     a.add("normalized_title", normalized);
     if (!c.seniority && *c.title)
       a.add("seniority",
-            contacts::Change<std::string>(std::string(contacts::infer_seniority(**c.title))));
+            Change<std::string>(std::string(contacts::infer_seniority(**c.title))));
   }
   a.add("seniority", c.seniority);
   a.add("departments", c.departments, "::text[]");
@@ -90,16 +77,6 @@ Assignments assignments_of(const ContactChanges& c, pg::Params params) {
   return a;
 }
 
-// A value matched literally inside an ILIKE pattern.
-std::string like_escaped(std::string_view text) {
-  std::string escaped;
-  for (char c : text) {
-    if (c == '%' || c == '_' || c == '\\') escaped += '\\';
-    escaped += c;
-  }
-  return escaped;
-}
-
 [[noreturn]] void rethrow_write_error(const pg::Error& e) {
   if (e.is_unique_violation())
     throw Error(ErrorKind::conflict, "email_taken", "a contact with this e-mail exists",
@@ -110,31 +87,19 @@ std::string like_escaped(std::string_view text) {
   throw e;
 }
 
-}  // namespace
-
-namespace {
-
 // The WHERE clause of a list query; its values are appended to params.
 std::string where_of(const contacts::ContactListQuery& q, pg::Params& params) {
   std::string where = q.include_deleted ? "TRUE" : "deleted_at IS NULL";
-  auto param = [&](const auto& value) {
-    params.add(value);
-    return "$" + std::to_string(params.size());
-  };
-  auto lowered = [](std::vector<std::string> values) {
-    for (auto& v : values)
-      for (auto& c : v) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return values;
-  };
+  const auto param = [&](const auto& value) { return placeholder(params, value); };
   if (q.q) where += " AND search @@ plainto_tsquery('simple', " + param(*q.q) + ")";
   if (!q.titles.empty()) {
-    std::vector<std::string> patterns;
-    for (const auto& t : q.titles) {
-      patterns.push_back("%" + like_escaped(contacts::normalize_title(t)) + "%");
-    }
-    where += " AND normalized_title ILIKE ANY(" + param(patterns) + "::text[])";
+    std::vector<std::string> titles;
+    for (const auto& t : q.titles) titles.push_back(contacts::normalize_title(t));
+    where += " AND normalized_title ILIKE ANY(" + param(contains_patterns(titles)) + "::text[])";
   }
   if (!q.seniorities.empty()) where += " AND seniority = ANY(" + param(q.seniorities) + "::text[])";
+  if (!q.departments.empty())
+    where += " AND departments && " + param(q.departments) + "::text[]";
   if (!q.cities.empty())
     where += " AND lower(city) = ANY(" + param(lowered(q.cities)) + "::text[])";
   if (!q.states.empty())
@@ -144,16 +109,27 @@ std::string where_of(const contacts::ContactListQuery& q, pg::Params& params) {
   if (!q.email_statuses.empty())
     where += " AND email_status = ANY(" + param(q.email_statuses) + "::text[])";
   // Company filters read companies only when asked for.
-  if (!q.companies.empty() || !q.industries.empty()) {
+  if (!q.companies.empty() || !q.industries.empty() || !q.employees.empty()) {
     std::string company = "deleted_at IS NULL";
-    if (!q.companies.empty()) {
-      std::vector<std::string> patterns;
-      for (const auto& name : lowered(q.companies))
-        patterns.push_back("%" + like_escaped(name) + "%");
-      company += " AND normalized_name ILIKE ANY(" + param(patterns) + "::text[])";
-    }
+    if (!q.companies.empty())
+      company += " AND normalized_name ILIKE ANY(" +
+                 param(contains_patterns(lowered(q.companies))) + "::text[])";
     if (!q.industries.empty())
       company += " AND lower(industry) = ANY(" + param(lowered(q.industries)) + "::text[])";
+    if (!q.employees.empty()) {
+      // Ranges overlap; a company's missing bound is open.
+      std::string ranges;
+      for (const auto& r : q.employees) {
+        ranges += ranges.empty() ? "" : " OR ";
+        ranges += "(coalesce(employees_max, employees_min) >= " +
+                  param(static_cast<std::int64_t>(r.min));
+        if (r.max)
+          ranges += " AND coalesce(employees_min, employees_max) <= " +
+                    param(static_cast<std::int64_t>(*r.max));
+        ranges += ")";
+      }
+      company += " AND (" + ranges + ")";
+    }
     where += " AND company_id IN (SELECT id FROM companies WHERE " + company + ")";
   }
   if (!q.company_ids.empty())
@@ -168,36 +144,21 @@ std::string where_of(const contacts::ContactListQuery& q, pg::Params& params) {
 
 }  // namespace
 
-asio::awaitable<std::vector<ListedContact>> ContactRepository::list(
+asio::awaitable<std::vector<Listed<Contact>>> ContactRepository::list(
     const contacts::ContactListQuery& q, std::size_t limit,
     const std::optional<PagePosition>& from) {
   using contacts::ContactOrder;
-  const char* sort = q.order == ContactOrder::created_at   ? "created_at"
-                     : q.order == ContactOrder::updated_at ? "updated_at"
-                                                           : "lower(full_name)";
-  const char* cast = q.order == ContactOrder::name ? "::text" : "::timestamptz";
   pg::Params params;
-  std::string where = where_of(q, params);
-  auto param = [&](const auto& value) {
-    params.add(value);
-    return "$" + std::to_string(params.size());
-  };
-  // Going backward reads the other way from the cursor, then turns round.
-  const bool reverse = from && from->backward;
-  const bool descending = q.descending != reverse;
-  if (from) {
-    where += std::string(" AND (") + sort + ", id) " + (descending ? "<" : ">") + " (" +
-             param(from->sort_key) + cast + ", " + param(from->id) + ")";
-  }
-  const std::string direction = descending ? " DESC" : " ASC";
-  const std::string sql = std::string("SELECT ") + kColumns + ", " + sort +
-                          "::text AS sort_key FROM contacts WHERE " + where + " ORDER BY " + sort +
-                          direction + ", id" + direction + " LIMIT " +
-                          param(static_cast<std::int64_t>(limit));
-  const auto result = co_await pool_.query(sql, params);
-  std::vector<ListedContact> rows;
-  for (auto row : result) rows.push_back({contact_from(row), row.get<std::string>(20)});
-  if (reverse) std::reverse(rows.begin(), rows.end());
+  KeysetQuery keyset{kColumns, "contacts", where_of(q, params)};
+  keyset.sort = q.order == ContactOrder::created_at   ? "created_at"
+                : q.order == ContactOrder::updated_at ? "updated_at"
+                                                      : "lower(full_name)";
+  keyset.sort_cast = q.order == ContactOrder::name ? "::text" : "::timestamptz";
+  keyset.descending = q.descending;
+  const auto result = co_await pool_.query(keyset.sql(from, limit, params), params);
+  std::vector<Listed<Contact>> rows;
+  for (auto row : result) rows.push_back({contact_from(row), row.get<std::string>(kSortKey)});
+  reorder(rows, from);
   co_return rows;
 }
 
@@ -229,15 +190,7 @@ asio::awaitable<std::optional<Contact>> ContactRepository::lock(pg::Transaction&
 asio::awaitable<Contact> ContactRepository::insert(pg::Transaction& tx,
                                                    const ContactChanges& changes) {
   auto a = assignments_of(changes, pg::Params{});
-  std::string columns, values;
-  for (std::size_t i = 0; i < a.columns.size(); ++i) {
-    columns += (i ? ", " : "") + a.columns[i];
-    values += (i ? ", " : "") + a.placeholders[i];
-  }
-  const std::string sql =
-      a.columns.empty()
-          ? std::string("INSERT INTO contacts DEFAULT VALUES RETURNING ") + kColumns
-          : "INSERT INTO contacts (" + columns + ") VALUES (" + values + ") RETURNING " + kColumns;
+  const std::string sql = a.insert_into("contacts") + " RETURNING " + kColumns;
   std::optional<pg::Error> failure;
   pg::Result result;
   try {
@@ -254,9 +207,7 @@ asio::awaitable<Contact> ContactRepository::insert(pg::Transaction& tx,
 asio::awaitable<Contact> ContactRepository::update(pg::Transaction& tx, const Uuid& id,
                                                    const ContactChanges& changes) {
   auto a = assignments_of(changes, pg::Params(id));
-  std::string sets = "updated_at = now()";
-  for (std::size_t i = 0; i < a.columns.size(); ++i)
-    sets += ", " + a.columns[i] + " = " + a.placeholders[i];
+  const auto sets = a.set_list("updated_at = now()");
   std::optional<pg::Error> failure;
   pg::Result result;
   try {

@@ -5,30 +5,18 @@
 #include <boost/asio/awaitable.hpp>
 #include <optional>
 
+#include "domain/common/page.hpp"
 #include "domain/contacts/contact.hpp"
 #include "domain/contacts/list_query.hpp"
 #include "storage/pg/pool.hpp"
 
 namespace crmd::storage {
 
-// A row of a list with the text of its sort value, for cursors.
-struct ListedContact {
-  contacts::Contact contact;
-  std::string sort_key;
-};
-
-// Where a page starts: after (or, going back, before) this row.
-struct PagePosition {
-  std::string sort_key;
-  Uuid id;
-  bool backward = false;
-};
-
 class ContactRepository {
  public:
   // At most limit rows in the query's order, from the position on. Going
   // backward the rows still come in the query's order.
-  boost::asio::awaitable<std::vector<ListedContact>> list(const contacts::ContactListQuery& query,
+  boost::asio::awaitable<std::vector<Listed<contacts::Contact>>> list(const contacts::ContactListQuery& query,
                                                           std::size_t limit,
                                                           const std::optional<PagePosition>& from);
 

@@ -42,6 +42,8 @@ CREATE TABLE contacts (
   email_status text,
   phone text,
   company_id uuid REFERENCES companies (id) ON DELETE SET NULL,
+  -- The company's name, kept by the repository, so the search vector can hold it.
+  company_name text,
   linkedin_url text,
   city text,
   state text,
@@ -49,7 +51,8 @@ CREATE TABLE contacts (
   owner_user_id uuid REFERENCES users (id),
   search tsvector GENERATED ALWAYS AS (
     to_tsvector('simple', coalesce(first_name, '') || ' ' || coalesce(last_name, '') || ' ' ||
-                          coalesce(title, '') || ' ' || coalesce(email::text, ''))) STORED,
+                          coalesce(title, '') || ' ' || coalesce(email::text, '') || ' ' ||
+                          coalesce(company_name, ''))) STORED,
   created_at timestamptz NOT NULL DEFAULT now(),
   updated_at timestamptz NOT NULL DEFAULT now(),
   deleted_at timestamptz,
@@ -62,9 +65,27 @@ CREATE INDEX idx_contacts_company_id ON contacts (company_id);
 CREATE INDEX idx_contacts_owner_user_id ON contacts (owner_user_id);
 CREATE INDEX idx_contacts_deleted_by ON contacts (deleted_by);
 CREATE INDEX idx_contacts_search ON contacts USING gin (search);
+CREATE INDEX idx_contacts_departments ON contacts USING gin (departments);
 CREATE INDEX idx_contacts_normalized_title_trgm ON contacts USING gin (normalized_title gin_trgm_ops);
 CREATE INDEX idx_contacts_created_at_id ON contacts (created_at, id);
 CREATE INDEX idx_contacts_updated_at_id ON contacts (updated_at, id);
+
+-- contacts.company_name follows the company, whichever way either is written.
+CREATE FUNCTION contacts_copy_company_name() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  NEW.company_name := (SELECT name FROM companies WHERE id = NEW.company_id);
+  RETURN NEW;
+END $$;
+CREATE TRIGGER contacts_company_name BEFORE INSERT OR UPDATE OF company_id ON contacts
+  FOR EACH ROW EXECUTE FUNCTION contacts_copy_company_name();
+
+CREATE FUNCTION companies_rename_contacts() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  UPDATE contacts SET company_name = NEW.name WHERE company_id = NEW.id;
+  RETURN NULL;
+END $$;
+CREATE TRIGGER companies_name AFTER UPDATE OF name ON companies
+  FOR EACH ROW WHEN (OLD.name IS DISTINCT FROM NEW.name) EXECUTE FUNCTION companies_rename_contacts();
 
 CREATE TABLE contact_metadata (
   contact_id uuid PRIMARY KEY REFERENCES contacts (id) ON DELETE CASCADE,

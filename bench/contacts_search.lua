@@ -1,0 +1,44 @@
+-- wrk script of bench/run's contacts_search scenario: each request GETs the
+-- URL's path (/api/v2/contacts) with ?company=<fragment>&title=<title>&limit=25,
+-- the pair drawn at random from the list below. Headers given with -H (the
+-- bearer token) go with every request.
+--
+-- On bench/generate_contacts.sql's data each fragment is in the names of
+-- 310-335 of the 100,000 companies (2,700-3,400 contacts), and the title,
+-- which crmd normalizes ("VP Sales": "vice president sales"), is in from 68 to
+-- 659 of those contacts' normalized titles (the second column).
+
+local searches = {
+  { "summit", "Engineer" }, -- 659
+  { "harbor", "VP Sales" }, -- 68
+  { "sullivan", "Account Executive" }, -- 228
+  { "quantum", "Software Engineer" }, -- 370
+  { "cedar", "Marketing Manager" }, -- 122
+  { "patel", "Director" }, -- 208
+  { "falcon", "Product Manager" }, -- 153
+  { "meridian", "Sales" }, -- 320
+}
+
+local threads = 0
+local paths = {}
+
+-- Runs in wrk's main Lua state, once per thread: a distinct random seed each.
+function setup(thread)
+  threads = threads + 1
+  thread:set("thread_number", threads)
+end
+
+local function encoded(text)
+  return (text:gsub("[^%w%-%._~]", function(c) return string.format("%%%02X", c:byte()) end))
+end
+
+function init(args)
+  for i, s in ipairs(searches) do
+    paths[i] = wrk.path .. "?company=" .. encoded(s[1]) .. "&title=" .. encoded(s[2]) .. "&limit=25"
+  end
+  math.randomseed(os.time() * 1000 + (thread_number or 0))
+end
+
+function request()
+  return wrk.format(nil, paths[math.random(#paths)])
+end

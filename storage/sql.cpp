@@ -1,0 +1,59 @@
+#include "storage/sql.hpp"
+
+#include <cctype>
+
+namespace crmd::storage {
+
+std::vector<std::string> lowered(std::vector<std::string> values) {
+  for (auto& v : values)
+    for (auto& c : v) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return values;
+}
+
+std::vector<std::string> contains_patterns(const std::vector<std::string>& fragments) {
+  std::vector<std::string> patterns;
+  for (const auto& fragment : fragments) {
+    std::string pattern = "%";
+    for (char c : fragment) {
+      if (c == '%' || c == '_' || c == '\\') pattern += '\\';
+      pattern += c;
+    }
+    patterns.push_back(pattern + "%");
+  }
+  return patterns;
+}
+
+std::string Assignments::set_list(std::string prefix) const {
+  for (std::size_t i = 0; i < columns.size(); ++i)
+    prefix += (prefix.empty() ? "" : ", ") + columns[i] + " = " + placeholders[i];
+  return prefix;
+}
+
+std::string Assignments::insert_into(std::string_view table) const {
+  std::string sql = "INSERT INTO " + std::string(table);
+  if (columns.empty()) return sql + " DEFAULT VALUES";
+  std::string names, values;
+  for (std::size_t i = 0; i < columns.size(); ++i) {
+    names += (i ? ", " : "") + columns[i];
+    values += (i ? ", " : "") + placeholders[i];
+  }
+  return sql + " (" + names + ") VALUES (" + values + ")";
+}
+
+std::string KeysetQuery::sql(const std::optional<PagePosition>& position, std::size_t limit,
+                             pg::Params& params) const {
+  const bool reverse = position && position->backward;
+  const bool down = descending != reverse;
+  std::string condition = where;
+  if (position) {
+    condition += " AND (" + sort + ", " + id + ") " + (down ? "<" : ">") + " (" +
+                 placeholder(params, position->sort_key) + sort_cast + ", " +
+                 placeholder(params, position->id) + ")";
+  }
+  const std::string direction = down ? " DESC" : " ASC";
+  return "SELECT " + columns + ", (" + sort + ")::text AS sort_key FROM " + from + " WHERE " + condition +
+         " ORDER BY " + sort + direction + ", " + id + direction +
+         " LIMIT " + placeholder(params, static_cast<std::int64_t>(limit));
+}
+
+}  // namespace crmd::storage

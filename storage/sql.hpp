@@ -1,0 +1,68 @@
+// The pieces of SQL every repository builds the same way: parameters,
+// ILIKE patterns, the SET list of a partial update, and keyset pages.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "domain/common/fields.hpp"
+#include "domain/common/page.hpp"
+#include "storage/pg/params.hpp"
+
+namespace crmd::storage {
+
+// Adds value to params and answers its placeholder, "$n".
+template <class T>
+std::string placeholder(pg::Params& params, const T& value) {
+  params.add(value);
+  return "$" + std::to_string(params.size());
+}
+
+std::vector<std::string> lowered(std::vector<std::string> values);
+
+// "%fragment%" patterns for ILIKE, with %, _ and \ matched literally.
+std::vector<std::string> contains_patterns(const std::vector<std::string>& fragments);
+
+// The columns and placeholders of the changes present in a PATCH, for an
+// UPDATE's SET list or an INSERT; values go after those already in params.
+struct Assignments {
+  std::vector<std::string> columns;
+  std::vector<std::string> placeholders;
+  pg::Params params;
+
+  template <class T>
+  void add(const char* column, const Change<T>& change, const char* cast = "") {
+    if (!change) return;
+    columns.emplace_back(column);
+    placeholders.push_back(placeholder(params, *change) + cast);
+  }
+  // "a = $2, b = $3" after the given prefix ("updated_at = now()").
+  std::string set_list(std::string prefix) const;
+  // "INSERT INTO table (a, b) VALUES ($1, $2)" or "... DEFAULT VALUES".
+  std::string insert_into(std::string_view table) const;
+};
+
+// One page of a list ordered by sort (then id, the tiebreaker), from a
+// position. Going backward it reads the other way; reorder() turns the rows
+// round again. The sort value is selected last, as text.
+struct KeysetQuery {
+  std::string columns;  // the SELECT list, without the sort key
+  std::string from;     // table (and joins)
+  std::string where;
+  std::string sort;        // an expression, e.g. "created_at" or "lower(full_name)"
+  std::string sort_cast;   // "::timestamptz" or "::text": how a cursor's key compares
+  std::string id = "id";   // the tiebreaker column
+  bool descending = false;
+
+  std::string sql(const std::optional<PagePosition>& position, std::size_t limit,
+                  pg::Params& params) const;
+};
+
+template <class T>
+void reorder(std::vector<T>& rows, const std::optional<PagePosition>& position) {
+  if (position && position->backward) std::reverse(rows.begin(), rows.end());
+}
+
+}  // namespace crmd::storage
