@@ -22,9 +22,8 @@ asio::awaitable<Contact> ContactService::get(Uuid id, bool include_deleted) {
 
 asio::awaitable<Contact> ContactService::create(contacts::ContactChanges changes,
                                                 identity::RequestContext context) {
-  if (!changes.owner_user_id && context.principal &&
-      context.principal->kind == identity::Principal::Kind::user)
-    changes.owner_user_id = std::optional<Uuid>(context.principal->id);
+  if (!changes.owner_user_id && context.user_id())
+    changes.owner_user_id = context.user_id();
   auto tx = co_await pool_.begin();
   auto created = co_await repository_.insert(tx, changes);
   {
@@ -57,10 +56,7 @@ asio::awaitable<Contact> ContactService::set_deleted(Uuid id, bool deleted,
   auto before = co_await repository_.lock(tx, id);
   // Deleting a deleted contact, or restoring a live one, names nothing.
   if (!before || before->deleted_at.has_value() == deleted) throw no_such_contact();
-  std::optional<Uuid> by;
-  if (context.principal && context.principal->kind == identity::Principal::Kind::user)
-    by = context.principal->id;
-  auto after = co_await repository_.set_deleted(tx, id, by, deleted);
+  auto after = co_await repository_.set_deleted(tx, id, context.user_id(), deleted);
   {
     const storage::AuditEntry entry{deleted ? "contact_deleted" : "contact_restored", "contact",
                                     id.str(), contacts::to_json(*before), contacts::to_json(after)};

@@ -73,6 +73,7 @@ App::App(config::Config config)
       identity_(std::make_unique<actors::IdentityService>(actors_.identity, *pool_, blocking_,
                                                           identity_options(config_))),
       contacts_(*pool_),
+      companies_(*pool_),
       authenticator_(*identity_),
       idempotency_store_(*pool_),
       idempotency_(idempotency_store_),
@@ -87,6 +88,7 @@ App::App(config::Config config)
   routes::add_ops_routes(router_, {*pool_, migrated_, metrics_});
   routes::add_identity_routes(router_, *identity_);
   routes::add_contact_routes(router_, contacts_);
+  routes::add_company_routes(router_, companies_, contacts_);
   add_metrics_gauges();
 }
 

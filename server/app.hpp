@@ -12,6 +12,7 @@
 #include <thread>
 #include <vector>
 
+#include "actors/companies.hpp"
 #include "actors/contacts.hpp"
 #include "actors/identity.hpp"
 #include "actors/registry.hpp"
@@ -70,6 +71,7 @@ class App {
   actors::Registry actors_;
   std::unique_ptr<actors::IdentityService> identity_;
   actors::ContactService contacts_;
+  actors::CompanyService companies_;
   Authenticator authenticator_;
   storage::IdempotencyStore idempotency_store_;
   http::Idempotency idempotency_;

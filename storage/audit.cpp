@@ -2,21 +2,48 @@
 
 namespace crmd::storage {
 
+namespace {
+
+struct Actor {
+  std::optional<Uuid> id;
+  std::string type = "anonymous";
+};
+
+Actor actor_of(const identity::RequestContext& context) {
+  Actor actor;
+  if (context.principal) {
+    actor.type = identity::actor_type(*context.principal);
+    if (!context.principal->id.is_nil()) actor.id = context.principal->id;
+  }
+  return actor;
+}
+
+}  // namespace
+
 boost::asio::awaitable<void> write_audit(pg::Transaction& tx,
                                          const identity::RequestContext& context,
                                          const AuditEntry& entry) {
-  std::optional<Uuid> actor_id;
-  std::string actor_type = "anonymous";
-  if (context.principal) {
-    actor_type = identity::actor_type(*context.principal);
-    if (!context.principal->id.is_nil()) actor_id = context.principal->id;
-  }
+  const auto actor = actor_of(context);
   co_await tx.query(
       "INSERT INTO audit_logs (actor_id, actor_type, action, entity_type, entity_id, before, after,"
       " request_id, ip) VALUES ($1, $2, $3, $4, NULLIF($5, ''), $6, $7, NULLIF($8, ''), NULLIF($9, "
       "''))",
-      actor_id, actor_type, entry.action, entry.entity_type, entry.entity_id, entry.before,
+      actor.id, actor.type, entry.action, entry.entity_type, entry.entity_id, entry.before,
       entry.after, context.request_id, context.ip);
+}
+
+boost::asio::awaitable<void> write_audit_each(pg::Transaction& tx,
+                                              const identity::RequestContext& context,
+                                              const AuditEntry& entry,
+                                              const std::vector<std::string>& entity_ids) {
+  if (entity_ids.empty()) co_return;
+  const auto actor = actor_of(context);
+  co_await tx.query(
+      "INSERT INTO audit_logs (actor_id, actor_type, action, entity_type, entity_id, before, after,"
+      " request_id, ip) SELECT $1, $2, $3, $4, id, $5, $6, NULLIF($7, ''), NULLIF($8, '')"
+      " FROM unnest($9::text[]) AS id",
+      actor.id, actor.type, entry.action, entry.entity_type, entry.before, entry.after,
+      context.request_id, context.ip, entity_ids);
 }
 
 }  // namespace crmd::storage

@@ -6,6 +6,7 @@
 #include <boost/json/value.hpp>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "domain/identity/principal.hpp"
 #include "storage/pg/pool.hpp"
@@ -32,5 +33,11 @@ struct AuditEntry {
 boost::asio::awaitable<void> write_audit(pg::Transaction& tx,
                                          const identity::RequestContext& context,
                                          const AuditEntry& entry);
+
+// One row per entity id for the same change, in one statement.
+boost::asio::awaitable<void> write_audit_each(pg::Transaction& tx,
+                                              const identity::RequestContext& context,
+                                              const AuditEntry& entry,
+                                              const std::vector<std::string>& entity_ids);
 
 }  // namespace crmd::storage

@@ -51,9 +51,9 @@ std::string KeysetQuery::sql(const std::optional<PagePosition>& position, std::s
                  placeholder(params, position->id) + ")";
   }
   const std::string direction = down ? " DESC" : " ASC";
-  return "SELECT " + columns + ", (" + sort + ")::text AS sort_key FROM " + from + " WHERE " + condition +
-         " ORDER BY " + sort + direction + ", " + id + direction +
-         " LIMIT " + placeholder(params, static_cast<std::int64_t>(limit));
+  return "SELECT " + columns + ", (" + sort + ")::text AS sort_key FROM " + from + " WHERE " +
+         condition + " ORDER BY " + sort + direction + ", " + id + direction + " LIMIT " +
+         placeholder(params, static_cast<std::int64_t>(limit));
 }
 
 }  // namespace crmd::storage

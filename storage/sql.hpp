@@ -51,9 +51,9 @@ struct KeysetQuery {
   std::string columns;  // the SELECT list, without the sort key
   std::string from;     // table (and joins)
   std::string where;
-  std::string sort;        // an expression, e.g. "created_at" or "lower(full_name)"
-  std::string sort_cast;   // "::timestamptz" or "::text": how a cursor's key compares
-  std::string id = "id";   // the tiebreaker column
+  std::string sort;       // an expression, e.g. "created_at" or "lower(full_name)"
+  std::string sort_cast;  // "::timestamptz" or "::text": how a cursor's key compares
+  std::string id = "id";  // the tiebreaker column
   bool descending = false;
 
   std::string sql(const std::optional<PagePosition>& position, std::size_t limit,

@@ -43,8 +43,7 @@ class FieldReader {
   void change(std::string_view name, Change<std::string>& out, std::size_t max_bytes);
   void change(std::string_view name, Change<std::vector<std::string>>& out, std::size_t max_items,
               std::size_t max_bytes);
-  void change(std::string_view name, Change<std::int64_t>& out, std::int64_t min,
-              std::int64_t max);
+  void change(std::string_view name, Change<std::int64_t>& out, std::int64_t min, std::int64_t max);
   void change(std::string_view name, Change<Uuid>& out);
 
   bool has(std::string_view name) const;

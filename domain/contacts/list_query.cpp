@@ -7,13 +7,6 @@
 namespace crmd::contacts {
 namespace {
 
-void add(std::string& out, const char* name, const std::vector<std::string>& values) {
-  out += name;
-  out += '=';
-  for (const auto& v : values) out += v + '\x1f';
-  out += '\x1e';
-}
-
 std::optional<long> number(std::string_view text) {
   long value = 0;
   const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
@@ -36,42 +29,77 @@ std::optional<EmployeeRange> parse_employee_range(std::string_view text) {
   return EmployeeRange{*min, *max};
 }
 
-std::string ContactListQuery::fingerprint() const {
-  std::string text;
-  add(text, "q", q ? std::vector<std::string>{*q} : std::vector<std::string>{});
-  add(text, "title", titles);
-  add(text, "seniority", seniorities);
-  add(text, "city", cities);
-  add(text, "state", states);
-  add(text, "country", countries);
-  add(text, "email_status", email_statuses);
-  add(text, "company", companies);
-  add(text, "industry", industries);
-  add(text, "department", departments);
-  std::vector<std::string> ranges;
-  for (const auto& r : employees)
-    ranges.push_back(std::to_string(r.min) + "-" + (r.max ? std::to_string(*r.max) : ""));
-  add(text, "employees", ranges);
-  std::vector<std::string> ids;
-  for (const auto& id : company_ids) ids.push_back(id.str());
-  add(text, "company_id", ids);
-  ids.clear();
-  for (const auto& id : owners) ids.push_back(id.str());
-  add(text, "owner", ids);
-  for (const auto& [name, t] : {std::pair{"ca", created_after}, std::pair{"cb", created_before},
-                                std::pair{"ua", updated_after}, std::pair{"ub", updated_before}})
-    add(text, name, t ? std::vector<std::string>{format_rfc3339(*t)} : std::vector<std::string>{});
-  text += include_deleted ? "deleted" : "live";
-  text += std::to_string(static_cast<int>(order)) + (descending ? "-" : "+");
-  return sha256_hex(text).substr(0, 16);
+Fingerprint& Fingerprint::add(const char* name, const std::vector<std::string>& values) {
+  text_ += name;
+  text_ += '=';
+  for (const auto& v : values) text_ += v + '\x1f';
+  text_ += '\x1e';
+  return *this;
 }
 
-std::optional<std::pair<ContactOrder, bool>> parse_ordering(std::string_view text) {
+Fingerprint& Fingerprint::add(const char* name, const std::optional<std::string>& value) {
+  return add(name, value ? std::vector<std::string>{*value} : std::vector<std::string>{});
+}
+
+Fingerprint& Fingerprint::add(const char* name, const std::vector<Uuid>& values) {
+  std::vector<std::string> texts;
+  for (const auto& id : values) texts.push_back(id.str());
+  return add(name, texts);
+}
+
+Fingerprint& Fingerprint::add(const char* name, const std::optional<Timestamp>& value) {
+  return add(name, value ? std::optional<std::string>(format_rfc3339(*value)) : std::nullopt);
+}
+
+Fingerprint& Fingerprint::add(const char* name, const std::vector<EmployeeRange>& values) {
+  std::vector<std::string> texts;
+  for (const auto& r : values)
+    texts.push_back(std::to_string(r.min) + "-" + (r.max ? std::to_string(*r.max) : ""));
+  return add(name, texts);
+}
+
+Fingerprint& Fingerprint::add(const char* name, bool value) {
+  return add(name, std::optional<std::string>(value ? "1" : "0"));
+}
+
+Fingerprint& Fingerprint::add(ListOrder order, bool descending) {
+  return add("ordering", std::to_string(static_cast<int>(order)) + (descending ? "-" : "+"));
+}
+
+std::string Fingerprint::digest() const {
+  return sha256_hex(text_).substr(0, 16);
+}
+
+std::string ContactListQuery::fingerprint() const {
+  return Fingerprint()
+      .add("q", q)
+      .add("title", titles)
+      .add("seniority", seniorities)
+      .add("department", departments)
+      .add("city", cities)
+      .add("state", states)
+      .add("country", countries)
+      .add("email_status", email_statuses)
+      .add("company", companies)
+      .add("industry", industries)
+      .add("employees", employees)
+      .add("company_id", company_ids)
+      .add("owner", owners)
+      .add("created_after", created_after)
+      .add("created_before", created_before)
+      .add("updated_after", updated_after)
+      .add("updated_before", updated_before)
+      .add("include_deleted", include_deleted)
+      .add(order, descending)
+      .digest();
+}
+
+std::optional<std::pair<ListOrder, bool>> parse_ordering(std::string_view text) {
   const bool descending = text.starts_with('-');
   if (descending) text.remove_prefix(1);
-  if (text == "created_at") return std::pair{ContactOrder::created_at, descending};
-  if (text == "updated_at") return std::pair{ContactOrder::updated_at, descending};
-  if (text == "name") return std::pair{ContactOrder::name, descending};
+  if (text == "created_at") return std::pair{ListOrder::created_at, descending};
+  if (text == "updated_at") return std::pair{ListOrder::updated_at, descending};
+  if (text == "name") return std::pair{ListOrder::name, descending};
   return std::nullopt;
 }
 

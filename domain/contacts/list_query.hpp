@@ -21,26 +21,43 @@ struct EmployeeRange {
 // "11-50", "11,50" (Apollo's form), "10001+" or "10001,"; nullopt otherwise.
 std::optional<EmployeeRange> parse_employee_range(std::string_view text);
 
-enum class ContactOrder { created_at, updated_at, name };
+enum class ListOrder { created_at, updated_at, name };
 
 struct ContactListQuery {
   std::optional<std::string> q;
   std::vector<std::string> titles;  // matched against normalized titles
   std::vector<std::string> seniorities, departments, cities, states, countries, email_statuses;
-  std::vector<std::string> companies;   // fragments of the company's name
-  std::vector<std::string> industries;  // the company's industry
+  std::vector<std::string> companies;    // fragments of the company's name
+  std::vector<std::string> industries;   // the company's industry
   std::vector<EmployeeRange> employees;  // the company's head count
   std::vector<Uuid> company_ids, owners;
   std::optional<Timestamp> created_after, created_before, updated_after, updated_before;
   bool include_deleted = false;
-  ContactOrder order = ContactOrder::created_at;
+  ListOrder order = ListOrder::created_at;
   bool descending = false;
 
   // Canonical text of everything above: equal queries, equal fingerprints.
   std::string fingerprint() const;
 };
 
+// The canonical text of a list query's filters, digested: equal queries
+// give equal fingerprints.
+class Fingerprint {
+ public:
+  Fingerprint& add(const char* name, const std::vector<std::string>& values);
+  Fingerprint& add(const char* name, const std::optional<std::string>& value);
+  Fingerprint& add(const char* name, const std::vector<Uuid>& values);
+  Fingerprint& add(const char* name, const std::optional<Timestamp>& value);
+  Fingerprint& add(const char* name, const std::vector<EmployeeRange>& values);
+  Fingerprint& add(const char* name, bool value);
+  Fingerprint& add(ListOrder order, bool descending);
+  std::string digest() const;
+
+ private:
+  std::string text_;
+};
+
 // "created_at", "-updated_at", "name"...; nullopt when not one of them.
-std::optional<std::pair<ContactOrder, bool>> parse_ordering(std::string_view text);
+std::optional<std::pair<ListOrder, bool>> parse_ordering(std::string_view text);
 
 }  // namespace crmd::contacts

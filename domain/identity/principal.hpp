@@ -25,6 +25,12 @@ struct RequestContext {
   std::string request_id;
   std::string ip;
   std::optional<Principal> principal;
+
+  // The signed-in user, if the caller is one (not an API key).
+  std::optional<Uuid> user_id() const {
+    if (principal && principal->kind == Principal::Kind::user) return principal->id;
+    return std::nullopt;
+  }
 };
 
 }  // namespace crmd::identity

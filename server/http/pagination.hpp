@@ -46,13 +46,15 @@ class KeysetPage {
   std::size_t fetch_limit() const { return page_.limit + 1; }
   const std::optional<PagePosition>& position() const { return position_; }
 
-  // rows in the list's order, as fetched; T has an `id`.
-  template <class T, class ToJson>
-  Response respond(const Request& request, const std::vector<Listed<T>>& rows, ToJson to_json,
+  // rows in the list's order, as fetched; T has an `id` and a to_json()
+  // found beside it.
+  template <class T>
+  Response respond(const Request& request, const std::vector<Listed<T>>& rows,
                    std::optional<std::int64_t> count = std::nullopt) const {
     std::vector<Row> page_rows;
     page_rows.reserve(rows.size());
-    for (const auto& row : rows) page_rows.push_back({to_json(row.item), row.sort_key, row.item.id.str()});
+    for (const auto& row : rows)
+      page_rows.push_back({to_json(row.item), row.sort_key, row.item.id.str()});
     return respond(request, std::move(page_rows), count);
   }
 

@@ -4,6 +4,7 @@
 
 #include <atomic>
 
+#include "actors/companies.hpp"
 #include "actors/contacts.hpp"
 #include "actors/identity.hpp"
 #include "server/http/router.hpp"
@@ -23,6 +24,17 @@ void add_ops_routes(http::Router& router, OpsContext context);
 
 // /api/v2/contacts.
 void add_contact_routes(http::Router& router, actors::ContactService& contacts);
+
+// /api/v2/companies, with /api/v2/companies/{id}/contacts.
+void add_company_routes(http::Router& router, actors::CompanyService& companies,
+                        actors::ContactService& contacts);
+
+// The contact list's filters from the query string, and the page of the
+// list they select: shared by the v1 and v2 contact and company routes.
+contacts::ContactListQuery contact_list_query(const http::Request& request);
+boost::asio::awaitable<http::Response> list_contacts(http::Request& request,
+                                                     actors::ContactService& contacts,
+                                                     contacts::ContactListQuery query);
 
 // /api/v2/auth/*, /api/v2/users, /api/v2/api-keys.
 void add_identity_routes(http::Router& router, actors::IdentityService& identity);

@@ -3,7 +3,9 @@
 #include <algorithm>
 
 #include "domain/common/error.hpp"
+#include "domain/contacts/company.hpp"
 #include "domain/contacts/titles.hpp"
+#include "storage/contacts/employees_filter.hpp"
 #include "storage/sql.hpp"
 
 namespace crmd::storage {
@@ -60,8 +62,7 @@ Assignments assignments_of(const ContactChanges& c, pg::Params params) {
                  : std::optional<std::string>();
     a.add("normalized_title", normalized);
     if (!c.seniority && *c.title)
-      a.add("seniority",
-            Change<std::string>(std::string(contacts::infer_seniority(**c.title))));
+      a.add("seniority", Change<std::string>(std::string(contacts::infer_seniority(**c.title))));
   }
   a.add("seniority", c.seniority);
   a.add("departments", c.departments, "::text[]");
@@ -98,8 +99,7 @@ std::string where_of(const contacts::ContactListQuery& q, pg::Params& params) {
     where += " AND normalized_title ILIKE ANY(" + param(contains_patterns(titles)) + "::text[])";
   }
   if (!q.seniorities.empty()) where += " AND seniority = ANY(" + param(q.seniorities) + "::text[])";
-  if (!q.departments.empty())
-    where += " AND departments && " + param(q.departments) + "::text[]";
+  if (!q.departments.empty()) where += " AND departments && " + param(q.departments) + "::text[]";
   if (!q.cities.empty())
     where += " AND lower(city) = ANY(" + param(lowered(q.cities)) + "::text[])";
   if (!q.states.empty())
@@ -111,25 +111,14 @@ std::string where_of(const contacts::ContactListQuery& q, pg::Params& params) {
   // Company filters read companies only when asked for.
   if (!q.companies.empty() || !q.industries.empty() || !q.employees.empty()) {
     std::string company = "deleted_at IS NULL";
-    if (!q.companies.empty())
-      company += " AND normalized_name ILIKE ANY(" +
-                 param(contains_patterns(lowered(q.companies))) + "::text[])";
+    if (!q.companies.empty()) {
+      std::vector<std::string> names;
+      for (const auto& name : q.companies) names.push_back(contacts::normalize_company_name(name));
+      company += " AND normalized_name LIKE ANY(" + param(contains_patterns(names)) + "::text[])";
+    }
     if (!q.industries.empty())
       company += " AND lower(industry) = ANY(" + param(lowered(q.industries)) + "::text[])";
-    if (!q.employees.empty()) {
-      // Ranges overlap; a company's missing bound is open.
-      std::string ranges;
-      for (const auto& r : q.employees) {
-        ranges += ranges.empty() ? "" : " OR ";
-        ranges += "(coalesce(employees_max, employees_min) >= " +
-                  param(static_cast<std::int64_t>(r.min));
-        if (r.max)
-          ranges += " AND coalesce(employees_min, employees_max) <= " +
-                    param(static_cast<std::int64_t>(*r.max));
-        ranges += ")";
-      }
-      company += " AND (" + ranges + ")";
-    }
+    if (!q.employees.empty()) company += " AND " + employees_overlap(q.employees, "", params);
     where += " AND company_id IN (SELECT id FROM companies WHERE " + company + ")";
   }
   if (!q.company_ids.empty())
@@ -147,13 +136,13 @@ std::string where_of(const contacts::ContactListQuery& q, pg::Params& params) {
 asio::awaitable<std::vector<Listed<Contact>>> ContactRepository::list(
     const contacts::ContactListQuery& q, std::size_t limit,
     const std::optional<PagePosition>& from) {
-  using contacts::ContactOrder;
+  using contacts::ListOrder;
   pg::Params params;
   KeysetQuery keyset{kColumns, "contacts", where_of(q, params)};
-  keyset.sort = q.order == ContactOrder::created_at   ? "created_at"
-                : q.order == ContactOrder::updated_at ? "updated_at"
-                                                      : "lower(full_name)";
-  keyset.sort_cast = q.order == ContactOrder::name ? "::text" : "::timestamptz";
+  keyset.sort = q.order == ListOrder::created_at   ? "created_at"
+                : q.order == ListOrder::updated_at ? "updated_at"
+                                                   : "lower(full_name)";
+  keyset.sort_cast = q.order == ListOrder::name ? "::text" : "::timestamptz";
   keyset.descending = q.descending;
   const auto result = co_await pool_.query(keyset.sql(from, limit, params), params);
   std::vector<Listed<Contact>> rows;

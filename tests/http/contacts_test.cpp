@@ -2,47 +2,18 @@
 
 #include <boost/json/serialize.hpp>
 
-#include "support/test_support.hpp"
+#include "api_fixture.hpp"
 
 namespace crmd::http {
 namespace {
 
 using test::json_of;
-using test::RawClient;
-using test::RunningServer;
 
-config::Config contacts_config() {
-  auto config = test::test_config();
-  config.admin_email = "admin@crmd.test";
-  config.admin_password = "admin-password-for-tests";
-  return config;
-}
-
-class ContactsTest : public ::testing::Test {
+class ContactsTest : public test::ApiTest {
  protected:
-  ContactsTest() : server(contacts_config()), client(server.port()) {
-    auto login = send("POST", "/api/v2/auth/login",
-                      R"({"email":"admin@crmd.test","password":"admin-password-for-tests"})");
-    EXPECT_EQ(login.result_int(), 200) << login.body();
-    token = std::string(json_of(login).at("access_token").as_string());
-  }
-
-  test::HttpResponse send(const std::string& method, const std::string& target,
-                          const std::string& body = "") {
-    std::string headers = token.empty() ? "" : "Authorization: Bearer " + token + "\r\n";
-    if (!body.empty()) headers += "Content-Type: application/json\r\n";
-    return client.request(method, target, body, headers);
-  }
-
   std::string create(const boost::json::object& body) {
-    auto response = send("POST", "/api/v2/contacts", boost::json::serialize(body));
-    EXPECT_EQ(response.result_int(), 201) << response.body();
-    return std::string(json_of(response).at("id").as_string());
+    return create_at("/api/v2/contacts", body);
   }
-
-  RunningServer server;
-  RawClient client;
-  std::string token;
 };
 
 TEST_F(ContactsTest, CreateReadUpdateDeleteRestore) {
@@ -120,10 +91,6 @@ class ContactListTest : public ContactsTest {
     for (const auto& c : body.at("results").as_array())
       names.emplace_back(c.at("first_name").as_string());
     return names;
-  }
-  std::string path_of(const boost::json::value& link) {
-    const std::string url(link.as_string());
-    return url.substr(url.find("/api/"));
   }
 };
 

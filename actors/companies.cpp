@@ -1,0 +1,75 @@
+#include "actors/companies.hpp"
+
+#include "storage/audit.hpp"
+
+namespace crmd::actors {
+namespace asio = boost::asio;
+using contacts::Company;
+
+namespace {
+
+Error no_such_company() {
+  return Error(ErrorKind::not_found, "not_found", "no such company");
+}
+
+}  // namespace
+
+asio::awaitable<Company> CompanyService::get(Uuid id, bool include_deleted) {
+  auto found = co_await repository_.find(id, include_deleted);
+  if (!found) throw no_such_company();
+  co_return *found;
+}
+
+asio::awaitable<Company> CompanyService::create(contacts::CompanyChanges changes,
+                                                identity::RequestContext context) {
+  auto tx = co_await pool_.begin();
+  auto created = co_await repository_.insert(tx, changes);
+  {
+    const storage::AuditEntry entry{"company_created", "company", created.id.str(), std::nullopt,
+                                    contacts::to_json(created)};
+    co_await storage::write_audit(tx, context, entry);
+  }
+  co_await tx.commit();
+  co_return created;
+}
+
+asio::awaitable<Company> CompanyService::update(Uuid id, contacts::CompanyChanges changes,
+                                                identity::RequestContext context) {
+  auto tx = co_await pool_.begin();
+  auto before = co_await repository_.lock(tx, id);
+  if (!before || before->deleted_at) throw no_such_company();
+  auto after = co_await repository_.update(tx, id, changes);
+  {
+    const storage::AuditEntry entry{"company_updated", "company", id.str(),
+                                    contacts::to_json(*before), contacts::to_json(after)};
+    co_await storage::write_audit(tx, context, entry);
+  }
+  co_await tx.commit();
+  co_return after;
+}
+
+asio::awaitable<Company> CompanyService::set_deleted(Uuid id, bool deleted,
+                                                     identity::RequestContext context) {
+  auto tx = co_await pool_.begin();
+  auto before = co_await repository_.lock(tx, id);
+  if (!before || before->deleted_at.has_value() == deleted) throw no_such_company();
+  auto after = co_await repository_.set_deleted(tx, id, context.user_id(), deleted);
+  {
+    const storage::AuditEntry entry{deleted ? "company_deleted" : "company_restored", "company",
+                                    id.str(), contacts::to_json(*before), contacts::to_json(after)};
+    co_await storage::write_audit(tx, context, entry);
+  }
+  if (deleted) {
+    const auto unlinked = co_await repository_.unlink_contacts(tx, id);
+    const storage::AuditEntry entry{
+        "contact_unlinked", "contact", "",
+        boost::json::value(boost::json::object{{"company_id", id.str()}}),
+        boost::json::value(
+            boost::json::object{{"company_id", nullptr}, {"reason", "company_deleted"}})};
+    co_await storage::write_audit_each(tx, context, entry, unlinked);
+  }
+  co_await tx.commit();
+  co_return after;
+}
+
+}  // namespace crmd::actors

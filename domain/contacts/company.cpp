@@ -1,0 +1,151 @@
+#include "domain/contacts/company.hpp"
+
+#include <boost/json/array.hpp>
+#include <boost/json/serialize.hpp>
+#include <cctype>
+
+namespace crmd::contacts {
+namespace {
+
+constexpr std::size_t kMaxAttributesBytes = 16 * 1024;
+constexpr std::int64_t kMaxEmployees = 10'000'000;
+
+boost::json::value json_of(const std::optional<std::string>& v) {
+  return v ? boost::json::value(*v) : boost::json::value(nullptr);
+}
+
+boost::json::value json_of(const std::optional<std::int64_t>& v) {
+  return v ? boost::json::value(*v) : boost::json::value(nullptr);
+}
+
+// Legal forms dropped from the end of a name; a name that is only a legal
+// form keeps it.
+const std::vector<std::string_view> kLegalForms{
+    "inc", "incorporated", "llc", "ltd", "limited", "gmbh", "corp", "corporation",
+    "co",  "company",      "plc", "sa",  "sas",     "sarl", "ag",   "bv",
+    "nv",  "oy",           "ab",  "as",  "srl",     "spa",  "pty",  "lp"};
+
+}  // namespace
+
+boost::json::object to_json(const Company& c) {
+  boost::json::array technologies;
+  for (const auto& t : c.technologies) technologies.emplace_back(t);
+  return {{"id", c.id.str()},
+          {"name", c.name},
+          {"normalized_name", c.normalized_name},
+          {"domain", json_of(c.domain)},
+          {"industry", json_of(c.industry)},
+          {"employees_min", json_of(c.employees_min)},
+          {"employees_max", json_of(c.employees_max)},
+          {"city", json_of(c.city)},
+          {"state", json_of(c.state)},
+          {"country", json_of(c.country)},
+          {"technologies", std::move(technologies)},
+          {"revenue", json_of(c.revenue)},
+          {"attributes", c.attributes},
+          {"created_at", format_rfc3339(c.created_at)},
+          {"updated_at", format_rfc3339(c.updated_at)},
+          {"deleted_at", c.deleted_at ? boost::json::value(format_rfc3339(*c.deleted_at))
+                                      : boost::json::value(nullptr)}};
+}
+
+CompanyChanges parse_company(const boost::json::value& body, bool creating) {
+  FieldReader r(body, {"name", "domain", "industry", "employees_min", "employees_max", "city",
+                       "state", "country", "technologies", "revenue", "attributes"});
+  CompanyChanges c;
+  r.change("name", c.name, 200);
+  if (creating && !(c.name && *c.name)) r.fail("name", "is required");
+  if (!creating && c.name && !*c.name) r.fail("name", "must not be empty");
+  if (c.name && *c.name && normalize_company_name(**c.name).empty())
+    r.fail("name", "needs a letter or a digit");
+  r.change("domain", c.domain, 253);
+  if (c.domain && *c.domain) {
+    auto domain = normalize_domain(**c.domain);
+    if (domain)
+      **c.domain = *domain;
+    else
+      r.fail("domain", "expected a host name such as example.com");
+  }
+  r.change("industry", c.industry, 100);
+  r.change("employees_min", c.employees_min, 0, kMaxEmployees);
+  r.change("employees_max", c.employees_max, 0, kMaxEmployees);
+  if (c.employees_min && *c.employees_min && c.employees_max && *c.employees_max &&
+      **c.employees_max < **c.employees_min)
+    r.fail("employees_max", "is below employees_min");
+  r.change("city", c.city, 100);
+  r.change("state", c.state, 100);
+  r.change("country", c.country, 100);
+  r.change("technologies", c.technologies, 100, 100);
+  r.change("revenue", c.revenue, 0, std::numeric_limits<std::int64_t>::max());
+  if (const auto* object = body.if_object()) {
+    if (auto it = object->find("attributes"); it != object->end()) {
+      if (it->value().is_null())
+        c.attributes = std::optional<boost::json::object>();
+      else if (!it->value().is_object() ||
+               boost::json::serialize(it->value()).size() > kMaxAttributesBytes)
+        r.fail("attributes", "expected an object of at most 16 KiB");
+      else
+        c.attributes = std::optional<boost::json::object>(it->value().get_object());
+    }
+  }
+  r.finish();
+  return c;
+}
+
+std::string normalize_company_name(std::string_view name) {
+  std::vector<std::string> words;
+  std::string word;
+  for (char ch : name) {
+    const auto c = static_cast<unsigned char>(ch);
+    // Bytes of UTF-8 sequences are kept as they are; ASCII is folded.
+    if (std::isalnum(c) || c >= 0x80) {
+      word += static_cast<char>(std::tolower(c));
+    } else if (c != '\'' && c != '.') {  // "O'Brien", "A.B.C." stay one word
+      if (!word.empty()) words.push_back(std::move(word));
+      word.clear();
+    }
+  }
+  if (!word.empty()) words.push_back(std::move(word));
+  while (words.size() > 1 &&
+         std::find(kLegalForms.begin(), kLegalForms.end(), words.back()) != kLegalForms.end())
+    words.pop_back();
+  std::string normalized;
+  for (const auto& w : words) normalized += (normalized.empty() ? "" : " ") + w;
+  return normalized;
+}
+
+std::optional<std::string> normalize_domain(std::string_view text) {
+  std::string host;
+  for (char c : text) host += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (auto scheme = host.find("://"); scheme != std::string::npos) host.erase(0, scheme + 3);
+  host = host.substr(0, host.find_first_of("/?#"));
+  if (host.starts_with("www.")) host.erase(0, 4);
+  if (!host.empty() && host.back() == '.') host.pop_back();
+  const bool valid_chars = std::all_of(host.begin(), host.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.';
+  });
+  if (host.size() < 3 || !valid_chars || host.find('.') == std::string::npos ||
+      host.front() == '.' || host.front() == '-' || host.find("..") != std::string::npos)
+    return std::nullopt;
+  return host;
+}
+
+std::string CompanyListQuery::fingerprint() const {
+  return Fingerprint()
+      .add("q", q)
+      .add("domain", domains)
+      .add("industry", industries)
+      .add("city", cities)
+      .add("state", states)
+      .add("country", countries)
+      .add("employees", employees)
+      .add("created_after", created_after)
+      .add("created_before", created_before)
+      .add("updated_after", updated_after)
+      .add("updated_before", updated_before)
+      .add("include_deleted", include_deleted)
+      .add(order, descending)
+      .digest();
+}
+
+}  // namespace crmd::contacts

@@ -1,0 +1,46 @@
+// The SQL of companies. Writes take the caller's transaction so the audit
+// rows commit with them.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <optional>
+
+#include "domain/common/page.hpp"
+#include "domain/contacts/company.hpp"
+#include "storage/pg/pool.hpp"
+
+namespace crmd::storage {
+
+class CompanyRepository {
+ public:
+  explicit CompanyRepository(pg::Pool& pool) : pool_(pool) {}
+
+  // At most limit rows in the query's order from the position on (rows
+  // come in the query's order either way).
+  boost::asio::awaitable<std::vector<Listed<contacts::Company>>> list(
+      const contacts::CompanyListQuery& query, std::size_t limit,
+      const std::optional<PagePosition>& from);
+  boost::asio::awaitable<std::int64_t> count(const contacts::CompanyListQuery& query);
+  boost::asio::awaitable<std::optional<contacts::Company>> find(const Uuid& id,
+                                                                bool include_deleted);
+  boost::asio::awaitable<std::optional<contacts::Company>> lock(pg::Transaction& tx,
+                                                                const Uuid& id);
+  boost::asio::awaitable<contacts::Company> insert(pg::Transaction& tx,
+                                                   const contacts::CompanyChanges& changes);
+  boost::asio::awaitable<contacts::Company> update(pg::Transaction& tx, const Uuid& id,
+                                                   const contacts::CompanyChanges& changes);
+  boost::asio::awaitable<contacts::Company> set_deleted(pg::Transaction& tx, const Uuid& id,
+                                                        const std::optional<Uuid>& by,
+                                                        bool deleted);
+  // Clears company_id on every contact of the company; answers their ids.
+  boost::asio::awaitable<std::vector<std::string>> unlink_contacts(pg::Transaction& tx,
+                                                                   const Uuid& id);
+
+ private:
+  boost::asio::awaitable<contacts::Company> write(pg::Transaction& tx, std::string sql,
+                                                  pg::Params params);
+
+  pg::Pool& pool_;
+};
+
+}  // namespace crmd::storage
