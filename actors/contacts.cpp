@@ -12,6 +12,10 @@ Error no_such_contact() {
   return Error(ErrorKind::not_found, "not_found", "no such contact");
 }
 
+Error no_such_method() {
+  return Error(ErrorKind::not_found, "not_found", "no such contact method");
+}
+
 }  // namespace
 
 asio::awaitable<Contact> ContactService::get(Uuid id, bool include_deleted) {
@@ -22,8 +26,7 @@ asio::awaitable<Contact> ContactService::get(Uuid id, bool include_deleted) {
 
 asio::awaitable<Contact> ContactService::create(contacts::ContactChanges changes,
                                                 identity::RequestContext context) {
-  if (!changes.owner_user_id && context.user_id())
-    changes.owner_user_id = context.user_id();
+  if (!changes.owner_user_id && context.user_id()) changes.owner_user_id = context.user_id();
   auto tx = co_await pool_.begin();
   auto created = co_await repository_.insert(tx, changes);
   {
@@ -64,6 +67,68 @@ asio::awaitable<Contact> ContactService::set_deleted(Uuid id, bool deleted,
   }
   co_await tx.commit();
   co_return after;
+}
+
+asio::awaitable<void> ContactService::lock_live(pg::Transaction& tx, const Uuid& id) {
+  auto contact = co_await repository_.lock(tx, id);
+  if (!contact || contact->deleted_at) throw no_such_contact();
+}
+
+asio::awaitable<std::vector<contacts::ContactMethod>> ContactService::methods(Uuid contact_id) {
+  co_await get(contact_id, false);
+  auto methods = co_await methods_.list(contact_id);
+  co_return methods;
+}
+
+asio::awaitable<contacts::ContactMethod> ContactService::add_method(
+    Uuid contact_id, contacts::ContactMethodChanges changes, identity::RequestContext context) {
+  auto tx = co_await pool_.begin();
+  co_await lock_live(tx, contact_id);
+  const auto existing = co_await methods_.count(tx, contact_id);
+  if (existing >= static_cast<std::int64_t>(contacts::kMaxMethodsPerContact))
+    throw Error(ErrorKind::conflict, "too_many_methods",
+                "a contact has at most " + std::to_string(contacts::kMaxMethodsPerContact) +
+                    " contact methods");
+  auto method = co_await methods_.insert(tx, contact_id, changes);
+  {
+    const storage::AuditEntry entry{"contact_method_added", "contact", contact_id.str(),
+                                    std::nullopt, contacts::to_json(method)};
+    co_await storage::write_audit(tx, context, entry);
+  }
+  co_await tx.commit();
+  co_return method;
+}
+
+asio::awaitable<contacts::ContactMethod> ContactService::update_method(
+    Uuid contact_id, Uuid id, boost::json::value body, identity::RequestContext context) {
+  auto tx = co_await pool_.begin();
+  co_await lock_live(tx, contact_id);
+  auto before = co_await methods_.find(tx, contact_id, id);
+  if (!before) throw no_such_method();
+  const auto changes = contacts::parse_contact_method(body, before->type);
+  auto after = co_await methods_.update(tx, *before, changes);
+  {
+    const storage::AuditEntry entry{"contact_method_updated", "contact", contact_id.str(),
+                                    contacts::to_json(*before), contacts::to_json(after)};
+    co_await storage::write_audit(tx, context, entry);
+  }
+  co_await tx.commit();
+  co_return after;
+}
+
+asio::awaitable<void> ContactService::remove_method(Uuid contact_id, Uuid id,
+                                                    identity::RequestContext context) {
+  auto tx = co_await pool_.begin();
+  co_await lock_live(tx, contact_id);
+  auto before = co_await methods_.find(tx, contact_id, id);
+  if (!before) throw no_such_method();
+  co_await methods_.remove(tx, id);
+  {
+    const storage::AuditEntry entry{"contact_method_removed", "contact", contact_id.str(),
+                                    contacts::to_json(*before)};
+    co_await storage::write_audit(tx, context, entry);
+  }
+  co_await tx.commit();
 }
 
 }  // namespace crmd::actors

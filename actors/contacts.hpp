@@ -5,14 +5,16 @@
 
 #include "actors/actor.hpp"
 #include "domain/contacts/contact.hpp"
+#include "domain/contacts/contact_method.hpp"
 #include "domain/identity/principal.hpp"
+#include "storage/contacts/contact_method_repository.hpp"
 #include "storage/contacts/repository.hpp"
 
 namespace crmd::actors {
 
 class ContactService {
  public:
-  explicit ContactService(pg::Pool& pool) : pool_(pool), repository_(pool) {}
+  explicit ContactService(pg::Pool& pool) : pool_(pool), repository_(pool), methods_(pool) {}
 
   // Error{not_found} for an unknown or (unless include_deleted) deleted contact.
   boost::asio::awaitable<contacts::Contact> get(Uuid id, bool include_deleted);
@@ -30,9 +32,26 @@ class ContactService {
   boost::asio::awaitable<contacts::Contact> set_deleted(Uuid id, bool deleted,
                                                         identity::RequestContext context);
 
+  // Contact methods of a live contact (Error{not_found} otherwise).
+  boost::asio::awaitable<std::vector<contacts::ContactMethod>> methods(Uuid contact_id);
+  // Error{conflict} beyond kMaxMethodsPerContact.
+  boost::asio::awaitable<contacts::ContactMethod> add_method(Uuid contact_id,
+                                                             contacts::ContactMethodChanges changes,
+                                                             identity::RequestContext context);
+  // body is parsed once the method's current type is known.
+  boost::asio::awaitable<contacts::ContactMethod> update_method(Uuid contact_id, Uuid id,
+                                                                boost::json::value body,
+                                                                identity::RequestContext context);
+  boost::asio::awaitable<void> remove_method(Uuid contact_id, Uuid id,
+                                             identity::RequestContext context);
+
  private:
   pg::Pool& pool_;
+  // Locks the live contact for a write to its methods.
+  boost::asio::awaitable<void> lock_live(pg::Transaction& tx, const Uuid& id);
+
   storage::ContactRepository repository_;
+  storage::ContactMethodRepository methods_;
 };
 
 }  // namespace crmd::actors

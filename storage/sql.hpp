@@ -34,9 +34,16 @@ struct Assignments {
 
   template <class T>
   void add(const char* column, const Change<T>& change, const char* cast = "") {
-    if (!change) return;
+    if (change) set(column, *change, cast);
+  }
+  template <class T>
+  void add(const char* column, const std::optional<T>& value, const char* cast = "") {
+    if (value) set(column, *value, cast);
+  }
+  template <class T>
+  void set(const char* column, const T& value, const char* cast = "") {
     columns.emplace_back(column);
-    placeholders.push_back(placeholder(params, *change) + cast);
+    placeholders.push_back(placeholder(params, value) + cast);
   }
   // "a = $2, b = $3" after the given prefix ("updated_at = now()").
   std::string set_list(std::string prefix) const;

@@ -19,6 +19,17 @@ Uuid contact_id(const Request& request) {
   return request.path_uuid("id", "contact");
 }
 
+Uuid method_id(const Request& request) {
+  return request.path_uuid("method_id", "contact method");
+}
+
+Response methods_response(const Request& request,
+                          const std::vector<contacts::ContactMethod>& methods) {
+  boost::json::array results;
+  for (const auto& m : methods) results.push_back(contacts::to_json(m));
+  return http::json_response(request, status::ok, boost::json::object{{"results", results}});
+}
+
 }  // namespace
 
 contacts::ContactListQuery contact_list_query(const Request& request) {
@@ -99,6 +110,44 @@ void add_contact_routes(http::Router& router, actors::ContactService& contacts) 
                auto contact =
                    co_await contacts.set_deleted(contact_id(request), false, request.context());
                co_return http::json_response(request, status::ok, contacts::to_json(contact));
+             });
+
+  router.add(verb::get, "/api/v2/contacts/{id}/methods", Access::sales,
+             [&contacts](Request& request) -> asio::awaitable<Response> {
+               auto methods = co_await contacts.methods(contact_id(request));
+               co_return methods_response(request, methods);
+             });
+
+  router.add(
+      verb::post, "/api/v2/contacts/{id}/methods", Access::sales,
+      [&contacts](Request& request) -> asio::awaitable<Response> {
+        const auto id = contact_id(request);
+        const auto body = http::parse_json_body(request);
+        auto changes = contacts::parse_contact_method(body, std::nullopt);
+        auto method = co_await contacts.add_method(id, std::move(changes), request.context());
+        auto response = http::json_response(request, status::created, contacts::to_json(method));
+        response.set(beast_http::field::location,
+                     "/api/v2/contacts/" + id.str() + "/methods/" + method.id.str());
+        co_return response;
+      },
+      {.idempotent_create = true});
+
+  router.add(verb::patch, "/api/v2/contacts/{id}/methods/{method_id}", Access::sales,
+             [&contacts](Request& request) -> asio::awaitable<Response> {
+               const auto id = contact_id(request);
+               const auto method = method_id(request);
+               auto body = http::parse_json_body(request);
+               auto updated =
+                   co_await contacts.update_method(id, method, std::move(body), request.context());
+               co_return http::json_response(request, status::ok, contacts::to_json(updated));
+             });
+
+  router.add(verb::delete_, "/api/v2/contacts/{id}/methods/{method_id}", Access::sales,
+             [&contacts](Request& request) -> asio::awaitable<Response> {
+               const auto id = contact_id(request);
+               const auto method = method_id(request);
+               co_await contacts.remove_method(id, method, request.context());
+               co_return http::no_content(request);
              });
 }
 

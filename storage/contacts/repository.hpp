@@ -16,9 +16,9 @@ class ContactRepository {
  public:
   // At most limit rows in the query's order, from the position on. Going
   // backward the rows still come in the query's order.
-  boost::asio::awaitable<std::vector<Listed<contacts::Contact>>> list(const contacts::ContactListQuery& query,
-                                                          std::size_t limit,
-                                                          const std::optional<PagePosition>& from);
+  boost::asio::awaitable<std::vector<Listed<contacts::Contact>>> list(
+      const contacts::ContactListQuery& query, std::size_t limit,
+      const std::optional<PagePosition>& from);
 
   explicit ContactRepository(pg::Pool& pool) : pool_(pool) {}
 

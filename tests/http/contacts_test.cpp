@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <boost/json/serialize.hpp>
+#include <map>
 
 #include "api_fixture.hpp"
 
@@ -168,6 +169,51 @@ TEST_F(ContactListTest, ACursorFromAnotherQueryOrTamperedIsRefused) {
       send("GET", "/api/v2/contacts?ordering=name&limit=1&city=" + city + "&cursor=" + tampered)
           .result_int(),
       400);
+}
+
+}  // namespace
+}  // namespace crmd::http
+
+namespace crmd::http {
+namespace {
+
+class ContactMethodsTest : public ContactsTest {};
+
+TEST_F(ContactMethodsTest, AddPromoteUpdateAndRemoveWithOnePrimaryPerType) {
+  const auto contact = create({{"first_name", "Meth"}});
+  const auto base = "/api/v2/contacts/" + contact + "/methods";
+  const auto first =
+      create_at(base, {{"type", "email"}, {"value", "A@Example.com"}, {"is_primary", true}});
+  const auto second =
+      create_at(base, {{"type", "email"}, {"value", "b@example.com"}, {"is_primary", true}});
+  create_at(base, {{"type", "phone"}, {"value", "+33 1 23"}, {"is_primary", true}});
+
+  auto listed = json_of(send("GET", base));
+  std::map<std::string, bool> primary;
+  for (const auto& m : listed.at("results").as_array())
+    primary[std::string(m.at("value").as_string())] = m.at("is_primary").as_bool();
+  EXPECT_EQ(primary, (std::map<std::string, bool>{
+                         {"a@example.com", false}, {"b@example.com", true}, {"+33 1 23", true}}));
+
+  auto promoted = send("PATCH", base + "/" + first, R"({"is_primary":true,"label":"work"})");
+  ASSERT_EQ(promoted.result_int(), 200) << promoted.body();
+  EXPECT_EQ(json_of(promoted).at("label"), "work");
+  EXPECT_EQ(test::db_query("SELECT count(*) FROM contact_methods WHERE contact_id = $1"
+                           " AND type = 'email' AND is_primary",
+                           pg::Params(contact))
+                .one()
+                .get<std::int64_t>(0),
+            1);
+
+  EXPECT_EQ(send("PATCH", base + "/" + second, R"({"value":"not an email"})").result_int(), 422);
+  EXPECT_EQ(send("POST", base, R"({"type":"fax","value":"1"})").result_int(), 422);
+  EXPECT_EQ(send("DELETE", base + "/" + second).result_int(), 204);
+  EXPECT_EQ(send("DELETE", base + "/" + second).result_int(), 404);
+  // A method is only reached through its own contact.
+  const auto other = create({{"first_name", "Other"}});
+  EXPECT_EQ(send("DELETE", "/api/v2/contacts/" + other + "/methods/" + first).result_int(), 404);
+  EXPECT_EQ(send("DELETE", "/api/v2/contacts/" + contact).result_int(), 204);
+  EXPECT_EQ(send("GET", base).result_int(), 404);
 }
 
 }  // namespace

@@ -1,0 +1,50 @@
+#include "domain/contacts/contact_method.hpp"
+
+#include <algorithm>
+#include <array>
+
+#include "domain/identity/user.hpp"
+
+namespace crmd::contacts {
+namespace {
+
+constexpr std::array<std::string_view, 4> kTypes{"email", "phone", "linkedin", "other"};
+
+}  // namespace
+
+boost::json::object to_json(const ContactMethod& m) {
+  return {{"id", m.id.str()},
+          {"contact_id", m.contact_id.str()},
+          {"type", m.type},
+          {"value", m.value},
+          {"label", m.label ? boost::json::value(*m.label) : boost::json::value(nullptr)},
+          {"is_primary", m.is_primary},
+          {"created_at", format_rfc3339(m.created_at)},
+          {"updated_at", format_rfc3339(m.updated_at)}};
+}
+
+ContactMethodChanges parse_contact_method(const boost::json::value& body,
+                                          const std::optional<std::string>& current_type) {
+  const bool creating = !current_type;
+  FieldReader r(body, {"type", "value", "label", "is_primary"});
+  ContactMethodChanges c;
+  c.type = r.string("type", creating, 16);
+  if (c.type && std::find(kTypes.begin(), kTypes.end(), *c.type) == kTypes.end())
+    r.fail("type", "expected email, phone, linkedin or other");
+  c.value = r.string("value", creating, 500);
+  if (!creating && c.value && c.value->empty()) r.fail("value", "must not be empty");
+  if (!creating && c.type && !c.value) r.fail("value", "is required when the type changes");
+  const auto type = c.type ? c.type : current_type;
+  if (c.value && type == "email") {
+    if (identity::plausible_email(*c.value))
+      c.value = identity::normalize_email(*c.value);
+    else
+      r.fail("value", "not an e-mail address");
+  }
+  r.change("label", c.label, 100);
+  c.is_primary = r.boolean("is_primary");
+  r.finish();
+  return c;
+}
+
+}  // namespace crmd::contacts
