@@ -1,5 +1,8 @@
 #include "actors/contacts.hpp"
 
+#include <map>
+
+#include "domain/identity/user.hpp"
 #include "storage/audit.hpp"
 
 namespace crmd::actors {
@@ -67,6 +70,75 @@ asio::awaitable<Contact> ContactService::set_deleted(Uuid id, bool deleted,
   }
   co_await tx.commit();
   co_return after;
+}
+
+namespace {
+
+// Fails the items whose company or owner is among the unknown ids.
+void fail_unknown(std::vector<contacts::BatchItem>& items, const std::vector<Uuid>& companies,
+                  const std::vector<Uuid>& owners) {
+  const auto among = [](const std::vector<Uuid>& ids, const Change<Uuid>& id) {
+    return id && *id && std::find(ids.begin(), ids.end(), **id) != ids.end();
+  };
+  for (auto& item : items) {
+    if (!item.changes) continue;
+    if (among(companies, item.changes->company_id))
+      item.errors.push_back({"company_id", "no such company"});
+    if (among(owners, item.changes->owner_user_id))
+      item.errors.push_back({"owner_user_id", "no such user"});
+    if (!item.errors.empty()) item.changes.reset();
+  }
+}
+
+}  // namespace
+
+asio::awaitable<std::vector<contacts::BatchResult>> ContactService::upsert_batch(
+    std::vector<contacts::BatchItem> items, identity::RequestContext context) {
+  std::vector<std::string> emails;
+  std::vector<Uuid> company_ids, owner_ids;
+  for (const auto& item : items) {
+    if (!item.changes) continue;
+    const auto& c = *item.changes;
+    if (c.email && *c.email) emails.push_back(**c.email);
+    if (c.company_id && *c.company_id) company_ids.push_back(**c.company_id);
+    if (c.owner_user_id && *c.owner_user_id) owner_ids.push_back(**c.owner_user_id);
+  }
+  auto tx = co_await pool_.begin();
+  const auto unknown_companies = co_await repository_.unknown_companies(tx, company_ids);
+  const auto unknown_owners = co_await repository_.unknown_users(tx, owner_ids);
+  fail_unknown(items, unknown_companies, unknown_owners);
+  std::map<std::string, Contact> existing;
+  auto locked = co_await repository_.lock_by_emails(tx, emails);
+  for (auto& contact : locked)
+    existing.emplace(identity::normalize_email(*contact.email), std::move(contact));
+
+  std::vector<contacts::BatchResult> results;
+  std::vector<storage::AuditEntry> audit;
+  for (auto& item : items) {
+    if (!item.changes) {
+      results.push_back({item.index, "error", std::nullopt, std::move(item.errors)});
+      continue;
+    }
+    auto& changes = *item.changes;
+    const auto found = changes.email && *changes.email
+                           ? existing.find(identity::normalize_email(**changes.email))
+                           : existing.end();
+    if (found != existing.end()) {
+      auto after = co_await repository_.update(tx, found->second.id, changes);
+      audit.emplace_back("contact_updated", "contact", after.id.str(),
+                         contacts::to_json(found->second), contacts::to_json(after));
+      results.push_back({item.index, "updated", after.id, {}});
+    } else {
+      if (!changes.owner_user_id && context.user_id()) changes.owner_user_id = context.user_id();
+      auto created = co_await repository_.insert(tx, changes);
+      audit.emplace_back("contact_created", "contact", created.id.str(), std::nullopt,
+                         contacts::to_json(created));
+      results.push_back({item.index, "created", created.id, {}});
+    }
+  }
+  co_await storage::write_audits(tx, context, audit);
+  co_await tx.commit();
+  co_return results;
 }
 
 asio::awaitable<void> ContactService::lock_live(pg::Transaction& tx, const Uuid& id) {

@@ -4,6 +4,7 @@
 #include <boost/asio/awaitable.hpp>
 
 #include "actors/actor.hpp"
+#include "domain/contacts/batch.hpp"
 #include "domain/contacts/contact.hpp"
 #include "domain/contacts/contact_method.hpp"
 #include "domain/identity/principal.hpp"
@@ -31,6 +32,11 @@ class ContactService {
                                                    identity::RequestContext context);
   boost::asio::awaitable<contacts::Contact> set_deleted(Uuid id, bool deleted,
                                                         identity::RequestContext context);
+
+  // Upserts the valid items by e-mail in one transaction; items naming an
+  // unknown company or owner fail on their own.
+  boost::asio::awaitable<std::vector<contacts::BatchResult>> upsert_batch(
+      std::vector<contacts::BatchItem> items, identity::RequestContext context);
 
   // Contact methods of a live contact (Error{not_found} otherwise).
   boost::asio::awaitable<std::vector<contacts::ContactMethod>> methods(Uuid contact_id);

@@ -88,6 +88,7 @@ App::App(config::Config config)
   routes::add_ops_routes(router_, {*pool_, migrated_, metrics_});
   routes::add_identity_routes(router_, *identity_);
   routes::add_contact_routes(router_, contacts_);
+  routes::add_contact_v1_routes(router_, contacts_);
   routes::add_company_routes(router_, companies_, contacts_);
   add_metrics_gauges();
 }

@@ -1,5 +1,8 @@
 #include "storage/audit.hpp"
 
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
+
 namespace crmd::storage {
 
 namespace {
@@ -30,6 +33,27 @@ boost::asio::awaitable<void> write_audit(pg::Transaction& tx,
       "''))",
       actor.id, actor.type, entry.action, entry.entity_type, entry.entity_id, entry.before,
       entry.after, context.request_id, context.ip);
+}
+
+boost::asio::awaitable<void> write_audits(pg::Transaction& tx,
+                                          const identity::RequestContext& context,
+                                          const std::vector<AuditEntry>& entries) {
+  if (entries.empty()) co_return;
+  boost::json::array rows;
+  for (const auto& e : entries)
+    rows.push_back(boost::json::object{{"action", e.action},
+                                       {"entity_type", e.entity_type},
+                                       {"entity_id", e.entity_id},
+                                       {"before", e.before.value_or(nullptr)},
+                                       {"after", e.after.value_or(nullptr)}});
+  const auto actor = actor_of(context);
+  co_await tx.query(
+      "INSERT INTO audit_logs (actor_id, actor_type, action, entity_type, entity_id, before, after,"
+      " request_id, ip) SELECT $1, $2, e->>'action', e->>'entity_type', NULLIF(e->>'entity_id', "
+      "''),"
+      " NULLIF(e->'before', 'null'), NULLIF(e->'after', 'null'), NULLIF($3, ''), NULLIF($4, '')"
+      " FROM jsonb_array_elements($5::jsonb) AS e",
+      actor.id, actor.type, context.request_id, context.ip, boost::json::value(std::move(rows)));
 }
 
 boost::asio::awaitable<void> write_audit_each(pg::Transaction& tx,

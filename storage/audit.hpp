@@ -34,6 +34,11 @@ boost::asio::awaitable<void> write_audit(pg::Transaction& tx,
                                          const identity::RequestContext& context,
                                          const AuditEntry& entry);
 
+// Many entries in one statement.
+boost::asio::awaitable<void> write_audits(pg::Transaction& tx,
+                                          const identity::RequestContext& context,
+                                          const std::vector<AuditEntry>& entries);
+
 // One row per entity id for the same change, in one statement.
 boost::asio::awaitable<void> write_audit_each(pg::Transaction& tx,
                                               const identity::RequestContext& context,

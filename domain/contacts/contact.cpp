@@ -90,4 +90,15 @@ ContactChanges parse_contact(const boost::json::value& body, bool creating, bool
   return c;
 }
 
+void clear_absent(ContactChanges& c) {
+  const auto clear = [](auto& change) {
+    if (!change) change.emplace();
+  };
+  for (auto* text : {&c.first_name, &c.last_name, &c.title, &c.seniority, &c.email, &c.email_status,
+                     &c.phone, &c.linkedin_url, &c.city, &c.state, &c.country})
+    clear(*text);
+  clear(c.departments);
+  clear(c.company_id);
+}
+
 }  // namespace crmd::contacts

@@ -53,4 +53,8 @@ struct ContactChanges {
 // owner_user_id is writable only when may_set_owner.
 ContactChanges parse_contact(const boost::json::value& body, bool creating, bool may_set_owner);
 
+// PUT: every writable field absent from a full representation is cleared
+// (the owner, which only admins write, is left as it is).
+void clear_absent(ContactChanges& changes);
+
 }  // namespace crmd::contacts

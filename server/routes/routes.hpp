@@ -25,6 +25,9 @@ void add_ops_routes(http::Router& router, OpsContext context);
 // /api/v2/contacts.
 void add_contact_routes(http::Router& router, actors::ContactService& contacts);
 
+// /api/v1/contacts/ (write key; reads also with a bearer token).
+void add_contact_v1_routes(http::Router& router, actors::ContactService& contacts);
+
 // /api/v2/companies, with /api/v2/companies/{id}/contacts.
 void add_company_routes(http::Router& router, actors::CompanyService& companies,
                         actors::ContactService& contacts);

@@ -55,17 +55,19 @@ Assignments assignments_of(const ContactChanges& c, pg::Params params) {
   a.add("first_name", name(c.first_name));
   a.add("last_name", name(c.last_name));
   a.add("title", c.title);
-  if (c.title) {
-    // Normalized title and inferred seniority follow the title.
-    Change<std::string> normalized =
-        *c.title ? std::optional<std::string>(contacts::normalize_title(**c.title))
-                 : std::optional<std::string>();
-    a.add("normalized_title", normalized);
-    if (!c.seniority && *c.title)
-      a.add("seniority", Change<std::string>(std::string(contacts::infer_seniority(**c.title))));
+  // Normalized title follows the title; without a seniority of its own, a
+  // new title brings the one it implies.
+  auto seniority = c.seniority;
+  if (c.title && *c.title) {
+    a.set("normalized_title", contacts::normalize_title(**c.title));
+    if (!seniority || !*seniority)
+      seniority = std::optional<std::string>(std::string(contacts::infer_seniority(**c.title)));
+  } else if (c.title) {
+    a.set("normalized_title", std::optional<std::string>());
   }
-  a.add("seniority", c.seniority);
-  a.add("departments", c.departments, "::text[]");
+  a.add("seniority", seniority);
+  if (c.departments)
+    a.set("departments", c.departments->value_or(std::vector<std::string>{}), "::text[]");
   a.add("email", c.email);
   a.add("email_status", c.email_status);
   a.add("phone", c.phone);
@@ -208,6 +210,39 @@ asio::awaitable<Contact> ContactRepository::update(pg::Transaction& tx, const Uu
   }
   if (failure) rethrow_write_error(*failure);
   co_return contact_from(result.one());
+}
+
+asio::awaitable<std::vector<Contact>> ContactRepository::lock_by_emails(
+    pg::Transaction& tx, const std::vector<std::string>& emails) {
+  const auto result = co_await tx.query(
+      std::string("SELECT ") + kColumns +
+          " FROM contacts WHERE email = ANY($1::citext[]) AND deleted_at IS NULL FOR UPDATE",
+      emails);
+  std::vector<Contact> found;
+  for (auto row : result) found.push_back(contact_from(row));
+  co_return found;
+}
+
+asio::awaitable<std::vector<Uuid>> ContactRepository::unknown_companies(
+    pg::Transaction& tx, const std::vector<Uuid>& ids) {
+  const auto result = co_await tx.query(
+      "SELECT given.id FROM unnest($1::uuid[]) AS given (id) WHERE NOT EXISTS"
+      " (SELECT 1 FROM companies c WHERE c.id = given.id AND c.deleted_at IS NULL)",
+      ids);
+  std::vector<Uuid> unknown;
+  for (auto row : result) unknown.push_back(row.get<Uuid>(0));
+  co_return unknown;
+}
+
+asio::awaitable<std::vector<Uuid>> ContactRepository::unknown_users(pg::Transaction& tx,
+                                                                    const std::vector<Uuid>& ids) {
+  const auto result = co_await tx.query(
+      "SELECT given.id FROM unnest($1::uuid[]) AS given (id) WHERE NOT EXISTS"
+      " (SELECT 1 FROM users u WHERE u.id = given.id)",
+      ids);
+  std::vector<Uuid> unknown;
+  for (auto row : result) unknown.push_back(row.get<Uuid>(0));
+  co_return unknown;
 }
 
 asio::awaitable<Contact> ContactRepository::set_deleted(pg::Transaction& tx, const Uuid& id,

@@ -34,6 +34,14 @@ class ContactRepository {
                                                    const contacts::ContactChanges& changes);
   boost::asio::awaitable<contacts::Contact> update(pg::Transaction& tx, const Uuid& id,
                                                    const contacts::ContactChanges& changes);
+  // Live contacts with these e-mails, locked for the transaction.
+  boost::asio::awaitable<std::vector<contacts::Contact>> lock_by_emails(
+      pg::Transaction& tx, const std::vector<std::string>& emails);
+  // Those of ids that name no live company, or no user.
+  boost::asio::awaitable<std::vector<Uuid>> unknown_companies(pg::Transaction& tx,
+                                                              const std::vector<Uuid>& ids);
+  boost::asio::awaitable<std::vector<Uuid>> unknown_users(pg::Transaction& tx,
+                                                          const std::vector<Uuid>& ids);
   boost::asio::awaitable<contacts::Contact> set_deleted(pg::Transaction& tx, const Uuid& id,
                                                         const std::optional<Uuid>& by,
                                                         bool deleted);

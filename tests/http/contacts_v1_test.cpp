@@ -1,0 +1,111 @@
+#include "api_fixture.hpp"
+
+namespace crmd::http {
+namespace {
+
+using test::json_of;
+
+config::Config v1_config() {
+  auto config = test::api_config();
+  config.contacts_write_key = "v1-write-key";
+  return config;
+}
+
+class ContactsV1Test : public test::ApiTest {
+ protected:
+  ContactsV1Test() : ApiTest(v1_config()) {}
+
+  test::HttpResponse with_key(const std::string& method, const std::string& target,
+                              const std::string& body = "",
+                              const std::string& key = "v1-write-key") {
+    std::string headers = "X-Contacts-Write-Key: " + key + "\r\n";
+    if (!body.empty()) headers += "Content-Type: application/json\r\n";
+    return client.request(method, target, body, headers);
+  }
+};
+
+TEST_F(ContactsV1Test, KeyPathsCreateReadReplacePatchDelete) {
+  const auto email = test::unique_name("v1") + "@example.com";
+  EXPECT_EQ(with_key("POST", "/api/v1/contacts/", R"({"first_name":"No"})", "wrong").result_int(),
+            403);
+  EXPECT_EQ(client
+                .request("POST", "/api/v1/contacts/", R"({"first_name":"No"})",
+                         "Content-Type: application/json\r\n")
+                .result_int(),
+            401);
+  // A bearer token reads v1 but does not write it.
+  EXPECT_EQ(send("POST", "/api/v1/contacts/", R"({"first_name":"No"})").result_int(), 401);
+
+  auto created = with_key("POST", "/api/v1/contacts/",
+                          R"({"first_name":"Val","email":")" + email + R"(","city":"Oslo"})");
+  ASSERT_EQ(created.result_int(), 201) << created.body();
+  const std::string id(json_of(created).at("id").as_string());
+  const auto path = "/api/v1/contacts/" + id + "/";
+  EXPECT_EQ(with_key("GET", path).result_int(), 200);
+  // Same JSON as v2.
+  EXPECT_EQ(json_of(send("GET", path)), json_of(send("GET", "/api/v2/contacts/" + id)));
+  auto listed = json_of(with_key("GET", "/api/v1/contacts/?city=Oslo&q=Val"));
+  EXPECT_FALSE(listed.at("results").as_array().empty());
+
+  auto replaced = with_key("PUT", path, R"({"first_name":"Val","title":"CTO"})");
+  ASSERT_EQ(replaced.result_int(), 200) << replaced.body();
+  EXPECT_TRUE(json_of(replaced).at("city").is_null());  // left out: cleared
+  EXPECT_TRUE(json_of(replaced).at("email").is_null());
+  EXPECT_EQ(json_of(replaced).at("seniority"), "c_suite");
+
+  auto patched = with_key("PATCH", path, R"({"city":"Bergen"})");
+  EXPECT_EQ(json_of(patched).at("title"), "CTO");  // kept
+  EXPECT_EQ(with_key("PATCH", path, R"({"owner_user_id":null})").result_int(), 422);
+  EXPECT_EQ(with_key("DELETE", path).result_int(), 204);
+  EXPECT_EQ(with_key("GET", path).result_int(), 404);
+}
+
+TEST_F(ContactsV1Test, BatchUpsertsByEmailAndReportsEachItem) {
+  const auto known = test::unique_name("known") + "@example.com";
+  const auto fresh = test::unique_name("fresh") + "@example.com";
+  ASSERT_EQ(
+      with_key("POST", "/api/v1/contacts/", R"({"first_name":"Old","email":")" + known + R"("})")
+          .result_int(),
+      201);
+  const auto body = R"({"contacts":[
+      {"first_name":"New","email":")" +
+                    fresh + R"("},
+      {"first_name":"Updated","email":")" +
+                    known + R"("},
+      {"email":"not-an-email"},
+      {"first_name":"Twin","email":")" +
+                    fresh + R"("},
+      {"first_name":"Lost","company_id":")" +
+                    Uuid::random_v4().str() + R"("},
+      {"first_name":"NoEmail"}]})";
+  auto response = with_key("POST", "/api/v1/contacts/batch/", body);
+  ASSERT_EQ(response.result_int(), 200) << response.body();
+  const auto result = json_of(response);
+  std::vector<std::string> statuses;
+  for (const auto& item : result.at("results").as_array())
+    statuses.emplace_back(item.at("status").as_string());
+  EXPECT_EQ(statuses,
+            (std::vector<std::string>{"created", "updated", "error", "error", "error", "created"}));
+  EXPECT_EQ(result.at("created"), 2);
+  EXPECT_EQ(result.at("updated"), 1);
+  EXPECT_EQ(result.at("failed"), 3);
+  EXPECT_EQ(result.at("results").at(4).at("errors").at(0).at("field"), "company_id");
+
+  const auto names = test::db_query(
+      "SELECT string_agg(first_name, ',' ORDER BY first_name) FROM contacts"
+      " WHERE email IN ($1, $2) AND deleted_at IS NULL",
+      pg::Params(known, fresh));
+  EXPECT_EQ(names.one().get<std::string>(0), "New,Updated");
+
+  // Running the same batch again creates nothing new by e-mail.
+  auto again = json_of(with_key("POST", "/api/v1/contacts/batch/", body));
+  EXPECT_EQ(again.at("results").at(0).at("status"), "updated");
+
+  EXPECT_EQ(with_key("POST", "/api/v1/contacts/batch/", R"({"contacts":[]})").result_int(), 422);
+  std::string too_many = R"({"contacts":[)";
+  for (int i = 0; i <= 1000; ++i) too_many += std::string(i ? "," : "") + R"({"first_name":"x"})";
+  EXPECT_EQ(with_key("POST", "/api/v1/contacts/batch/", too_many + "]}").result_int(), 422);
+}
+
+}  // namespace
+}  // namespace crmd::http
