@@ -27,6 +27,17 @@ asio::awaitable<Contact> ContactService::get(Uuid id, bool include_deleted) {
   co_return *found;
 }
 
+asio::awaitable<contacts::ApolloSearch> ContactService::analyze_apollo(std::string url) {
+  // On the actor's strand: the cache is its state.
+  auto analyze = [this, url = std::move(url)] {
+    if (auto cached = apollo_cache_.get(url)) return *cached;
+    auto search = contacts::map_apollo_url(url);
+    apollo_cache_.put(url, search);
+    return search;
+  };
+  co_return co_await actor_.call(std::move(analyze));
+}
+
 asio::awaitable<Contact> ContactService::create(contacts::ContactChanges changes,
                                                 identity::RequestContext context) {
   if (!changes.owner_user_id && context.user_id()) changes.owner_user_id = context.user_id();

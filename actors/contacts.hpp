@@ -4,6 +4,8 @@
 #include <boost/asio/awaitable.hpp>
 
 #include "actors/actor.hpp"
+#include "domain/common/ttl_cache.hpp"
+#include "domain/contacts/apollo.hpp"
 #include "domain/contacts/batch.hpp"
 #include "domain/contacts/contact.hpp"
 #include "domain/contacts/contact_method.hpp"
@@ -15,14 +17,20 @@ namespace crmd::actors {
 
 class ContactService {
  public:
-  explicit ContactService(pg::Pool& pool) : pool_(pool), repository_(pool), methods_(pool) {}
+  // actor owns the cache of Apollo URL analyses.
+  ContactService(Actor& actor, pg::Pool& pool)
+      : actor_(actor), pool_(pool), repository_(pool), methods_(pool) {}
 
   // Error{not_found} for an unknown or (unless include_deleted) deleted contact.
   boost::asio::awaitable<contacts::Contact> get(Uuid id, bool include_deleted);
   boost::asio::awaitable<std::vector<Listed<contacts::Contact>>> list(
-      contacts::ContactListQuery query, std::size_t limit, std::optional<PagePosition> from) {
-    return repository_.list(query, limit, from);
+      contacts::ContactListQuery query, std::size_t limit, std::optional<PagePosition> from,
+      std::size_t offset = 0) {
+    return repository_.list(query, limit, from, offset);
   }
+  // The analysis of an Apollo search URL, cached for an hour
+  // (Error{validation} saying why for a URL that is not one).
+  boost::asio::awaitable<contacts::ApolloSearch> analyze_apollo(std::string url);
   boost::asio::awaitable<std::int64_t> count(contacts::ContactListQuery query) {
     return repository_.count(query);
   }
@@ -52,6 +60,8 @@ class ContactService {
                                              identity::RequestContext context);
 
  private:
+  Actor& actor_;
+  TtlCache<std::string, contacts::ApolloSearch> apollo_cache_{1000, std::chrono::hours(1)};
   pg::Pool& pool_;
   // Locks the live contact for a write to its methods.
   boost::asio::awaitable<void> lock_live(pg::Transaction& tx, const Uuid& id);

@@ -72,7 +72,7 @@ App::App(config::Config config)
       actors_(io_.get_executor(), config_.actor_mailbox_limit),
       identity_(std::make_unique<actors::IdentityService>(actors_.identity, *pool_, blocking_,
                                                           identity_options(config_))),
-      contacts_(*pool_),
+      contacts_(actors_.contacts, *pool_),
       companies_(*pool_),
       authenticator_(*identity_),
       idempotency_store_(*pool_),
@@ -89,6 +89,7 @@ App::App(config::Config config)
   routes::add_identity_routes(router_, *identity_);
   routes::add_contact_routes(router_, contacts_);
   routes::add_contact_v1_routes(router_, contacts_);
+  routes::add_apollo_routes(router_, contacts_);
   routes::add_company_routes(router_, companies_, contacts_);
   add_metrics_gauges();
 }

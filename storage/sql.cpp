@@ -53,7 +53,8 @@ std::string KeysetQuery::sql(const std::optional<PagePosition>& position, std::s
   const std::string direction = down ? " DESC" : " ASC";
   return "SELECT " + columns + ", (" + sort + ")::text AS sort_key FROM " + from + " WHERE " +
          condition + " ORDER BY " + sort + direction + ", " + id + direction + " LIMIT " +
-         placeholder(params, static_cast<std::int64_t>(limit));
+         placeholder(params, static_cast<std::int64_t>(limit)) +
+         (offset ? " OFFSET " + placeholder(params, static_cast<std::int64_t>(offset)) : "");
 }
 
 }  // namespace crmd::storage

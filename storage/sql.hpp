@@ -62,6 +62,7 @@ struct KeysetQuery {
   std::string sort_cast;  // "::timestamptz" or "::text": how a cursor's key compares
   std::string id = "id";  // the tiebreaker column
   bool descending = false;
+  std::size_t offset = 0;  // rows skipped (Apollo's page numbers), without a position
 
   std::string sql(const std::optional<PagePosition>& position, std::size_t limit,
                   pg::Params& params) const;

@@ -1,6 +1,7 @@
 #include "domain/contacts/apollo.hpp"
 
 #include <algorithm>
+#include <boost/json/array.hpp>
 #include <boost/url/parse.hpp>
 #include <boost/url/pct_string_view.hpp>
 #include <charconv>
@@ -161,13 +162,27 @@ std::optional<std::string> ordering_of(const std::string& field, std::optional<b
   return (ascending.value_or(true) ? "" : "-") + it->second;
 }
 
-}  // namespace
-
 std::string decoded(std::string_view part) {
   auto checked = boost::urls::make_pct_string_view(part);
   if (!checked) refuse("malformed percent-encoding in the search parameters");
   return checked->decode();
 }
+
+boost::json::array parameters_json(const std::vector<ApolloParameter>& parameters,
+                                   const char* note_name) {
+  boost::json::array out;
+  for (const auto& p : parameters) {
+    boost::json::array values;
+    for (const auto& v : p.values) values.emplace_back(v);
+    out.push_back(boost::json::object{{"parameter", p.name},
+                                      {"category", p.category},
+                                      {"values", std::move(values)},
+                                      {note_name, p.note}});
+  }
+  return out;
+}
+
+}  // namespace
 
 ApolloSearch map_apollo_url(std::string_view text) {
   if (text.size() > kMaxUrlBytes) refuse("the URL is longer than 16 KiB");
@@ -240,6 +255,34 @@ ApolloSearch map_apollo_url(std::string_view text) {
           {"sortByField", "sorting", {*sort_field}, "no crmd ordering for this field"});
   }
   return search;
+}
+
+ContactListQuery list_query_of(const ApolloFilters& f) {
+  ContactListQuery q;
+  q.q = f.q;
+  q.titles = f.titles;
+  q.seniorities = f.seniorities;
+  q.departments = f.departments;
+  q.industries = f.industries;
+  q.cities = f.cities;
+  q.states = f.states;
+  q.countries = f.countries;
+  q.email_statuses = f.email_statuses;
+  q.companies = f.companies;
+  q.employees = f.employees;
+  if (f.ordering)
+    if (auto parsed = parse_ordering(*f.ordering)) std::tie(q.order, q.descending) = *parsed;
+  return q;
+}
+
+boost::json::object mapping_summary(const ApolloSearch& search) {
+  return {{"mapped", parameters_json(search.mapped, "mapped_to")},
+          {"mapped_count", search.mapped.size()},
+          {"unmapped_count", search.unmapped.size()}};
+}
+
+boost::json::array unmapped_parameters(const ApolloSearch& search) {
+  return parameters_json(search.unmapped, "reason");
 }
 
 }  // namespace crmd::contacts

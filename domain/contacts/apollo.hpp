@@ -4,6 +4,8 @@
 // reported as unmapped with the reason.
 #pragma once
 
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -47,5 +49,12 @@ struct ApolloSearch {
 // Throws Error{validation} saying why when the URL is malformed, not
 // Apollo's, or not a people search.
 ApolloSearch map_apollo_url(std::string_view url);
+
+// The contact-list query the filters describe (paging aside).
+ContactListQuery list_query_of(const ApolloFilters& filters);
+
+// What mapped to what, and what did not map and why, for the response.
+boost::json::object mapping_summary(const ApolloSearch& search);
+boost::json::array unmapped_parameters(const ApolloSearch& search);
 
 }  // namespace crmd::contacts

@@ -1,5 +1,6 @@
 #include "domain/contacts/list_query.hpp"
 
+#include <boost/url/url.hpp>
 #include <charconv>
 
 #include "domain/common/crypto.hpp"
@@ -92,6 +93,38 @@ std::string ContactListQuery::fingerprint() const {
       .add("include_deleted", include_deleted)
       .add(order, descending)
       .digest();
+}
+
+std::string ContactListQuery::query_string() const {
+  boost::urls::url url;
+  auto params = url.params();
+  const auto add = [&](const char* name, const std::vector<std::string>& values) {
+    for (const auto& v : values) params.append({name, v});
+  };
+  if (q) params.append({"q", *q});
+  add("title", titles);
+  add("seniority", seniorities);
+  add("department", departments);
+  add("city", cities);
+  add("state", states);
+  add("country", countries);
+  add("email_status", email_statuses);
+  add("company", companies);
+  add("industry", industries);
+  for (const auto& r : employees)
+    params.append(
+        {"employees", std::to_string(r.min) + (r.max ? "-" + std::to_string(*r.max) : ",")});
+  for (const auto& id : company_ids) params.append({"company_id", id.str()});
+  for (const auto& id : owners) params.append({"owner", id.str()});
+  for (const auto& [name, t] :
+       {std::pair{"created_after", created_after}, std::pair{"created_before", created_before},
+        std::pair{"updated_after", updated_after}, std::pair{"updated_before", updated_before}})
+    if (t) params.append({name, format_rfc3339(*t)});
+  if (include_deleted) params.append({"include_deleted", "true"});
+  static constexpr const char* kOrders[] = {"created_at", "updated_at", "name"};
+  params.append(
+      {"ordering", std::string(descending ? "-" : "") + kOrders[static_cast<int>(order)]});
+  return std::string(url.encoded_query());
 }
 
 std::optional<std::pair<ListOrder, bool>> parse_ordering(std::string_view text) {

@@ -38,6 +38,9 @@ struct ContactListQuery {
 
   // Canonical text of everything above: equal queries, equal fingerprints.
   std::string fingerprint() const;
+  // The query string of GET /api/v2/contacts that selects the same rows
+  // in the same order ("title=cto&ordering=-name").
+  std::string query_string() const;
 };
 
 // The canonical text of a list query's filters, digested: equal queries

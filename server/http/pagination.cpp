@@ -19,15 +19,25 @@ Error bad_cursor() {
 
 std::string link(const Request& request, const std::string& cursor) {
   boost::urls::url url(request.url);
-  url.set_scheme(request.secure ? "https" : "http");
-  url.set_encoded_authority(request.message[beast_http::field::host]);
   auto params = url.params();
   params.erase("cursor");
   params.append({"cursor", cursor});
-  return std::string(url.buffer());
+  return absolute_url(request, url.encoded_target());
 }
 
 }  // namespace
+
+std::string absolute_url(const Request& request, std::string_view path_and_query) {
+  boost::urls::url url(path_and_query);
+  url.set_scheme(request.secure ? "https" : "http");
+  url.set_encoded_authority(request.message[beast_http::field::host]);
+  return std::string(url.buffer());
+}
+
+std::string keyset_cursor(const std::string& fingerprint, const char* way,
+                          const std::string& sort_key, const Uuid& id) {
+  return encode_cursor({fingerprint, way, sort_key, id.str()});
+}
 
 std::string encode_cursor(const std::vector<std::string>& key) {
   boost::json::array parts;
@@ -98,7 +108,7 @@ Response KeysetPage::respond(const Request& request, std::vector<Row> rows,
   std::optional<std::vector<std::string>> next, previous;
   if (!rows.empty()) {
     const auto key = [&](const Row& row, const char* way) {
-      return std::vector<std::string>{fingerprint_, way, row.sort_key, row.id};
+      return std::vector<std::string>{fingerprint_, way, row.sort_key, row.id.str()};
     };
     if (backward || more) next = key(rows.back(), "n");
     if (backward ? more : position_.has_value()) previous = key(rows.front(), "p");

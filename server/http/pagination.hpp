@@ -28,6 +28,14 @@ PageRequest page_request(const Request& request);
 
 std::string encode_cursor(const std::vector<std::string>& key);
 
+// The absolute URL, on the host the request came to, of a path and query.
+std::string absolute_url(const Request& request, std::string_view path_and_query);
+
+// The cursor of a keyset list (see KeysetPage) that starts after ("n") or
+// before ("p") the row.
+std::string keyset_cursor(const std::string& fingerprint, const char* way,
+                          const std::string& sort_key, const Uuid& id);
+
 // next_key / previous_key: the cursors of the neighbouring pages, if any.
 Response page_response(const Request& request, boost::json::array results,
                        const std::optional<std::vector<std::string>>& next_key,
@@ -54,7 +62,7 @@ class KeysetPage {
     std::vector<Row> page_rows;
     page_rows.reserve(rows.size());
     for (const auto& row : rows)
-      page_rows.push_back({to_json(row.item), row.sort_key, row.item.id.str()});
+      page_rows.push_back({to_json(row.item), row.sort_key, row.item.id});
     return respond(request, std::move(page_rows), count);
   }
 
@@ -62,7 +70,7 @@ class KeysetPage {
   struct Row {
     boost::json::value json;
     std::string sort_key;
-    std::string id;
+    Uuid id;
   };
   Response respond(const Request& request, std::vector<Row> rows,
                    std::optional<std::int64_t> count) const;

@@ -28,6 +28,9 @@ void add_contact_routes(http::Router& router, actors::ContactService& contacts);
 // /api/v1/contacts/ (write key; reads also with a bearer token).
 void add_contact_v1_routes(http::Router& router, actors::ContactService& contacts);
 
+// POST /api/v2/apollo/contacts.
+void add_apollo_routes(http::Router& router, actors::ContactService& contacts);
+
 // /api/v2/companies, with /api/v2/companies/{id}/contacts.
 void add_company_routes(http::Router& router, actors::CompanyService& companies,
                         actors::ContactService& contacts);

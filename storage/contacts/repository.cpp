@@ -137,7 +137,7 @@ std::string where_of(const contacts::ContactListQuery& q, pg::Params& params) {
 
 asio::awaitable<std::vector<Listed<Contact>>> ContactRepository::list(
     const contacts::ContactListQuery& q, std::size_t limit,
-    const std::optional<PagePosition>& from) {
+    const std::optional<PagePosition>& from, std::size_t offset) {
   using contacts::ListOrder;
   pg::Params params;
   KeysetQuery keyset{kColumns, "contacts", where_of(q, params)};
@@ -146,6 +146,7 @@ asio::awaitable<std::vector<Listed<Contact>>> ContactRepository::list(
                                                    : "lower(full_name)";
   keyset.sort_cast = q.order == ListOrder::name ? "::text" : "::timestamptz";
   keyset.descending = q.descending;
+  keyset.offset = offset;
   const auto result = co_await pool_.query(keyset.sql(from, limit, params), params);
   std::vector<Listed<Contact>> rows;
   for (auto row : result) rows.push_back({contact_from(row), row.get<std::string>(kSortKey)});

@@ -18,7 +18,7 @@ class ContactRepository {
   // backward the rows still come in the query's order.
   boost::asio::awaitable<std::vector<Listed<contacts::Contact>>> list(
       const contacts::ContactListQuery& query, std::size_t limit,
-      const std::optional<PagePosition>& from);
+      const std::optional<PagePosition>& from, std::size_t offset = 0);
 
   explicit ContactRepository(pg::Pool& pool) : pool_(pool) {}
 
