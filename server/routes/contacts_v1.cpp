@@ -78,7 +78,8 @@ void add_contact_v1_routes(http::Router& router, actors::ContactService& contact
                auto items = contacts::parse_contact_batch(body, is_admin(request));
                auto results = co_await contacts.upsert_batch(std::move(items), request.context());
                co_return http::json_response(request, status::ok, contacts::to_json(results));
-             });
+             },
+             {.idempotent_create = true});
 }
 
 }  // namespace crmd::server::routes
