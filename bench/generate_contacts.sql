@@ -5,7 +5,7 @@
 --   psql -X -q -v ON_ERROR_STOP=1 -h <socket dir> -U crmd -d postgres -f bench/generate_contacts.sql
 --
 -- Companies are "<word> <core>[ <suffix>]": the word one of 100 brand words
--- and 200 surnames (so each word names ~330 companies: "summit" or "sullivan"
+-- and 207 surnames (so each word names ~330 companies: "summit" or "sullivan"
 -- is a mid-selectivity company filter), the core fitting the industry. Sizes
 -- follow Apollo's employee ranges, most companies small; contacts go to
 -- companies in proportion to their size (about 1.5 in a 1-10 company, about
