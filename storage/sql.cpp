@@ -51,10 +51,15 @@ std::string KeysetQuery::sql(const std::optional<PagePosition>& position, std::s
                  placeholder(params, position->id) + ")";
   }
   const std::string direction = down ? " DESC" : " ASC";
-  return "SELECT " + columns + ", (" + sort + ")::text AS sort_key FROM " + from + " WHERE " +
-         condition + " ORDER BY " + sort + direction + ", " + id + direction + " LIMIT " +
-         placeholder(params, static_cast<std::int64_t>(limit)) +
-         (offset ? " OFFSET " + placeholder(params, static_cast<std::int64_t>(offset)) : "");
+  const std::string page =
+      "SELECT " + id + " AS page_id, " + sort + " AS page_sort, (" + sort +
+      ")::text AS sort_key FROM " + table + " WHERE " + condition + " ORDER BY " + sort +
+      direction + ", " + id + direction + " LIMIT " +
+      placeholder(params, static_cast<std::int64_t>(limit)) +
+      (offset ? " OFFSET " + placeholder(params, static_cast<std::int64_t>(offset)) : "");
+  return "SELECT " + columns + ", page.sort_key FROM (" + page + ") page JOIN " + table + " ON " +
+         id + " = page.page_id " + joins + " ORDER BY page.page_sort" + direction +
+         ", page.page_id" + direction;
 }
 
 }  // namespace crmd::storage

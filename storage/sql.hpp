@@ -52,15 +52,18 @@ struct Assignments {
 };
 
 // One page of a list ordered by sort (then id, the tiebreaker), from a
-// position. Going backward it reads the other way; reorder() turns the rows
+// position. The page's ids and sort keys are chosen first, from the table
+// alone (an index can answer that), and only those rows are then read in
+// full. Going backward it reads the other way; reorder() turns the rows
 // round again. The sort value is selected last, as text.
 struct KeysetQuery {
   std::string columns;  // the SELECT list, without the sort key
-  std::string from;     // table (and joins)
+  std::string table;    // "contacts" or "companies c"
   std::string where;
-  std::string sort;       // an expression, e.g. "created_at" or "lower(full_name)"
-  std::string sort_cast;  // "::timestamptz" or "::text": how a cursor's key compares
-  std::string id = "id";  // the tiebreaker column
+  std::string sort;        // an expression, e.g. "created_at" or "lower(full_name)"
+  std::string sort_cast;   // "::timestamptz" or "::text": how a cursor's key compares
+  std::string id = "id";   // the tiebreaker column
+  std::string joins;       // joined to the page's rows, e.g. their metadata
   bool descending = false;
   std::size_t offset = 0;  // rows skipped (Apollo's page numbers), without a position
 

@@ -107,7 +107,8 @@ asio::awaitable<std::vector<Listed<Company>>> CompanyRepository::list(
     const std::optional<PagePosition>& from) {
   using contacts::ListOrder;
   pg::Params params;
-  KeysetQuery keyset{kColumns, kFrom, where_of(q, params)};
+  KeysetQuery keyset{kColumns, "companies c", where_of(q, params)};
+  keyset.joins = "LEFT JOIN company_metadata m ON m.company_id = c.id";
   keyset.sort = q.order == ListOrder::created_at   ? "c.created_at"
                 : q.order == ListOrder::updated_at ? "c.updated_at"
                                                    : "c.normalized_name";
