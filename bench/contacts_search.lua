@@ -3,21 +3,37 @@
 -- the pair drawn at random from the list below. Headers given with -H (the
 -- bearer token) go with every request.
 --
--- On bench/generate_contacts.sql's data each fragment is in the names of
--- 310-335 of the 100,000 companies (2,700-3,400 contacts), and the title,
--- which crmd normalizes ("VP Sales": "vice president sales"), is in from 68 to
--- 659 of those contacts' normalized titles (the second column).
+-- Two sets of searches, chosen by BENCH_SEARCHES (specific, the default, or
+-- broad), on bench/generate_contacts.sql's data:
+--   specific: a company name as a user types it ("stevens health"), in the
+--     names of 5-16 of the 100,000 companies, with a title common there;
+--   broad: one word, in the names of 310-335 companies (2,700-3,400
+--     contacts), with a title held by 68-659 of their contacts.
+-- crmd normalizes the title ("VP Sales": "vice president sales").
 
-local searches = {
-  { "summit", "Engineer" }, -- 659
-  { "harbor", "VP Sales" }, -- 68
-  { "sullivan", "Account Executive" }, -- 228
-  { "quantum", "Software Engineer" }, -- 370
-  { "cedar", "Marketing Manager" }, -- 122
-  { "patel", "Director" }, -- 208
-  { "falcon", "Product Manager" }, -- 153
-  { "meridian", "Sales" }, -- 320
+local sets = {
+  specific = {
+    { "stevens health", "Engineer" },
+    { "munoz systems", "Software Engineer" },
+    { "mendez market", "Engineer" },
+    { "wells digital", "Software Engineer" },
+    { "bryant financial", "Account Manager" },
+    { "young solutions", "Founder" },
+    { "reyes realty", "Engineer" },
+    { "thomas care", "Software Engineer" },
+  },
+  broad = {
+    { "summit", "Engineer" }, -- 659
+    { "harbor", "VP Sales" }, -- 68
+    { "sullivan", "Account Executive" }, -- 228
+    { "quantum", "Software Engineer" }, -- 370
+    { "cedar", "Marketing Manager" }, -- 122
+    { "patel", "Director" }, -- 208
+    { "falcon", "Product Manager" }, -- 153
+    { "meridian", "Sales" }, -- 320
+  },
 }
+local searches = sets[os.getenv("BENCH_SEARCHES") or "specific"] or sets.specific
 
 local threads = 0
 local paths = {}
