@@ -1,0 +1,91 @@
+// The SQL of the job queue. Claiming is one short statement committed at
+// once; every write of a worker names its lease (owner and attempt) and
+// changes nothing once the lease was taken over (the fence).
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <chrono>
+#include <optional>
+#include <vector>
+
+#include "domain/common/page.hpp"
+#include "domain/jobs/job.hpp"
+#include "storage/pg/pool.hpp"
+
+namespace crmd::storage {
+
+// Whose lease a worker writes under.
+struct Lease {
+  Uuid job;
+  std::string owner;
+  std::int32_t attempt = 0;
+};
+
+struct JobError {
+  std::int64_t id = 0;
+  std::optional<std::int64_t> row_number;
+  std::string field, code, message, raw;
+};
+
+struct NewJob {
+  std::string kind;
+  boost::json::value payload;
+  std::optional<Uuid> created_by;
+  std::optional<std::string> created_by_key;
+  std::int32_t priority = 100;
+  std::int32_t max_attempts = 5;
+};
+
+class JobRepository {
+ public:
+  explicit JobRepository(pg::Pool& pool) : pool_(pool) {}
+
+  boost::asio::awaitable<jobs::Job> insert(pg::Transaction& tx, const NewJob& job);
+  boost::asio::awaitable<std::optional<jobs::Job>> find(const Uuid& id);
+
+  // Up to n pending jobs whose time has come, now running under owner's
+  // lease (attempts counted); highest priority (lowest number) first.
+  boost::asio::awaitable<std::vector<jobs::Job>> claim(const std::string& owner, std::size_t n,
+                                                       std::chrono::seconds lease);
+  // false: the lease is no longer ours.
+  boost::asio::awaitable<bool> heartbeat(const Lease& lease, std::chrono::seconds length);
+  // Progress (and a checkpoint, in the transaction of the batch it records).
+  boost::asio::awaitable<bool> record_progress(pg::Transaction& tx, const Lease& lease,
+                                               const jobs::Progress& progress,
+                                               const boost::json::value& checkpoint);
+  boost::asio::awaitable<bool> record_progress(const Lease& lease, const jobs::Progress& progress);
+  // Keeps the first kMaxErrorsPerJob; counts the rest in errors_dropped.
+  boost::asio::awaitable<void> add_errors(pg::Transaction& tx, const Lease& lease,
+                                          const std::vector<JobError>& errors);
+  // completed, failed or cancelled, with the result or the reason.
+  boost::asio::awaitable<bool> finish(const Lease& lease, const std::string& status,
+                                      const boost::json::value& result,
+                                      const std::optional<std::string>& error);
+  // Back to pending after delay, progress and checkpoint kept (shutdown,
+  // transient failure); failed instead once max_attempts are spent.
+  boost::asio::awaitable<bool> release(const Lease& lease, std::chrono::milliseconds delay,
+                                       const std::string& reason);
+  // Requeues (or fails) running jobs whose lease ran out; answers how many.
+  boost::asio::awaitable<std::size_t> rescue_expired();
+  // Pending: cancelled at once. Running: asked to stop at the next batch.
+  // Error{not_found} when missing, Error{conflict} when already finished.
+  boost::asio::awaitable<jobs::Job> request_cancel(const Uuid& id);
+  boost::asio::awaitable<bool> cancel_requested(const Lease& lease);
+
+  boost::asio::awaitable<std::vector<JobError>> errors(const Uuid& job, std::int64_t after_id,
+                                                       std::size_t limit);
+  // Own jobs (or everyone's when created_by is empty), newest first.
+  boost::asio::awaitable<std::vector<Listed<jobs::Job>>> list(
+      const std::optional<Uuid>& created_by, const std::optional<std::string>& kind,
+      const std::optional<std::string>& status, std::size_t limit,
+      const std::optional<PagePosition>& from);
+  // Deletes a finished job; false when missing or not finished.
+  boost::asio::awaitable<bool> remove(const Uuid& id);
+  // Finished jobs older than retention; answers their ids (their files go too).
+  boost::asio::awaitable<std::vector<Uuid>> prune(std::chrono::seconds retention);
+
+ private:
+  pg::Pool& pool_;
+};
+
+}  // namespace crmd::storage
