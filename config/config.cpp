@@ -339,6 +339,18 @@ constexpr std::array kSettings = {
             [](Config& c, std::string_view v, const Source& s) {
               set_count(c.actor_mailbox_limit, v, s, 1, 1'000'000);
             }},
+    Setting{"CRMD_JOB_WORKERS", "2", "background jobs run at once by this process (0: none)",
+            [](Config& c, std::string_view v, const Source& s) {
+              set_count(c.job_workers, v, s, 0, 64);
+            }},
+    Setting{"CRMD_JOB_LEASE_S", "30", "seconds a worker holds a job without renewing it",
+            [](Config& c, std::string_view v, const Source& s) {
+              std::uint64_t seconds = 0;
+              set_count(seconds, v, s, 3, 3600);
+              c.job_lease = std::chrono::seconds(seconds);
+            }},
+    Setting{"CRMD_JOB_POLL_MS", "1000", "how often idle workers look for jobs without a NOTIFY",
+            [](Config& c, std::string_view v, const Source& s) { set_ms(c.job_poll, v, s); }},
     Setting{"CRMD_LOG_LEVEL", "info", "trace|debug|info|warn|error|critical|off", set_log_level},
     Setting{"CRMD_LOG_FORMAT", "text", "text|json", set_log_format},
     Setting{"CRMD_ACCESS_LOG", "true", "log one line per request (true|false|1|0|yes|no|on|off)",

@@ -63,6 +63,10 @@ struct Config {
 
   std::size_t actor_mailbox_limit = 1024;
 
+  std::size_t job_workers = 2;               // jobs run at once in this process
+  std::chrono::seconds job_lease{30};        // a worker's hold on a job, renewed at a third
+  std::chrono::milliseconds job_poll{1000};  // claim attempts when no NOTIFY came
+
   std::string log_level = "info";  // trace|debug|info|warn|error|critical|off
   LogFormat log_format = LogFormat::text;
   bool access_log = true;

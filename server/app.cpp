@@ -1,6 +1,7 @@
 #include "server/app.hpp"
 
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -9,6 +10,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_future.hpp>
 
+#include "domain/common/crypto.hpp"
 #include "server/routes/routes.hpp"
 #include "storage/migrations.hpp"
 
@@ -58,6 +60,15 @@ actors::IdentityOptions identity_options(const config::Config& c) {
   return options;
 }
 
+// A lease owner's name: this host and process, and a random part so that a
+// restarted process with the same pid is another owner.
+actors::JobPoolOptions job_pool_options(const config::Config& c) {
+  char host[256] = {};
+  gethostname(host, sizeof host - 1);
+  return {c.job_workers, c.job_lease, c.job_poll,
+          std::string(host) + ":" + std::to_string(getpid()) + ":" + hex(random_bytes(4))};
+}
+
 }  // namespace
 
 App::App(config::Config config)
@@ -74,6 +85,7 @@ App::App(config::Config config)
                                                           identity_options(config_))),
       contacts_(actors_.contacts, *pool_),
       companies_(*pool_),
+      jobs_(actors_.jobs, *pool_, job_pool_options(config_)),
       authenticator_(*identity_),
       idempotency_store_(*pool_),
       idempotency_(idempotency_store_),
@@ -120,6 +132,7 @@ asio::awaitable<void> App::startup() {
   co_await pool_->start();
   listener_->start();
   asio::co_spawn(io_, identity_->follow_changes(*listener_), asio::detached);
+  jobs_.start(*listener_);
   co_await bootstrap_admin();
   asio::co_spawn(io_, housekeeping(), asio::detached);
   port_ = server_->listen(config_.listen_host, config_.listen_port);
@@ -166,6 +179,9 @@ void App::stop() {
 
 asio::awaitable<void> App::shutdown() {
   spdlog::info("shutting down: draining connections (up to {} ms)", config_.shutdown_grace.count());
+  // Running jobs stop at their next batch and go back to the queue.
+  auto stop_jobs = [this] { return jobs_.stop(); };
+  co_await actors_.jobs.call(std::move(stop_jobs));
   co_await server_->shutdown(config_.shutdown_grace);
   listener_->close();
   pool_->close();

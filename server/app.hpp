@@ -15,6 +15,7 @@
 #include "actors/companies.hpp"
 #include "actors/contacts.hpp"
 #include "actors/identity.hpp"
+#include "actors/job_pool.hpp"
 #include "actors/registry.hpp"
 #include "config/config.hpp"
 #include "server/auth.hpp"
@@ -51,6 +52,7 @@ class App {
   pg::Listener& listener() { return *listener_; }
   actors::Registry& actors() { return actors_; }
   actors::IdentityService& identity() { return *identity_; }
+  actors::JobPool& jobs() { return jobs_; }
   const config::Config& config() const { return config_; }
   bool ready() const { return migrated_.load(); }
 
@@ -72,6 +74,7 @@ class App {
   std::unique_ptr<actors::IdentityService> identity_;
   actors::ContactService contacts_;
   actors::CompanyService companies_;
+  actors::JobPool jobs_;
   Authenticator authenticator_;
   storage::IdempotencyStore idempotency_store_;
   http::Idempotency idempotency_;

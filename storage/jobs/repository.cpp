@@ -172,14 +172,17 @@ asio::awaitable<bool> JobRepository::finish(const Lease& lease, const std::strin
 }
 
 asio::awaitable<bool> JobRepository::release(const Lease& lease, std::chrono::milliseconds delay,
-                                             const std::string& reason) {
+                                             const std::string& reason, bool counted) {
   const auto result = co_await pool_.query(
       std::string("UPDATE jobs SET lease_owner = NULL, lease_until = NULL, error = $5,"
-                  " status = CASE WHEN attempts >= max_attempts THEN 'failed' ELSE 'pending' END,"
-                  " finished_at = CASE WHEN attempts >= max_attempts THEN now() END,"
+                  " attempts = attempts - CASE WHEN $6 THEN 0 ELSE 1 END,"
+                  " status = CASE WHEN $6 AND attempts >= max_attempts THEN 'failed'"
+                  " ELSE 'pending' END,"
+                  " finished_at = CASE WHEN $6 AND attempts >= max_attempts THEN now() END,"
                   " run_after = now() + make_interval(secs => $4) WHERE ") +
           kFence + " RETURNING id",
-      lease.job, lease.owner, lease.attempt, static_cast<double>(delay.count()) / 1000.0, reason);
+      lease.job, lease.owner, lease.attempt, static_cast<double>(delay.count()) / 1000.0, reason,
+      counted);
   co_return !result.empty();
 }
 
@@ -216,12 +219,12 @@ asio::awaitable<Job> JobRepository::request_cancel(const Uuid& id) {
   throw Error(ErrorKind::conflict, "job_finished", "the job has already finished");
 }
 
-asio::awaitable<bool> JobRepository::cancel_requested(const Lease& lease) {
+asio::awaitable<std::optional<bool>> JobRepository::cancel_requested(const Lease& lease) {
   const auto result =
       co_await pool_.query(std::string("SELECT cancel_requested FROM jobs WHERE ") + kFence,
                            lease.job, lease.owner, lease.attempt);
-  // A lost lease reads as a request to stop.
-  co_return result.empty() || result[0].get<bool>(0);
+  if (result.empty()) co_return std::nullopt;
+  co_return result[0].get<bool>(0);
 }
 
 asio::awaitable<std::vector<JobError>> JobRepository::errors(const Uuid& job, std::int64_t after_id,

@@ -61,16 +61,18 @@ class JobRepository {
   boost::asio::awaitable<bool> finish(const Lease& lease, const std::string& status,
                                       const boost::json::value& result,
                                       const std::optional<std::string>& error);
-  // Back to pending after delay, progress and checkpoint kept (shutdown,
-  // transient failure); failed instead once max_attempts are spent.
+  // Back to pending after delay, progress and checkpoint kept: after a
+  // transient failure (failed instead once max_attempts are spent), or at
+  // shutdown, where the attempt is not counted (counted = false).
   boost::asio::awaitable<bool> release(const Lease& lease, std::chrono::milliseconds delay,
-                                       const std::string& reason);
+                                       const std::string& reason, bool counted = true);
   // Requeues (or fails) running jobs whose lease ran out; answers how many.
   boost::asio::awaitable<std::size_t> rescue_expired();
   // Pending: cancelled at once. Running: asked to stop at the next batch.
   // Error{not_found} when missing, Error{conflict} when already finished.
   boost::asio::awaitable<jobs::Job> request_cancel(const Uuid& id);
-  boost::asio::awaitable<bool> cancel_requested(const Lease& lease);
+  // Whether a client asked the job to stop; nullopt when the lease is lost.
+  boost::asio::awaitable<std::optional<bool>> cancel_requested(const Lease& lease);
 
   boost::asio::awaitable<std::vector<JobError>> errors(const Uuid& job, std::int64_t after_id,
                                                        std::size_t limit);

@@ -27,6 +27,8 @@ config::Config test_config() {
   c.log_level = "warn";
   c.shutdown_grace = std::chrono::milliseconds(5000);
   c.jwt_secret = "test-secret-that-is-at-least-32-bytes-long";
+  // Tests share one database: a server only runs jobs when its test asks.
+  c.job_workers = 0;
   return c;
 }
 

@@ -1,0 +1,104 @@
+// The job pool, in place of Celery: workers in every crmd process claim jobs
+// from the PostgreSQL queue (at once on a NOTIFY of a new job, else every
+// poll interval), run the handler of the job's kind, renew their lease by
+// heartbeat, and a rescuer re-queues jobs whose lease ran out. Everything
+// runs on the jobs actor's strand; handlers keep CPU and disk work on the
+// blocking pool.
+#pragma once
+
+#include <atomic>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <functional>
+#include <list>
+#include <map>
+#include <memory>
+
+#include "actors/actor.hpp"
+#include "storage/jobs/repository.hpp"
+#include "storage/pg/listener.hpp"
+
+namespace crmd::actors {
+
+struct JobPoolOptions {
+  std::size_t workers = 2;
+  std::chrono::seconds lease{30};
+  std::chrono::milliseconds poll{1000};
+  std::string owner;  // this process's name in lease_owner
+};
+
+// What a handler answers when its job ends by itself.
+struct JobOutcome {
+  std::string status = "completed";  // completed, failed or cancelled
+  boost::json::value result;
+  std::optional<std::string> error;
+};
+
+// Thrown out of JobContext::checkpoint() when the job must stop now: the
+// lease was taken over, or the process is stopping (the job goes back to
+// pending, its progress kept).
+struct JobInterrupted {
+  bool lease_lost = false;
+};
+
+class JobContext {
+ public:
+  JobContext(jobs::Job job, storage::Lease lease, storage::JobRepository& repository,
+             const std::atomic<bool>& stopping)
+      : job_(std::move(job)),
+        lease_(std::move(lease)),
+        repository_(repository),
+        stopping_(stopping) {}
+
+  const jobs::Job& job() const { return job_; }
+  const storage::Lease& lease() const { return lease_; }
+  storage::JobRepository& repository() { return repository_; }
+
+  // Between batches: throws JobInterrupted when the job must stop, answers
+  // true when a client asked to cancel it.
+  boost::asio::awaitable<bool> between_batches();
+
+ private:
+  jobs::Job job_;
+  storage::Lease lease_;
+  storage::JobRepository& repository_;
+  const std::atomic<bool>& stopping_;
+};
+
+using JobHandler = std::function<boost::asio::awaitable<JobOutcome>(JobContext&)>;
+
+class JobPool {
+ public:
+  JobPool(Actor& actor, pg::Pool& pool, JobPoolOptions options);
+
+  // Before start().
+  void add_handler(std::string kind, JobHandler handler);
+  // Spawns the workers, the rescuer and the NOTIFY follower.
+  void start(pg::Listener& listener);
+  // Running jobs stop at their next batch and go back to pending; answers
+  // once every worker has ended.
+  boost::asio::awaitable<void> stop();
+
+  storage::JobRepository& repository() { return repository_; }
+
+ private:
+  boost::asio::awaitable<void> work();
+  boost::asio::awaitable<void> run(jobs::Job job);
+  boost::asio::awaitable<void> heartbeat(storage::Lease lease,
+                                         std::shared_ptr<boost::asio::steady_timer> timer);
+  boost::asio::awaitable<void> rescue();
+  boost::asio::awaitable<void> follow(pg::Listener& listener);
+  void wake_all();
+
+  Actor& actor_;
+  storage::JobRepository repository_;
+  JobPoolOptions options_;
+  std::map<std::string, JobHandler> handlers_;
+  std::atomic<bool> stopping_{false};
+  std::list<boost::asio::steady_timer*> idle_;  // workers waiting for work
+  std::shared_ptr<boost::asio::steady_timer> rescue_timer_;
+  std::size_t running_workers_ = 0;
+  std::shared_ptr<boost::asio::steady_timer> all_stopped_;
+};
+
+}  // namespace crmd::actors
