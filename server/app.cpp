@@ -103,6 +103,7 @@ App::App(config::Config config)
   routes::add_contact_v1_routes(router_, contacts_);
   routes::add_apollo_routes(router_, contacts_);
   routes::add_company_routes(router_, companies_, contacts_);
+  routes::add_job_routes(router_, jobs_.repository(), job_watchers_);
   add_metrics_gauges();
 }
 
@@ -133,6 +134,7 @@ asio::awaitable<void> App::startup() {
   listener_->start();
   asio::co_spawn(io_, identity_->follow_changes(*listener_), asio::detached);
   jobs_.start(*listener_);
+  asio::co_spawn(io_, job_watchers_.follow(*listener_), asio::detached);
   co_await bootstrap_admin();
   asio::co_spawn(io_, housekeeping(), asio::detached);
   port_ = server_->listen(config_.listen_host, config_.listen_port);
@@ -182,6 +184,7 @@ asio::awaitable<void> App::shutdown() {
   // Running jobs stop at their next batch and go back to the queue.
   auto stop_jobs = [this] { return jobs_.stop(); };
   co_await actors_.jobs.call(std::move(stop_jobs));
+  job_watchers_.shut_down();  // parked status requests answer now
   co_await server_->shutdown(config_.shutdown_grace);
   listener_->close();
   pool_->close();

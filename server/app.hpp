@@ -16,6 +16,7 @@
 #include "actors/contacts.hpp"
 #include "actors/identity.hpp"
 #include "actors/job_pool.hpp"
+#include "actors/job_watchers.hpp"
 #include "actors/registry.hpp"
 #include "config/config.hpp"
 #include "server/auth.hpp"
@@ -53,6 +54,7 @@ class App {
   actors::Registry& actors() { return actors_; }
   actors::IdentityService& identity() { return *identity_; }
   actors::JobPool& jobs() { return jobs_; }
+  actors::JobWatchers& job_watchers() { return job_watchers_; }
   const config::Config& config() const { return config_; }
   bool ready() const { return migrated_.load(); }
 
@@ -75,6 +77,7 @@ class App {
   actors::ContactService contacts_;
   actors::CompanyService companies_;
   actors::JobPool jobs_;
+  actors::JobWatchers job_watchers_{20};  // parked status requests per caller at most
   Authenticator authenticator_;
   storage::IdempotencyStore idempotency_store_;
   http::Idempotency idempotency_;

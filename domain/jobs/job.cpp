@@ -36,6 +36,17 @@ boost::json::object to_json(const Job& j) {
           {"updated_at", format_rfc3339(j.updated_at)}};
 }
 
+Creator creator_of(const identity::Principal& p) {
+  if (p.kind == identity::Principal::Kind::user) return {p.id, std::nullopt};
+  return {std::nullopt, std::string(identity::actor_type(p)) + ":" + p.id.str()};
+}
+
+bool may_see(const Job& job, const identity::Principal& p) {
+  if (p.role == identity::Role::admin) return true;
+  const auto creator = creator_of(p);
+  return creator.user ? job.created_by == creator.user : job.created_by_key == creator.key;
+}
+
 std::chrono::milliseconds retry_delay(std::int32_t attempts, double jitter) {
   const double seconds = std::min(3600.0, std::pow(2.0, std::clamp(attempts, 0, 12)));
   const double scale = 0.5 + std::clamp(jitter, 0.0, 1.0) / 2;

@@ -9,6 +9,7 @@
 
 #include "domain/common/time.hpp"
 #include "domain/common/uuid.hpp"
+#include "domain/identity/principal.hpp"
 
 namespace crmd::jobs {
 
@@ -35,6 +36,7 @@ struct Job {
   std::optional<std::string> error;
   std::int64_t version = 1;
   std::optional<Uuid> created_by;
+  std::optional<std::string> created_by_key;
   Timestamp created_at;
   std::optional<Timestamp> started_at, finished_at;
   Timestamp updated_at;
@@ -45,6 +47,17 @@ struct Job {
 };
 
 boost::json::object to_json(const Job& job);
+
+// Who creates a job, as stored: a signed-in user by id; an API key, the
+// write key or an external subject by "<kind>:<id>".
+struct Creator {
+  std::optional<Uuid> user;
+  std::optional<std::string> key;
+};
+Creator creator_of(const identity::Principal& principal);
+
+// Admins see every job; others the jobs they created (404 for the rest).
+bool may_see(const Job& job, const identity::Principal& principal);
 
 // Errors kept per job; beyond, only counted.
 inline constexpr std::int64_t kMaxErrorsPerJob = 10'000;

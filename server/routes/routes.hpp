@@ -7,8 +7,10 @@
 #include "actors/companies.hpp"
 #include "actors/contacts.hpp"
 #include "actors/identity.hpp"
+#include "actors/job_watchers.hpp"
 #include "server/http/router.hpp"
 #include "server/metrics.hpp"
+#include "storage/jobs/repository.hpp"
 #include "storage/pg/pool.hpp"
 
 namespace crmd::server::routes {
@@ -30,6 +32,11 @@ void add_contact_v1_routes(http::Router& router, actors::ContactService& contact
 
 // POST /api/v2/apollo/contacts.
 void add_apollo_routes(http::Router& router, actors::ContactService& contacts);
+
+// /api/v2/jobs (status with long polling, list, errors, cancel, delete) and
+// /api/v1/contacts/import/{id}/.
+void add_job_routes(http::Router& router, storage::JobRepository& jobs,
+                    actors::JobWatchers& watchers);
 
 // /api/v2/companies, with /api/v2/companies/{id}/contacts.
 void add_company_routes(http::Router& router, actors::CompanyService& companies,

@@ -15,8 +15,8 @@ constexpr const char* kColumns =
     "id, kind, status, priority, payload, result, checkpoint, total, processed, created, updated,"
     " skipped, failed, errors_dropped, attempts, max_attempts, run_after, lease_owner,"
     " lease_until, cancel_requested, error, version, created_by, created_at, started_at,"
-    " finished_at, updated_at";
-constexpr int kSortKey = 27;  // the column after kColumns in a list
+    " finished_at, updated_at, created_by_key";
+constexpr int kSortKey = 28;  // the column after kColumns in a list
 
 // The fence: a worker's write applies only while the lease is its own.
 constexpr const char* kFence =
@@ -51,6 +51,7 @@ Job job_from(const pg::Row& r) {
   j.started_at = r.get<std::optional<Timestamp>>(24);
   j.finished_at = r.get<std::optional<Timestamp>>(25);
   j.updated_at = r.get<Timestamp>(26);
+  j.created_by_key = r.get<std::optional<std::string>>(27);
   return j;
 }
 
@@ -242,12 +243,14 @@ asio::awaitable<std::vector<JobError>> JobRepository::errors(const Uuid& job, st
 }
 
 asio::awaitable<std::vector<Listed<Job>>> JobRepository::list(
-    const std::optional<Uuid>& created_by, const std::optional<std::string>& kind,
+    const std::optional<jobs::Creator>& creator, const std::optional<std::string>& kind,
     const std::optional<std::string>& status, std::size_t limit,
     const std::optional<PagePosition>& from) {
   pg::Params params;
   std::string where = "TRUE";
-  if (created_by) where += " AND created_by = " + placeholder(params, *created_by);
+  if (creator && creator->user) where += " AND created_by = " + placeholder(params, *creator->user);
+  if (creator && creator->key)
+    where += " AND created_by_key = " + placeholder(params, *creator->key);
   if (kind) where += " AND kind = " + placeholder(params, *kind);
   if (status) where += " AND status = " + placeholder(params, *status);
   KeysetQuery keyset{kColumns, "jobs", where};

@@ -76,9 +76,9 @@ class JobRepository {
 
   boost::asio::awaitable<std::vector<JobError>> errors(const Uuid& job, std::int64_t after_id,
                                                        std::size_t limit);
-  // Own jobs (or everyone's when created_by is empty), newest first.
+  // The creator's jobs (everyone's when creator is empty), newest first.
   boost::asio::awaitable<std::vector<Listed<jobs::Job>>> list(
-      const std::optional<Uuid>& created_by, const std::optional<std::string>& kind,
+      const std::optional<jobs::Creator>& creator, const std::optional<std::string>& kind,
       const std::optional<std::string>& status, std::size_t limit,
       const std::optional<PagePosition>& from);
   // Deletes a finished job; false when missing or not finished.

@@ -1,0 +1,167 @@
+// Background jobs: status with long polling, lists, row errors, cancel and
+// delete. A caller sees its own jobs (admins all); another's answers 404.
+#include <boost/asio/this_coro.hpp>
+
+#include "domain/common/error.hpp"
+#include "domain/jobs/job.hpp"
+#include "server/http/json.hpp"
+#include "server/http/pagination.hpp"
+#include "server/routes/routes.hpp"
+
+namespace crmd::server::routes {
+namespace asio = boost::asio;
+namespace beast_http = boost::beast::http;
+using beast_http::status;
+using beast_http::verb;
+using http::Access;
+using http::Request;
+using http::Response;
+
+namespace {
+
+constexpr std::int64_t kMaxWaitSeconds = 60;
+
+Error no_such_job() {
+  return Error(ErrorKind::not_found, "not_found", "no such job");
+}
+
+asio::awaitable<jobs::Job> visible_job(storage::JobRepository& jobs, const Request& request,
+                                       const Uuid& id) {
+  auto job = co_await jobs.find(id);
+  if (!job || !request.principal || !jobs::may_see(*job, *request.principal)) throw no_such_job();
+  co_return *job;
+}
+
+std::string caller_of(const Request& request) {
+  const auto& p = *request.principal;
+  return std::string(identity::actor_type(p)) + ":" + p.id.str();
+}
+
+// Leaves the wait however the handler ends.
+struct LeaveOnExit {
+  actors::JobWatchers& watchers;
+  actors::JobWatchers::Ticket ticket;
+  ~LeaveOnExit() { watchers.leave(ticket); }
+};
+
+// GET a job; with ?wait=S&version=N, held until its version passes N (or S
+// seconds). ETag is the version; If-None-Match with it answers 304.
+asio::awaitable<Response> job_status(Request& request, storage::JobRepository& jobs,
+                                     actors::JobWatchers& watchers, const Uuid& id) {
+  const auto query = request.query();
+  const auto wait = query.integer("wait", 0, 0, kMaxWaitSeconds);
+  const auto after = query.integer("version", 0, std::numeric_limits<std::int64_t>::max());
+  auto job = co_await visible_job(jobs, request, id);
+  if (wait > 0 && after && job.version <= *after) {
+    const auto executor = co_await asio::this_coro::executor;
+    LeaveOnExit parked{watchers, watchers.park(id, *after, caller_of(request), executor,
+                                               std::chrono::seconds(wait))};
+    job = co_await visible_job(jobs, request, id);  // a change before parking shows here
+    if (parked.ticket && job.version <= *after) {
+      co_await watchers.wait(parked.ticket);
+      job = co_await visible_job(jobs, request, id);
+    }
+  }
+  const auto etag = "\"" + std::to_string(job.version) + "\"";
+  const bool unchanged = request.message[beast_http::field::if_none_match] == etag;
+  auto response = http::json_response(request, status::ok, jobs::to_json(job));
+  if (unchanged) {
+    response = http::no_content(request);
+    response.result(status::not_modified);
+  }
+  response.set(beast_http::field::etag, etag);
+  response.set(beast_http::field::cache_control, "no-store");
+  co_return response;
+}
+
+boost::json::object error_json(const storage::JobError& e) {
+  return {{"row", e.row_number ? boost::json::value(*e.row_number) : boost::json::value(nullptr)},
+          {"field", e.field},
+          {"code", e.code},
+          {"message", e.message},
+          {"raw", e.raw}};
+}
+
+}  // namespace
+
+void add_job_routes(http::Router& router, storage::JobRepository& jobs,
+                    actors::JobWatchers& watchers) {
+  router.add(verb::get, "/api/v2/jobs/{id}", Access::sales,
+             [&jobs, &watchers](Request& request) -> asio::awaitable<Response> {
+               co_return co_await job_status(request, jobs, watchers,
+                                             request.path_uuid("id", "job"));
+             });
+
+  router.add(verb::get, "/api/v1/contacts/import/{id}/", Access::write_key_or_bearer,
+             [&jobs, &watchers](Request& request) -> asio::awaitable<Response> {
+               co_return co_await job_status(request, jobs, watchers,
+                                             request.path_uuid("id", "job"));
+             });
+
+  router.add(verb::get, "/api/v2/jobs", Access::sales,
+             [&jobs](Request& request) -> asio::awaitable<Response> {
+               const auto query = request.query();
+               const auto kind = query.get("kind");
+               const auto state = query.get("status");
+               std::optional<jobs::Creator> creator;
+               if (request.principal->role != identity::Role::admin)
+                 creator = jobs::creator_of(*request.principal);
+               const auto fingerprint =
+                   contacts::Fingerprint()
+                       .add("kind", kind)
+                       .add("status", state)
+                       .add("creator", creator ? creator->key.value_or(creator->user->str())
+                                               : std::string("*"))
+                       .digest();
+               const http::KeysetPage page(request, fingerprint);
+               auto rows =
+                   co_await jobs.list(creator, kind, state, page.fetch_limit(), page.position());
+               co_return page.respond(request, rows);
+             });
+
+  router.add(verb::get, "/api/v2/jobs/{id}/errors", Access::sales,
+             [&jobs](Request& request) -> asio::awaitable<Response> {
+               const auto id = request.path_uuid("id", "job");
+               co_await visible_job(jobs, request, id);
+               const auto page = http::page_request(request);
+               std::int64_t after = 0;
+               if (page.after) {
+                 const auto& key = *page.after;
+                 if (key.size() != 1 || key[0].empty() ||
+                     key[0].find_first_not_of("0123456789") != std::string::npos ||
+                     key[0].size() > 18)
+                   throw Error(ErrorKind::bad_request, "invalid_cursor", "the cursor is not valid");
+                 after = std::stoll(key[0]);
+               }
+               auto errors = co_await jobs.errors(id, after, page.limit + 1);
+               std::optional<std::vector<std::string>> next;
+               if (errors.size() > page.limit) {
+                 errors.pop_back();
+                 next = std::vector<std::string>{std::to_string(errors.back().id)};
+               }
+               boost::json::array results;
+               for (const auto& e : errors) results.push_back(error_json(e));
+               co_return http::page_response(request, std::move(results), next);
+             });
+
+  router.add(verb::post, "/api/v2/jobs/{id}/cancel", Access::sales,
+             [&jobs](Request& request) -> asio::awaitable<Response> {
+               const auto id = request.path_uuid("id", "job");
+               co_await visible_job(jobs, request, id);
+               auto job = co_await jobs.request_cancel(id);
+               co_return http::json_response(request, status::ok, jobs::to_json(job));
+             });
+
+  router.add(verb::delete_, "/api/v2/jobs/{id}", Access::sales,
+             [&jobs](Request& request) -> asio::awaitable<Response> {
+               const auto id = request.path_uuid("id", "job");
+               co_await visible_job(jobs, request, id);
+               const bool removed = co_await jobs.remove(id);
+               if (!removed)
+                 throw Error(ErrorKind::conflict, "job_running",
+                             "only a finished job can be deleted; cancel it first");
+               co_return http::no_content(request);
+             });
+}
+
+}  // namespace crmd::server::routes

@@ -1,0 +1,116 @@
+#include <chrono>
+#include <future>
+
+#include "api_fixture.hpp"
+
+namespace crmd::http {
+namespace {
+
+using test::json_of;
+
+class JobsApiTest : public test::ApiTest {
+ protected:
+  JobsApiTest() {
+    admin_id = std::string(json_of(send("GET", "/api/v2/auth/me")).at("id").as_string());
+  }
+  std::string add_job(const std::string& creator, const std::string& status = "running") {
+    return test::db_query(
+               "INSERT INTO jobs (kind, status, created_by) VALUES ('import_contacts', $1, $2)"
+               " RETURNING id::text",
+               pg::Params(status, Uuid::parse(creator)))
+        .one()
+        .get<std::string>(0);
+  }
+  std::int64_t version_of(const std::string& id) {
+    return json_of(send("GET", "/api/v2/jobs/" + id)).at("version").as_int64();
+  }
+  // A sales user's bearer token.
+  std::string sales_token() {
+    const auto email = test::unique_name("sales") + "@crmd.test";
+    send("POST", "/api/v2/users",
+         boost::json::serialize(boost::json::object{
+             {"email", email}, {"password", "sales-password-1"}, {"role", "sales"}}));
+    auto login = send("POST", "/api/v2/auth/login",
+                      boost::json::serialize(
+                          boost::json::object{{"email", email}, {"password", "sales-password-1"}}));
+    return std::string(json_of(login).at("access_token").as_string());
+  }
+
+  std::string admin_id;
+};
+
+TEST_F(JobsApiTest, ALongPollIsWokenByAChangeFromAnotherConnection) {
+  const auto id = add_job(admin_id);
+  const auto version = version_of(id);
+  test::RawClient waiter(server.port());
+  const auto started = std::chrono::steady_clock::now();
+  auto answer = std::async(std::launch::async, [&] {
+    return waiter.request("GET",
+                          "/api/v2/jobs/" + id + "?wait=60&version=" + std::to_string(version), "",
+                          "Authorization: Bearer " + token + "\r\n");
+  });
+  // Once the request is parked (not before: then its first read would see
+  // the change), the job changes on another connection, as another process
+  // would change it.
+  while (server.app().job_watchers().parked() == 0) std::this_thread::yield();
+  test::db_query("UPDATE jobs SET processed = 42 WHERE id = $1", pg::Params(Uuid::parse(id)));
+  const auto response = answer.get();
+  ASSERT_EQ(response.result_int(), 200);
+  const auto body = json_of(response);
+  EXPECT_GT(body.at("version").as_int64(), version);
+  EXPECT_EQ(body.at("progress").at("processed"), 42);
+  // Woken, not timed out (the wait was 60 s).
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(30));
+  EXPECT_EQ(response[boost::beast::http::field::cache_control], "no-store");
+}
+
+TEST_F(JobsApiTest, AnUnchangedJobAtTimeoutIs304WithItsETag) {
+  const auto id = add_job(admin_id);
+  const auto version = std::to_string(version_of(id));
+  auto response = send("GET", "/api/v2/jobs/" + id + "?wait=1&version=" + version, "",
+                       "If-None-Match: \"" + version + "\"\r\n");
+  EXPECT_EQ(response.result_int(), 304);
+  EXPECT_EQ(response[boost::beast::http::field::etag], "\"" + version + "\"");
+  // A version already passed answers at once.
+  EXPECT_EQ(send("GET", "/api/v2/jobs/" + id + "?wait=60&version=0").result_int(), 200);
+  EXPECT_EQ(send("GET", "/api/v2/jobs/" + id + "?wait=61").result_int(), 422);
+}
+
+TEST_F(JobsApiTest, OthersJobsAre404AndListsShowOwnJobsOnly) {
+  const auto id = add_job(admin_id);
+  const auto admins = token;
+  token = sales_token();
+  EXPECT_EQ(send("GET", "/api/v2/jobs/" + id).result_int(), 404);
+  EXPECT_EQ(send("POST", "/api/v2/jobs/" + id + "/cancel").result_int(), 404);
+  EXPECT_TRUE(json_of(send("GET", "/api/v2/jobs")).at("results").as_array().empty());
+  token = admins;
+  EXPECT_EQ(send("GET", "/api/v2/jobs/" + id).result_int(), 200);
+  EXPECT_FALSE(
+      json_of(send("GET", "/api/v2/jobs?status=running")).at("results").as_array().empty());
+}
+
+TEST_F(JobsApiTest, CancelDeleteAndErrorPages) {
+  const auto running = add_job(admin_id);
+  EXPECT_EQ(send("DELETE", "/api/v2/jobs/" + running).result_int(), 409);
+  auto cancelled = send("POST", "/api/v2/jobs/" + running + "/cancel");
+  EXPECT_TRUE(json_of(cancelled).at("cancel_requested").as_bool());
+
+  const auto pending = add_job(admin_id, "pending");
+  EXPECT_EQ(json_of(send("POST", "/api/v2/jobs/" + pending + "/cancel")).at("status"), "cancelled");
+  EXPECT_EQ(send("POST", "/api/v2/jobs/" + pending + "/cancel").result_int(), 409);
+  for (int row = 1; row <= 3; ++row)
+    test::db_query(
+        "INSERT INTO job_errors (job_id, row_number, code, message)"
+        " VALUES ($1, $2, 'invalid_value', 'bad')",
+        pg::Params(Uuid::parse(pending), std::int64_t{row}));
+  auto first = json_of(send("GET", "/api/v2/jobs/" + pending + "/errors?limit=2"));
+  EXPECT_EQ(first.at("results").as_array().size(), 2u);
+  auto second = json_of(send("GET", path_of(first.at("next"))));
+  EXPECT_EQ(second.at("results").at(0).at("row"), 3);
+  EXPECT_TRUE(second.at("next").is_null());
+  EXPECT_EQ(send("DELETE", "/api/v2/jobs/" + pending).result_int(), 204);
+  EXPECT_EQ(send("GET", "/api/v2/jobs/" + pending).result_int(), 404);
+}
+
+}  // namespace
+}  // namespace crmd::http
