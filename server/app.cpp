@@ -9,7 +9,9 @@
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_future.hpp>
+#include <filesystem>
 
+#include "actors/contact_import.hpp"
 #include "domain/common/crypto.hpp"
 #include "server/routes/routes.hpp"
 #include "storage/migrations.hpp"
@@ -104,6 +106,12 @@ App::App(config::Config config)
   routes::add_apollo_routes(router_, contacts_);
   routes::add_company_routes(router_, companies_, contacts_);
   routes::add_job_routes(router_, jobs_.repository(), job_watchers_);
+  // Uploads wait in the blob store for their job.
+  const auto blob_dir = config_.data_dir + "/blobs";
+  std::filesystem::create_directories(blob_dir);
+  routes::add_import_routes(router_, {*pool_, blocking_, jobs_.repository(), blob_dir});
+  jobs_.add_handler("import_contacts",
+                    actors::contact_import_handler(*pool_, blocking_, {blob_dir}));
   add_metrics_gauges();
 }
 

@@ -164,6 +164,8 @@ void CsvReader::end_record(std::vector<CsvRecord>& out) {
     record_.excerpt.pop_back();
   // A blank line is no record.
   const bool blank = !record_.error && record_.fields.size() == 1 && record_.fields[0].empty();
+  record_.end_offset = offset_;
+  record_.next_line = line_;
   if (!blank) out.push_back(std::move(record_));
   record_ = CsvRecord{};
   field_.clear();

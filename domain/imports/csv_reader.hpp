@@ -31,11 +31,21 @@ struct CsvRecord {
   std::vector<std::string> fields;
   std::optional<std::string> error;  // why the record is malformed
   std::string excerpt;               // its first bytes, for error reports
+  std::uint64_t end_offset = 0;      // bytes of the input up to its end
+  std::uint64_t next_line = 0;       // the line the next record starts on
 };
 
 class CsvReader {
  public:
   explicit CsvReader(CsvLimits limits = {}) : limits_(limits) {}
+  // Resuming at a record's end_offset and next_line. It starts as after a
+  // CR, so that the LF of a CRLF the record ended on is not a blank line.
+  CsvReader(CsvLimits limits, std::uint64_t offset, std::uint64_t line)
+      : limits_(limits),
+        state_(State::after_cr),
+        offset_(offset),
+        line_(line),
+        bom_matched_(offset ? -1 : 0) {}
 
   // Parses data; complete records are appended to out.
   void feed(std::string_view data, std::vector<CsvRecord>& out);

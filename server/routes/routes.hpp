@@ -38,6 +38,16 @@ void add_apollo_routes(http::Router& router, actors::ContactService& contacts);
 void add_job_routes(http::Router& router, storage::JobRepository& jobs,
                     actors::JobWatchers& watchers);
 
+struct ImportContext {
+  pg::Pool& pool;
+  boost::asio::thread_pool& blocking;
+  storage::JobRepository& jobs;
+  std::string blob_dir;
+};
+
+// POST /api/v2/imports/contacts and /api/v1/contacts/import/.
+void add_import_routes(http::Router& router, ImportContext imports);
+
 // /api/v2/companies, with /api/v2/companies/{id}/contacts.
 void add_company_routes(http::Router& router, actors::CompanyService& companies,
                         actors::ContactService& contacts);

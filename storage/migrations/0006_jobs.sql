@@ -27,6 +27,7 @@ CREATE TABLE jobs (
   cancel_requested boolean NOT NULL DEFAULT false,
   error text,
   version bigint NOT NULL DEFAULT 1,
+  notified_at timestamptz,  -- the last NOTIFY: progress alone notifies at most once a second
   created_by uuid REFERENCES users (id),
   created_by_key text,  -- the API key or write key that created it, when not a user
   created_at timestamptz NOT NULL DEFAULT now(),
@@ -51,13 +52,19 @@ CREATE TABLE job_errors (
 );
 CREATE INDEX idx_job_errors_job_id ON job_errors (job_id, id);
 
--- Every change of a job bumps its version and tells listeners: one channel
--- for all jobs, payload "<id> <version>", so that a process LISTENs once
--- however many jobs its clients wait on.
+-- Every change of a job bumps its version. Listeners hear of a change of
+-- status or of a cancel request at once, of progress at most once a second:
+-- one channel for all jobs, payload "<id> <version>", so that a process
+-- LISTENs once however many jobs its clients wait on.
 CREATE FUNCTION jobs_bump_version() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   NEW.version := OLD.version + 1;
   NEW.updated_at := now();
+  IF NEW.status IS DISTINCT FROM OLD.status
+     OR NEW.cancel_requested IS DISTINCT FROM OLD.cancel_requested
+     OR OLD.notified_at IS NULL OR OLD.notified_at < clock_timestamp() - interval '1 second' THEN
+    NEW.notified_at := clock_timestamp();
+  END IF;
   RETURN NEW;
 END $$;
 CREATE TRIGGER jobs_version BEFORE UPDATE ON jobs
@@ -65,7 +72,9 @@ CREATE TRIGGER jobs_version BEFORE UPDATE ON jobs
 
 CREATE FUNCTION jobs_notify() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-  PERFORM pg_notify('crmd_jobs', NEW.id::text || ' ' || NEW.version::text);
+  IF TG_OP = 'INSERT' OR NEW.notified_at IS DISTINCT FROM OLD.notified_at THEN
+    PERFORM pg_notify('crmd_jobs', NEW.id::text || ' ' || NEW.version::text);
+  END IF;
   RETURN NULL;
 END $$;
 CREATE TRIGGER jobs_changed AFTER INSERT OR UPDATE ON jobs

@@ -1,0 +1,25 @@
+// The import_contacts job: the uploaded CSV, read from the blob store in
+// chunks on the blocking pool, parsed and mapped row by row, and written in
+// batches. Each batch commits its rows, its row errors, the job's progress
+// and the byte offset reached (the checkpoint) in one transaction, fenced by
+// the lease, so a rescued import resumes after the last committed batch and
+// a worker that lost its lease commits nothing.
+#pragma once
+
+#include <boost/asio/thread_pool.hpp>
+
+#include "actors/job_pool.hpp"
+#include "domain/imports/csv_reader.hpp"
+
+namespace crmd::actors {
+
+struct ContactImportSettings {
+  std::string blob_dir;          // where uploads are kept
+  std::size_t batch_rows = 200;  // progress is published at least this often
+  imports::CsvLimits limits;
+};
+
+JobHandler contact_import_handler(pg::Pool& pool, boost::asio::thread_pool& blocking,
+                                  ContactImportSettings settings);
+
+}  // namespace crmd::actors

@@ -1,0 +1,89 @@
+// Contact imports: the CSV body is kept in the blob store and an
+// import_contacts job queued; the answer is 202 with the job and where to
+// follow it. The body is read whole, so CRMD_MAX_BODY_BYTES bounds a file
+// (streaming uploads are not built yet).
+#include <boost/json/parse.hpp>
+#include <fstream>
+
+#include "domain/common/error.hpp"
+#include "domain/imports/contact_rows.hpp"
+#include "domain/jobs/job.hpp"
+#include "server/http/json.hpp"
+#include "server/routes/routes.hpp"
+#include "storage/blocking.hpp"
+
+namespace crmd::server::routes {
+namespace asio = boost::asio;
+namespace beast_http = boost::beast::http;
+using beast_http::status;
+using beast_http::verb;
+using http::Access;
+using http::Request;
+using http::Response;
+
+namespace {
+
+Error invalid(const std::string& field, const std::string& message) {
+  return Error(ErrorKind::validation, "invalid_import", field + ": " + message, {{field, message}});
+}
+
+// The job's payload from the query: mode, dry_run and an explicit mapping
+// ({"CSV header": "field"} as JSON).
+boost::json::object payload_of(const Request& request, const std::string& file) {
+  const auto query = request.query();
+  const auto mode = query.get("mode").value_or("upsert");
+  if (mode != "upsert" && mode != "create_only" && mode != "update_only")
+    throw invalid("mode", "expected upsert, create_only or update_only");
+  boost::json::object payload{
+      {"file", file}, {"mode", mode}, {"dry_run", query.boolean("dry_run", false)}};
+  if (auto text = query.get("mapping")) {
+    boost::system::error_code ec;
+    auto mapping = boost::json::parse(*text, ec);
+    const auto* object = mapping.if_object();
+    const bool strings = object && std::all_of(object->begin(), object->end(), [](const auto& kv) {
+                           return kv.value().is_string();
+                         });
+    if (ec || !strings) throw invalid("mapping", "expected a JSON object of header: field");
+    payload["mapping"] = std::move(mapping);
+  }
+  return payload;
+}
+
+asio::awaitable<Response> start_import(Request& request, ImportContext& imports) {
+  const auto type = std::string(request.message[beast_http::field::content_type]);
+  if (!type.starts_with("text/csv"))
+    throw Error(ErrorKind::unsupported_media, "unsupported_media_type",
+                "send the file as text/csv");
+  if (request.message.body().empty()) throw invalid("file", "the file is empty");
+  const auto file = Uuid::random_v4().str() + ".csv";
+  auto payload = payload_of(request, file);
+  auto write = [path = imports.blob_dir + "/" + file, &body = request.message.body()] {
+    std::ofstream out(path, std::ios::binary);
+    out.write(body.data(), static_cast<std::streamsize>(body.size()));
+    if (!out.flush()) throw std::runtime_error("cannot write the upload to " + path);
+  };
+  co_await run_blocking(imports.blocking, std::move(write));
+  const auto creator = jobs::creator_of(*request.principal);
+  const storage::NewJob job{"import_contacts", std::move(payload), creator.user, creator.key};
+  auto tx = co_await imports.pool.begin();
+  auto created = co_await imports.jobs.insert(tx, job);
+  co_await tx.commit();
+  auto response = http::json_response(request, status::accepted, jobs::to_json(created));
+  response.set(beast_http::field::location, "/api/v2/jobs/" + created.id.str());
+  co_return response;
+}
+
+}  // namespace
+
+void add_import_routes(http::Router& router, ImportContext imports) {
+  const auto handler = [imports](Request& request) -> asio::awaitable<Response> {
+    auto context = imports;
+    co_return co_await start_import(request, context);
+  };
+  router.add(verb::post, "/api/v2/imports/contacts", Access::manager, handler,
+             {.idempotent_create = true});
+  router.add(verb::post, "/api/v1/contacts/import/", Access::write_key, handler,
+             {.idempotent_create = true});
+}
+
+}  // namespace crmd::server::routes

@@ -1,0 +1,169 @@
+#include "storage/imports/contact_import_repository.hpp"
+
+#include <boost/json/array.hpp>
+#include <map>
+
+#include "domain/contacts/company.hpp"
+#include "domain/contacts/titles.hpp"
+
+namespace crmd::storage {
+namespace asio = boost::asio;
+
+namespace {
+
+boost::json::value text_or_null(const Change<std::string>& change) {
+  return change && *change ? boost::json::value(**change) : boost::json::value(nullptr);
+}
+
+boost::json::value text_or_null(const std::optional<std::string>& value) {
+  return value ? boost::json::value(*value) : boost::json::value(nullptr);
+}
+
+// The companies the rows name, found or created; answers "domain|name" →
+// id for each company key.
+asio::awaitable<std::map<std::string, std::string>> resolve_companies(
+    pg::Transaction& tx, const std::vector<imports::ContactRow>& rows) {
+  std::map<std::string, std::string> ids;
+  boost::json::array wanted;
+  for (const auto& row : rows) {
+    if (!row.company_name && !row.company_domain) continue;
+    const auto normalized =
+        contacts::normalize_company_name(row.company_name.value_or(*row.company_domain));
+    wanted.push_back(boost::json::object{
+        {"name", row.company_name.value_or(*row.company_domain)},
+        {"normalized", normalized},
+        {"domain", text_or_null(row.company_domain)},
+        {"industry", text_or_null(row.company_industry)},
+        {"emin", row.company_employees ? boost::json::value(row.company_employees->min)
+                                       : boost::json::value(nullptr)},
+        {"emax", row.company_employees && row.company_employees->max
+                     ? boost::json::value(*row.company_employees->max)
+                     : boost::json::value(nullptr)}});
+  }
+  if (wanted.empty()) co_return ids;
+  // By domain first, then by normalized name; the rest are created.
+  const auto result = co_await tx.query(
+      "WITH wanted AS (SELECT DISTINCT ON (coalesce(domain, ''), normalized) * FROM"
+      "   jsonb_to_recordset($1::jsonb) AS x(name text, normalized text, domain text,"
+      "   industry text, emin bigint, emax bigint)),"
+      " found AS (SELECT w.*, (SELECT c.id FROM companies c WHERE c.deleted_at IS NULL AND"
+      "   ((w.domain IS NOT NULL AND lower(c.domain) = w.domain) OR c.normalized_name ="
+      "   w.normalized) ORDER BY (w.domain IS NOT NULL AND lower(c.domain) = w.domain) DESC,"
+      "   c.created_at LIMIT 1) AS id FROM wanted w),"
+      " created AS (INSERT INTO companies (name, normalized_name, domain, industry,"
+      "   employees_min, employees_max) SELECT name, normalized, domain, industry, emin, emax"
+      "   FROM found WHERE id IS NULL RETURNING id, normalized_name, domain),"
+      " metadata AS (INSERT INTO company_metadata (company_id) SELECT id FROM created)"
+      " SELECT coalesce(f.domain, '') || '|' || f.normalized, coalesce(f.id, c.id)::text"
+      " FROM found f LEFT JOIN created c ON f.id IS NULL AND c.normalized_name = f.normalized"
+      "   AND c.domain IS NOT DISTINCT FROM f.domain",
+      boost::json::value(std::move(wanted)));
+  for (auto row : result) ids.emplace(row.get<std::string>(0), row.get<std::string>(1));
+  co_return ids;
+}
+
+}  // namespace
+
+asio::awaitable<ImportCounts> import_contacts(pg::Transaction& tx,
+                                              const std::vector<imports::ContactRow>& rows,
+                                              ImportMode mode) {
+  const auto companies = co_await resolve_companies(tx, rows);
+  boost::json::array input;
+  for (const auto& row : rows) {
+    const auto& c = row.contact;
+    std::optional<std::string> company;
+    if (row.company_name || row.company_domain) {
+      const auto key = row.company_domain.value_or("") + "|" +
+                       contacts::normalize_company_name(
+                           row.company_name.value_or(row.company_domain.value_or("")));
+      if (auto it = companies.find(key); it != companies.end()) company = it->second;
+    }
+    const auto title = c.title && *c.title ? std::optional<std::string>(**c.title) : std::nullopt;
+    std::optional<std::string> seniority =
+        c.seniority && *c.seniority ? std::optional<std::string>(**c.seniority) : std::nullopt;
+    if (!seniority && title) seniority = std::string(contacts::infer_seniority(*title));
+    boost::json::array departments;
+    if (c.departments && *c.departments)
+      for (const auto& d : **c.departments) departments.emplace_back(d);
+    input.push_back(boost::json::object{
+        {"first_name", text_or_null(c.first_name)},
+        {"last_name", text_or_null(c.last_name)},
+        {"title", text_or_null(title)},
+        {"normalized_title", title ? boost::json::value(contacts::normalize_title(*title))
+                                   : boost::json::value(nullptr)},
+        {"seniority", text_or_null(seniority)},
+        {"departments", departments.empty() ? boost::json::value(nullptr)
+                                            : boost::json::value(std::move(departments))},
+        {"email", text_or_null(c.email)},
+        {"email_status", text_or_null(c.email_status)},
+        {"phone", text_or_null(c.phone)},
+        {"linkedin_url", text_or_null(c.linkedin_url)},
+        {"city", text_or_null(c.city)},
+        {"state", text_or_null(c.state)},
+        {"country", text_or_null(c.country)},
+        {"company_id", text_or_null(company)},
+        {"metadata", row.metadata}});
+  }
+  const std::string modes[] = {"create_only", "upsert", "update_only"};
+  const auto& mode_name = modes[static_cast<int>(mode)];
+  // Existing live contacts (by e-mail) are updated unless create_only, and
+  // only where a value differs: an empty cell keeps what is there. The rest
+  // are created unless update_only.
+  const auto result = co_await tx.query(
+      "WITH x AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(first_name text,"
+      "   last_name text, title text, normalized_title text, seniority text, departments text[],"
+      "   email text, email_status text, phone text, linkedin_url text, city text, state text,"
+      "   country text, company_id uuid, metadata jsonb)),"
+      " existing AS (SELECT c.*, x.first_name AS n_first_name, x.last_name AS n_last_name,"
+      "   x.title AS n_title, x.normalized_title AS n_normalized_title, x.seniority AS n_seniority,"
+      "   x.departments AS n_departments, x.email_status AS n_email_status, x.phone AS n_phone,"
+      "   x.linkedin_url AS n_linkedin_url, x.city AS n_city, x.state AS n_state,"
+      "   x.country AS n_country, x.company_id AS n_company_id, x.metadata AS n_metadata"
+      "   FROM x JOIN contacts c ON x.email IS NOT NULL AND c.email = x.email::citext"
+      "   AND c.deleted_at IS NULL FOR UPDATE OF c),"
+      " changed AS (SELECT * FROM existing e WHERE $2 <> 'create_only' AND"
+      "   (e.first_name, e.last_name, e.title, e.seniority, e.departments, e.email_status,"
+      "   e.phone, e.linkedin_url, e.city, e.state, e.country, e.company_id) IS DISTINCT FROM"
+      "   (coalesce(e.n_first_name, e.first_name), coalesce(e.n_last_name, e.last_name),"
+      "   coalesce(e.n_title, e.title), coalesce(e.n_seniority, e.seniority),"
+      "   coalesce(e.n_departments, e.departments), coalesce(e.n_email_status, e.email_status),"
+      "   coalesce(e.n_phone, e.phone), coalesce(e.n_linkedin_url, e.linkedin_url),"
+      "   coalesce(e.n_city, e.city), coalesce(e.n_state, e.state),"
+      "   coalesce(e.n_country, e.country), coalesce(e.n_company_id, e.company_id))),"
+      " updated AS (UPDATE contacts c SET first_name = coalesce(e.n_first_name, c.first_name),"
+      "   last_name = coalesce(e.n_last_name, c.last_name), title = coalesce(e.n_title, c.title),"
+      "   normalized_title = coalesce(e.n_normalized_title, c.normalized_title),"
+      "   seniority = coalesce(e.n_seniority, c.seniority),"
+      "   departments = coalesce(e.n_departments, c.departments),"
+      "   email_status = coalesce(e.n_email_status, c.email_status),"
+      "   phone = coalesce(e.n_phone, c.phone),"
+      "   linkedin_url = coalesce(e.n_linkedin_url, c.linkedin_url),"
+      "   city = coalesce(e.n_city, c.city), state = coalesce(e.n_state, c.state),"
+      "   country = coalesce(e.n_country, c.country),"
+      "   company_id = coalesce(e.n_company_id, c.company_id), updated_at = now()"
+      "   FROM changed e WHERE c.id = e.id RETURNING c.id),"
+      " updated_metadata AS (UPDATE contact_metadata m SET attributes = m.attributes ||"
+      "   e.n_metadata, updated_at = now() FROM existing e WHERE $2 <> 'create_only' AND"
+      "   m.contact_id = e.id AND e.n_metadata <> '{}' AND NOT m.attributes @> e.n_metadata),"
+      " inserted AS (INSERT INTO contacts (first_name, last_name, title, normalized_title,"
+      "   seniority, departments, email, email_status, phone, linkedin_url, city, state, country,"
+      "   company_id) SELECT coalesce(first_name, ''), coalesce(last_name, ''), title,"
+      "   normalized_title, seniority, coalesce(departments, '{}'), email, email_status, phone,"
+      "   linkedin_url, city, state, country, company_id FROM x WHERE $2 <> 'update_only' AND"
+      "   (x.email IS NULL OR NOT EXISTS (SELECT 1 FROM existing e WHERE e.email = "
+      "x.email::citext))"
+      "   RETURNING id, email),"
+      " inserted_metadata AS (INSERT INTO contact_metadata (contact_id, attributes)"
+      "   SELECT i.id, coalesce((SELECT x.metadata FROM x WHERE x.email = i.email::text LIMIT 1),"
+      "   '{}') FROM inserted i)"
+      " SELECT (SELECT count(*) FROM inserted), (SELECT count(*) FROM updated)",
+      boost::json::value(std::move(input)), mode_name);
+  const auto row = result.one();
+  ImportCounts counts;
+  counts.created = row.get<std::int64_t>(0);
+  counts.updated = row.get<std::int64_t>(1);
+  counts.skipped = static_cast<std::int64_t>(rows.size()) - counts.created - counts.updated;
+  co_return counts;
+}
+
+}  // namespace crmd::storage
