@@ -107,12 +107,7 @@ void add_job_routes(http::Router& router, storage::JobRepository& jobs,
                if (request.principal->role != identity::Role::admin)
                  creator = jobs::creator_of(*request.principal);
                const auto fingerprint =
-                   contacts::Fingerprint()
-                       .add("kind", kind)
-                       .add("status", state)
-                       .add("creator", creator ? creator->key.value_or(creator->user->str())
-                                               : std::string("*"))
-                       .digest();
+                   contacts::Fingerprint().add("kind", kind).add("status", state).digest();
                const http::KeysetPage page(request, fingerprint);
                auto rows =
                    co_await jobs.list(creator, kind, state, page.fetch_limit(), page.position());
