@@ -1,0 +1,19 @@
+// Writing CSV (RFC 4180, UTF-8): a field is quoted when it holds a comma, a
+// quote or a line break, quotes doubled. A cell a spreadsheet would run as a
+// formula (starting with =, +, -, @, a tab or a carriage return) is
+// neutralised with a leading apostrophe, as OWASP advises for CSV exports.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace crmd::exports {
+
+// Appends one record, ended by CRLF.
+void append_csv_row(std::string& out, const std::vector<std::string>& cells);
+
+// The cell as written (before quoting): neutralised if it could run.
+std::string neutralised(std::string_view cell);
+
+}  // namespace crmd::exports
