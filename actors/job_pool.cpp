@@ -51,6 +51,7 @@ void JobPool::add_handler(std::string kind, JobHandler handler) {
 
 void JobPool::start(pg::Listener& listener) {
   const auto& strand = actor_.executor();
+  for (const auto& [kind, handler] : handlers_) kinds_.push_back(kind);
   all_stopped_ = std::make_shared<asio::steady_timer>(strand);
   rescue_timer_ = std::make_shared<asio::steady_timer>(strand);
   running_workers_ = options_.workers;
@@ -77,7 +78,7 @@ asio::awaitable<void> JobPool::work() {
   while (!stopping_) {
     std::vector<jobs::Job> claimed;
     try {
-      claimed = co_await repository_.claim(options_.owner, 1, options_.lease);
+      claimed = co_await repository_.claim(options_.owner, kinds_, 1, options_.lease);
     } catch (const std::exception& e) {
       spdlog::warn("jobs: claiming failed: {}", e.what());
     }
@@ -94,18 +95,17 @@ asio::awaitable<void> JobPool::work() {
 
 asio::awaitable<void> JobPool::run(jobs::Job job) {
   const storage::Lease lease{job.id, options_.owner, job.attempts};
-  const auto handler = handlers_.find(job.kind);
+  // Claims ask only for kinds with a handler.
+  const auto& handler = handlers_.at(job.kind);
   std::optional<JobInterrupted> interrupted;
   std::optional<std::string> retry, failure;
   JobOutcome outcome;
-  if (handler == handlers_.end()) {
-    failure = "no handler for jobs of kind " + job.kind;
-  } else {
+  {
     auto beat = std::make_shared<asio::steady_timer>(actor_.executor());
     asio::co_spawn(actor_.executor(), heartbeat(lease, beat), asio::detached);
     JobContext context(job, lease, repository_, stopping_);
     try {
-      outcome = co_await handler->second(context);
+      outcome = co_await handler(context);
     } catch (const JobInterrupted& e) {
       interrupted = e;
     } catch (const pg::Error& e) {

@@ -94,6 +94,7 @@ class JobPool {
   storage::JobRepository repository_;
   JobPoolOptions options_;
   std::map<std::string, JobHandler> handlers_;
+  std::vector<std::string> kinds_;  // claimed: those with a handler
   std::atomic<bool> stopping_{false};
   std::list<boost::asio::steady_timer*> idle_;  // workers waiting for work
   std::shared_ptr<boost::asio::steady_timer> rescue_timer_;

@@ -88,17 +88,19 @@ asio::awaitable<std::optional<Job>> JobRepository::find(const Uuid& id) {
   co_return job_from(result[0]);
 }
 
-asio::awaitable<std::vector<Job>> JobRepository::claim(const std::string& owner, std::size_t n,
-                                                       std::chrono::seconds lease) {
+asio::awaitable<std::vector<Job>> JobRepository::claim(const std::string& owner,
+                                                       const std::vector<std::string>& kinds,
+                                                       std::size_t n, std::chrono::seconds lease) {
   const auto result = co_await pool_.query(
       std::string("UPDATE jobs j SET status = 'running', lease_owner = $1,"
                   " lease_until = now() + make_interval(secs => $2), attempts = j.attempts + 1,"
                   " started_at = coalesce(j.started_at, now())"
-                  " FROM (SELECT id FROM jobs WHERE status = 'pending' AND run_after <= now()"
+                  " FROM (SELECT id FROM jobs WHERE status = 'pending' AND run_after <= now() AND "
+                  "kind = ANY($4::text[])"
                   " ORDER BY priority, run_after, id LIMIT $3 FOR UPDATE SKIP LOCKED) c"
                   " WHERE j.id = c.id RETURNING j.") +
           kColumns,
-      owner, seconds_of(lease), static_cast<std::int64_t>(n));
+      owner, seconds_of(lease), static_cast<std::int64_t>(n), kinds);
   co_return jobs_of(result);
 }
 

@@ -43,10 +43,13 @@ class JobRepository {
   boost::asio::awaitable<jobs::Job> insert(pg::Transaction& tx, const NewJob& job);
   boost::asio::awaitable<std::optional<jobs::Job>> find(const Uuid& id);
 
-  // Up to n pending jobs whose time has come, now running under owner's
-  // lease (attempts counted); highest priority (lowest number) first.
-  boost::asio::awaitable<std::vector<jobs::Job>> claim(const std::string& owner, std::size_t n,
-                                                       std::chrono::seconds lease);
+  // Up to n pending jobs of the kinds given whose time has come, now
+  // running under owner's lease (attempts counted); highest priority
+  // (lowest number) first. Kinds a process has no handler for stay for
+  // another (during a rolling upgrade, say).
+  boost::asio::awaitable<std::vector<jobs::Job>> claim(const std::string& owner,
+                                                       const std::vector<std::string>& kinds,
+                                                       std::size_t n, std::chrono::seconds lease);
   // false: the lease is no longer ours.
   boost::asio::awaitable<bool> heartbeat(const Lease& lease, std::chrono::seconds length);
   // Progress (and a checkpoint, in the transaction of the batch it records).
