@@ -226,7 +226,9 @@ domained AS (
   FROM named nm
 )
 SELECT n, gen_random_uuid() AS id, name,
-       regexp_replace(lower(btrim(name)), '\s+', ' ', 'g') AS normalized_name,
+       -- as crmd's normalize_company_name: the legal form (Inc, LLC...) dropped
+       regexp_replace(regexp_replace(lower(btrim(name)), '\s+', ' ', 'g'),
+                      ' (inc|llc|corp|co|ltd)$', '') AS normalized_name,
        base || CASE WHEN k > 1 THEN k::text ELSE '' END || tld AS domain,
        industry, employees_min, employees_max, city, state, country, place_slot, created_at,
        CASE WHEN r_updated < 0.5 THEN created_at ELSE created_at + r_updated * (now() - created_at) END AS updated_at,
