@@ -66,16 +66,37 @@ asio::awaitable<Response> list_contacts(Request& request, actors::ContactService
   co_return page.respond(request, rows, count);
 }
 
+asio::awaitable<Response> create_contact(Request& request, actors::ContactService& contacts,
+                                         std::string_view location_prefix,
+                                         std::string_view location_suffix) {
+  const auto body = http::parse_json_body(request);
+  auto changes = contacts::parse_contact(body, true, is_admin(request));
+  auto created = co_await contacts.create(std::move(changes), request.context());
+  auto response = http::json_response(request, status::created, contacts::to_json(created));
+  response.set(beast_http::field::location,
+               std::string(location_prefix) + created.id.str() + std::string(location_suffix));
+  co_return response;
+}
+
+asio::awaitable<Response> update_contact(Request& request, actors::ContactService& contacts,
+                                         bool replace) {
+  const auto id = contact_id(request);
+  const auto body = http::parse_json_body(request);
+  auto changes = contacts::parse_contact(body, replace, is_admin(request));
+  if (replace) contacts::clear_absent(changes);
+  auto contact = co_await contacts.update(id, std::move(changes), request.context());
+  co_return http::json_response(request, status::ok, contacts::to_json(contact));
+}
+
+asio::awaitable<Response> delete_contact(Request& request, actors::ContactService& contacts) {
+  co_await contacts.set_deleted(contact_id(request), true, request.context());
+  co_return http::no_content(request);
+}
+
 void add_contact_routes(http::Router& router, actors::ContactService& contacts) {
   router.add(verb::post, "/api/v2/contacts", Access::sales,
              [&contacts](Request& request) -> asio::awaitable<Response> {
-               const auto body = http::parse_json_body(request);
-               auto changes = contacts::parse_contact(body, true, is_admin(request));
-               auto created = co_await contacts.create(std::move(changes), request.context());
-               auto response =
-                   http::json_response(request, status::created, contacts::to_json(created));
-               response.set(beast_http::field::location, "/api/v2/contacts/" + created.id.str());
-               co_return response;
+               co_return co_await create_contact(request, contacts, "/api/v2/contacts/", "");
              },
              {.idempotent_create = true});
 
@@ -92,17 +113,12 @@ void add_contact_routes(http::Router& router, actors::ContactService& contacts) 
 
   router.add(verb::patch, "/api/v2/contacts/{id}", Access::sales,
              [&contacts](Request& request) -> asio::awaitable<Response> {
-               const auto id = contact_id(request);
-               const auto body = http::parse_json_body(request);
-               auto changes = contacts::parse_contact(body, false, is_admin(request));
-               auto contact = co_await contacts.update(id, std::move(changes), request.context());
-               co_return http::json_response(request, status::ok, contacts::to_json(contact));
+               co_return co_await update_contact(request, contacts, false);
              });
 
   router.add(verb::delete_, "/api/v2/contacts/{id}", Access::manager,
              [&contacts](Request& request) -> asio::awaitable<Response> {
-               co_await contacts.set_deleted(contact_id(request), true, request.context());
-               co_return http::no_content(request);
+               co_return co_await delete_contact(request, contacts);
              });
 
   router.add(verb::post, "/api/v2/contacts/{id}/restore", Access::manager,

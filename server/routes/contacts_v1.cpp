@@ -34,42 +34,26 @@ void add_contact_v1_routes(http::Router& router, actors::ContactService& contact
                co_return http::json_response(request, status::ok, contacts::to_json(contact));
              });
 
-  router.add(
-      verb::post, "/api/v1/contacts/", Access::write_key,
-      [&contacts](Request& request) -> asio::awaitable<Response> {
-        const auto body = http::parse_json_body(request);
-        auto changes = contacts::parse_contact(body, true, is_admin(request));
-        auto created = co_await contacts.create(std::move(changes), request.context());
-        auto response = http::json_response(request, status::created, contacts::to_json(created));
-        response.set(beast_http::field::location, "/api/v1/contacts/" + created.id.str() + "/");
-        co_return response;
-      },
-      {.idempotent_create = true});
+  router.add(verb::post, "/api/v1/contacts/", Access::write_key,
+             [&contacts](Request& request) -> asio::awaitable<Response> {
+               co_return co_await create_contact(request, contacts, "/api/v1/contacts/", "/");
+             },
+             {.idempotent_create = true});
 
   // PUT replaces: what the body leaves out is cleared.
   router.add(verb::put, "/api/v1/contacts/{id}/", Access::write_key,
              [&contacts](Request& request) -> asio::awaitable<Response> {
-               const auto id = contact_id(request);
-               const auto body = http::parse_json_body(request);
-               auto changes = contacts::parse_contact(body, true, is_admin(request));
-               contacts::clear_absent(changes);
-               auto contact = co_await contacts.update(id, std::move(changes), request.context());
-               co_return http::json_response(request, status::ok, contacts::to_json(contact));
+               co_return co_await update_contact(request, contacts, true);
              });
 
   router.add(verb::patch, "/api/v1/contacts/{id}/", Access::write_key,
              [&contacts](Request& request) -> asio::awaitable<Response> {
-               const auto id = contact_id(request);
-               const auto body = http::parse_json_body(request);
-               auto changes = contacts::parse_contact(body, false, is_admin(request));
-               auto contact = co_await contacts.update(id, std::move(changes), request.context());
-               co_return http::json_response(request, status::ok, contacts::to_json(contact));
+               co_return co_await update_contact(request, contacts, false);
              });
 
   router.add(verb::delete_, "/api/v1/contacts/{id}/", Access::write_key,
              [&contacts](Request& request) -> asio::awaitable<Response> {
-               co_await contacts.set_deleted(contact_id(request), true, request.context());
-               co_return http::no_content(request);
+               co_return co_await delete_contact(request, contacts);
              });
 
   router.add(verb::post, "/api/v1/contacts/batch/", Access::write_key,

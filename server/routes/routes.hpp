@@ -59,6 +59,18 @@ boost::asio::awaitable<http::Response> list_contacts(http::Request& request,
                                                      actors::ContactService& contacts,
                                                      contacts::ContactListQuery query);
 
+// The contact writes v1 and v2 share: create (201 with Location prefix +
+// id + suffix), PATCH (or PUT when replace) and soft delete of {id}.
+boost::asio::awaitable<http::Response> create_contact(http::Request& request,
+                                                      actors::ContactService& contacts,
+                                                      std::string_view location_prefix,
+                                                      std::string_view location_suffix);
+boost::asio::awaitable<http::Response> update_contact(http::Request& request,
+                                                      actors::ContactService& contacts,
+                                                      bool replace);
+boost::asio::awaitable<http::Response> delete_contact(http::Request& request,
+                                                      actors::ContactService& contacts);
+
 // /api/v2/auth/*, /api/v2/users, /api/v2/api-keys.
 void add_identity_routes(http::Router& router, actors::IdentityService& identity);
 
