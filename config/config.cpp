@@ -351,6 +351,19 @@ constexpr std::array kSettings = {
             }},
     Setting{"CRMD_JOB_POLL_MS", "1000", "how often idle workers look for jobs without a NOTIFY",
             [](Config& c, std::string_view v, const Source& s) { set_ms(c.job_poll, v, s); }},
+    Setting{"CRMD_EXPORT_TTL_S", "86400", "seconds a finished export can be downloaded",
+            [](Config& c, std::string_view v, const Source& s) {
+              std::uint64_t seconds = 0;
+              set_count(seconds, v, s, 60, 90 * 86400);
+              c.export_ttl = std::chrono::seconds(seconds);
+            }},
+    Setting{"CRMD_JOB_RETENTION_S", "604800",
+            "seconds finished jobs (and their files) are kept before they are removed",
+            [](Config& c, std::string_view v, const Source& s) {
+              std::uint64_t seconds = 0;
+              set_count(seconds, v, s, 60, 3650 * 86400ull);
+              c.job_retention = std::chrono::seconds(seconds);
+            }},
     Setting{"CRMD_LOG_LEVEL", "info", "trace|debug|info|warn|error|critical|off", set_log_level},
     Setting{"CRMD_LOG_FORMAT", "text", "text|json", set_log_format},
     Setting{"CRMD_ACCESS_LOG", "true", "log one line per request (true|false|1|0|yes|no|on|off)",

@@ -63,9 +63,11 @@ struct Config {
 
   std::size_t actor_mailbox_limit = 1024;
 
-  std::size_t job_workers = 2;               // jobs run at once in this process
-  std::chrono::seconds job_lease{30};        // a worker's hold on a job, renewed at a third
-  std::chrono::milliseconds job_poll{1000};  // claim attempts when no NOTIFY came
+  std::size_t job_workers = 2;                    // jobs run at once in this process
+  std::chrono::seconds job_lease{30};             // a worker's hold on a job, renewed at a third
+  std::chrono::milliseconds job_poll{1000};       // claim attempts when no NOTIFY came
+  std::chrono::seconds export_ttl{86400};         // a finished export's download window
+  std::chrono::seconds job_retention{7 * 86400};  // finished jobs and their files, then removed
 
   std::string log_level = "info";  // trace|debug|info|warn|error|critical|off
   LogFormat log_format = LogFormat::text;

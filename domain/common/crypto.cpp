@@ -2,6 +2,7 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <openssl/rand.h>
 
 #include <stdexcept>
@@ -24,6 +25,19 @@ std::string sha256_hex(std::string_view data) {
   unsigned int length = 0;
   EVP_Digest(data.data(), data.size(), digest, &length, EVP_sha256(), nullptr);
   return hex(std::string_view(reinterpret_cast<const char*>(digest), length));
+}
+
+std::optional<std::string> hmac_sha256(std::string_view key, std::string_view data) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  // An empty key is legal for HMAC, but OpenSSL wants a non-null pointer.
+  static const char kEmpty = 0;
+  if (HMAC(EVP_sha256(), key.empty() ? &kEmpty : key.data(), static_cast<int>(key.size()),
+           reinterpret_cast<const unsigned char*>(data.data()), data.size(), digest,
+           &length) == nullptr ||
+      length != 32)
+    return std::nullopt;
+  return std::string(reinterpret_cast<const char*>(digest), length);
 }
 
 std::string random_bytes(std::size_t n) {

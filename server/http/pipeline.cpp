@@ -105,7 +105,7 @@ boost::asio::awaitable<Response> Pipeline::dispatch(Request& request) {
     response = co_await idempotency_.run(request, *match.route, std::string(key));
   else
     response = co_await match.route->handler(request);
-  if (head) {
+  if (head && !request.streamed_body) {
     response.prepare_payload();
     const auto length = response.body().size();
     response.body().clear();

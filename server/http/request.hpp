@@ -9,12 +9,14 @@
 #include <utility>
 #include <vector>
 
+#include "domain/common/query_params.hpp"
 #include "domain/identity/principal.hpp"
-#include "server/http/query.hpp"
+#include "server/http/body_source.hpp"
 
 namespace crmd::http {
 
 namespace beast_http = boost::beast::http;
+using crmd::QueryParams;
 using Message = beast_http::request<beast_http::string_body>;
 using Response = beast_http::response<beast_http::string_body>;
 
@@ -29,6 +31,7 @@ struct Request {
   const Route* route = nullptr;
   std::vector<std::pair<std::string_view, std::string>> path_params;
   std::optional<identity::Principal> principal;  // set by the access check
+  std::shared_ptr<BodySource> streamed_body;     // set by a handler: see body_source.hpp
 
   beast_http::verb method() const { return message.method(); }
   // The decoded value of a {name} segment of the route's template.

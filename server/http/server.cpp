@@ -8,6 +8,7 @@
 #include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/stream_traits.hpp>
 #include <boost/beast/http/read.hpp>
@@ -56,6 +57,28 @@ class Deadline {
 };
 
 constexpr std::chrono::seconds kRejectWriteLimit{5};
+
+// The chunks of a streamed body after its header, each within limit. A
+// failure to read the body ends the connection: the client sees a short
+// body, as the header was sent already.
+template <class Stream>
+asio::awaitable<boost::system::error_code> write_streamed_body(Stream& stream, BodySource& body,
+                                                               Deadline& deadline,
+                                                               std::chrono::milliseconds limit) {
+  try {
+    while (true) {
+      const auto chunk = co_await body.next();
+      if (chunk.empty()) co_return boost::system::error_code{};
+      deadline.arm(limit);
+      auto [ec, n] = co_await asio::async_write(stream, asio::buffer(chunk), kTuple);
+      deadline.disarm();
+      if (ec) co_return ec;
+    }
+  } catch (const std::exception& e) {
+    spdlog::error("streamed body failed: {}", e.what());
+  }
+  co_return make_error_code(asio::error::connection_aborted);
+}
 
 }  // namespace
 
@@ -246,6 +269,9 @@ asio::awaitable<void> Server::serve(Stream& stream, Session& session) {
     deadline.arm(limits_.body_timeout);
     auto [write_ec, write_n] = co_await beast_http::async_write(stream, response, kTuple);
     deadline.disarm();
+    if (!write_ec && request.streamed_body && request.method() != beast_http::verb::head)
+      write_ec = co_await write_streamed_body(stream, *request.streamed_body, deadline,
+                                              limits_.body_timeout);
     session.busy = false;
     if (write_ec || !keep_alive) break;
   }

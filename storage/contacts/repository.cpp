@@ -90,8 +90,9 @@ Assignments assignments_of(const ContactChanges& c, pg::Params params) {
   throw e;
 }
 
-// The WHERE clause of a list query; its values are appended to params.
-std::string where_of(const contacts::ContactListQuery& q, pg::Params& params) {
+}  // namespace
+
+std::string contact_list_where(const contacts::ContactListQuery& q, pg::Params& params) {
   std::string where = q.include_deleted ? "TRUE" : "deleted_at IS NULL";
   const auto param = [&](const auto& value) { return placeholder(params, value); };
   if (q.q) where += " AND search @@ plainto_tsquery('simple', " + param(*q.q) + ")";
@@ -136,14 +137,12 @@ std::string where_of(const contacts::ContactListQuery& q, pg::Params& params) {
   return where;
 }
 
-}  // namespace
-
 asio::awaitable<std::vector<Listed<Contact>>> ContactRepository::list(
-    const contacts::ContactListQuery& q, std::size_t limit,
-    const std::optional<PagePosition>& from, std::size_t offset) {
+    const contacts::ContactListQuery& q, std::size_t limit, const std::optional<PagePosition>& from,
+    std::size_t offset) {
   using contacts::ListOrder;
   pg::Params params;
-  KeysetQuery keyset{kColumns, "contacts", where_of(q, params)};
+  KeysetQuery keyset{kColumns, "contacts", contact_list_where(q, params)};
   keyset.sort = q.order == ListOrder::created_at   ? "created_at"
                 : q.order == ListOrder::updated_at ? "updated_at"
                                                    : "lower(full_name)";
@@ -159,7 +158,7 @@ asio::awaitable<std::vector<Listed<Contact>>> ContactRepository::list(
 
 asio::awaitable<std::int64_t> ContactRepository::count(const contacts::ContactListQuery& q) {
   pg::Params params;
-  const auto where = where_of(q, params);
+  const auto where = contact_list_where(q, params);
   const auto result = co_await pool_.query("SELECT count(*) FROM contacts WHERE " + where, params);
   co_return result.one().get<std::int64_t>(0);
 }

@@ -12,6 +12,10 @@
 
 namespace crmd::storage {
 
+// The WHERE clause of a contacts list query over the contacts table (its
+// columns unqualified); its values are appended to params.
+std::string contact_list_where(const contacts::ContactListQuery& query, pg::Params& params);
+
 class ContactRepository {
  public:
   // At most limit rows in the query's order, from the position on. Going
