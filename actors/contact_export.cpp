@@ -1,63 +1,14 @@
 #include "actors/contact_export.hpp"
 
-#include <cstdio>
-#include <filesystem>
-#include <fstream>
-
 #include "domain/exports/contact_export.hpp"
 #include "domain/exports/csv_writer.hpp"
-#include "storage/blocking.hpp"
+#include "storage/blob_file.hpp"
 #include "storage/contacts/export_repository.hpp"
 
 namespace crmd::actors {
 namespace asio = boost::asio;
 
 namespace {
-
-// The CSV being written: appended to on the blocking pool, renamed to its
-// final name when complete, removed when the export does not complete.
-class ExportFile {
- public:
-  ExportFile(std::string path, asio::thread_pool& blocking)
-      : path_(std::move(path)), part_(path_ + ".part"), blocking_(blocking) {}
-  ~ExportFile() {
-    if (!done_) std::filesystem::remove(part_, ignored_);
-  }
-
-  asio::awaitable<void> open() {
-    auto open = [out = out_, part = part_] {
-      out->open(part, std::ios::binary | std::ios::trunc);
-      if (!*out) throw std::runtime_error("cannot create " + part);
-    };
-    co_await run_blocking(blocking_, std::move(open));
-  }
-  asio::awaitable<void> append(std::string chunk) {
-    bytes_ += static_cast<std::int64_t>(chunk.size());
-    auto write = [out = out_, chunk = std::move(chunk), part = part_] {
-      out->write(chunk.data(), static_cast<std::streamsize>(chunk.size()));
-      if (!*out) throw std::runtime_error("cannot write " + part);
-    };
-    co_await run_blocking(blocking_, std::move(write));
-  }
-  asio::awaitable<void> finish() {
-    auto close = [out = out_, part = part_, path = path_] {
-      out->close();
-      if (!*out) throw std::runtime_error("cannot write " + part);
-      std::filesystem::rename(part, path);
-    };
-    co_await run_blocking(blocking_, std::move(close));
-    done_ = true;
-  }
-  std::int64_t bytes() const { return bytes_; }
-
- private:
-  std::string path_, part_;
-  asio::thread_pool& blocking_;
-  std::shared_ptr<std::ofstream> out_ = std::make_shared<std::ofstream>();
-  std::int64_t bytes_ = 0;
-  bool done_ = false;
-  std::error_code ignored_;
-};
 
 std::string header_row() {
   std::string row;
@@ -77,7 +28,7 @@ asio::awaitable<JobOutcome> run_export(JobContext& context, pg::Pool& pool,
     co_return JobOutcome{"failed", nullptr, std::string("the export's selection: ") + e.what()};
   }
   const auto name = export_file_name(context.job().id);
-  ExportFile file(settings.export_dir + "/" + name, blocking);
+  storage::BlobWriter file(settings.export_dir + "/" + name, blocking);
   co_await file.open();
   co_await file.append(header_row());
 
@@ -106,10 +57,11 @@ asio::awaitable<JobOutcome> run_export(JobContext& context, pg::Pool& pool,
   }
   co_await tx.commit();
   co_await file.finish();
-  co_return JobOutcome{
-      "completed",
-      boost::json::object{{"file", name}, {"rows", progress.processed}, {"bytes", file.bytes()}},
-      std::nullopt};
+  co_return JobOutcome{"completed",
+                       boost::json::object{{"file", name},
+                                           {"rows", progress.processed},
+                                           {"bytes", static_cast<std::int64_t>(file.bytes())}},
+                       std::nullopt};
 }
 
 }  // namespace

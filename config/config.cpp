@@ -317,6 +317,13 @@ constexpr std::array kSettings = {
             [](Config& c, std::string_view v, const Source& s) {
               set_bytes(c.max_body_bytes, v, s, 1, std::uint64_t{1} << 30);
             }},
+    Setting{"CRMD_MAX_UPLOAD_BYTES", "1073741824",
+            "largest upload (a CSV to import), streamed to disk under CRMD_DATA_DIR",
+            [](Config& c, std::string_view v, const Source& s) {
+              std::size_t bytes = 0;
+              set_bytes(bytes, v, s, 1, std::uint64_t{1} << 40);
+              c.max_upload_bytes = bytes;
+            }},
     Setting{"CRMD_MAX_CONNECTIONS", "10000", "open client connections at most",
             [](Config& c, std::string_view v, const Source& s) {
               set_count(c.max_connections, v, s, 1, 1'000'000);

@@ -102,7 +102,9 @@ App::App(config::Config config)
   http::ServerLimits limits{config_.max_header_bytes, config_.max_body_bytes,
                             config_.max_connections,  config_.header_timeout,
                             config_.body_timeout,     config_.idle_timeout};
-  server_ = std::make_unique<http::Server>(io_, pipeline_, limits, tls_context(config_));
+  limits.max_upload_bytes = config_.max_upload_bytes;
+  limits.upload_dir = job_files_.files.blob_dir;
+  server_ = std::make_unique<http::Server>(io_, blocking_, pipeline_, limits, tls_context(config_));
   routes::add_ops_routes(router_, {*pool_, migrated_, metrics_});
   routes::add_identity_routes(router_, *identity_);
   routes::add_contact_routes(router_, contacts_);

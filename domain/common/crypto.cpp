@@ -40,6 +40,30 @@ std::optional<std::string> hmac_sha256(std::string_view key, std::string_view da
   return std::string(reinterpret_cast<const char*>(digest), length);
 }
 
+Sha256::Sha256() : context_(EVP_MD_CTX_new()) {
+  if (!context_ || EVP_DigestInit_ex(context_, EVP_sha256(), nullptr) != 1)
+    throw std::runtime_error("SHA-256 is not available");
+}
+
+Sha256::~Sha256() {
+  EVP_MD_CTX_free(context_);
+}
+
+void Sha256::update(std::string_view data) {
+  EVP_DigestUpdate(context_, data.data(), data.size());
+}
+
+std::string Sha256::hex_digest() const {
+  EVP_MD_CTX* copy = EVP_MD_CTX_new();
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  const bool ok = copy && EVP_MD_CTX_copy_ex(copy, context_) == 1 &&
+                  EVP_DigestFinal_ex(copy, digest, &length) == 1;
+  EVP_MD_CTX_free(copy);
+  if (!ok) throw std::runtime_error("SHA-256 failed");
+  return hex(std::string_view(reinterpret_cast<const char*>(digest), length));
+}
+
 std::string random_bytes(std::size_t n) {
   std::string out(n, '\0');
   if (RAND_bytes(reinterpret_cast<unsigned char*>(out.data()), static_cast<int>(n)) != 1)

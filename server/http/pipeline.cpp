@@ -69,6 +69,17 @@ boost::asio::awaitable<Response> Pipeline::handle(Request& request) {
   co_return response;
 }
 
+boost::asio::awaitable<bool> Pipeline::admit_upload(Request& request) const {
+  auto parsed = boost::urls::parse_origin_form(request.message.target());
+  if (!parsed) co_return false;  // dispatch answers 400
+  request.url = *parsed;
+  const auto match = router_.match(request.method(), request.url.encoded_path());
+  if (!match.route || !match.route->options.upload) co_return false;
+  if (match.route->access != Access::public_)
+    co_await auth_.authorize(request, match.route->access);
+  co_return true;
+}
+
 boost::asio::awaitable<Response> Pipeline::dispatch(Request& request) {
   auto parsed = boost::urls::parse_origin_form(request.message.target());
   if (!parsed)

@@ -12,6 +12,7 @@
 #include "domain/common/query_params.hpp"
 #include "domain/identity/principal.hpp"
 #include "server/http/body_source.hpp"
+#include "server/http/upload.hpp"
 
 namespace crmd::http {
 
@@ -32,6 +33,7 @@ struct Request {
   std::vector<std::pair<std::string_view, std::string>> path_params;
   std::optional<identity::Principal> principal;  // set by the access check
   std::shared_ptr<BodySource> streamed_body;     // set by a handler: see body_source.hpp
+  std::shared_ptr<Upload> upload;                // the body, on an upload route
 
   beast_http::verb method() const { return message.method(); }
   // The decoded value of a {name} segment of the route's template.

@@ -31,6 +31,9 @@ using Handler = std::function<boost::asio::awaitable<Response>(Request&)>;
 struct RouteOptions {
   // A creating POST: an Idempotency-Key header makes retries get the first answer.
   bool idempotent_create = false;
+  // The body streams to a file (Request::upload), up to the upload limit
+  // instead of the body limit; the caller is checked before it is read.
+  bool upload = false;
 };
 
 struct Route {

@@ -52,6 +52,7 @@ const std::vector<std::string> kAllEnvVars = {
     "CRMD_JOB_LEASE_S",
     "CRMD_JOB_POLL_MS",
     "CRMD_EXPORT_TTL_S",
+    "CRMD_MAX_UPLOAD_BYTES",
     "CRMD_JOB_RETENTION_S",
     "CRMD_LOG_LEVEL",
     "CRMD_LOG_FORMAT",
@@ -94,7 +95,8 @@ bool same_settings(const Config& a, const Config& b) {
          a.actor_mailbox_limit == b.actor_mailbox_limit && a.log_level == b.log_level &&
          a.log_format == b.log_format && a.access_log == b.access_log &&
          a.job_workers == b.job_workers && a.job_lease == b.job_lease && a.job_poll == b.job_poll &&
-         a.export_ttl == b.export_ttl && a.job_retention == b.job_retention;
+         a.export_ttl == b.export_ttl && a.job_retention == b.job_retention &&
+         a.max_upload_bytes == b.max_upload_bytes;
 }
 
 std::vector<std::string> lines_of(const std::string& text) {
