@@ -11,17 +11,9 @@ namespace {
 using boost::beast::http::field;
 using test::json_of;
 
-config::Config export_config() {
-  auto config = test::api_config();
-  config.job_workers = 1;
-  config.data_dir =
-      (std::filesystem::temp_directory_path() / test::unique_name("crmd-export")).string();
-  return config;
-}
-
-class ExportsTest : public test::ApiTest {
+class ExportsTest : public test::JobServerTest {
  protected:
-  ExportsTest() : ApiTest(export_config()) {
+  ExportsTest() {
     const auto company = create_at("/api/v2/companies", {{"name", tag + " Widgets Inc"},
                                                          {"domain", host},
                                                          {"industry", "Machinery"},
@@ -46,21 +38,7 @@ class ExportsTest : public test::ApiTest {
     create_at("/api/v2/contacts",
               {{"first_name", "Other"}, {"last_name", "Person"}, {"email", tag + ".x@other.test"}});
   }
-  ~ExportsTest() override {
-    std::error_code ignored;
-    std::filesystem::remove_all(server.app().config().data_dir, ignored);
-  }
 
-  // Follows the job by long polling until it has finished.
-  boost::json::value finished(const std::string& location) {
-    std::int64_t version = 0;
-    while (true) {
-      auto body = json_of(send("GET", location + "?wait=30&version=" + std::to_string(version)));
-      const std::string status(body.at("status").as_string());
-      if (status == "completed" || status == "failed" || status == "cancelled") return body;
-      version = body.at("version").as_int64();
-    }
-  }
   // Starts an export of the given query (or body) and answers its finished status.
   boost::json::value exported(const std::string& query, const std::string& body = "") {
     auto accepted = send("POST", "/api/v2/exports/contacts" + query, body);

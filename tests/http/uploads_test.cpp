@@ -9,22 +9,15 @@ using boost::beast::http::field;
 using test::json_of;
 
 config::Config upload_config() {
-  auto config = test::api_config();
-  config.job_workers = 1;
+  auto config = test::job_config();
   config.max_body_bytes = 4096;      // far below the files sent here
   config.max_upload_bytes = 200000;  // above them
-  config.data_dir =
-      (std::filesystem::temp_directory_path() / test::unique_name("crmd-upload")).string();
   return config;
 }
 
-class UploadsTest : public test::ApiTest {
+class UploadsTest : public test::JobServerTest {
  protected:
-  UploadsTest() : ApiTest(upload_config()) {}
-  ~UploadsTest() override {
-    std::error_code ignored;
-    std::filesystem::remove_all(server.app().config().data_dir, ignored);
-  }
+  UploadsTest() : JobServerTest(upload_config()) {}
 
   // A CSV of n contacts, about 50 bytes a row.
   std::string csv(int n) const {
@@ -37,15 +30,6 @@ class UploadsTest : public test::ApiTest {
   test::HttpResponse upload(const std::string& body, const std::string& type) {
     return client.request("POST", "/api/v2/imports/contacts", body,
                           "Authorization: Bearer " + token + "\r\nContent-Type: " + type + "\r\n");
-  }
-  boost::json::value finished(const std::string& location) {
-    std::int64_t version = 0;
-    while (true) {
-      auto body = json_of(send("GET", location + "?wait=30&version=" + std::to_string(version)));
-      const std::string status(body.at("status").as_string());
-      if (status == "completed" || status == "failed" || status == "cancelled") return body;
-      version = body.at("version").as_int64();
-    }
   }
   std::size_t blobs() {
     std::size_t n = 0;
