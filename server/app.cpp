@@ -154,6 +154,7 @@ asio::awaitable<void> App::startup() {
   asio::co_spawn(io_, identity_->follow_changes(*listener_), asio::detached);
   jobs_.start(*listener_);
   asio::co_spawn(io_, job_watchers_.follow(*listener_), asio::detached);
+  asio::co_spawn(io_, contacts_.follow_company_changes(*listener_), asio::detached);
   co_await bootstrap_admin();
   asio::co_spawn(io_, housekeeping(), asio::detached);
   port_ = server_->listen(config_.listen_host, config_.listen_port);
