@@ -69,15 +69,20 @@ boost::asio::awaitable<Response> Pipeline::handle(Request& request) {
   co_return response;
 }
 
-boost::asio::awaitable<bool> Pipeline::admit_upload(Request& request) const {
+bool Pipeline::takes_upload(const Message& header) const {
+  auto parsed = boost::urls::parse_origin_form(header.target());
+  if (!parsed) return false;  // dispatch answers 400
+  const auto match = router_.match(header.method(), parsed->encoded_path());
+  return match.route && match.route->options.upload;
+}
+
+boost::asio::awaitable<void> Pipeline::admit(Request& request) const {
   auto parsed = boost::urls::parse_origin_form(request.message.target());
-  if (!parsed) co_return false;  // dispatch answers 400
+  if (!parsed) co_return;
   request.url = *parsed;
   const auto match = router_.match(request.method(), request.url.encoded_path());
-  if (!match.route || !match.route->options.upload) co_return false;
-  if (match.route->access != Access::public_)
+  if (match.route && match.route->access != Access::public_)
     co_await auth_.authorize(request, match.route->access);
-  co_return true;
 }
 
 boost::asio::awaitable<Response> Pipeline::dispatch(Request& request) {

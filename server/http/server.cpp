@@ -256,16 +256,18 @@ asio::awaitable<void> Server::serve(Stream& stream, Session& session) {
     }
     // An upload route's caller is checked before its body is read, and the
     // body goes to a file instead of memory.
-    bool upload = false;
+    const bool upload = !parser.is_done() && pipeline_.takes_upload(parser.get());
     if (!parser.is_done()) {
-      Request probe;
-      probe.message = parser.get();
-      probe.remote_address = remote;
       std::optional<Error> refused;
-      try {
-        upload = co_await pipeline_.admit_upload(probe);
-      } catch (const Error& e) {
-        refused = e;
+      if (upload) {
+        Request probe;
+        probe.message = parser.get();
+        probe.remote_address = remote;
+        try {
+          co_await pipeline_.admit(probe);
+        } catch (const Error& e) {
+          refused = e;
+        }
       }
       if (refused) {
         co_await reject(*refused, &parser.get());
