@@ -227,9 +227,7 @@ asio::awaitable<Contact> ContactRepository::insert(pg::Transaction& tx,
     failure = e;
   }
   if (failure) rethrow_write_error(*failure);
-  auto contact = contact_from(result.one());
-  co_await tx.query("INSERT INTO contact_metadata (contact_id) VALUES ($1)", contact.id);
-  co_return contact;
+  co_return contact_from(result.one());
 }
 
 asio::awaitable<Contact> ContactRepository::update(pg::Transaction& tx, const Uuid& id,
