@@ -67,6 +67,12 @@ struct Config {
   std::chrono::seconds job_lease{30};        // a worker's hold on a job, renewed at a third
   std::chrono::milliseconds job_poll{1000};  // claim attempts when no NOTIFY came
 
+  bool scheduler_enabled = true;                     // this process enqueues periodic runs
+  std::chrono::milliseconds scheduler_tick{10000};   // how often it looks for a due run
+  std::chrono::seconds lead_priority_interval{3600};    // lead priority recomputation
+  std::chrono::seconds lead_engagement_interval{3600};  // lead engagement recount
+  std::chrono::seconds lead_sla_interval{900};          // lead SLA breach flagging
+
   std::string log_level = "info";  // trace|debug|info|warn|error|critical|off
   LogFormat log_format = LogFormat::text;
   bool access_log = true;

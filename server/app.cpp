@@ -12,6 +12,7 @@
 #include <filesystem>
 
 #include "actors/contact_import.hpp"
+#include "actors/leads_workers.hpp"
 #include "domain/common/crypto.hpp"
 #include "server/routes/routes.hpp"
 #include "storage/migrations.hpp"
@@ -71,6 +72,12 @@ actors::JobPoolOptions job_pool_options(const config::Config& c) {
           std::string(host) + ":" + std::to_string(getpid()) + ":" + hex(random_bytes(4))};
 }
 
+std::vector<actors::ScheduledTask> scheduled_tasks(const config::Config& c) {
+  return {{actors::kLeadPriorityJob, c.lead_priority_interval},
+          {actors::kLeadEngagementJob, c.lead_engagement_interval},
+          {actors::kLeadSlaJob, c.lead_sla_interval}};
+}
+
 }  // namespace
 
 App::App(config::Config config)
@@ -87,7 +94,9 @@ App::App(config::Config config)
                                                           identity_options(config_))),
       contacts_(actors_.contacts, *pool_),
       companies_(*pool_),
+      leads_(actors_.leads, *pool_),
       jobs_(actors_.jobs, *pool_, job_pool_options(config_)),
+      scheduler_(actors_.scheduler, *pool_, scheduled_tasks(config_), config_.scheduler_tick),
       authenticator_(*identity_),
       idempotency_store_(*pool_),
       idempotency_(idempotency_store_),
@@ -106,12 +115,20 @@ App::App(config::Config config)
   routes::add_apollo_routes(router_, contacts_);
   routes::add_company_routes(router_, companies_, contacts_);
   routes::add_job_routes(router_, jobs_.repository(), job_watchers_);
+  routes::add_lead_routes(router_, leads_);
+  routes::add_audit_routes(router_, leads_);
   // Uploads wait in the blob store for their job.
   const auto blob_dir = config_.data_dir + "/blobs";
   std::filesystem::create_directories(blob_dir);
   routes::add_import_routes(router_, {*pool_, blocking_, jobs_.repository(), blob_dir});
   jobs_.add_handler("import_contacts",
                     actors::contact_import_handler(*pool_, blocking_, {blob_dir}));
+  jobs_.add_handler(actors::kLeadPriorityJob,
+                    actors::scheduled_handler(*pool_, actors::lead_priority_work(*pool_)));
+  jobs_.add_handler(actors::kLeadEngagementJob,
+                    actors::scheduled_handler(*pool_, actors::lead_engagement_work(*pool_)));
+  jobs_.add_handler(actors::kLeadSlaJob,
+                    actors::scheduled_handler(*pool_, actors::lead_sla_work(*pool_)));
   add_metrics_gauges();
 }
 
@@ -141,8 +158,10 @@ asio::awaitable<void> App::startup() {
   co_await pool_->start();
   listener_->start();
   asio::co_spawn(io_, identity_->follow_changes(*listener_), asio::detached);
+  asio::co_spawn(io_, leads_.follow_changes(*listener_), asio::detached);
   jobs_.start(*listener_);
   asio::co_spawn(io_, job_watchers_.follow(*listener_), asio::detached);
+  if (config_.scheduler_enabled) scheduler_.start();
   co_await bootstrap_admin();
   asio::co_spawn(io_, housekeeping(), asio::detached);
   port_ = server_->listen(config_.listen_host, config_.listen_port);
@@ -189,6 +208,7 @@ void App::stop() {
 
 asio::awaitable<void> App::shutdown() {
   spdlog::info("shutting down: draining connections (up to {} ms)", config_.shutdown_grace.count());
+  scheduler_.stop();
   // Running jobs stop at their next batch and go back to the queue.
   auto stop_jobs = [this] { return jobs_.stop(); };
   co_await actors_.jobs.call(std::move(stop_jobs));

@@ -17,7 +17,9 @@
 #include "actors/identity.hpp"
 #include "actors/job_pool.hpp"
 #include "actors/job_watchers.hpp"
+#include "actors/leads.hpp"
 #include "actors/registry.hpp"
+#include "actors/scheduler.hpp"
 #include "config/config.hpp"
 #include "server/auth.hpp"
 #include "server/http/pipeline.hpp"
@@ -55,6 +57,8 @@ class App {
   actors::IdentityService& identity() { return *identity_; }
   actors::JobPool& jobs() { return jobs_; }
   actors::JobWatchers& job_watchers() { return job_watchers_; }
+  actors::LeadService& leads() { return leads_; }
+  actors::Scheduler& scheduler() { return scheduler_; }
   const config::Config& config() const { return config_; }
   bool ready() const { return migrated_.load(); }
 
@@ -76,8 +80,10 @@ class App {
   std::unique_ptr<actors::IdentityService> identity_;
   actors::ContactService contacts_;
   actors::CompanyService companies_;
+  actors::LeadService leads_;
   actors::JobPool jobs_;
   actors::JobWatchers job_watchers_{20};  // parked status requests per caller at most
+  actors::Scheduler scheduler_;
   Authenticator authenticator_;
   storage::IdempotencyStore idempotency_store_;
   http::Idempotency idempotency_;
