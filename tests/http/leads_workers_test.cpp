@@ -209,7 +209,8 @@ TEST_F(LeadWorkersTest, SlaWorkerFlagsLeadsPastTheirStatusSlaAndListsThem) {
     std::set<std::string> ids;
     auto response = send("GET", "/api/v2/leads/sla-breaches?limit=1000");
     EXPECT_EQ(response.result_int(), 200) << response.body();
-    for (const auto& row : json_of(response).at("results").as_array()) {
+    const auto body = json_of(response);
+    for (const auto& row : body.at("results").as_array()) {
       ids.insert(text(row.at("id")));
       if (text(row.at("id")) == late) {
         EXPECT_EQ(row.at("sla_days"), 2);
