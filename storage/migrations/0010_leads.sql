@@ -99,10 +99,14 @@ CREATE INDEX idx_leads_created_at_id ON leads (created_at, id);
 CREATE INDEX idx_leads_updated_at_id ON leads (updated_at, id);
 CREATE INDEX idx_leads_priority_score_id ON leads (priority_score, id);
 CREATE INDEX idx_leads_legal_name_trgm ON leads USING gin (lower(legal_name || ' ' || coalesce(trade_name, '')) gin_trgm_ops);
--- The sales view: live, unqualified leads by priority, then last interaction.
+-- The sales view: live, unqualified, not disqualified leads by priority,
+-- then last interaction; for everyone (managers) and per owner (sales).
 CREATE INDEX idx_leads_sales_view ON leads (priority_score DESC,
   (coalesce(last_interaction_at, '-infinity'::timestamptz)) DESC, id DESC)
-  WHERE deleted_at IS NULL AND qualified_at IS NULL;
+  WHERE deleted_at IS NULL AND qualified_at IS NULL AND disqualified_at IS NULL;
+CREATE INDEX idx_leads_sales_view_owner ON leads (owner_user_id, priority_score DESC,
+  (coalesce(last_interaction_at, '-infinity'::timestamptz)) DESC, id DESC)
+  WHERE deleted_at IS NULL AND qualified_at IS NULL AND disqualified_at IS NULL;
 CREATE INDEX idx_leads_sla_breached_at ON leads (sla_breached_at) WHERE sla_breached_at IS NOT NULL;
 
 CREATE TABLE master_deals (

@@ -1,0 +1,96 @@
+-- Bench data for the lead scenarios of bench/run: 200,000 leads owned by 20
+-- sales users (bench-sales-<n>@crmd.local, password bench-sales-password),
+-- with statuses, origins, cities, 0-2 of 10 tags each, 0-3 contacts each
+-- (150,000 contacts of their own; half the leads with contacts flag a
+-- primary one) and an activity stats row each. 3% are deleted, 5%
+-- disqualified. Set-based; run by bench/run (seed_leads) once crmd has
+-- applied its migrations:
+--   psql -X -q -v ON_ERROR_STOP=1 -h <socket dir> -U crmd -d postgres -f bench/generate_leads.sql
+-- random() is seeded: the same data every time.
+
+\set ON_ERROR_STOP on
+SET client_min_messages = warning;
+SET work_mem = '256MB';
+SET maintenance_work_mem = '512MB';
+
+BEGIN;
+SELECT setseed(0.6) \g /dev/null
+
+-- The sales users, with a password crmd accepts (PBKDF2 as crmd hashes it
+-- is not reproducible in SQL, so bench/run sets it through the API).
+INSERT INTO users (email, name, password_hash, role)
+SELECT 'bench-sales-' || g || '@crmd.local', 'Bench Sales ' || g, '!', 'sales'
+FROM generate_series(1, 20) AS g
+ON CONFLICT DO NOTHING;
+
+INSERT INTO tags (name, color)
+SELECT t, '#' || lpad(to_hex((row_number() OVER ())::int * 1000003 % 16777216), 6, '0')
+FROM unnest(ARRAY['hot', 'vip', 'strategic', 'cold', 'enterprise', 'smb', 'partner', 'renewal',
+                  'inbound', 'outbound']) AS t
+ON CONFLICT DO NOTHING;
+
+CREATE TEMP TABLE seed_refs ON COMMIT DROP AS
+SELECT (SELECT array_agg(id ORDER BY sort_order) FROM lead_statuses WHERE code <> 'LOST') AS statuses,
+       (SELECT array_agg(id ORDER BY sort_order) FROM lead_origins) AS origins,
+       (SELECT array_agg(id ORDER BY email) FROM users WHERE email LIKE 'bench-sales-%@crmd.local') AS owners,
+       (SELECT array_agg(id ORDER BY name) FROM tags) AS tags,
+       ARRAY['Lyon', 'Oslo', 'Porto', 'Austin', 'Denver', 'Boston', 'Munich', 'Madrid', 'Turin',
+             'Dublin', 'Leeds', 'Ghent'] AS cities,
+       ARRAY['CA', 'TX', 'NY', 'WA', 'CO', 'MA', 'IL', 'FL'] AS states;
+
+INSERT INTO leads (legal_name, trade_name, lead_status_id, lead_origin_id, owner_user_id,
+                   address_city, address_state, last_interaction_at, priority_score,
+                   disqualified_at, disqualification_reason, deleted_at, created_at, updated_at)
+SELECT 'Bench Lead ' || g || ' Ltd', CASE WHEN random() < 0.5 THEN 'BL' || g END,
+       r.statuses[1 + floor(random() * array_length(r.statuses, 1))::int],
+       r.origins[1 + floor(random() * array_length(r.origins, 1))::int],
+       r.owners[1 + (g % 20)],
+       r.cities[1 + floor(random() * 12)::int], r.states[1 + floor(random() * 8)::int],
+       CASE WHEN random() < 0.1 THEN NULL ELSE now() - random() * interval '120 days' END,
+       floor(random() * 101)::int,
+       CASE WHEN g % 20 = 7 THEN now() - interval '3 days' END,
+       CASE WHEN g % 20 = 7 THEN 'bench' END,
+       CASE WHEN g % 33 = 5 THEN now() - interval '1 day' END,
+       now() - random() * interval '365 days', now()
+FROM generate_series(1, 200000) AS g, seed_refs r;
+
+INSERT INTO lead_activity_stats (lead_id, engagement_score, last_interaction_at, total_emails,
+                                 total_events, total_interactions)
+SELECT l.id, floor(random() * 101)::int, l.last_interaction_at, e, v, e + v + floor(random() * 5)::int
+FROM leads l, LATERAL (SELECT floor(random() * 20)::int AS e, floor(random() * 6)::int AS v) n
+WHERE NOT EXISTS (SELECT 1 FROM lead_activity_stats s WHERE s.lead_id = l.id);
+
+INSERT INTO lead_tags (lead_id, tag_id)
+SELECT l.id, r.tags[1 + floor(random() * 10)::int]
+FROM leads l, seed_refs r, generate_series(1, 2) AS k
+WHERE l.legal_name LIKE 'Bench Lead %' AND random() < 0.5
+ON CONFLICT DO NOTHING;
+
+INSERT INTO contacts (first_name, last_name, title)
+SELECT 'Bench', 'Contact ' || g, 'Buyer' FROM generate_series(1, 150000) AS g;
+
+CREATE TEMP TABLE seed_contacts ON COMMIT DROP AS
+SELECT array_agg(id) AS ids FROM contacts WHERE first_name = 'Bench' AND last_name LIKE 'Contact %';
+
+INSERT INTO lead_contacts (lead_id, contact_id, added_at)
+SELECT l.id, c.ids[1 + floor(random() * array_length(c.ids, 1))::int],
+       now() - random() * interval '100 days'
+FROM leads l, seed_contacts c, generate_series(1, 3) AS k
+WHERE l.legal_name LIKE 'Bench Lead %' AND random() < 0.45
+ON CONFLICT DO NOTHING;
+
+UPDATE lead_contacts lc SET is_primary = true
+FROM (SELECT DISTINCT ON (lead_id) lead_id, contact_id FROM lead_contacts
+      ORDER BY lead_id, added_at DESC) AS latest
+WHERE lc.lead_id = latest.lead_id AND lc.contact_id = latest.contact_id
+  AND hashtext(lc.lead_id::text) % 2 = 0
+  AND NOT EXISTS (SELECT 1 FROM lead_contacts p WHERE p.lead_id = lc.lead_id AND p.is_primary);
+
+COMMIT;
+
+ANALYZE leads;
+ANALYZE lead_tags;
+ANALYZE lead_contacts;
+ANALYZE lead_activity_stats;
+ANALYZE contacts;
+ANALYZE users;
