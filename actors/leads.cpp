@@ -246,6 +246,9 @@ asio::awaitable<Lead> LeadService::qualify(Uuid id, leads::QualifyRequest reques
   if (before->qualified_at)
     throw Error(ErrorKind::conflict, "already_qualified", "the lead is already qualified");
   if (before->deleted_at) throw no_such_lead();
+  if (before->disqualified_at)
+    throw Error(ErrorKind::conflict, "lead_disqualified",
+                "the lead is disqualified: an admin restores it first");
   Uuid company;
   bool created_company = false;
   if (request.company_id) {

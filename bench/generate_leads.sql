@@ -69,14 +69,21 @@ ON CONFLICT DO NOTHING;
 INSERT INTO contacts (first_name, last_name, title)
 SELECT 'Bench', 'Contact ' || g, 'Buyer' FROM generate_series(1, 150000) AS g;
 
+-- Numbered, so that a lead draws its contacts by number (indexing a big
+-- array per row would detoast it each time).
 CREATE TEMP TABLE seed_contacts ON COMMIT DROP AS
-SELECT array_agg(id) AS ids FROM contacts WHERE first_name = 'Bench' AND last_name LIKE 'Contact %';
+SELECT row_number() OVER (ORDER BY id)::int AS n, id FROM contacts
+WHERE first_name = 'Bench' AND last_name LIKE 'Contact %';
+CREATE INDEX ON seed_contacts (n);
+ANALYZE seed_contacts;
 
 INSERT INTO lead_contacts (lead_id, contact_id, added_at)
-SELECT l.id, c.ids[1 + floor(random() * array_length(c.ids, 1))::int],
-       now() - random() * interval '100 days'
-FROM leads l, seed_contacts c, generate_series(1, 3) AS k
-WHERE l.legal_name LIKE 'Bench Lead %' AND random() < 0.45
+SELECT drawn.lead_id, c.id, drawn.added_at
+FROM (SELECT l.id AS lead_id, (1 + floor(random() * 150000))::int AS n,
+             now() - random() * interval '100 days' AS added_at
+      FROM leads l, generate_series(1, 3) AS k
+      WHERE l.legal_name LIKE 'Bench Lead %' AND random() < 0.45) AS drawn
+JOIN seed_contacts c ON c.n = drawn.n
 ON CONFLICT DO NOTHING;
 
 UPDATE lead_contacts lc SET is_primary = true

@@ -151,7 +151,9 @@ void add_lead_routes(http::Router& router, actors::LeadService& leads) {
   // Before /api/v2/leads/{id}: the first matching route wins.
   router.add(verb::get, "/api/v2/leads/sales-view", Access::sales,
              [&leads](Request& request) -> asio::awaitable<Response> {
-               const http::KeysetPage page(request, "sales-view");
+               // Cursors are the caller's: a sales user's list is not a manager's.
+               const auto own = actors::own_leads_only(request.context());
+               const http::KeysetPage page(request, "sales-view:" + (own ? own->str() : "all"));
                auto rows = co_await leads.sales_view(page.fetch_limit(), page.position(),
                                                      request.context());
                co_return page.respond(request, rows);

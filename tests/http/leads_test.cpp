@@ -327,6 +327,7 @@ TEST_F(LeadsTest, DisqualifyNeedsAReasonAndOnlyAnAdminRestores) {
   EXPECT_EQ(send_as(sales, "POST", "/api/v2/leads/" + lead + "/disqualify", R"({"reason":"again"})")
                 .result_int(),
             409);
+  EXPECT_EQ(send_as(sales, "POST", "/api/v2/leads/" + lead + "/qualify").result_int(), 409);
   EXPECT_EQ(send_as(sales, "POST", "/api/v2/leads/" + lead + "/restore").result_int(), 403);
   auto restored = send("POST", "/api/v2/leads/" + lead + "/restore");
   ASSERT_EQ(restored.result_int(), 200) << restored.body();
