@@ -484,7 +484,25 @@ asio::awaitable<leads::ActivityStats> LeadService::stats(Uuid lead,
 
 asio::awaitable<std::vector<Listed<leads::SalesViewRow>>> LeadService::sales_view(
     std::size_t limit, std::optional<PagePosition> from, identity::RequestContext context) {
-  co_return co_await repository_.sales_view(own_leads_only(context), limit, from);
+  auto rows = co_await repository_.sales_view(own_leads_only(context), limit, from);
+  // Codes and labels from the cache (an id it lacks: a status made since,
+  // its NOTIFY on the way; left empty).
+  const auto cached = co_await cache();
+  const auto fill = [](const std::vector<leads::ReferenceItem>& items,
+                       const std::optional<Uuid>& id, std::optional<std::string>& code,
+                       std::optional<std::string>& label) {
+    if (!id) return;
+    for (const auto& item : items)
+      if (item.id == *id) {
+        code = item.code;
+        label = item.label;
+      }
+  };
+  for (auto& row : rows) {
+    fill(cached.statuses, row.item.lead.status_id, row.item.lead.status, row.item.status_label);
+    fill(cached.origins, row.item.lead.origin_id, row.item.lead.origin, row.item.origin_label);
+  }
+  co_return rows;
 }
 
 asio::awaitable<std::vector<storage::SlaBreach>> LeadService::sla_breaches(

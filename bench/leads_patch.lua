@@ -25,6 +25,8 @@ end
 
 function request()
   local body = '{"address_city":"' .. cities[math.random(#cities)] .. '"}'
-  return wrk.format("PATCH", wrk.path .. ids[math.random(#ids)],
-                    { ["Content-Type"] = "application/json" }, body)
+  -- wrk.format replaces wrk.headers (the -H ones) by the table given.
+  local headers = { ["Content-Type"] = "application/json" }
+  for name, value in pairs(wrk.headers) do headers[name] = value end
+  return wrk.format("PATCH", wrk.path .. ids[math.random(#ids)], headers, body)
 end
