@@ -40,8 +40,12 @@ std::optional<Uuid> own_leads_only(const identity::RequestContext& context) {
 
 // ---- reference data and its cache
 
-asio::awaitable<LeadService::Cache> LeadService::cache() {
-  auto load = [this]() -> asio::awaitable<Cache> {
+asio::awaitable<LeadService::Snapshot> LeadService::cache() {
+  {
+    std::lock_guard lock(snapshot_mutex_);
+    if (snapshot_) co_return snapshot_;
+  }
+  auto load = [this]() -> asio::awaitable<Snapshot> {
     while (!cache_.loaded) {
       const auto generation = cache_.generation;
       auto statuses = co_await repository_.references(Reference::statuses);
@@ -51,8 +55,16 @@ asio::awaitable<LeadService::Cache> LeadService::cache() {
       cache_.statuses = std::move(statuses);
       cache_.origins = std::move(origins);
       cache_.loaded = true;
+      std::lock_guard lock(snapshot_mutex_);
+      snapshot_ = std::make_shared<const Cache>(cache_);
     }
-    co_return cache_;
+    Snapshot loaded;
+    {
+      std::lock_guard lock(snapshot_mutex_);
+      loaded = snapshot_;
+    }
+    if (!loaded) loaded = std::make_shared<const Cache>(cache_);
+    co_return loaded;
   };
   co_return co_await actor_.call(std::move(load));
 }
@@ -61,6 +73,8 @@ asio::awaitable<void> LeadService::invalidate() {
   auto drop = [this] {
     cache_.loaded = false;
     ++cache_.generation;
+    std::lock_guard lock(snapshot_mutex_);
+    snapshot_.reset();
   };
   co_await actor_.call(std::move(drop));
 }
@@ -81,7 +95,8 @@ asio::awaitable<void> LeadService::follow_changes(pg::Listener& listener) {
 
 asio::awaitable<std::vector<leads::ReferenceItem>> LeadService::references(Reference which) {
   const auto cached = co_await cache();
-  co_return which == Reference::statuses ? cached.statuses : cached.origins;
+  if (which == Reference::statuses) co_return cached->statuses;
+  co_return cached->origins;
 }
 
 asio::awaitable<leads::ReferenceItem> LeadService::create_reference(
@@ -130,14 +145,14 @@ asio::awaitable<storage::LeadColumns> LeadService::resolve(const leads::LeadChan
   if (changes.status) {
     columns.status_id.emplace();
     if (*changes.status) {
-      *columns.status_id = find_code(cached.statuses, **changes.status);
+      *columns.status_id = find_code(cached->statuses, **changes.status);
       if (!*columns.status_id) errors.push_back({"status", "no such active lead status"});
     }
   }
   if (changes.origin) {
     columns.origin_id.emplace();
     if (*changes.origin) {
-      *columns.origin_id = find_code(cached.origins, **changes.origin);
+      *columns.origin_id = find_code(cached->origins, **changes.origin);
       if (!*columns.origin_id) errors.push_back({"origin", "no such active lead origin"});
     }
   }
@@ -499,8 +514,8 @@ asio::awaitable<std::vector<Listed<leads::SalesViewRow>>> LeadService::sales_vie
       }
   };
   for (auto& row : rows) {
-    fill(cached.statuses, row.item.lead.status_id, row.item.lead.status, row.item.status_label);
-    fill(cached.origins, row.item.lead.origin_id, row.item.lead.origin, row.item.origin_label);
+    fill(cached->statuses, row.item.lead.status_id, row.item.lead.status, row.item.status_label);
+    fill(cached->origins, row.item.lead.origin_id, row.item.lead.origin, row.item.origin_label);
   }
   co_return rows;
 }

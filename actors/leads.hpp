@@ -7,6 +7,8 @@
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
+#include <memory>
+#include <mutex>
 
 #include "actors/actor.hpp"
 #include "domain/identity/principal.hpp"
@@ -103,8 +105,10 @@ class LeadService {
     std::uint64_t generation = 0;  // bumped by every invalidation
     std::vector<leads::ReferenceItem> statuses, origins;
   };
-  // On the actor's strand.
-  boost::asio::awaitable<Cache> cache();
+  using Snapshot = std::shared_ptr<const Cache>;
+  // The loaded cache: read without a hop onto the strand while one is
+  // published; loaded (on the strand) otherwise.
+  boost::asio::awaitable<Snapshot> cache();
   boost::asio::awaitable<void> invalidate();
   // Codes to ids (Error{validation} for an unknown or inactive code).
   boost::asio::awaitable<storage::LeadColumns> resolve(const leads::LeadChanges& changes);
@@ -121,6 +125,8 @@ class LeadService {
   pg::Pool& pool_;
   storage::LeadRepository repository_;
   Cache cache_;  // the actor's state
+  std::mutex snapshot_mutex_;
+  Snapshot snapshot_;  // cache_ once loaded; reset by invalidation
 };
 
 // Whether the caller sees only its own leads (a sales user), and whose.

@@ -209,18 +209,65 @@ boost::json::object to_json(const ActivityStats& s) {
           {"updated_at", format_rfc3339(s.updated_at)}};
 }
 
+// Only what the working list shows: no qualification, disqualification or
+// deletion fields (always null in the view), no repeated ids. Built with
+// its size known, as it is the hottest answer of the leads API.
 boost::json::object to_json(const SalesViewRow& row) {
-  auto o = to_json(row.lead);
-  o["owner"] =
-      row.lead.owner_user_id
-          ? boost::json::value(boost::json::object{{"id", row.lead.owner_user_id->str()},
-                                                   {"name", optional_json(row.owner_name)}})
-          : boost::json::value();
-  o["status_label"] = optional_json(row.status_label);
-  o["origin_label"] = optional_json(row.origin_label);
-  o["primary_contact"] =
-      row.primary_contact ? boost::json::value(to_json(*row.primary_contact)) : nullptr;
-  o["activity"] = row.stats ? boost::json::value(to_json(*row.stats)) : nullptr;
+  const auto& l = row.lead;
+  boost::json::array tags;
+  tags.reserve(l.tags.size());
+  for (const auto& t : l.tags) tags.emplace_back(t);
+  boost::json::object o(20);
+  o.emplace("id", l.id.str());
+  o.emplace("title", l.title);
+  o.emplace("trade_name", optional_json(l.trade_name));
+  o.emplace("status", optional_json(l.status));
+  o.emplace("status_label", optional_json(row.status_label));
+  o.emplace("origin", optional_json(l.origin));
+  o.emplace("origin_label", optional_json(row.origin_label));
+  if (l.owner_user_id) {
+    boost::json::object owner(2);
+    owner.emplace("id", l.owner_user_id->str());
+    owner.emplace("name", optional_json(row.owner_name));
+    o.emplace("owner", std::move(owner));
+  } else {
+    o.emplace("owner", nullptr);
+  }
+  o.emplace("address_city", optional_json(l.address_city));
+  o.emplace("address_state", optional_json(l.address_state));
+  o.emplace("last_interaction_at", optional_json(l.last_interaction_at));
+  o.emplace("priority_score", l.priority_score);
+  o.emplace("sla_breached_at", optional_json(l.sla_breached_at));
+  o.emplace("tags", std::move(tags));
+  o.emplace("created_at", format_rfc3339(l.created_at));
+  o.emplace("updated_at", format_rfc3339(l.updated_at));
+  if (row.primary_contact) {
+    const auto& c = *row.primary_contact;
+    boost::json::object contact(6);
+    contact.emplace("contact_id", c.contact_id.str());
+    contact.emplace("full_name", c.full_name);
+    contact.emplace("email", optional_json(c.email));
+    contact.emplace("phone", optional_json(c.phone));
+    contact.emplace("title", optional_json(c.title));
+    contact.emplace("is_primary", true);
+    o.emplace("primary_contact", std::move(contact));
+  } else {
+    o.emplace("primary_contact", nullptr);
+  }
+  if (row.stats) {
+    const auto& s = *row.stats;
+    boost::json::object activity(7);
+    activity.emplace("engagement_score", s.engagement_score);
+    activity.emplace("last_interaction_at", optional_json(s.last_interaction_at));
+    activity.emplace("last_email_at", optional_json(s.last_email_at));
+    activity.emplace("last_event_at", optional_json(s.last_event_at));
+    activity.emplace("total_emails", s.total_emails);
+    activity.emplace("total_events", s.total_events);
+    activity.emplace("total_interactions", s.total_interactions);
+    o.emplace("activity", std::move(activity));
+  } else {
+    o.emplace("activity", nullptr);
+  }
   return o;
 }
 

@@ -215,9 +215,11 @@ asio::awaitable<pg::Result> LeadRepository::run(pg::Transaction& tx, std::string
 // ---- reference data
 
 asio::awaitable<std::vector<leads::ReferenceItem>> LeadRepository::references(Reference which) {
-  const auto result = co_await run(std::string("SELECT ") + reference_columns(which) + " FROM " +
-                                       table_of(which) + " ORDER BY sort_order, code",
-                                   pg::Params{});
+  // Not counted (pool_, not run()): these load the actor's cache, at times
+  // no request chooses (a NOTIFY from another process).
+  const auto result =
+      co_await pool_.query(std::string("SELECT ") + reference_columns(which) + " FROM " +
+                           table_of(which) + " ORDER BY sort_order, code");
   std::vector<leads::ReferenceItem> items;
   for (auto row : result) items.push_back(reference_from(row));
   co_return items;

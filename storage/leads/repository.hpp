@@ -1,7 +1,8 @@
 // The SQL of leads, their reference data, tags, contacts, activity and the
 // sales view. Writes take the caller's transaction so that the audit row
-// commits with them. Every statement goes through run(), which counts it:
-// tests read the count to prove that a page costs one statement.
+// commits with them. Every statement but the loads of the reference-data
+// cache goes through run(), which counts it: tests read the count to prove
+// that a page costs one statement.
 #pragma once
 
 #include <atomic>
