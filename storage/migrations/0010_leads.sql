@@ -144,7 +144,9 @@ CREATE TABLE lead_contacts (
 CREATE INDEX idx_lead_contacts_contact_id ON lead_contacts (contact_id);
 -- At most one primary contact per lead.
 CREATE UNIQUE INDEX idx_lead_contacts_primary ON lead_contacts (lead_id) WHERE is_primary;
-CREATE INDEX idx_lead_contacts_lead_id_added_at ON lead_contacts (lead_id, added_at);
+-- A lead's primary contact (flagged, else the earliest added) is the first
+-- entry of this index: the sales view reads one entry a lead, no sort.
+CREATE INDEX idx_lead_contacts_primary_first ON lead_contacts (lead_id, is_primary DESC, added_at, contact_id);
 
 CREATE TABLE lead_activity_stats (
   lead_id uuid PRIMARY KEY REFERENCES leads (id) ON DELETE CASCADE,
