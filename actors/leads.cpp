@@ -181,9 +181,11 @@ asio::awaitable<Lead> LeadService::lock_writable(pg::Transaction& tx, const Uuid
   co_return *lead;
 }
 
-asio::awaitable<void> LeadService::rescore(pg::Transaction& tx, const Uuid& id) {
-  const auto inputs = co_await repository_.priority_inputs(tx, id);
-  co_await repository_.set_priority(tx, id, leads::priority_score(inputs));
+asio::awaitable<Lead> LeadService::rescore(pg::Transaction& tx, const Uuid& id,
+                                           std::optional<leads::PriorityInputs> inputs) {
+  if (!inputs) inputs = co_await repository_.priority_inputs(tx, id);
+  const int score = leads::priority_score(*inputs);
+  co_return co_await repository_.rescore_and_find(tx, id, score);
 }
 
 asio::awaitable<std::vector<Listed<Lead>>> LeadService::list(leads::LeadListQuery query,
@@ -208,8 +210,7 @@ asio::awaitable<Lead> LeadService::create(leads::LeadChanges changes,
   auto columns = co_await resolve(changes);
   auto tx = co_await pool_.begin();
   auto created = co_await repository_.insert(tx, columns);
-  co_await rescore(tx, created.id);
-  auto lead = co_await repository_.find(tx, created.id);
+  std::optional<Lead> lead = co_await rescore(tx, created.id, std::nullopt);
   {
     const storage::AuditEntry entry{"lead_created", "lead", lead->id.str(), std::nullopt,
                                     leads::to_json(*lead)};
@@ -224,9 +225,8 @@ asio::awaitable<Lead> LeadService::update(Uuid id, leads::LeadChanges changes,
   auto columns = co_await resolve(changes);
   auto tx = co_await pool_.begin();
   auto before = co_await lock_writable(tx, id, context);
-  co_await repository_.update(tx, id, columns);
-  co_await rescore(tx, id);
-  auto after = co_await repository_.find(tx, id);
+  auto inputs = co_await repository_.update(tx, id, columns);
+  std::optional<Lead> after = co_await rescore(tx, id, std::move(inputs));
   {
     const storage::AuditEntry entry{"lead_updated", "lead", id.str(), leads::to_json(before),
                                     leads::to_json(*after)};
@@ -304,8 +304,7 @@ asio::awaitable<Lead> LeadService::disqualify(Uuid id, std::string reason,
   if (before.disqualified_at)
     throw Error(ErrorKind::conflict, "already_disqualified", "the lead is already disqualified");
   co_await repository_.mark_disqualified(tx, id, reason);
-  co_await rescore(tx, id);
-  auto after = co_await repository_.find(tx, id);
+  std::optional<Lead> after = co_await rescore(tx, id, std::nullopt);
   {
     const storage::AuditEntry entry{"disqualify_lead", "lead", id.str(), leads::to_json(before),
                                     leads::to_json(*after)};
@@ -323,8 +322,7 @@ asio::awaitable<Lead> LeadService::restore(Uuid id, identity::RequestContext con
     throw Error(ErrorKind::conflict, "not_restorable",
                 "the lead is neither qualified, disqualified nor deleted");
   co_await repository_.restore(tx, id);
-  co_await rescore(tx, id);
-  auto after = co_await repository_.find(tx, id);
+  std::optional<Lead> after = co_await rescore(tx, id, std::nullopt);
   {
     const storage::AuditEntry entry{"restore_lead", "lead", id.str(), leads::to_json(*before),
                                     leads::to_json(*after)};
@@ -382,8 +380,7 @@ asio::awaitable<Lead> LeadService::set_lead_tags(Uuid lead, leads::TagSet set,
   auto before = co_await lock_writable(tx, lead, context);
   const auto ids = co_await repository_.resolve_tags(tx, set);
   co_await repository_.set_lead_tags(tx, lead, ids);
-  co_await rescore(tx, lead);
-  auto after = co_await repository_.find(tx, lead);
+  std::optional<Lead> after = co_await rescore(tx, lead, std::nullopt);
   {
     const storage::AuditEntry entry{"lead_tags_set", "lead", lead.str(), leads::to_json(before),
                                     leads::to_json(*after)};
@@ -402,8 +399,7 @@ asio::awaitable<Lead> LeadService::add_lead_tag(Uuid lead, Uuid tag,
     throw Error(ErrorKind::validation, "validation_error", "no such tag",
                 {{"tag_id", "no such tag"}});
   co_await repository_.add_lead_tag(tx, lead, tag);
-  co_await rescore(tx, lead);
-  auto after = co_await repository_.find(tx, lead);
+  std::optional<Lead> after = co_await rescore(tx, lead, std::nullopt);
   {
     const storage::AuditEntry entry{"lead_tag_added", "lead", lead.str(), std::nullopt,
                                     leads::to_json(*found)};
@@ -419,8 +415,7 @@ asio::awaitable<Lead> LeadService::remove_lead_tag(Uuid lead, Uuid tag,
   co_await lock_writable(tx, lead, context);
   const bool removed = co_await repository_.remove_lead_tag(tx, lead, tag);
   if (!removed) throw Error(ErrorKind::not_found, "not_found", "the lead has no such tag");
-  co_await rescore(tx, lead);
-  auto after = co_await repository_.find(tx, lead);
+  std::optional<Lead> after = co_await rescore(tx, lead, std::nullopt);
   {
     const storage::AuditEntry entry{"lead_tag_removed", "lead", lead.str(),
                                     boost::json::object{{"tag_id", tag.str()}}};

@@ -116,8 +116,10 @@ class LeadService {
   // Error{conflict} for a qualified one) and visible.
   boost::asio::awaitable<leads::Lead> lock_writable(pg::Transaction& tx, const Uuid& id,
                                                     const identity::RequestContext& context);
-  // Recomputes the priority score from its inputs.
-  boost::asio::awaitable<void> rescore(pg::Transaction& tx, const Uuid& id);
+  // Recomputes the priority score from its inputs (read when not given)
+  // and answers the lead as it is now.
+  boost::asio::awaitable<leads::Lead> rescore(pg::Transaction& tx, const Uuid& id,
+                                              std::optional<leads::PriorityInputs> inputs);
   boost::asio::awaitable<leads::Lead> visible(const Uuid& id,
                                               const identity::RequestContext& context);
 

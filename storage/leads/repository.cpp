@@ -66,6 +66,30 @@ Lead lead_from(const pg::Row& r, int at = 0) {
   return l;
 }
 
+// The priority score's inputs of the row of "leads" (unaliased: usable in
+// an UPDATE's RETURNING as in a SELECT).
+constexpr const char* kInputs =
+    "coalesce((SELECT s.code FROM lead_statuses s WHERE s.id = leads.lead_status_id), ''),"
+    " coalesce((SELECT o.code FROM lead_origins o WHERE o.id = leads.lead_origin_id), ''),"
+    " extract(epoch FROM now() - leads.created_at)::float8 / 86400,"
+    " extract(epoch FROM now() - leads.last_interaction_at)::float8 / 86400,"
+    " coalesce((SELECT st.engagement_score FROM lead_activity_stats st"
+    " WHERE st.lead_id = leads.id), 0),"
+    " ARRAY(SELECT t.name::text FROM lead_tags lt JOIN tags t ON t.id = lt.tag_id"
+    " WHERE lt.lead_id = leads.id), leads.disqualified_at IS NOT NULL";
+
+leads::PriorityInputs inputs_from(const pg::Row& row) {
+  leads::PriorityInputs in;
+  in.status = row.get<std::string>(0);
+  in.origin = row.get<std::string>(1);
+  in.age_days = row.get<double>(2);
+  in.days_since_interaction = row.get<std::optional<double>>(3);
+  in.engagement = row.get<std::int32_t>(4);
+  in.tags = row.get<std::vector<std::string>>(5);
+  in.disqualified = row.get<bool>(6);
+  return in;
+}
+
 const char* table_of(Reference which) {
   return which == Reference::statuses ? "lead_statuses" : "lead_origins";
 }
@@ -483,55 +507,48 @@ asio::awaitable<Lead> LeadRepository::insert(pg::Transaction& tx, const LeadColu
   co_return *lead;
 }
 
-asio::awaitable<void> LeadRepository::update(pg::Transaction& tx, const Uuid& id,
-                                             const LeadColumns& columns) {
+asio::awaitable<std::optional<leads::PriorityInputs>> LeadRepository::update(
+    pg::Transaction& tx, const Uuid& id, const LeadColumns& columns) {
   auto a = assignments_of(columns, pg::Params(id));
-  if (a.columns.empty()) co_return;
+  if (a.columns.empty()) co_return std::nullopt;
   // updated_at and last_interaction_at: the leads_track trigger, when a
-  // tracked field changes.
+  // tracked field changes; RETURNING sees the row as the trigger left it.
   std::optional<pg::Error> failure;
+  pg::Result result;
   try {
-    co_await run(tx, "UPDATE leads SET " + a.set_list("") + " WHERE id = $1", a.params);
+    result = co_await run(
+        tx, "UPDATE leads SET " + a.set_list("") + " WHERE id = $1 RETURNING " + kInputs, a.params);
   } catch (const pg::Error& e) {
     failure = e;
   }
   if (failure) rethrow_write_error(*failure);
+  co_return inputs_from(result.one());
 }
 
 asio::awaitable<leads::PriorityInputs> LeadRepository::priority_inputs(pg::Transaction& tx,
                                                                        const Uuid& id) {
-  const auto result =
-      co_await run(tx,
-                   "SELECT coalesce(s.code, ''), coalesce(o.code, ''),"
-                   " extract(epoch FROM now() - l.created_at)::float8 / 86400,"
-                   " extract(epoch FROM now() - l.last_interaction_at)::float8 / 86400,"
-                   " coalesce(st.engagement_score, 0),"
-                   " ARRAY(SELECT t.name::text FROM lead_tags lt JOIN tags t ON t.id = lt.tag_id"
-                   " WHERE lt.lead_id = l.id), l.disqualified_at IS NOT NULL"
-                   " FROM leads l LEFT JOIN lead_statuses s ON s.id = l.lead_status_id"
-                   " LEFT JOIN lead_origins o ON o.id = l.lead_origin_id"
-                   " LEFT JOIN lead_activity_stats st ON st.lead_id = l.id WHERE l.id = $1",
-                   pg::Params(id));
-  const auto row = result.one();
-  leads::PriorityInputs in;
-  in.status = row.get<std::string>(0);
-  in.origin = row.get<std::string>(1);
-  in.age_days = row.get<double>(2);
-  in.days_since_interaction = row.get<std::optional<double>>(3);
-  in.engagement = row.get<std::int32_t>(4);
-  in.tags = row.get<std::vector<std::string>>(5);
-  in.disqualified = row.get<bool>(6);
-  co_return in;
+  const auto result = co_await run(
+      tx, std::string("SELECT ") + kInputs + " FROM leads WHERE id = $1", pg::Params(id));
+  co_return inputs_from(result.one());
 }
 
-asio::awaitable<void> LeadRepository::set_priority(pg::Transaction& tx, const Uuid& id, int score) {
-  // The CTE runs before any row is updated (the join needs its row first),
-  // so the trigger sees the setting; it lasts until the transaction ends.
-  co_await run(tx,
-               "WITH derived AS (SELECT set_config('crmd.derived_write', 'on', true))"
-               " UPDATE leads SET priority_score = $2 FROM derived"
-               " WHERE id = $1 AND priority_score <> $2",
-               pg::Params(id, static_cast<std::int32_t>(score)));
+asio::awaitable<Lead> LeadRepository::rescore_and_find(pg::Transaction& tx, const Uuid& id,
+                                                       int score) {
+  // The CTE's update runs before the select's rows come out but is not
+  // visible to it (one snapshot): the score read is the old one, replaced
+  // below; nothing else of the row changes (a derived write is not an
+  // interaction). The setting's CTE runs before any row is updated (the
+  // join needs its row first), so the trigger sees it.
+  const auto result = co_await run(
+      tx,
+      std::string("WITH derived AS (SELECT set_config('crmd.derived_write', 'on', true)),"
+                  " rescored AS (UPDATE leads SET priority_score = $2 FROM derived"
+                  " WHERE id = $1 AND priority_score <> $2 RETURNING id) SELECT ") +
+          kColumns + " FROM leads l WHERE l.id = $1",
+      pg::Params(id, static_cast<std::int32_t>(score)));
+  auto lead = lead_from(result.one());
+  lead.priority_score = score;
+  co_return lead;
 }
 
 asio::awaitable<Lead> LeadRepository::set_deleted(pg::Transaction& tx, const Uuid& id,

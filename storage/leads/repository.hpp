@@ -84,13 +84,18 @@ class LeadRepository {
   // Error{validation} for an unknown owner.
   boost::asio::awaitable<leads::Lead> insert(pg::Transaction& tx, const LeadColumns& columns);
   // The lead's triggers keep updated_at and the interaction timestamps.
-  boost::asio::awaitable<void> update(pg::Transaction& tx, const Uuid& id,
-                                      const LeadColumns& columns);
+  // Answers the priority score's inputs as the update left them (nullopt
+  // when there was nothing to write).
+  boost::asio::awaitable<std::optional<leads::PriorityInputs>> update(pg::Transaction& tx,
+                                                                      const Uuid& id,
+                                                                      const LeadColumns& columns);
   boost::asio::awaitable<leads::PriorityInputs> priority_inputs(pg::Transaction& tx,
                                                                 const Uuid& id);
-  // Writes a recomputed score: not an interaction (crmd.derived_write,
-  // for the rest of the transaction).
-  boost::asio::awaitable<void> set_priority(pg::Transaction& tx, const Uuid& id, int score);
+  // Writes a recomputed score, when it changed, and answers the lead, in
+  // one statement: not an interaction (crmd.derived_write, for the rest of
+  // the transaction).
+  boost::asio::awaitable<leads::Lead> rescore_and_find(pg::Transaction& tx, const Uuid& id,
+                                                       int score);
   boost::asio::awaitable<leads::Lead> set_deleted(pg::Transaction& tx, const Uuid& id,
                                                   const std::optional<Uuid>& by, bool deleted);
 
