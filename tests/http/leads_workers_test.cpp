@@ -59,9 +59,11 @@ class LeadWorkersTest : public test::ApiTest {
             .get<std::string>(0);
     std::int64_t version = 0;
     std::string status;
-    for (int polls = 0; polls < 20 && status != "completed" && status != "failed"; ++polls) {
+    // Short waits: a NOTIFY sent while this server's LISTEN connection is
+    // still being opened is not replayed, and the next poll sees the change.
+    for (int polls = 0; polls < 60 && status != "completed" && status != "failed"; ++polls) {
       auto response =
-          send("GET", "/api/v2/jobs/" + job + "?wait=30&version=" + std::to_string(version));
+          send("GET", "/api/v2/jobs/" + job + "?wait=1&version=" + std::to_string(version));
       EXPECT_EQ(response.result_int(), 200) << response.body();
       const auto body = json_of(response);
       version = body.at("version").as_int64();
