@@ -119,7 +119,7 @@ TEST_F(LeadWorkersTest, EachSlotIsEnqueuedOnceAcrossProcesses) {
             1);
 }
 
-TEST_F(LeadWorkersTest, TheSchedulerEnqueuesEveryTaskOnItsOwn) {
+TEST_F(LeadWorkersTest, TheSchedulerEnqueuesADueRunOnItsOwn) {
   auto config = worker_config();
   config.scheduler_enabled = true;
   config.scheduler_tick = std::chrono::milliseconds(50);

@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <boost/json/parse.hpp>
+
 #include "domain/leads/lead.hpp"
 #include "domain/leads/scoring.hpp"
 
@@ -79,6 +81,47 @@ TEST(LeadFields, OrderingAndDisqualifyReason) {
   EXPECT_FALSE(parse_lead_ordering("nope"));
   EXPECT_THROW(parse_disqualify(boost::json::object{}), Error);
   EXPECT_EQ(parse_disqualify(boost::json::object{{"reason", "no budget"}}), "no budget");
+}
+
+}  // namespace
+}  // namespace crmd::leads
+
+namespace crmd::leads {
+namespace {
+
+boost::json::value parse(const char* text) {
+  return boost::json::parse(text);
+}
+
+TEST(LeadFields, QualifyTakesACompanyIdOrANewCompanyNotBoth) {
+  EXPECT_FALSE(parse_qualify(parse("{}")).company_id);
+  const auto id = Uuid::random_v4().str();
+  const auto linked = parse_qualify(parse((R"({"company_id":")" + id + R"("})").c_str()));
+  EXPECT_EQ(linked.company_id->str(), id);
+  const auto created = parse_qualify(parse(R"({"company":{"name":"Acme","city":"Lyon"}})"));
+  EXPECT_EQ(created.company->name, "Acme");
+  EXPECT_EQ(*created.company->city, "Lyon");
+  EXPECT_THROW(parse_qualify(parse(R"({"company":{"city":"Lyon"}})")), Error);
+  EXPECT_THROW(
+      parse_qualify(parse((R"({"company_id":")" + id + R"(","company":{"name":"A"}})").c_str())),
+      Error);
+  EXPECT_THROW(parse_qualify(parse(R"({"company":"Acme"})")), Error);
+}
+
+TEST(LeadFields, ReferenceCodesAreUpperCaseAndSlaDaysOnlyForStatuses) {
+  EXPECT_NO_THROW(parse_reference(parse(R"({"code":"HOT_1","label":"Hot"})"), true, true));
+  EXPECT_THROW(parse_reference(parse(R"({"code":"hot","label":"Hot"})"), true, true), Error);
+  EXPECT_THROW(parse_reference(parse(R"({"label":"Hot"})"), true, true), Error);
+  const auto status = parse_reference(parse(R"({"sla_days":3})"), false, true);
+  EXPECT_EQ(**status.sla_days, 3);
+  EXPECT_THROW(parse_reference(parse(R"({"sla_days":3})"), false, false), Error);
+}
+
+TEST(LeadFields, TagSetsTakeNamesOrIds) {
+  EXPECT_EQ(parse_tag_set(parse(R"({"tags":["hot","vip"]})")).names.size(), 2u);
+  EXPECT_EQ(parse_tag_set(parse(R"({"tags":[]})")).names.size(), 0u);
+  EXPECT_THROW(parse_tag_set(parse(R"({})")), Error);
+  EXPECT_THROW(parse_tag_set(parse(R"({"tag_ids":["nope"]})")), Error);
 }
 
 }  // namespace
