@@ -22,9 +22,7 @@ constexpr const char* kColumns =
     " (SELECT o.code FROM lead_origins o WHERE o.id = l.lead_origin_id), l.owner_user_id,"
     " l.qualified_company_id, l.qualified_master_deal_id, l.address_city, l.address_state,"
     " l.last_interaction_at, l.priority_score, l.disqualified_at, l.disqualification_reason,"
-    " l.qualified_at, l.sla_breached_at, l.created_at, l.updated_at, l.deleted_at,"
-    " ARRAY(SELECT t.name::text FROM lead_tags lt JOIN tags t ON t.id = lt.tag_id"
-    " WHERE lt.lead_id = l.id)";
+    " l.qualified_at, l.sla_breached_at, l.created_at, l.updated_at, l.deleted_at, l.tag_names";
 constexpr int kColumnCount = 22;
 
 // The same columns for the sales view, without the status and origin codes
@@ -34,9 +32,7 @@ constexpr const char* kViewColumns =
     " NULL::text, l.owner_user_id,"
     " l.qualified_company_id, l.qualified_master_deal_id, l.address_city, l.address_state,"
     " l.last_interaction_at, l.priority_score, l.disqualified_at, l.disqualification_reason,"
-    " l.qualified_at, l.sla_breached_at, l.created_at, l.updated_at, l.deleted_at,"
-    " ARRAY(SELECT t.name::text FROM lead_tags lt JOIN tags t ON t.id = lt.tag_id"
-    " WHERE lt.lead_id = l.id)";
+    " l.qualified_at, l.sla_breached_at, l.created_at, l.updated_at, l.deleted_at, l.tag_names";
 
 Lead lead_from(const pg::Row& r, int at = 0) {
   Lead l;
@@ -61,8 +57,7 @@ Lead lead_from(const pg::Row& r, int at = 0) {
   l.created_at = r.get<Timestamp>(at + 18);
   l.updated_at = r.get<Timestamp>(at + 19);
   l.deleted_at = r.get<std::optional<Timestamp>>(at + 20);
-  l.tags = r.get<std::vector<std::string>>(at + 21);
-  std::sort(l.tags.begin(), l.tags.end());  // here: a sort node a row costs more in SQL
+  l.tags = r.get<std::vector<std::string>>(at + 21);  // sorted by the trigger
   return l;
 }
 
@@ -75,8 +70,7 @@ constexpr const char* kInputs =
     " extract(epoch FROM now() - leads.last_interaction_at)::float8 / 86400,"
     " coalesce((SELECT st.engagement_score FROM lead_activity_stats st"
     " WHERE st.lead_id = leads.id), 0),"
-    " ARRAY(SELECT t.name::text FROM lead_tags lt JOIN tags t ON t.id = lt.tag_id"
-    " WHERE lt.lead_id = leads.id), leads.disqualified_at IS NOT NULL";
+    " leads.tag_names, leads.disqualified_at IS NOT NULL";
 
 leads::PriorityInputs inputs_from(const pg::Row& row) {
   leads::PriorityInputs in;
@@ -715,15 +709,16 @@ asio::awaitable<std::optional<leads::ActivityStats>> LeadRepository::stats(const
 // ---- the sales view
 
 // One statement for the whole page, however many rows: the lead's columns
-// (tags by a correlated subquery), the owner and stats by joins, and the
-// primary contact by a LATERAL subquery taking the flagged contact, else the
-// earliest added. No per-row round trip (no N+1); status and origin come
-// from the actor's cache. Order: priority, then last interaction (never
-// last), then id, all descending, as the partial indexes
-// idx_leads_sales_view(_owner) read; the cursor's sort key is "priority|last
-// interaction". The page size is written into the SQL, not a parameter:
-// with a parameter the planner cannot trust a generic plan, and planning
-// every execution cost twice the execution.
+// (with tag_names and primary_contact_id, copies the triggers of migration
+// 0010 keep, so that a row costs no lookup of its tags nor a search of its
+// contacts), the owner, the primary contact and the stats by joins. No
+// per-row round trip (no N+1); status and origin come from the actor's
+// cache. Order: priority, then last interaction (never last), then id, all
+// descending, as the partial indexes idx_leads_sales_view(_owner) read; the
+// cursor's sort key is "priority|last interaction". The page size is
+// written into the SQL, not a parameter: with a parameter the planner
+// cannot trust a generic plan, and planning every execution cost twice the
+// execution.
 asio::awaitable<std::vector<Listed<leads::SalesViewRow>>> LeadRepository::sales_view(
     const std::optional<Uuid>& owner, std::size_t limit, const std::optional<PagePosition>& from) {
   pg::Params params;
@@ -744,16 +739,13 @@ asio::awaitable<std::vector<Listed<leads::SalesViewRow>>> LeadRepository::sales_
   const std::string direction = backward ? " ASC" : " DESC";
   const std::string sql =
       std::string("SELECT ") + kViewColumns +
-      ", u.name, NULL::text, NULL::text, pc.contact_id, pc.full_name, pc.email, pc.phone, pc.title,"
-      " pc.is_primary, pc.added_at, " +
+      ", u.name, NULL::text, NULL::text, pc.id, pc.full_name, pc.email::text, pc.phone, pc.title,"
+      " true, pc.created_at, " +
       kStatsColumns + ", l.priority_score::text || '|' || " + kLast +
       "::text"
       " FROM leads l LEFT JOIN users u ON u.id = l.owner_user_id"
       " LEFT JOIN lead_activity_stats st ON st.lead_id = l.id"
-      " LEFT JOIN LATERAL (SELECT lc.contact_id, c.full_name, c.email::text AS email, c.phone,"
-      " c.title, lc.is_primary, lc.added_at FROM lead_contacts lc JOIN contacts c"
-      " ON c.id = lc.contact_id AND c.deleted_at IS NULL WHERE lc.lead_id = l.id"
-      " ORDER BY lc.is_primary DESC, lc.added_at, lc.contact_id LIMIT 1) pc ON true"
+      " LEFT JOIN contacts pc ON pc.id = l.primary_contact_id"
       " WHERE " +
       where + " ORDER BY l.priority_score" + direction + ", " + kLast + direction + ", l.id" +
       direction + " LIMIT " + std::to_string(limit);
@@ -768,6 +760,7 @@ asio::awaitable<std::vector<Listed<leads::SalesViewRow>>> LeadRepository::sales_
     r.status_label = row.get<std::optional<std::string>>(at + 1);
     r.origin_label = row.get<std::optional<std::string>>(at + 2);
     if (!row.is_null(at + 3)) {
+      // added_at holds the contact's created_at here: the view does not show it.
       r.primary_contact = contact_from(row, at + 3);
       r.primary_contact->primary = true;
     }

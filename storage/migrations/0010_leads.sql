@@ -79,6 +79,12 @@ CREATE TABLE leads (
   -- Set by the SLA worker while the lead has gone too long without an
   -- interaction for its status; cleared once it has one again.
   sla_breached_at timestamptz,
+  -- Copies kept by triggers (below) for the sales view, which reads them
+  -- with the row instead of two lookups a lead: the names of the lead's
+  -- tags, sorted, and its primary contact (the flagged live one, else the
+  -- earliest added live one).
+  tag_names text[] NOT NULL DEFAULT '{}',
+  primary_contact_id uuid REFERENCES contacts (id) ON DELETE SET NULL,
   created_at timestamptz NOT NULL DEFAULT now(),
   updated_at timestamptz NOT NULL DEFAULT now(),
   deleted_at timestamptz,
@@ -91,6 +97,7 @@ CREATE INDEX idx_leads_owner_user_id ON leads (owner_user_id, created_at);
 CREATE INDEX idx_leads_qualified_company_id ON leads (qualified_company_id);
 CREATE INDEX idx_leads_qualified_master_deal_id ON leads (qualified_master_deal_id);
 CREATE INDEX idx_leads_deleted_by ON leads (deleted_by);
+CREATE INDEX idx_leads_primary_contact_id ON leads (primary_contact_id);
 CREATE INDEX idx_leads_last_interaction_at ON leads (last_interaction_at);
 CREATE INDEX idx_leads_disqualified_at ON leads (disqualified_at);
 CREATE INDEX idx_leads_qualified_at ON leads (qualified_at);
@@ -160,6 +167,77 @@ CREATE TABLE lead_activity_stats (
   created_at timestamptz NOT NULL DEFAULT now(),
   updated_at timestamptz NOT NULL DEFAULT now()
 );
+
+-- leads.tag_names and leads.primary_contact_id follow lead_tags, tags,
+-- lead_contacts and contacts, whichever way they are written. Statement
+-- triggers with transition tables: a bulk change refreshes each lead once.
+CREATE FUNCTION leads_refresh_tag_names(ids uuid[]) RETURNS void LANGUAGE sql AS $$
+  UPDATE leads l SET tag_names = n.names
+  FROM (SELECT i.id, ARRAY(SELECT t.name::text FROM lead_tags lt JOIN tags t ON t.id = lt.tag_id
+                           WHERE lt.lead_id = i.id ORDER BY t.name) AS names
+        FROM unnest(ids) AS i (id)) n
+  WHERE l.id = n.id AND l.tag_names IS DISTINCT FROM n.names;
+$$;
+
+CREATE FUNCTION leads_refresh_primary_contact(ids uuid[]) RETURNS void LANGUAGE sql AS $$
+  UPDATE leads l SET primary_contact_id = p.contact_id
+  FROM (SELECT i.id, (SELECT lc.contact_id FROM lead_contacts lc JOIN contacts c
+                        ON c.id = lc.contact_id AND c.deleted_at IS NULL
+                      WHERE lc.lead_id = i.id
+                      ORDER BY lc.is_primary DESC, lc.added_at, lc.contact_id LIMIT 1) AS contact_id
+        FROM unnest(ids) AS i (id)) p
+  WHERE l.id = p.id AND l.primary_contact_id IS DISTINCT FROM p.contact_id;
+$$;
+
+CREATE FUNCTION lead_tags_added() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM leads_refresh_tag_names(ARRAY(SELECT DISTINCT lead_id FROM added));
+  RETURN NULL;
+END $$;
+CREATE FUNCTION lead_tags_removed() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM leads_refresh_tag_names(ARRAY(SELECT DISTINCT lead_id FROM removed));
+  RETURN NULL;
+END $$;
+CREATE TRIGGER lead_tags_inserted AFTER INSERT ON lead_tags REFERENCING NEW TABLE AS added
+  FOR EACH STATEMENT EXECUTE FUNCTION lead_tags_added();
+CREATE TRIGGER lead_tags_deleted AFTER DELETE ON lead_tags REFERENCING OLD TABLE AS removed
+  FOR EACH STATEMENT EXECUTE FUNCTION lead_tags_removed();
+
+CREATE FUNCTION tags_renamed() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM leads_refresh_tag_names(ARRAY(SELECT lead_id FROM lead_tags WHERE tag_id = NEW.id));
+  RETURN NULL;
+END $$;
+CREATE TRIGGER tags_name AFTER UPDATE OF name ON tags
+  FOR EACH ROW WHEN (OLD.name IS DISTINCT FROM NEW.name) EXECUTE FUNCTION tags_renamed();
+
+CREATE FUNCTION lead_contacts_added() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM leads_refresh_primary_contact(ARRAY(SELECT DISTINCT lead_id FROM added));
+  RETURN NULL;
+END $$;
+CREATE FUNCTION lead_contacts_removed() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM leads_refresh_primary_contact(ARRAY(SELECT DISTINCT lead_id FROM removed));
+  RETURN NULL;
+END $$;
+CREATE TRIGGER lead_contacts_inserted AFTER INSERT ON lead_contacts REFERENCING NEW TABLE AS added
+  FOR EACH STATEMENT EXECUTE FUNCTION lead_contacts_added();
+CREATE TRIGGER lead_contacts_updated AFTER UPDATE ON lead_contacts REFERENCING NEW TABLE AS added
+  FOR EACH STATEMENT EXECUTE FUNCTION lead_contacts_added();
+CREATE TRIGGER lead_contacts_deleted AFTER DELETE ON lead_contacts REFERENCING OLD TABLE AS removed
+  FOR EACH STATEMENT EXECUTE FUNCTION lead_contacts_removed();
+
+CREATE FUNCTION contacts_refresh_leads() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM leads_refresh_primary_contact(
+    ARRAY(SELECT lead_id FROM lead_contacts WHERE contact_id = NEW.id));
+  RETURN NULL;
+END $$;
+CREATE TRIGGER contacts_deleted_leads AFTER UPDATE OF deleted_at ON contacts
+  FOR EACH ROW WHEN (OLD.deleted_at IS DISTINCT FROM NEW.deleted_at)
+  EXECUTE FUNCTION contacts_refresh_leads();
 
 -- Interaction tracking, for every write path: a change to a tracked field
 -- sets updated_at and (unless the statement sets it) last_interaction_at.

@@ -242,6 +242,43 @@ TEST_F(LeadsTest, PrimaryContactFallsBackToTheEarliestAndIsUnique) {
             404);
 }
 
+TEST_F(LeadsTest, CopiedTagNamesAndPrimaryContactFollowEveryWrite) {
+  const auto lead = create_lead({{"title", test::unique_name("Copies")}});
+  const auto name = test::unique_name("renamed");
+  const auto tag = create_at("/api/v2/tags", {{"name", test::unique_name("before")}});
+  ASSERT_EQ(send("POST", "/api/v2/leads/" + lead + "/tags/" + tag).result_int(), 200);
+  ASSERT_EQ(send("PATCH", "/api/v2/tags/" + tag, R"({"name":")" + name + R"("})").result_int(),
+            200);
+  EXPECT_EQ(text(json_of(send("GET", "/api/v2/leads/" + lead)).at("tags").as_array()[0]), name);
+
+  const auto primary_of = [&] {
+    return test::db_query("SELECT coalesce(primary_contact_id::text, '') FROM leads WHERE id = $1",
+                          pg::Params(lead))
+        .one()
+        .get<std::string>(0);
+  };
+  const auto first = create_contact("One");
+  const auto second = create_contact("Two");
+  for (const auto& c : {first, second})
+    ASSERT_EQ(
+        send("POST", "/api/v2/leads/" + lead + "/contacts", R"({"contact_id":")" + c + R"("})")
+            .result_int(),
+        201);
+  EXPECT_EQ(primary_of(), first);  // the earliest added
+  ASSERT_EQ(send("PUT", "/api/v2/leads/" + lead + "/contacts/" + second + "/primary").result_int(),
+            200);
+  EXPECT_EQ(primary_of(), second);
+  // A deleted contact is nobody's primary; restored, it is again.
+  ASSERT_EQ(send("DELETE", "/api/v2/contacts/" + second).result_int(), 204);
+  EXPECT_EQ(primary_of(), first);
+  ASSERT_EQ(send("POST", "/api/v2/contacts/" + second + "/restore").result_int(), 200);
+  EXPECT_EQ(primary_of(), second);
+  ASSERT_EQ(send("DELETE", "/api/v2/leads/" + lead + "/contacts/" + second).result_int(), 204);
+  EXPECT_EQ(primary_of(), first);
+  ASSERT_EQ(send("DELETE", "/api/v2/leads/" + lead + "/contacts/" + first).result_int(), 204);
+  EXPECT_EQ(primary_of(), "");
+}
+
 TEST_F(LeadsTest, QualifyCreatesCompanyAndDealOnceAndCopiesContacts) {
   const auto title = test::unique_name("Qualify");
   const auto lead = create_lead({{"title", title}, {"address_city", "Porto"}});
