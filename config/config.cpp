@@ -122,6 +122,13 @@ std::string lower(std::string_view text) {
   return out;
 }
 
+// An interval in whole seconds, from a minute to a week.
+void set_seconds(std::chrono::seconds& out, std::string_view text, const Source& source) {
+  std::uint64_t seconds = 0;
+  set_count(seconds, text, source, 60, 7 * 24 * 3600);
+  out = std::chrono::seconds(seconds);
+}
+
 void set_bool(bool& out, std::string_view text, const Source& source) {
   const std::string v = lower(text);
   if (v == "true" || v == "1" || v == "yes" || v == "on") {
@@ -370,6 +377,27 @@ constexpr std::array kSettings = {
               std::uint64_t seconds = 0;
               set_count(seconds, v, s, 60, 3650 * 86400ull);
               c.job_retention = std::chrono::seconds(seconds);
+            }},
+    Setting{"CRMD_SCHEDULER_ENABLED", "true",
+            "enqueue the periodic lead workers (priority, engagement, SLA) from this process",
+            [](Config& c, std::string_view v, const Source& s) {
+              set_bool(c.scheduler_enabled, v, s);
+            }},
+    Setting{"CRMD_SCHEDULER_TICK_MS", "10000", "how often the scheduler looks for a due run",
+            [](Config& c, std::string_view v, const Source& s) {
+              set_ms(c.scheduler_tick, v, s);
+            }},
+    Setting{"CRMD_LEAD_PRIORITY_INTERVAL_S", "3600", "seconds between lead priority runs",
+            [](Config& c, std::string_view v, const Source& s) {
+              set_seconds(c.lead_priority_interval, v, s);
+            }},
+    Setting{"CRMD_LEAD_ENGAGEMENT_INTERVAL_S", "3600", "seconds between lead engagement runs",
+            [](Config& c, std::string_view v, const Source& s) {
+              set_seconds(c.lead_engagement_interval, v, s);
+            }},
+    Setting{"CRMD_LEAD_SLA_INTERVAL_S", "900", "seconds between lead SLA runs",
+            [](Config& c, std::string_view v, const Source& s) {
+              set_seconds(c.lead_sla_interval, v, s);
             }},
     Setting{"CRMD_LOG_LEVEL", "info", "trace|debug|info|warn|error|critical|off", set_log_level},
     Setting{"CRMD_LOG_FORMAT", "text", "text|json", set_log_format},

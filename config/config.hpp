@@ -70,6 +70,12 @@ struct Config {
   std::chrono::seconds export_ttl{86400};         // a finished export's download window
   std::chrono::seconds job_retention{7 * 86400};  // finished jobs and their files, then removed
 
+  bool scheduler_enabled = true;                     // this process enqueues periodic runs
+  std::chrono::milliseconds scheduler_tick{10000};   // how often it looks for a due run
+  std::chrono::seconds lead_priority_interval{3600};    // lead priority recomputation
+  std::chrono::seconds lead_engagement_interval{3600};  // lead engagement recount
+  std::chrono::seconds lead_sla_interval{900};          // lead SLA breach flagging
+
   std::string log_level = "info";  // trace|debug|info|warn|error|critical|off
   LogFormat log_format = LogFormat::text;
   bool access_log = true;

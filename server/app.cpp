@@ -13,6 +13,7 @@
 
 #include "actors/contact_export.hpp"
 #include "actors/contact_import.hpp"
+#include "actors/leads_workers.hpp"
 #include "domain/common/crypto.hpp"
 #include "server/routes/routes.hpp"
 #include "storage/migrations.hpp"
@@ -72,6 +73,12 @@ actors::JobPoolOptions job_pool_options(const config::Config& c) {
           std::string(host) + ":" + std::to_string(getpid()) + ":" + hex(random_bytes(4))};
 }
 
+std::vector<actors::ScheduledTask> scheduled_tasks(const config::Config& c) {
+  return {{actors::kLeadPriorityJob, c.lead_priority_interval},
+          {actors::kLeadEngagementJob, c.lead_engagement_interval},
+          {actors::kLeadSlaJob, c.lead_sla_interval}};
+}
+
 }  // namespace
 
 App::App(config::Config config)
@@ -88,7 +95,9 @@ App::App(config::Config config)
                                                           identity_options(config_))),
       contacts_(actors_.contacts, *pool_),
       companies_(*pool_),
+      leads_(actors_.leads, *pool_),
       jobs_(actors_.jobs, *pool_, job_pool_options(config_)),
+      scheduler_(actors_.scheduler, *pool_, scheduled_tasks(config_), config_.scheduler_tick),
       authenticator_(*identity_),
       idempotency_store_(*pool_),
       idempotency_(idempotency_store_),
@@ -116,6 +125,8 @@ App::App(config::Config config)
   const auto& files = job_files_.files;
   std::filesystem::create_directories(files.export_dir);
   routes::add_job_routes(router_, {jobs_.repository(), job_watchers_, blocking_, files});
+  routes::add_lead_routes(router_, leads_);
+  routes::add_audit_routes(router_, leads_);
   routes::add_import_routes(router_, {*pool_, blocking_, jobs_.repository(), files.blob_dir});
   routes::add_export_routes(router_, {*pool_, blocking_, jobs_.repository(), job_watchers_,
                                       files.export_dir, config_.jwt_secret, config_.export_ttl});
@@ -123,6 +134,12 @@ App::App(config::Config config)
                     actors::contact_import_handler(*pool_, blocking_, {files.blob_dir}));
   jobs_.add_handler("export_contacts",
                     actors::contact_export_handler(*pool_, blocking_, {files.export_dir}));
+  jobs_.add_handler(actors::kLeadPriorityJob,
+                    actors::scheduled_handler(*pool_, actors::lead_priority_work(*pool_)));
+  jobs_.add_handler(actors::kLeadEngagementJob,
+                    actors::scheduled_handler(*pool_, actors::lead_engagement_work(*pool_)));
+  jobs_.add_handler(actors::kLeadSlaJob,
+                    actors::scheduled_handler(*pool_, actors::lead_sla_work(*pool_)));
   add_metrics_gauges();
 }
 
@@ -152,9 +169,11 @@ asio::awaitable<void> App::startup() {
   co_await pool_->start();
   listener_->start();
   asio::co_spawn(io_, identity_->follow_changes(*listener_), asio::detached);
+  asio::co_spawn(io_, leads_.follow_changes(*listener_), asio::detached);
   jobs_.start(*listener_);
   asio::co_spawn(io_, job_watchers_.follow(*listener_), asio::detached);
   asio::co_spawn(io_, contacts_.follow_company_changes(*listener_), asio::detached);
+  if (config_.scheduler_enabled) scheduler_.start();
   co_await bootstrap_admin();
   asio::co_spawn(io_, housekeeping(), asio::detached);
   port_ = server_->listen(config_.listen_host, config_.listen_port);
@@ -206,6 +225,7 @@ void App::stop() {
 
 asio::awaitable<void> App::shutdown() {
   spdlog::info("shutting down: draining connections (up to {} ms)", config_.shutdown_grace.count());
+  scheduler_.stop();
   // Running jobs stop at their next batch and go back to the queue.
   auto stop_jobs = [this] { return jobs_.stop(); };
   co_await actors_.jobs.call(std::move(stop_jobs));

@@ -18,7 +18,9 @@
 #include "actors/job_files.hpp"
 #include "actors/job_pool.hpp"
 #include "actors/job_watchers.hpp"
+#include "actors/leads.hpp"
 #include "actors/registry.hpp"
+#include "actors/scheduler.hpp"
 #include "config/config.hpp"
 #include "server/auth.hpp"
 #include "server/http/pipeline.hpp"
@@ -58,6 +60,8 @@ class App {
   actors::JobPool& jobs() { return jobs_; }
   actors::JobWatchers& job_watchers() { return job_watchers_; }
   const actors::JobFileSettings& job_files() const { return job_files_; }
+  actors::LeadService& leads() { return leads_; }
+  actors::Scheduler& scheduler() { return scheduler_; }
   const config::Config& config() const { return config_; }
   bool ready() const { return migrated_.load(); }
 
@@ -79,8 +83,10 @@ class App {
   std::unique_ptr<actors::IdentityService> identity_;
   actors::ContactService contacts_;
   actors::CompanyService companies_;
+  actors::LeadService leads_;
   actors::JobPool jobs_;
   actors::JobWatchers job_watchers_{20};  // parked status requests per caller at most
+  actors::Scheduler scheduler_;
   Authenticator authenticator_;
   storage::IdempotencyStore idempotency_store_;
   http::Idempotency idempotency_;

@@ -10,6 +10,7 @@
 #include "actors/identity.hpp"
 #include "actors/job_files.hpp"
 #include "actors/job_watchers.hpp"
+#include "actors/leads.hpp"
 #include "server/http/router.hpp"
 #include "server/metrics.hpp"
 #include "storage/jobs/repository.hpp"
@@ -107,6 +108,13 @@ boost::asio::awaitable<http::Response> update_contact(http::Request& request,
                                                       bool replace);
 boost::asio::awaitable<http::Response> delete_contact(http::Request& request,
                                                       actors::ContactService& contacts);
+
+// /api/v2/leads (tags, contacts, activity, qualification, sales view, SLA
+// breaches), /api/v2/tags, /api/v2/lead-statuses, /api/v2/lead-origins.
+void add_lead_routes(http::Router& router, actors::LeadService& leads);
+
+// GET /api/v2/audit (managers and admins).
+void add_audit_routes(http::Router& router, actors::LeadService& leads);
 
 // /api/v2/auth/*, /api/v2/users, /api/v2/api-keys.
 void add_identity_routes(http::Router& router, actors::IdentityService& identity);

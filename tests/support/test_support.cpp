@@ -29,6 +29,7 @@ config::Config test_config() {
   c.jwt_secret = "test-secret-that-is-at-least-32-bytes-long";
   // Tests share one database: a server only runs jobs when its test asks.
   c.job_workers = 0;
+  c.scheduler_enabled = false;  // a test that needs the scheduler turns it on
   return c;
 }
 

@@ -1,0 +1,346 @@
+// /api/v2/leads (with its tags, contacts, activity, qualification, the
+// sales view and SLA breaches), /api/v2/tags, /api/v2/lead-statuses and
+// /api/v2/lead-origins.
+#include "actors/leads.hpp"
+
+#include "domain/common/error.hpp"
+#include "server/http/json.hpp"
+#include "server/http/pagination.hpp"
+#include "server/routes/list_params.hpp"
+#include "server/routes/routes.hpp"
+
+namespace crmd::server::routes {
+namespace asio = boost::asio;
+namespace beast_http = boost::beast::http;
+using beast_http::status;
+using beast_http::verb;
+using http::Access;
+using http::Request;
+using http::Response;
+using storage::Reference;
+
+namespace {
+
+Uuid lead_id(const Request& request) {
+  return request.path_uuid("id", "lead");
+}
+
+bool may_set_owner(const Request& request) {
+  return request.principal && identity::at_least(request.principal->role, identity::Role::manager);
+}
+
+Error invalid(std::string_view name, const std::string& expected) {
+  return Error(ErrorKind::validation, "invalid_query_parameter",
+               std::string(name) + ": " + expected, {{std::string(name), expected}});
+}
+
+leads::LeadListQuery lead_list_query(const Request& request) {
+  const auto query = request.query();
+  leads::LeadListQuery q;
+  q.statuses = query.all("status");
+  q.origins = query.all("origin");
+  q.tags = query.all("tag");
+  q.owners = query.uuids("owner");
+  q.q = query.get("q");
+  q.priority_min = query.integer("priority_min", 0, 100);
+  q.priority_max = query.integer("priority_max", 0, 100);
+  q.created_after = query.timestamp("created_after");
+  q.created_before = query.timestamp("created_before");
+  q.interaction_after = query.timestamp("interaction_after");
+  q.interaction_before = query.timestamp("interaction_before");
+  q.include_qualified = query.boolean("include_qualified", false);
+  q.include_disqualified = query.boolean("include_disqualified", true);
+  q.include_deleted = include_deleted(request);
+  if (auto text = query.get("ordering")) {
+    auto parsed = leads::parse_lead_ordering(*text);
+    if (!parsed)
+      throw invalid("ordering",
+                    "expected created_at, updated_at, priority, title or last_interaction_at, "
+                    "'-' for descending");
+    std::tie(q.order, q.descending) = *parsed;
+  }
+  return q;
+}
+
+Response lead_response(const Request& request, status code, const leads::Lead& lead) {
+  return http::json_response(request, code, leads::to_json(lead));
+}
+
+Response contacts_response(const Request& request, const std::vector<leads::LeadContact>& list) {
+  boost::json::array results;
+  for (const auto& c : list) results.push_back(leads::to_json(c));
+  return http::json_response(request, status::ok, boost::json::object{{"results", results}});
+}
+
+void add_reference_routes(http::Router& router, actors::LeadService& leads, Reference which,
+                          const std::string& path) {
+  const bool is_status = which == Reference::statuses;
+  router.add(verb::get, path, Access::sales,
+             [&leads, which, is_status](Request& request) -> asio::awaitable<Response> {
+               auto items = co_await leads.references(which);
+               boost::json::array results;
+               for (const auto& item : items) results.push_back(leads::to_json(item, is_status));
+               co_return http::json_response(request, status::ok,
+                                             boost::json::object{{"results", results}});
+             });
+  router.add(verb::post, path, Access::admin,
+             [&leads, which, is_status, path](Request& request) -> asio::awaitable<Response> {
+               const auto body = http::parse_json_body(request);
+               auto changes = leads::parse_reference(body, true, is_status);
+               auto item =
+                   co_await leads.create_reference(which, std::move(changes), request.context());
+               auto response =
+                   http::json_response(request, status::created, leads::to_json(item, is_status));
+               response.set(beast_http::field::location, path + "/" + item.id.str());
+               co_return response;
+             },
+             {.idempotent_create = true});
+  router.add(verb::patch, path + "/{id}", Access::admin,
+             [&leads, which, is_status](Request& request) -> asio::awaitable<Response> {
+               const auto id = request.path_uuid("id", is_status ? "lead status" : "lead origin");
+               const auto body = http::parse_json_body(request);
+               auto changes = leads::parse_reference(body, false, is_status);
+               auto item = co_await leads.update_reference(which, id, std::move(changes),
+                                                           request.context());
+               co_return http::json_response(request, status::ok, leads::to_json(item, is_status));
+             });
+}
+
+void add_tag_routes(http::Router& router, actors::LeadService& leads) {
+  router.add(verb::get, "/api/v2/tags", Access::sales,
+             [&leads](Request& request) -> asio::awaitable<Response> {
+               auto tags = co_await leads.tags();
+               boost::json::array results;
+               for (const auto& tag : tags) results.push_back(leads::to_json(tag));
+               co_return http::json_response(request, status::ok,
+                                             boost::json::object{{"results", results}});
+             });
+  router.add(verb::post, "/api/v2/tags", Access::sales,
+             [&leads](Request& request) -> asio::awaitable<Response> {
+               const auto body = http::parse_json_body(request);
+               auto changes = leads::parse_tag(body, true);
+               auto tag = co_await leads.create_tag(std::move(changes), request.context());
+               auto response = http::json_response(request, status::created, leads::to_json(tag));
+               response.set(beast_http::field::location, "/api/v2/tags/" + tag.id.str());
+               co_return response;
+             },
+             {.idempotent_create = true});
+  router.add(verb::patch, "/api/v2/tags/{id}", Access::manager,
+             [&leads](Request& request) -> asio::awaitable<Response> {
+               const auto id = request.path_uuid("id", "tag");
+               const auto body = http::parse_json_body(request);
+               auto changes = leads::parse_tag(body, false);
+               auto tag = co_await leads.update_tag(id, std::move(changes), request.context());
+               co_return http::json_response(request, status::ok, leads::to_json(tag));
+             });
+  router.add(verb::delete_, "/api/v2/tags/{id}", Access::manager,
+             [&leads](Request& request) -> asio::awaitable<Response> {
+               const auto id = request.path_uuid("id", "tag");
+               co_await leads.delete_tag(id, request.context());
+               co_return http::no_content(request);
+             });
+}
+
+}  // namespace
+
+void add_lead_routes(http::Router& router, actors::LeadService& leads) {
+  add_reference_routes(router, leads, Reference::statuses, "/api/v2/lead-statuses");
+  add_reference_routes(router, leads, Reference::origins, "/api/v2/lead-origins");
+  add_tag_routes(router, leads);
+
+  // Before /api/v2/leads/{id}: the first matching route wins.
+  router.add(verb::get, "/api/v2/leads/sales-view", Access::sales,
+             [&leads](Request& request) -> asio::awaitable<Response> {
+               // Cursors are the caller's: a sales user's list is not a manager's.
+               const auto own = actors::own_leads_only(request.context());
+               const http::KeysetPage page(request, "sales-view:" + (own ? own->str() : "all"));
+               auto rows = co_await leads.sales_view(page.fetch_limit(), page.position(),
+                                                     request.context());
+               co_return page.respond(request, rows);
+             });
+
+  router.add(verb::get, "/api/v2/leads/sla-breaches", Access::sales,
+             [&leads](Request& request) -> asio::awaitable<Response> {
+               const auto limit = request.query().integer("limit", 100, 1, 1000);
+               auto breaches =
+                   co_await leads.sla_breaches(static_cast<std::size_t>(limit), request.context());
+               boost::json::array results;
+               for (const auto& b : breaches) {
+                 auto o = leads::to_json(b.lead);
+                 o["sla_days"] = b.sla_days;
+                 o["days_without_interaction"] = b.days_without_interaction;
+                 results.push_back(std::move(o));
+               }
+               co_return http::json_response(request, status::ok,
+                                             boost::json::object{{"results", results}});
+             });
+
+  router.add(verb::get, "/api/v2/leads", Access::sales,
+             [&leads](Request& request) -> asio::awaitable<Response> {
+               auto query = lead_list_query(request);
+               query.visible_to = actors::own_leads_only(request.context());
+               const http::KeysetPage page(request, query.fingerprint());
+               auto rows = co_await leads.list(query, page.fetch_limit(), page.position(),
+                                               request.context());
+               co_return page.respond(request, rows);
+             });
+
+  router.add(verb::post, "/api/v2/leads", Access::sales,
+             [&leads](Request& request) -> asio::awaitable<Response> {
+               const auto body = http::parse_json_body(request);
+               auto changes = leads::parse_lead(body, true, may_set_owner(request));
+               auto lead = co_await leads.create(std::move(changes), request.context());
+               auto response = lead_response(request, status::created, lead);
+               response.set(beast_http::field::location, "/api/v2/leads/" + lead.id.str());
+               co_return response;
+             },
+             {.idempotent_create = true});
+
+  router.add(verb::get, "/api/v2/leads/{id}", Access::sales,
+             [&leads](Request& request) -> asio::awaitable<Response> {
+               const auto id = lead_id(request);
+               const bool deleted = include_deleted(request);
+               auto lead = co_await leads.get(id, deleted, request.context());
+               co_return lead_response(request, status::ok, lead);
+             });
+
+  router.add(verb::patch, "/api/v2/leads/{id}", Access::sales,
+             [&leads](Request& request) -> asio::awaitable<Response> {
+               const auto id = lead_id(request);
+               const auto body = http::parse_json_body(request);
+               auto changes = leads::parse_lead(body, false, may_set_owner(request));
+               auto lead = co_await leads.update(id, std::move(changes), request.context());
+               co_return lead_response(request, status::ok, lead);
+             });
+
+  router.add(verb::delete_, "/api/v2/leads/{id}", Access::sales,
+             [&leads](Request& request) -> asio::awaitable<Response> {
+               co_await leads.remove(lead_id(request), request.context());
+               co_return http::no_content(request);
+             });
+
+  router.add(verb::post, "/api/v2/leads/{id}/qualify", Access::sales,
+             [&leads](Request& request) -> asio::awaitable<Response> {
+               const auto id = lead_id(request);
+               leads::QualifyRequest qualify;
+               if (!request.message.body().empty())
+                 qualify = leads::parse_qualify(http::parse_json_body(request));
+               auto lead = co_await leads.qualify(id, std::move(qualify), request.context());
+               co_return lead_response(request, status::ok, lead);
+             });
+
+  router.add(verb::post, "/api/v2/leads/{id}/disqualify", Access::sales,
+             [&leads](Request& request) -> asio::awaitable<Response> {
+               const auto id = lead_id(request);
+               auto reason = leads::parse_disqualify(http::parse_json_body(request));
+               auto lead = co_await leads.disqualify(id, std::move(reason), request.context());
+               co_return lead_response(request, status::ok, lead);
+             });
+
+  router.add(verb::post, "/api/v2/leads/{id}/restore", Access::admin,
+             [&leads](Request& request) -> asio::awaitable<Response> {
+               auto lead = co_await leads.restore(lead_id(request), request.context());
+               co_return lead_response(request, status::ok, lead);
+             });
+
+  router.add(verb::put, "/api/v2/leads/{id}/tags", Access::sales,
+             [&leads](Request& request) -> asio::awaitable<Response> {
+               const auto id = lead_id(request);
+               auto set = leads::parse_tag_set(http::parse_json_body(request));
+               auto lead = co_await leads.set_lead_tags(id, std::move(set), request.context());
+               co_return lead_response(request, status::ok, lead);
+             });
+
+  router.add(verb::post, "/api/v2/leads/{id}/tags/{tag_id}", Access::sales,
+             [&leads](Request& request) -> asio::awaitable<Response> {
+               const auto id = lead_id(request);
+               const auto tag = request.path_uuid("tag_id", "tag");
+               auto lead = co_await leads.add_lead_tag(id, tag, request.context());
+               co_return lead_response(request, status::ok, lead);
+             });
+
+  router.add(verb::delete_, "/api/v2/leads/{id}/tags/{tag_id}", Access::sales,
+             [&leads](Request& request) -> asio::awaitable<Response> {
+               const auto id = lead_id(request);
+               const auto tag = request.path_uuid("tag_id", "tag");
+               auto lead = co_await leads.remove_lead_tag(id, tag, request.context());
+               co_return lead_response(request, status::ok, lead);
+             });
+
+  router.add(verb::get, "/api/v2/leads/{id}/contacts", Access::sales,
+             [&leads](Request& request) -> asio::awaitable<Response> {
+               auto list = co_await leads.contacts(lead_id(request), request.context());
+               co_return contacts_response(request, list);
+             });
+
+  router.add(verb::post, "/api/v2/leads/{id}/contacts", Access::sales,
+             [&leads](Request& request) -> asio::awaitable<Response> {
+               const auto id = lead_id(request);
+               const auto body = http::parse_json_body(request);
+               FieldReader reader(body, {"contact_id", "is_primary"});
+               const auto contact = reader.uuid("contact_id", true);
+               const auto primary = reader.boolean("is_primary").value_or(false);
+               reader.finish();
+               auto list = co_await leads.add_contact(id, *contact, primary, request.context());
+               auto response = contacts_response(request, list);
+               response.result(status::created);
+               co_return response;
+             });
+
+  router.add(verb::delete_, "/api/v2/leads/{id}/contacts/{contact_id}", Access::sales,
+             [&leads](Request& request) -> asio::awaitable<Response> {
+               const auto id = lead_id(request);
+               const auto contact = request.path_uuid("contact_id", "contact");
+               co_await leads.remove_contact(id, contact, request.context());
+               co_return http::no_content(request);
+             });
+
+  router.add(verb::put, "/api/v2/leads/{id}/contacts/{contact_id}/primary", Access::sales,
+             [&leads](Request& request) -> asio::awaitable<Response> {
+               const auto id = lead_id(request);
+               const auto contact = request.path_uuid("contact_id", "contact");
+               auto list = co_await leads.set_primary_contact(id, contact, request.context());
+               co_return contacts_response(request, list);
+             });
+
+  router.add(verb::get, "/api/v2/leads/{id}/activity", Access::sales,
+             [&leads](Request& request) -> asio::awaitable<Response> {
+               auto stats = co_await leads.stats(lead_id(request), request.context());
+               co_return http::json_response(request, status::ok, leads::to_json(stats));
+             });
+}
+
+// GET /api/v2/audit?entity_type=&entity_id=: newest first, cursor pages.
+void add_audit_routes(http::Router& router, actors::LeadService& leads) {
+  router.add(verb::get, "/api/v2/audit", Access::manager,
+             [&leads](Request& request) -> asio::awaitable<Response> {
+               const auto query = request.query();
+               const auto entity_type = query.get("entity_type");
+               if (!entity_type || entity_type->empty())
+                 throw invalid("entity_type", "is required");
+               const auto entity_id = query.get("entity_id");
+               const auto page = http::page_request(request);
+               const std::string fingerprint = *entity_type + "\x1f" + entity_id.value_or("");
+               std::optional<std::int64_t> before;
+               if (page.after) {
+                 if (page.after->size() != 2 || (*page.after)[0] != fingerprint)
+                   throw Error(ErrorKind::bad_request, "bad_cursor", "the cursor is not valid");
+                 try {
+                   before = std::stoll((*page.after)[1]);
+                 } catch (const std::exception&) {
+                   throw Error(ErrorKind::bad_request, "bad_cursor", "the cursor is not valid");
+                 }
+               }
+               auto rows = co_await leads.audit(*entity_type, entity_id, before, page.limit + 1);
+               std::optional<std::vector<std::string>> next;
+               if (rows.size() > page.limit) {
+                 rows.pop_back();
+                 next = std::vector<std::string>{fingerprint, std::to_string(rows.back().id)};
+               }
+               boost::json::array results;
+               for (const auto& row : rows) results.push_back(storage::to_json(row));
+               co_return http::page_response(request, std::move(results), next);
+             });
+}
+
+}  // namespace crmd::server::routes

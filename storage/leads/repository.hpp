@@ -1,0 +1,158 @@
+// The SQL of leads, their reference data, tags, contacts, activity and the
+// sales view. Writes take the caller's transaction so that the audit row
+// commits with them. Every statement but the loads of the reference-data
+// cache goes through run(), which counts it: tests read the count to prove
+// that a page costs one statement.
+#pragma once
+
+#include <atomic>
+#include <boost/asio/awaitable.hpp>
+#include <optional>
+
+#include "domain/common/page.hpp"
+#include "domain/leads/lead.hpp"
+#include "domain/leads/scoring.hpp"
+#include "storage/pg/pool.hpp"
+
+namespace crmd::storage {
+
+enum class Reference { statuses, origins };
+
+// Resolved writable columns of a lead (codes already turned into ids).
+struct LeadColumns {
+  Change<std::string> title, trade_name, address_city, address_state;
+  Change<Uuid> status_id, origin_id, owner_user_id;
+};
+
+struct AuditRow {
+  std::int64_t id = 0;
+  std::optional<Uuid> actor_id;
+  std::string actor_type, action, entity_type;
+  std::optional<std::string> entity_id;
+  std::optional<boost::json::value> before, after;
+  std::optional<std::string> request_id;
+  Timestamp at;
+};
+boost::json::object to_json(const AuditRow& row);
+
+struct SlaBreach {
+  leads::Lead lead;
+  int sla_days = 0;
+  double days_without_interaction = 0;
+};
+
+class LeadRepository {
+ public:
+  explicit LeadRepository(pg::Pool& pool) : pool_(pool) {}
+
+  std::int64_t statements() const { return statements_.load(); }
+
+  // Reference data.
+  boost::asio::awaitable<std::vector<leads::ReferenceItem>> references(Reference which);
+  boost::asio::awaitable<leads::ReferenceItem> insert_reference(
+      pg::Transaction& tx, Reference which, const leads::ReferenceChanges& changes);
+  // nullopt when no such row.
+  boost::asio::awaitable<std::optional<leads::ReferenceItem>> update_reference(
+      pg::Transaction& tx, Reference which, const Uuid& id, const leads::ReferenceChanges& changes);
+
+  // Tags.
+  boost::asio::awaitable<std::vector<leads::Tag>> tags();
+  boost::asio::awaitable<std::optional<leads::Tag>> find_tag(pg::Transaction& tx, const Uuid& id);
+  boost::asio::awaitable<leads::Tag> insert_tag(pg::Transaction& tx,
+                                                const leads::TagChanges& changes);
+  boost::asio::awaitable<leads::Tag> update_tag(pg::Transaction& tx, const Uuid& id,
+                                                const leads::TagChanges& changes);
+  boost::asio::awaitable<void> delete_tag(pg::Transaction& tx, const Uuid& id);
+  // The ids of the named tags (created when missing) and of the given ids
+  // (Error{validation} for an unknown one).
+  boost::asio::awaitable<std::vector<Uuid>> resolve_tags(pg::Transaction& tx,
+                                                         const leads::TagSet& set);
+  boost::asio::awaitable<void> set_lead_tags(pg::Transaction& tx, const Uuid& lead,
+                                             const std::vector<Uuid>& tags);
+  boost::asio::awaitable<void> add_lead_tag(pg::Transaction& tx, const Uuid& lead, const Uuid& tag);
+  // false when the lead did not have the tag.
+  boost::asio::awaitable<bool> remove_lead_tag(pg::Transaction& tx, const Uuid& lead,
+                                               const Uuid& tag);
+
+  // Leads.
+  boost::asio::awaitable<std::vector<Listed<leads::Lead>>> list(
+      const leads::LeadListQuery& query, std::size_t limit,
+      const std::optional<PagePosition>& from);
+  boost::asio::awaitable<std::optional<leads::Lead>> find(const Uuid& id);
+  boost::asio::awaitable<std::optional<leads::Lead>> find(pg::Transaction& tx, const Uuid& id);
+  boost::asio::awaitable<std::optional<leads::Lead>> lock(pg::Transaction& tx, const Uuid& id);
+  // Error{validation} for an unknown owner.
+  boost::asio::awaitable<leads::Lead> insert(pg::Transaction& tx, const LeadColumns& columns);
+  // The lead's triggers keep updated_at and the interaction timestamps.
+  // Answers the priority score's inputs as the update left them (nullopt
+  // when there was nothing to write).
+  boost::asio::awaitable<std::optional<leads::PriorityInputs>> update(pg::Transaction& tx,
+                                                                      const Uuid& id,
+                                                                      const LeadColumns& columns);
+  boost::asio::awaitable<leads::PriorityInputs> priority_inputs(pg::Transaction& tx,
+                                                                const Uuid& id);
+  // Writes a recomputed score, when it changed, and answers the lead, in
+  // one statement: not an interaction (crmd.derived_write, for the rest of
+  // the transaction).
+  boost::asio::awaitable<leads::Lead> rescore_and_find(pg::Transaction& tx, const Uuid& id,
+                                                       int score);
+  boost::asio::awaitable<leads::Lead> set_deleted(pg::Transaction& tx, const Uuid& id,
+                                                  const std::optional<Uuid>& by, bool deleted);
+
+  // Qualification.
+  boost::asio::awaitable<bool> live_company_exists(pg::Transaction& tx, const Uuid& id);
+  boost::asio::awaitable<Uuid> insert_company(pg::Transaction& tx,
+                                              const leads::NewCompany& company);
+  boost::asio::awaitable<Uuid> insert_deal(pg::Transaction& tx, const std::string& title,
+                                           const Uuid& company, const Uuid& lead,
+                                           const std::optional<Uuid>& by);
+  boost::asio::awaitable<leads::Lead> mark_qualified(pg::Transaction& tx, const Uuid& id,
+                                                     const Uuid& company, const Uuid& deal,
+                                                     const std::optional<Uuid>& by);
+  // Links the lead's contacts that have no company to it; answers how many.
+  boost::asio::awaitable<std::int64_t> copy_contacts_to_company(pg::Transaction& tx,
+                                                                const Uuid& lead,
+                                                                const Uuid& company);
+  boost::asio::awaitable<leads::Lead> mark_disqualified(pg::Transaction& tx, const Uuid& id,
+                                                        const std::string& reason);
+  // Undoes a qualification (its deal soft-deleted, the company kept) and a
+  // disqualification; a soft-deleted lead comes back too.
+  boost::asio::awaitable<leads::Lead> restore(pg::Transaction& tx, const Uuid& id);
+
+  // Lead contacts.
+  boost::asio::awaitable<std::vector<leads::LeadContact>> contacts(const Uuid& lead);
+  boost::asio::awaitable<bool> live_contact_exists(pg::Transaction& tx, const Uuid& id);
+  // false when already linked.
+  boost::asio::awaitable<bool> add_contact(pg::Transaction& tx, const Uuid& lead,
+                                           const Uuid& contact);
+  boost::asio::awaitable<bool> remove_contact(pg::Transaction& tx, const Uuid& lead,
+                                              const Uuid& contact);
+  // Clears the old primary and sets this one (false: not linked).
+  boost::asio::awaitable<bool> set_primary_contact(pg::Transaction& tx, const Uuid& lead,
+                                                   const Uuid& contact);
+
+  boost::asio::awaitable<std::optional<leads::ActivityStats>> stats(const Uuid& lead);
+
+  // The sales view: one statement (see the .cpp).
+  boost::asio::awaitable<std::vector<Listed<leads::SalesViewRow>>> sales_view(
+      const std::optional<Uuid>& owner, std::size_t limit, const std::optional<PagePosition>& from);
+
+  // Live leads flagged by the SLA worker, longest without interaction first.
+  boost::asio::awaitable<std::vector<SlaBreach>> sla_breaches(const std::optional<Uuid>& owner,
+                                                              std::size_t limit);
+
+  // The audit trail of an entity, newest first, before the given row id.
+  boost::asio::awaitable<std::vector<AuditRow>> audit(const std::string& entity_type,
+                                                      const std::optional<std::string>& entity_id,
+                                                      std::optional<std::int64_t> before_id,
+                                                      std::size_t limit);
+
+ private:
+  boost::asio::awaitable<pg::Result> run(std::string sql, pg::Params params);
+  boost::asio::awaitable<pg::Result> run(pg::Transaction& tx, std::string sql, pg::Params params);
+
+  pg::Pool& pool_;
+  std::atomic<std::int64_t> statements_{0};
+};
+
+}  // namespace crmd::storage

@@ -1,0 +1,534 @@
+// Leads through the real server: CRUD, tracked fields, tags, contacts and
+// the primary contact, qualification (and its race), the role and ownership
+// matrix, the sales view, the reference-data cache, the audit trail.
+#include <gtest/gtest.h>
+
+#include <boost/json/serialize.hpp>
+#include <chrono>
+#include <thread>
+
+#include "api_fixture.hpp"
+
+namespace crmd::http {
+namespace {
+
+using test::json_of;
+
+std::string text(const boost::json::value& v) {
+  return v.is_string() ? std::string(v.as_string()) : boost::json::serialize(v);
+}
+
+struct User {
+  std::string id, token;
+};
+
+class LeadsTest : public test::ApiTest {
+ protected:
+  // A new user of the role, signed in.
+  User make_user(const std::string& role) {
+    const auto email = test::unique_name(role) + "@crmd.test";
+    const auto id = create_at("/api/v2/users", {{"email", email},
+                                                {"name", "User " + role},
+                                                {"password", "password-" + email},
+                                                {"role", role}});
+    test::RawClient c(server.port());
+    auto login = c.request("POST", "/api/v2/auth/login",
+                           R"({"email":")" + email + R"(","password":"password-)" + email + R"("})",
+                           "Content-Type: application/json\r\n");
+    EXPECT_EQ(login.result_int(), 200) << login.body();
+    return {id, std::string(json_of(login).at("access_token").as_string())};
+  }
+
+  test::HttpResponse send_as(const User& user, const std::string& method, const std::string& target,
+                             const std::string& body = "") {
+    std::string headers = "Authorization: Bearer " + user.token + "\r\n";
+    if (!body.empty()) headers += "Content-Type: application/json\r\n";
+    return client.request(method, target, body, headers);
+  }
+
+  std::string create_lead(const boost::json::object& body) {
+    return create_at("/api/v2/leads", body);
+  }
+
+  std::string create_lead_as(const User& user, const boost::json::object& body) {
+    auto response = send_as(user, "POST", "/api/v2/leads", boost::json::serialize(body));
+    EXPECT_EQ(response.result_int(), 201) << response.body();
+    return std::string(json_of(response).at("id").as_string());
+  }
+
+  std::string create_contact(const std::string& name) {
+    return create_at("/api/v2/contacts", {{"first_name", name}, {"last_name", "Lead"}});
+  }
+
+  static std::int64_t count(const std::string& sql, const pg::Params& params) {
+    return test::db_query(sql, params).one().get<std::int64_t>(0);
+  }
+
+  // Pushes the lead's timestamps an hour back, so that a change shows.
+  static void age(const std::string& lead) {
+    test::db_query(
+        "WITH derived AS (SELECT set_config('crmd.derived_write', 'on', true))"
+        " UPDATE leads SET last_interaction_at = now() - interval '1 hour',"
+        " updated_at = now() - interval '1 hour' FROM derived WHERE id = $1",
+        pg::Params(lead));
+  }
+
+  static std::string interaction_of(const std::string& lead) {
+    return test::db_query(
+               "SELECT l.last_interaction_at::text || ' ' || s.last_interaction_at::text"
+               " FROM leads l JOIN lead_activity_stats s ON s.lead_id = l.id WHERE l.id = $1",
+               pg::Params(lead))
+        .one()
+        .get<std::string>(0);
+  }
+};
+
+TEST_F(LeadsTest, CreateReadUpdateDeleteWithTitleAsLegalName) {
+  const auto title = test::unique_name("Acme");
+  const auto id = create_lead({{"title", title},
+                               {"trade_name", "Acme"},
+                               {"status", "NEW"},
+                               {"origin", "REFERRAL"},
+                               {"address_city", "Lyon"}});
+  auto read = json_of(send("GET", "/api/v2/leads/" + id));
+  EXPECT_EQ(text(read.at("title")), title);
+  EXPECT_EQ(read.at("status"), "NEW");
+  EXPECT_EQ(read.at("origin"), "REFERRAL");
+  EXPECT_TRUE(read.at("owner_user_id").is_string());
+  EXPECT_GT(read.at("priority_score").as_int64(), 0);
+  EXPECT_TRUE(read.at("last_interaction_at").is_string());
+  EXPECT_EQ(test::db_query("SELECT legal_name FROM leads WHERE id = $1", pg::Params(id))
+                .one()
+                .get<std::string>(0),
+            title);
+
+  auto patched =
+      send("PATCH", "/api/v2/leads/" + id, R"({"status":"CONTACTED","trade_name":null})");
+  ASSERT_EQ(patched.result_int(), 200) << patched.body();
+  EXPECT_EQ(json_of(patched).at("status"), "CONTACTED");
+  EXPECT_TRUE(json_of(patched).at("trade_name").is_null());
+
+  EXPECT_EQ(send("PATCH", "/api/v2/leads/" + id, R"({"status":"NOPE"})").result_int(), 422);
+  EXPECT_EQ(send("PATCH", "/api/v2/leads/" + id, R"({"title":""})").result_int(), 422);
+  EXPECT_EQ(send("POST", "/api/v2/leads", R"({"trade_name":"x"})").result_int(), 422);
+  EXPECT_EQ(send("POST", "/api/v2/leads", R"({"title":"x","priority_score":5})").result_int(), 422);
+
+  auto listed = json_of(send("GET", "/api/v2/leads?q=" + title));
+  ASSERT_EQ(listed.at("results").as_array().size(), 1u);
+
+  EXPECT_EQ(send("DELETE", "/api/v2/leads/" + id).result_int(), 204);
+  EXPECT_EQ(send("GET", "/api/v2/leads/" + id).result_int(), 404);
+  EXPECT_EQ(send("GET", "/api/v2/leads/" + id + "?include_deleted=true").result_int(), 200);
+  EXPECT_EQ(json_of(send("GET", "/api/v2/leads?q=" + title)).at("results").as_array().size(), 0u);
+  EXPECT_EQ(send("POST", "/api/v2/leads/" + id + "/restore").result_int(), 200);
+  EXPECT_EQ(send("GET", "/api/v2/leads/" + id).result_int(), 200);
+  EXPECT_EQ(send("GET", "/api/v2/leads/" + Uuid::random_v4().str()).result_int(), 404);
+}
+
+TEST_F(LeadsTest, TrackedFieldChangesMoveInteractionTimestampsUntrackedOnesDoNot) {
+  const auto id = create_lead({{"title", test::unique_name("Tracked")}, {"status", "NEW"}});
+  const auto tag = test::unique_name("tracked");
+
+  // Tracked: city, status, title; each moves both timestamps.
+  for (const char* body :
+       {R"({"address_city":"Oslo"})", R"({"status":"CONTACTED"})", R"({"title":"Renamed"})"}) {
+    age(id);
+    const auto before = interaction_of(id);
+    auto response = send("PATCH", "/api/v2/leads/" + id, body);
+    ASSERT_EQ(response.result_int(), 200) << response.body();
+    EXPECT_NE(interaction_of(id), before) << body;
+    EXPECT_EQ(count("SELECT count(*) FROM leads l JOIN lead_activity_stats s ON s.lead_id = l.id"
+                    " WHERE l.id = $1 AND l.last_interaction_at = s.last_interaction_at"
+                    " AND l.updated_at > now() - interval '1 minute'",
+                    pg::Params(id)),
+              1)
+        << body;
+  }
+
+  // Untracked: tags, the same value again, an SLA flag, a recomputed score.
+  age(id);
+  const auto before = interaction_of(id);
+  auto tagged = send("PUT", "/api/v2/leads/" + id + "/tags", R"({"tags":[")" + tag + R"("]})");
+  ASSERT_EQ(tagged.result_int(), 200) << tagged.body();
+  EXPECT_EQ(send("PATCH", "/api/v2/leads/" + id, R"({"address_city":"Oslo"})").result_int(), 200);
+  test::db_query("UPDATE leads SET sla_breached_at = now() WHERE id = $1", pg::Params(id));
+  test::db_query(
+      "WITH derived AS (SELECT set_config('crmd.derived_write', 'on', true))"
+      " UPDATE leads SET priority_score = (priority_score + 1) % 100 FROM derived WHERE id = $1",
+      pg::Params(id));
+  EXPECT_EQ(interaction_of(id), before);
+
+  // Any other writer of a tracked column is tracked too (the trigger).
+  test::db_query("UPDATE leads SET address_state = 'XX' WHERE id = $1", pg::Params(id));
+  EXPECT_NE(interaction_of(id), before);
+}
+
+TEST_F(LeadsTest, TagsCrudAndLeadTagSets) {
+  const auto name = test::unique_name("Hot");
+  const auto tag = create_at("/api/v2/tags", {{"name", name}, {"color", "#f00"}});
+  EXPECT_EQ(send("POST", "/api/v2/tags", R"({"name":")" + name + R"("})").result_int(), 409);
+  auto renamed = send("PATCH", "/api/v2/tags/" + tag, R"({"color":"#0f0"})");
+  ASSERT_EQ(renamed.result_int(), 200) << renamed.body();
+  EXPECT_EQ(json_of(renamed).at("color"), "#0f0");
+
+  const auto lead = create_lead({{"title", test::unique_name("Tagged")}});
+  const auto other = test::unique_name("other");
+  auto set = send("PUT", "/api/v2/leads/" + lead + "/tags",
+                  R"({"tags":[")" + name + R"(",")" + other + R"("]})");
+  ASSERT_EQ(set.result_int(), 200) << set.body();
+  EXPECT_EQ(json_of(set).at("tags").as_array().size(), 2u);
+  auto filtered = json_of(send("GET", "/api/v2/leads?tag=" + other));
+  ASSERT_EQ(filtered.at("results").as_array().size(), 1u);
+
+  EXPECT_EQ(send("DELETE", "/api/v2/leads/" + lead + "/tags/" + tag).result_int(), 200);
+  EXPECT_EQ(send("DELETE", "/api/v2/leads/" + lead + "/tags/" + tag).result_int(), 404);
+  auto added = send("POST", "/api/v2/leads/" + lead + "/tags/" + tag);
+  ASSERT_EQ(added.result_int(), 200) << added.body();
+  EXPECT_EQ(json_of(added).at("tags").as_array().size(), 2u);
+
+  EXPECT_EQ(send("DELETE", "/api/v2/tags/" + tag).result_int(), 204);
+  EXPECT_EQ(json_of(send("GET", "/api/v2/leads/" + lead)).at("tags").as_array().size(), 1u);
+}
+
+TEST_F(LeadsTest, HotTagRaisesThePriorityScore) {
+  const auto lead = create_lead({{"title", test::unique_name("Score")}, {"status", "NEW"}});
+  const auto before = json_of(send("GET", "/api/v2/leads/" + lead)).at("priority_score").as_int64();
+  auto hot = send("PUT", "/api/v2/leads/" + lead + "/tags", R"({"tags":["hot"]})");
+  ASSERT_EQ(hot.result_int(), 200) << hot.body();
+  EXPECT_EQ(json_of(hot).at("priority_score").as_int64(), std::min<std::int64_t>(100, before + 15));
+}
+
+TEST_F(LeadsTest, PrimaryContactFallsBackToTheEarliestAndIsUnique) {
+  const auto lead = create_lead({{"title", test::unique_name("Contacts")}});
+  const auto first = create_contact("First");
+  const auto second = create_contact("Second");
+  for (const auto& c : {first, second}) {
+    auto added =
+        send("POST", "/api/v2/leads/" + lead + "/contacts", R"({"contact_id":")" + c + R"("})");
+    ASSERT_EQ(added.result_int(), 201) << added.body();
+  }
+  EXPECT_EQ(
+      send("POST", "/api/v2/leads/" + lead + "/contacts", R"({"contact_id":")" + first + R"("})")
+          .result_int(),
+      409);
+  auto listed = json_of(send("GET", "/api/v2/leads/" + lead + "/contacts"));
+  auto results = listed.at("results").as_array();
+  ASSERT_EQ(results.size(), 2u);
+  // No flag: the earliest added is the primary.
+  EXPECT_EQ(text(results[0].at("contact_id")), first);
+  EXPECT_EQ(results[0].at("is_primary"), true);
+  EXPECT_EQ(results[1].at("is_primary"), false);
+
+  auto primary = send("PUT", "/api/v2/leads/" + lead + "/contacts/" + second + "/primary");
+  ASSERT_EQ(primary.result_int(), 200) << primary.body();
+  results = json_of(primary).at("results").as_array();
+  EXPECT_EQ(text(results[0].at("contact_id")), second);
+  EXPECT_EQ(results[0].at("is_primary"), true);
+  EXPECT_EQ(results[1].at("is_primary"), false);
+  // Moving it clears the old flag: one flagged row at any time.
+  ASSERT_EQ(send("PUT", "/api/v2/leads/" + lead + "/contacts/" + first + "/primary").result_int(),
+            200);
+  EXPECT_EQ(count("SELECT count(*) FROM lead_contacts WHERE lead_id = $1 AND is_primary",
+                  pg::Params(lead)),
+            1);
+  EXPECT_ANY_THROW(test::db_query("UPDATE lead_contacts SET is_primary = true WHERE lead_id = $1",
+                                  pg::Params(lead)));
+
+  EXPECT_EQ(send("DELETE", "/api/v2/leads/" + lead + "/contacts/" + first).result_int(), 204);
+  results = json_of(send("GET", "/api/v2/leads/" + lead + "/contacts")).at("results").as_array();
+  ASSERT_EQ(results.size(), 1u);
+  EXPECT_EQ(results[0].at("is_primary"), true);  // the fallback again
+  EXPECT_EQ(send("PUT", "/api/v2/leads/" + lead + "/contacts/" + first + "/primary").result_int(),
+            404);
+}
+
+TEST_F(LeadsTest, CopiedTagNamesAndPrimaryContactFollowEveryWrite) {
+  const auto lead = create_lead({{"title", test::unique_name("Copies")}});
+  const auto name = test::unique_name("renamed");
+  const auto tag = create_at("/api/v2/tags", {{"name", test::unique_name("before")}});
+  ASSERT_EQ(send("POST", "/api/v2/leads/" + lead + "/tags/" + tag).result_int(), 200);
+  ASSERT_EQ(send("PATCH", "/api/v2/tags/" + tag, R"({"name":")" + name + R"("})").result_int(),
+            200);
+  EXPECT_EQ(text(json_of(send("GET", "/api/v2/leads/" + lead)).at("tags").as_array()[0]), name);
+
+  const auto primary_of = [&] {
+    return test::db_query("SELECT coalesce(primary_contact_id::text, '') FROM leads WHERE id = $1",
+                          pg::Params(lead))
+        .one()
+        .get<std::string>(0);
+  };
+  const auto first = create_contact("One");
+  const auto second = create_contact("Two");
+  for (const auto& c : {first, second})
+    ASSERT_EQ(
+        send("POST", "/api/v2/leads/" + lead + "/contacts", R"({"contact_id":")" + c + R"("})")
+            .result_int(),
+        201);
+  EXPECT_EQ(primary_of(), first);  // the earliest added
+  ASSERT_EQ(send("PUT", "/api/v2/leads/" + lead + "/contacts/" + second + "/primary").result_int(),
+            200);
+  EXPECT_EQ(primary_of(), second);
+  // A deleted contact is nobody's primary; restored, it is again.
+  ASSERT_EQ(send("DELETE", "/api/v2/contacts/" + second).result_int(), 204);
+  EXPECT_EQ(primary_of(), first);
+  ASSERT_EQ(send("POST", "/api/v2/contacts/" + second + "/restore").result_int(), 200);
+  EXPECT_EQ(primary_of(), second);
+  ASSERT_EQ(send("DELETE", "/api/v2/leads/" + lead + "/contacts/" + second).result_int(), 204);
+  EXPECT_EQ(primary_of(), first);
+  ASSERT_EQ(send("DELETE", "/api/v2/leads/" + lead + "/contacts/" + first).result_int(), 204);
+  EXPECT_EQ(primary_of(), "");
+}
+
+TEST_F(LeadsTest, QualifyCreatesCompanyAndDealOnceAndCopiesContacts) {
+  const auto title = test::unique_name("Qualify");
+  const auto lead = create_lead({{"title", title}, {"address_city", "Porto"}});
+  const auto contact = create_contact("Q");
+  ASSERT_EQ(
+      send("POST", "/api/v2/leads/" + lead + "/contacts", R"({"contact_id":")" + contact + R"("})")
+          .result_int(),
+      201);
+
+  auto qualified = send("POST", "/api/v2/leads/" + lead + "/qualify");
+  ASSERT_EQ(qualified.result_int(), 200) << qualified.body();
+  const auto body = json_of(qualified);
+  EXPECT_TRUE(body.at("qualified_at").is_string());
+  EXPECT_TRUE(body.at("deleted_at").is_string());
+  const std::string company(body.at("qualified_company_id").as_string());
+  EXPECT_EQ(count("SELECT count(*) FROM companies WHERE id = $1 AND name = $2 AND city = 'Porto'",
+                  pg::Params(company, title)),
+            1);
+  EXPECT_EQ(count("SELECT count(*) FROM master_deals WHERE lead_id = $1 AND company_id = $2",
+                  pg::Params(lead, company)),
+            1);
+  EXPECT_EQ(count("SELECT count(*) FROM contacts WHERE id = $1 AND company_id = $2",
+                  pg::Params(contact, company)),
+            1);
+  EXPECT_EQ(count("SELECT count(*) FROM audit_logs WHERE entity_type = 'lead' AND entity_id = $1"
+                  " AND action = 'qualify_lead'",
+                  pg::Params(lead)),
+            1);
+  EXPECT_EQ(send("POST", "/api/v2/leads/" + lead + "/qualify").result_int(), 409);
+  EXPECT_EQ(send("PATCH", "/api/v2/leads/" + lead, R"({"title":"x"})").result_int(), 409);
+  // Still readable; listed only with include_qualified.
+  EXPECT_EQ(send("GET", "/api/v2/leads/" + lead).result_int(), 200);
+  EXPECT_EQ(json_of(send("GET", "/api/v2/leads?q=" + title)).at("results").as_array().size(), 0u);
+  EXPECT_EQ(json_of(send("GET", "/api/v2/leads?include_qualified=true&q=" + title))
+                .at("results")
+                .as_array()
+                .size(),
+            1u);
+
+  // An admin restores it; the deal goes, and it can be qualified again,
+  // this time into an existing company.
+  ASSERT_EQ(send("POST", "/api/v2/leads/" + lead + "/restore").result_int(), 200);
+  EXPECT_EQ(count("SELECT count(*) FROM master_deals WHERE lead_id = $1 AND deleted_at IS NULL",
+                  pg::Params(lead)),
+            0);
+  auto again = send("POST", "/api/v2/leads/" + lead + "/qualify",
+                    R"({"company_id":")" + company + R"(","deal_title":"Deal two"})");
+  ASSERT_EQ(again.result_int(), 200) << again.body();
+  EXPECT_EQ(text(json_of(again).at("qualified_company_id")), company);
+  EXPECT_EQ(count("SELECT count(*) FROM companies WHERE name = $1", pg::Params(title)), 1);
+}
+
+TEST_F(LeadsTest, TwoRacingQualifiesMakeOneCompanyAndOneDeal) {
+  for (int round = 0; round < 3; ++round) {
+    const auto title = test::unique_name("Race");
+    const auto lead = create_lead({{"title", title}});
+    const std::string request = "POST /api/v2/leads/" + lead +
+                                "/qualify HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer " + token +
+                                "\r\nContent-Length: 0\r\n\r\n";
+    test::RawClient a(server.port()), b(server.port());
+    // Both requests are on the wire before either answer is read.
+    a.send(request);
+    b.send(request);
+    const int first = a.read().result_int();
+    const int second = b.read().result_int();
+    EXPECT_EQ(std::min(first, second), 200);
+    EXPECT_EQ(std::max(first, second), 409);
+    EXPECT_EQ(count("SELECT count(*) FROM companies WHERE name = $1", pg::Params(title)), 1);
+    EXPECT_EQ(count("SELECT count(*) FROM master_deals WHERE lead_id = $1", pg::Params(lead)), 1);
+  }
+}
+
+TEST_F(LeadsTest, DisqualifyNeedsAReasonAndOnlyAnAdminRestores) {
+  const auto sales = make_user("sales");
+  const auto lead = create_lead_as(sales, {{"title", test::unique_name("Dis")}});
+  EXPECT_EQ(send_as(sales, "POST", "/api/v2/leads/" + lead + "/disqualify", "{}").result_int(),
+            422);
+  auto done =
+      send_as(sales, "POST", "/api/v2/leads/" + lead + "/disqualify", R"({"reason":"no budget"})");
+  ASSERT_EQ(done.result_int(), 200) << done.body();
+  EXPECT_EQ(json_of(done).at("disqualification_reason"), "no budget");
+  EXPECT_EQ(json_of(done).at("priority_score"), 0);
+  EXPECT_EQ(send_as(sales, "POST", "/api/v2/leads/" + lead + "/disqualify", R"({"reason":"again"})")
+                .result_int(),
+            409);
+  EXPECT_EQ(send_as(sales, "POST", "/api/v2/leads/" + lead + "/qualify").result_int(), 409);
+  EXPECT_EQ(send_as(sales, "POST", "/api/v2/leads/" + lead + "/restore").result_int(), 403);
+  auto restored = send("POST", "/api/v2/leads/" + lead + "/restore");
+  ASSERT_EQ(restored.result_int(), 200) << restored.body();
+  EXPECT_TRUE(json_of(restored).at("disqualified_at").is_null());
+}
+
+TEST_F(LeadsTest, SalesUsersSeeAndChangeTheirOwnLeadsOnly) {
+  const auto ann = make_user("sales");
+  const auto bob = make_user("sales");
+  const auto boss = make_user("manager");
+  const auto lead = create_lead_as(ann, {{"title", test::unique_name("Own")}});
+  const auto path = "/api/v2/leads/" + lead;
+
+  EXPECT_EQ(send_as(ann, "GET", path).result_int(), 200);
+  EXPECT_EQ(send_as(boss, "GET", path).result_int(), 200);
+  EXPECT_EQ(send("GET", path).result_int(), 200);
+  // Another sales user: 404 everywhere, as for an id that does not exist.
+  EXPECT_EQ(send_as(bob, "GET", path).result_int(), 404);
+  EXPECT_EQ(send_as(bob, "PATCH", path, R"({"address_city":"X"})").result_int(), 404);
+  EXPECT_EQ(send_as(bob, "DELETE", path).result_int(), 404);
+  EXPECT_EQ(send_as(bob, "POST", path + "/qualify").result_int(), 404);
+  EXPECT_EQ(send_as(bob, "POST", path + "/disqualify", R"({"reason":"x"})").result_int(), 404);
+  EXPECT_EQ(send_as(bob, "GET", path + "/contacts").result_int(), 404);
+  EXPECT_EQ(send_as(bob, "GET", path + "/activity").result_int(), 404);
+  EXPECT_EQ(send_as(bob, "PUT", path + "/tags", R"({"tags":[]})").result_int(), 404);
+  EXPECT_EQ(json_of(send_as(bob, "GET", "/api/v2/leads")).at("results").as_array().size(), 0u);
+  EXPECT_EQ(json_of(send_as(ann, "GET", "/api/v2/leads")).at("results").as_array().size(), 1u);
+
+  // Sales users cannot hand leads over; managers can.
+  EXPECT_EQ(send_as(ann, "PATCH", path, R"({"owner_user_id":")" + bob.id + R"("})").result_int(),
+            422);
+  EXPECT_EQ(send_as(boss, "PATCH", path, R"({"owner_user_id":")" + bob.id + R"("})").result_int(),
+            200);
+  EXPECT_EQ(send_as(ann, "GET", path).result_int(), 404);
+  EXPECT_EQ(send_as(bob, "GET", path).result_int(), 200);
+
+  // Admin-only and manager-only routes.
+  EXPECT_EQ(send_as(boss, "POST", path + "/restore").result_int(), 403);
+  EXPECT_EQ(
+      send_as(bob, "POST", "/api/v2/lead-statuses", R"({"code":"X","label":"X"})").result_int(),
+      403);
+  EXPECT_EQ(send_as(bob, "GET", "/api/v2/audit?entity_type=lead").result_int(), 403);
+  EXPECT_EQ(send_as(bob, "PATCH", "/api/v2/tags/" + Uuid::random_v4().str(), "{}").result_int(),
+            403);
+  EXPECT_EQ(send_as(bob, "GET", "/api/v2/leads?include_deleted=true").result_int(), 403);
+}
+
+TEST_F(LeadsTest, SalesViewHidesQualifiedAndDeletedLeadsInOneStatement) {
+  const auto sales = make_user("sales");
+  std::vector<std::string> leads;
+  for (int i = 0; i < 6; ++i) {
+    const auto lead = create_lead_as(sales, {{"title", test::unique_name("View")},
+                                             {"status", i % 2 ? "NEW" : "CONTACTED"},
+                                             {"origin", "WEBSITE"}});
+    const auto contact = create_contact("V" + std::to_string(i));
+    EXPECT_EQ(send("POST", "/api/v2/leads/" + lead + "/contacts",
+                   R"({"contact_id":")" + contact + R"("})")
+                  .result_int(),
+              201);
+    EXPECT_EQ(
+        send("PUT", "/api/v2/leads/" + lead + "/tags", R"({"tags":["view-test"]})").result_int(),
+        200);
+    leads.push_back(lead);
+  }
+  ASSERT_EQ(send("POST", "/api/v2/leads/" + leads[0] + "/qualify").result_int(), 200);
+  ASSERT_EQ(send("DELETE", "/api/v2/leads/" + leads[1]).result_int(), 204);
+  ASSERT_EQ(
+      send("POST", "/api/v2/leads/" + leads[2] + "/disqualify", R"({"reason":"no"})").result_int(),
+      200);
+
+  const auto statements_before = server.app().leads().statements();
+  auto view = send_as(sales, "GET", "/api/v2/leads/sales-view?limit=100");
+  ASSERT_EQ(view.result_int(), 200) << view.body();
+  // One statement for the page, whatever its size: no N+1.
+  EXPECT_EQ(server.app().leads().statements() - statements_before, 1);
+  const auto results = json_of(view).at("results").as_array();
+  ASSERT_EQ(results.size(), 3u);
+  std::int64_t last_priority = 100;
+  for (const auto& row : results) {
+    const auto& o = row.as_object();
+    EXPECT_NE(text(o.at("id")), leads[0]);
+    EXPECT_NE(text(o.at("id")), leads[1]);
+    EXPECT_NE(text(o.at("id")), leads[2]);
+    EXPECT_TRUE(o.at("primary_contact").is_object());
+    EXPECT_EQ(o.at("primary_contact").at("is_primary"), true);
+    EXPECT_EQ(o.at("tags").as_array().size(), 1u);
+    EXPECT_EQ(text(o.at("owner").at("id")), sales.id);
+    EXPECT_EQ(o.at("origin_label"), "Website");
+    EXPECT_TRUE(o.at("activity").is_object());
+    EXPECT_LE(o.at("priority_score").as_int64(), last_priority);
+    last_priority = o.at("priority_score").as_int64();
+  }
+
+  // Pages of one, both ways.
+  std::vector<std::string> walked;
+  std::string path = "/api/v2/leads/sales-view?limit=1";
+  std::string last_path;
+  for (int i = 0; i < 10 && !path.empty(); ++i) {
+    auto page = json_of(send_as(sales, "GET", path));
+    for (const auto& row : page.at("results").as_array())
+      walked.emplace_back(row.at("id").as_string());
+    last_path = path;
+    path = page.at("next").is_null() ? "" : path_of(page.at("next"));
+  }
+  ASSERT_EQ(walked.size(), 3u);
+  for (std::size_t i = 0; i < 3; ++i) EXPECT_EQ(walked[i], text(results[i].at("id")));
+  auto last = json_of(send_as(sales, "GET", last_path));
+  auto previous = json_of(send_as(sales, "GET", path_of(last.at("previous"))));
+  EXPECT_EQ(previous.at("results").as_array()[0].at("id"), results[1].at("id"));
+}
+
+TEST_F(LeadsTest, StatusesAndOriginsCacheRefreshesOnAnotherProcessChange) {
+  auto statuses = json_of(send("GET", "/api/v2/lead-statuses")).at("results").as_array();
+  ASSERT_GE(statuses.size(), 5u);
+  EXPECT_EQ(statuses[0].at("code"), "NEW");
+  std::string code = test::unique_name("S");
+  for (auto& c : code) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+
+  // Another process writes straight to the database; NOTIFY tells this one.
+  test::db_query("INSERT INTO lead_statuses (code, label, sort_order) VALUES ($1, 'Fresh', 99)",
+                 pg::Params(code));
+  bool seen = false;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (!seen && std::chrono::steady_clock::now() < deadline) {
+    auto listed = json_of(send("GET", "/api/v2/lead-statuses")).at("results").as_array();
+    for (const auto& s : listed) seen = seen || text(s.at("code")) == code;
+  }
+  ASSERT_TRUE(seen);
+  auto lead =
+      send("POST", "/api/v2/leads", R"({"title":"With fresh status","status":")" + code + R"("})");
+  EXPECT_EQ(lead.result_int(), 201) << lead.body();
+
+  // Admin writes through the API; deactivated codes are refused for leads.
+  const auto origin = create_at("/api/v2/lead-origins", {{"code", code}, {"label", "Mine"}});
+  EXPECT_EQ(send("POST", "/api/v2/lead-origins", R"({"code":")" + code + R"(","label":"x"})")
+                .result_int(),
+            409);
+  ASSERT_EQ(send("PATCH", "/api/v2/lead-origins/" + origin, R"({"is_active":false})").result_int(),
+            200);
+  EXPECT_EQ(
+      send("POST", "/api/v2/leads", R"({"title":"x","origin":")" + code + R"("})").result_int(),
+      422);
+}
+
+TEST_F(LeadsTest, ActivityAndAuditTrail) {
+  const auto lead = create_lead({{"title", test::unique_name("Audit")}});
+  ASSERT_EQ(send("PATCH", "/api/v2/leads/" + lead, R"({"address_city":"Rome"})").result_int(), 200);
+  auto activity = send("GET", "/api/v2/leads/" + lead + "/activity");
+  ASSERT_EQ(activity.result_int(), 200) << activity.body();
+  EXPECT_EQ(text(json_of(activity).at("lead_id")), lead);
+  EXPECT_EQ(json_of(activity).at("last_interaction_at"),
+            json_of(send("GET", "/api/v2/leads/" + lead)).at("last_interaction_at"));
+
+  auto audit = send("GET", "/api/v2/audit?entity_type=lead&entity_id=" + lead + "&limit=1");
+  ASSERT_EQ(audit.result_int(), 200) << audit.body();
+  auto page = json_of(audit);
+  ASSERT_EQ(page.at("results").as_array().size(), 1u);
+  EXPECT_EQ(page.at("results").as_array()[0].at("action"), "lead_updated");
+  auto next = json_of(send("GET", path_of(page.at("next"))));
+  ASSERT_EQ(next.at("results").as_array().size(), 1u);
+  EXPECT_EQ(next.at("results").as_array()[0].at("action"), "lead_created");
+  EXPECT_TRUE(next.at("next").is_null());
+  EXPECT_EQ(send("GET", "/api/v2/audit").result_int(), 422);
+}
+
+}  // namespace
+}  // namespace crmd::http
