@@ -27,6 +27,26 @@ asio::awaitable<void> remove_job_files(asio::thread_pool& blocking, const JobFil
   co_await run_blocking(blocking, std::move(remove));
 }
 
+namespace {
+
+// "*.part" files and "upload-*" files last written before cutoff.
+std::size_t remove_leftovers(const JobFiles& files, std::filesystem::file_time_type cutoff) {
+  std::size_t removed = 0;
+  for (const auto& dir : {files.blob_dir, files.export_dir}) {
+    std::error_code ec;
+    for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+      const auto name = entry.path().filename().string();
+      if (!entry.is_regular_file(ec) || (!name.ends_with(".part") && !name.starts_with("upload-")))
+        continue;
+      const auto written = entry.last_write_time(ec);
+      if (!ec && written < cutoff && std::filesystem::remove(entry.path(), ec)) ++removed;
+    }
+  }
+  return removed;
+}
+
+}  // namespace
+
 asio::awaitable<TidyCounts> tidy_jobs(storage::JobRepository& jobs, asio::thread_pool& blocking,
                                       const JobFileSettings& settings) {
   TidyCounts counts;
@@ -38,6 +58,10 @@ asio::awaitable<TidyCounts> tidy_jobs(storage::JobRepository& jobs, asio::thread
   auto pruned = co_await jobs.prune(settings.retention);
   counts.jobs_pruned = pruned.size();
   co_await remove_job_files(blocking, settings.files, std::move(pruned));
+  auto leftovers = [files = settings.files] {
+    return remove_leftovers(files, std::filesystem::file_time_type::clock::now() - kLeftoverAge);
+  };
+  counts.leftovers_removed = co_await run_blocking(blocking, std::move(leftovers));
   co_return counts;
 }
 

@@ -1,6 +1,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/use_future.hpp>
 #include <filesystem>
+#include <fstream>
 
 #include "actors/job_files.hpp"
 #include "api_fixture.hpp"
@@ -173,6 +174,14 @@ TEST_F(ExportsTest, ExpiredExportsLoseTheirFilesAndDeletedJobsTakeTheirs) {
 
   // Housekeeping with a ttl of zero expires it at once: the file goes, the
   // download is gone.
+  // A part file left by a stopped process, a day old, goes too; a fresh
+  // one (being written) stays.
+  const auto stale = settings.files.blob_dir + "/upload-stale.part";
+  const auto fresh = settings.files.blob_dir + "/upload-fresh.part";
+  std::ofstream(stale) << "x";
+  std::ofstream(fresh) << "x";
+  std::filesystem::last_write_time(stale, std::filesystem::file_time_type::clock::now() -
+                                              actors::kLeftoverAge - std::chrono::minutes(1));
   auto tidy = settings;
   tidy.export_ttl = std::chrono::seconds(0);
   const auto counts = boost::asio::co_spawn(server.app().io(),
@@ -181,6 +190,9 @@ TEST_F(ExportsTest, ExpiredExportsLoseTheirFilesAndDeletedJobsTakeTheirs) {
                                             boost::asio::use_future)
                           .get();
   EXPECT_GE(counts.exports_expired, 1u);
+  EXPECT_EQ(counts.leftovers_removed, 1u);
+  EXPECT_FALSE(std::filesystem::exists(stale));
+  EXPECT_TRUE(std::filesystem::exists(fresh));
   EXPECT_FALSE(std::filesystem::exists(file));
   EXPECT_EQ(send("GET", download_path()).result_int(), 410);
 
