@@ -122,10 +122,13 @@ std::string lower(std::string_view text) {
   return out;
 }
 
-// An interval in whole seconds, from a minute to a week.
-void set_seconds(std::chrono::seconds& out, std::string_view text, const Source& source) {
+constexpr std::uint64_t kDay = 24 * 3600;
+
+// A duration in whole seconds, by default from a minute to a week.
+void set_seconds(std::chrono::seconds& out, std::string_view text, const Source& source,
+                 std::uint64_t min = 60, std::uint64_t max = 7 * kDay) {
   std::uint64_t seconds = 0;
-  set_count(seconds, text, source, 60, 7 * 24 * 3600);
+  set_count(seconds, text, source, min, max);
   out = std::chrono::seconds(seconds);
 }
 
@@ -367,16 +370,12 @@ constexpr std::array kSettings = {
             [](Config& c, std::string_view v, const Source& s) { set_ms(c.job_poll, v, s); }},
     Setting{"CRMD_EXPORT_TTL_S", "86400", "seconds a finished export can be downloaded",
             [](Config& c, std::string_view v, const Source& s) {
-              std::uint64_t seconds = 0;
-              set_count(seconds, v, s, 60, 90 * 86400);
-              c.export_ttl = std::chrono::seconds(seconds);
+              set_seconds(c.export_ttl, v, s, 60, 90 * kDay);
             }},
     Setting{"CRMD_JOB_RETENTION_S", "604800",
             "seconds finished jobs (and their files) are kept before they are removed",
             [](Config& c, std::string_view v, const Source& s) {
-              std::uint64_t seconds = 0;
-              set_count(seconds, v, s, 60, 3650 * 86400ull);
-              c.job_retention = std::chrono::seconds(seconds);
+              set_seconds(c.job_retention, v, s, 60, 3650 * kDay);
             }},
     Setting{"CRMD_SCHEDULER_ENABLED", "true",
             "enqueue the periodic lead workers (priority, engagement, SLA) from this process",
@@ -384,9 +383,7 @@ constexpr std::array kSettings = {
               set_bool(c.scheduler_enabled, v, s);
             }},
     Setting{"CRMD_SCHEDULER_TICK_MS", "10000", "how often the scheduler looks for a due run",
-            [](Config& c, std::string_view v, const Source& s) {
-              set_ms(c.scheduler_tick, v, s);
-            }},
+            [](Config& c, std::string_view v, const Source& s) { set_ms(c.scheduler_tick, v, s); }},
     Setting{"CRMD_LEAD_PRIORITY_INTERVAL_S", "3600", "seconds between lead priority runs",
             [](Config& c, std::string_view v, const Source& s) {
               set_seconds(c.lead_priority_interval, v, s);
