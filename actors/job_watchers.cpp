@@ -13,10 +13,12 @@ namespace asio = boost::asio;
 
 namespace {
 
-// A timer is only touched on its own executor.
-void cancel_on_its_executor(const std::shared_ptr<asio::steady_timer>& timer,
-                            const asio::any_io_executor& executor) {
-  asio::post(executor, [timer] { timer->cancel(); });
+// A timer is only touched on its own executor. Moving its expiry into the
+// past, rather than cancelling, also ends a wait that has not begun yet (the
+// waiter may still be reading the job when it is woken).
+void end_wait_on_its_executor(const std::shared_ptr<asio::steady_timer>& timer,
+                              const asio::any_io_executor& executor) {
+  asio::post(executor, [timer] { timer->expires_at(asio::steady_timer::time_point::min()); });
 }
 
 }  // namespace
@@ -88,12 +90,12 @@ void JobWatchers::wake(const Uuid& job, std::int64_t version) {
   std::lock_guard lock(mutex_);
   for (auto [it, end] = waiters_.equal_range(job); it != end; ++it)
     if (version > it->second->after_version)
-      cancel_on_its_executor(it->second->timer, it->second->executor);
+      end_wait_on_its_executor(it->second->timer, it->second->executor);
 }
 
 void JobWatchers::wake_all() {
   std::lock_guard lock(mutex_);
-  for (auto& [id, waiter] : waiters_) cancel_on_its_executor(waiter->timer, waiter->executor);
+  for (auto& [id, waiter] : waiters_) end_wait_on_its_executor(waiter->timer, waiter->executor);
 }
 
 std::size_t JobWatchers::parked() {

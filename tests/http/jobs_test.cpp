@@ -1,5 +1,6 @@
 #include <chrono>
 #include <future>
+#include <thread>
 
 #include "api_fixture.hpp"
 
@@ -34,6 +35,21 @@ class JobsApiTest : public test::ApiTest {
                       boost::json::serialize(
                           boost::json::object{{"email", email}, {"password", "sales-password-1"}}));
     return std::string(json_of(login).at("access_token").as_string());
+  }
+
+  // A long poll of the job on a connection of its own, answered later.
+  std::future<test::HttpResponse> wait_on(const std::string& id, std::int64_t version,
+                                          std::unique_ptr<test::RawClient>& connection) {
+    connection = std::make_unique<test::RawClient>(server.port());
+    auto* raw = connection.get();
+    return std::async(std::launch::async, [raw, id, version, auth = token] {
+      return raw->request("GET",
+                          "/api/v2/jobs/" + id + "?wait=60&version=" + std::to_string(version), "",
+                          "Authorization: Bearer " + auth + "\r\n");
+    });
+  }
+  void wait_until_parked(std::size_t n) {
+    while (server.app().job_watchers().parked() != n) std::this_thread::yield();
   }
 
   std::string admin_id;
@@ -110,6 +126,68 @@ TEST_F(JobsApiTest, CancelDeleteAndErrorPages) {
   EXPECT_TRUE(second.at("next").is_null());
   EXPECT_EQ(send("DELETE", "/api/v2/jobs/" + pending).result_int(), 204);
   EXPECT_EQ(send("GET", "/api/v2/jobs/" + pending).result_int(), 404);
+}
+
+// A caller parks at most 20 requests; the next is told to come back.
+TEST_F(JobsApiTest, WaitersPerCallerAreCapped) {
+  const auto id = add_job(admin_id);
+  const auto version = version_of(id);
+  std::vector<std::unique_ptr<test::RawClient>> connections(20);
+  std::vector<std::future<test::HttpResponse>> answers;
+  for (auto& connection : connections) answers.push_back(wait_on(id, version, connection));
+  wait_until_parked(20);
+  auto refused = send("GET", "/api/v2/jobs/" + id + "?wait=60&version=" + std::to_string(version));
+  EXPECT_EQ(refused.result_int(), 429);
+  EXPECT_FALSE(refused[boost::beast::http::field::retry_after].empty());
+  test::db_query("UPDATE jobs SET processed = 1 WHERE id = $1", pg::Params(Uuid::parse(id)));
+  for (auto& answer : answers) EXPECT_EQ(answer.get().result_int(), 200);
+}
+
+// A lost LISTEN connection wakes every waiter to read again (notifications
+// are not replayed); one whose job did not change parks again, and the next
+// change still reaches it.
+TEST_F(JobsApiTest, AWaiterOutlivesALostListenConnection) {
+  const auto id = add_job(admin_id);
+  const auto version = version_of(id);
+  std::unique_ptr<test::RawClient> connection;
+  auto answer = wait_on(id, version, connection);
+  wait_until_parked(1);
+  const std::string listener =
+      "SELECT pid FROM pg_stat_activity WHERE application_name = 'crmd' AND query LIKE 'LISTEN %'";
+  // The server's one LISTEN connection (it may still be starting).
+  const auto listening =
+      [&](std::optional<std::int32_t> other_than) -> std::optional<std::int32_t> {
+    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (std::chrono::steady_clock::now() < until) {
+      const auto found = test::db_query(listener);
+      if (found.rows() == 1 && found.one().get<std::int32_t>(0) != other_than)
+        return found.one().get<std::int32_t>(0);
+      std::this_thread::yield();
+    }
+    return std::nullopt;
+  };
+  const auto lost = listening(std::nullopt);
+  ASSERT_TRUE(lost);
+  test::db_query("SELECT pg_terminate_backend($1)", pg::Params(*lost));
+  // Whatever the order of what follows (the listener back, the waiter's
+  // read, this change), the answer shows the change.
+  EXPECT_TRUE(listening(lost));
+  test::db_query("UPDATE jobs SET processed = 7 WHERE id = $1", pg::Params(Uuid::parse(id)));
+  const auto body = json_of(answer.get());
+  EXPECT_EQ(body.at("progress").at("processed"), 7);
+}
+
+// At shutdown every parked request is answered with the job as it stands.
+TEST_F(JobsApiTest, ShutdownAnswersParkedRequests) {
+  const auto id = add_job(admin_id);
+  const auto version = version_of(id);
+  std::unique_ptr<test::RawClient> connection;
+  auto answer = wait_on(id, version, connection);
+  wait_until_parked(1);
+  server.app().stop();
+  const auto response = answer.get();
+  EXPECT_EQ(response.result_int(), 200);
+  EXPECT_EQ(json_of(response).at("version").as_int64(), version);
 }
 
 }  // namespace
