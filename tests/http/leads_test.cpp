@@ -548,6 +548,33 @@ TEST_F(LeadsTest, StatusesAndOriginsCacheRefreshesOnAnotherProcessChange) {
       send("POST", "/api/v2/leads", R"({"title":"With fresh status","status":")" + code + R"("})");
   EXPECT_EQ(lead.result_int(), 201) << lead.body();
 
+  // Another crmd on the same database changes a label through its API.
+  test::RunningServer other(test::api_config());
+  test::RawClient other_client(other.port());
+  auto login =
+      other_client.request("POST", "/api/v2/auth/login",
+                           R"({"email":"admin@crmd.test","password":"admin-password-for-tests"})",
+                           "Content-Type: application/json\r\n");
+  ASSERT_EQ(login.result_int(), 200) << login.body();
+  const std::string other_token(json_of(login).at("access_token").as_string());
+  std::string status_id;
+  const auto all = json_of(send("GET", "/api/v2/lead-statuses"));
+  for (const auto& s : all.at("results").as_array())
+    if (text(s.at("code")) == code) status_id = text(s.at("id"));
+  auto relabel = other_client.request(
+      "PATCH", "/api/v2/lead-statuses/" + status_id, R"({"label":"Relabelled"})",
+      "Content-Type: application/json\r\nAuthorization: Bearer " + other_token + "\r\n");
+  ASSERT_EQ(relabel.result_int(), 200) << relabel.body();
+  bool relabelled = false;
+  const auto relabel_deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (!relabelled && std::chrono::steady_clock::now() < relabel_deadline) {
+    auto listed = json_of(send("GET", "/api/v2/lead-statuses")).at("results").as_array();
+    for (const auto& s : listed)
+      relabelled =
+          relabelled || (text(s.at("code")) == code && text(s.at("label")) == "Relabelled");
+  }
+  EXPECT_TRUE(relabelled);
+
   // Admin writes through the API; deactivated codes are refused for leads.
   const auto origin = create_at("/api/v2/lead-origins", {{"code", code}, {"label", "Mine"}});
   EXPECT_EQ(send("POST", "/api/v2/lead-origins", R"({"code":")" + code + R"(","label":"x"})")
