@@ -2,8 +2,10 @@
 
 #include <map>
 
+#include "domain/contacts/company.hpp"
 #include "domain/identity/user.hpp"
 #include "storage/audit.hpp"
+#include "storage/sql.hpp"
 
 namespace crmd::actors {
 namespace asio = boost::asio;
@@ -25,6 +27,78 @@ asio::awaitable<Contact> ContactService::get(Uuid id, bool include_deleted) {
   auto found = co_await repository_.find(id, include_deleted);
   if (!found) throw no_such_contact();
   co_return *found;
+}
+
+namespace {
+
+// More companies than this are better read by the query itself.
+constexpr std::size_t kMaxCachedCompanies = 5000;
+
+std::string company_key(const contacts::ContactListQuery& q) {
+  std::vector<std::string> names;
+  for (const auto& name : q.companies) names.push_back(contacts::normalize_company_name(name));
+  return contacts::Fingerprint()
+      .add("company", names)
+      .add("industry", storage::lowered(q.industries))
+      .add("employees", q.employees)
+      .digest();
+}
+
+}  // namespace
+
+asio::awaitable<std::optional<storage::CompanyIds>> ContactService::matching_companies(
+    const contacts::ContactListQuery& query) {
+  if (!storage::filters_companies(query)) co_return std::nullopt;
+  struct Lookup {
+    std::optional<storage::CompanyIds> ids;
+    std::uint64_t generation = 0;
+  };
+  auto look_up = [this, key = company_key(query)] {
+    return Lookup{company_cache_.get(key), company_generation_};
+  };
+  auto cached = co_await actor_.call(std::move(look_up));
+  if (cached.ids) co_return cached.ids;
+  auto ids = co_await repository_.companies_matching(query, kMaxCachedCompanies);
+  if (!ids) co_return std::nullopt;
+  // Kept only when no change of companies came while it was read.
+  auto keep = [this, key = company_key(query), ids = *ids, generation = cached.generation] {
+    if (generation == company_generation_) company_cache_.put(key, ids);
+  };
+  co_await actor_.call(std::move(keep));
+  co_return ids;
+}
+
+asio::awaitable<std::vector<Listed<Contact>>> ContactService::list(contacts::ContactListQuery query,
+                                                                   std::size_t limit,
+                                                                   std::optional<PagePosition> from,
+                                                                   std::size_t offset) {
+  const auto companies = co_await matching_companies(query);
+  const storage::CompanyIds* matched = companies ? &*companies : nullptr;
+  co_return co_await repository_.list(query, limit, from, offset, matched);
+}
+
+asio::awaitable<std::int64_t> ContactService::count(contacts::ContactListQuery query) {
+  const auto companies = co_await matching_companies(query);
+  const storage::CompanyIds* matched = companies ? &*companies : nullptr;
+  co_return co_await repository_.count(query, matched);
+}
+
+asio::awaitable<void> ContactService::follow_company_changes(pg::Listener& listener) {
+  auto forget = [this] {
+    ++company_generation_;
+    company_cache_.clear();
+  };
+  try {
+    auto subscription = co_await listener.subscribe("crmd_companies");
+    // Whatever was read before the LISTEN took effect may be stale.
+    co_await actor_.call(forget);
+    for (;;) {
+      co_await subscription->next();
+      co_await actor_.call(forget);
+    }
+  } catch (const pg::Error&) {
+    // The listener closed: shutting down.
+  }
 }
 
 asio::awaitable<contacts::ApolloSearch> ContactService::analyze_apollo(std::string url) {

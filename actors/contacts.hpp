@@ -12,6 +12,7 @@
 #include "domain/identity/principal.hpp"
 #include "storage/contacts/contact_method_repository.hpp"
 #include "storage/contacts/repository.hpp"
+#include "storage/pg/listener.hpp"
 
 namespace crmd::actors {
 
@@ -25,15 +26,15 @@ class ContactService {
   boost::asio::awaitable<contacts::Contact> get(Uuid id, bool include_deleted);
   boost::asio::awaitable<std::vector<Listed<contacts::Contact>>> list(
       contacts::ContactListQuery query, std::size_t limit, std::optional<PagePosition> from,
-      std::size_t offset = 0) {
-    return repository_.list(query, limit, from, offset);
-  }
+      std::size_t offset = 0);
   // The analysis of an Apollo search URL, cached for an hour
   // (Error{validation} saying why for a URL that is not one).
   boost::asio::awaitable<contacts::ApolloSearch> analyze_apollo(std::string url);
-  boost::asio::awaitable<std::int64_t> count(contacts::ContactListQuery query) {
-    return repository_.count(query);
-  }
+  boost::asio::awaitable<std::int64_t> count(contacts::ContactListQuery query);
+
+  // Empties the cache of company matches whenever companies change, in
+  // any process (NOTIFY crmd_companies), until the listener closes.
+  boost::asio::awaitable<void> follow_company_changes(pg::Listener& listener);
   boost::asio::awaitable<contacts::Contact> create(contacts::ContactChanges changes,
                                                    identity::RequestContext context);
   boost::asio::awaitable<contacts::Contact> update(Uuid id, contacts::ContactChanges changes,
@@ -62,6 +63,16 @@ class ContactService {
  private:
   Actor& actor_;
   TtlCache<std::string, contacts::ApolloSearch> apollo_cache_{1000, std::chrono::hours(1)};
+
+  // The companies a query's company filters match (its name fragments,
+  // industries and head counts as key), so that a search reads them once
+  // and not on every page or request. Emptied on every change of companies;
+  // company_generation_ tells a lookup that a change came while it ran. The
+  // actor owns both.
+  boost::asio::awaitable<std::optional<storage::CompanyIds>> matching_companies(
+      const contacts::ContactListQuery& query);
+  TtlCache<std::string, storage::CompanyIds> company_cache_{256, std::chrono::minutes(5)};
+  std::uint64_t company_generation_ = 0;
   pg::Pool& pool_;
   // Locks the live contact for a write to its methods.
   boost::asio::awaitable<void> lock_live(pg::Transaction& tx, const Uuid& id);

@@ -211,8 +211,23 @@ asio::awaitable<Principal> IdentityService::authenticate_bearer(std::string_view
   std::optional<identity::TokenClaims> claims;
   std::optional<identity::ExternalClaims> external;
   const auto t = now();
+  std::optional<Uuid> subject;
+  {
+    std::lock_guard lock(cache_mutex_);
+    if (auto it = verified_.find(std::string(token));
+        it != verified_.end() && it->second.expires_at > t)
+      subject = it->second.subject;
+  }
+  if (subject) {
+    auto user = co_await cached_user(*subject);
+    if (!user || !user->is_active) throw invalid_token();
+    co_return principal_of(*user);
+  }
   try {
     claims = identity::verify_token(options_.tokens, token, TokenType::access, t);
+    std::lock_guard lock(cache_mutex_);
+    if (verified_.size() >= kMaxCachedUsers) verified_.clear();
+    verified_[std::string(token)] = {claims->subject, claims->expires_at};
   } catch (const identity::TokenError& own) {
     if (options_.external) {
       try {

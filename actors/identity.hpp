@@ -115,6 +115,14 @@ class IdentityService {
 
   std::mutex cache_mutex_;
   std::unordered_map<Uuid, CachedUser, UuidHash> cache_;
+  // Access tokens whose signature and claims were verified, with their
+  // subject and expiry: a token is immutable, so later requests with it
+  // skip the HMAC and the JSON (the user is still read from cache_).
+  struct VerifiedToken {
+    Uuid subject;
+    identity::Seconds expires_at = 0;
+  };
+  std::unordered_map<std::string, VerifiedToken> verified_;  // under cache_mutex_
 };
 
 }  // namespace crmd::actors

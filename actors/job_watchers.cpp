@@ -24,6 +24,8 @@ void cancel_on_its_executor(const std::shared_ptr<asio::steady_timer>& timer,
 asio::awaitable<void> JobWatchers::follow(pg::Listener& listener) {
   try {
     auto subscription = co_await listener.subscribe("crmd_jobs");
+    // Requests parked before the LISTEN took effect may have missed a change.
+    wake_all();
     while (true) {
       const auto n = co_await subscription->next();
       if (n.missed) wake_all();

@@ -324,6 +324,13 @@ constexpr std::array kSettings = {
             [](Config& c, std::string_view v, const Source& s) {
               set_bytes(c.max_body_bytes, v, s, 1, std::uint64_t{1} << 30);
             }},
+    Setting{"CRMD_MAX_UPLOAD_BYTES", "1073741824",
+            "largest upload (a CSV to import), streamed to disk under CRMD_DATA_DIR",
+            [](Config& c, std::string_view v, const Source& s) {
+              std::size_t bytes = 0;
+              set_bytes(bytes, v, s, 1, std::uint64_t{1} << 40);
+              c.max_upload_bytes = bytes;
+            }},
     Setting{"CRMD_MAX_CONNECTIONS", "10000", "open client connections at most",
             [](Config& c, std::string_view v, const Source& s) {
               set_count(c.max_connections, v, s, 1, 1'000'000);
@@ -358,6 +365,19 @@ constexpr std::array kSettings = {
             }},
     Setting{"CRMD_JOB_POLL_MS", "1000", "how often idle workers look for jobs without a NOTIFY",
             [](Config& c, std::string_view v, const Source& s) { set_ms(c.job_poll, v, s); }},
+    Setting{"CRMD_EXPORT_TTL_S", "86400", "seconds a finished export can be downloaded",
+            [](Config& c, std::string_view v, const Source& s) {
+              std::uint64_t seconds = 0;
+              set_count(seconds, v, s, 60, 90 * 86400);
+              c.export_ttl = std::chrono::seconds(seconds);
+            }},
+    Setting{"CRMD_JOB_RETENTION_S", "604800",
+            "seconds finished jobs (and their files) are kept before they are removed",
+            [](Config& c, std::string_view v, const Source& s) {
+              std::uint64_t seconds = 0;
+              set_count(seconds, v, s, 60, 3650 * 86400ull);
+              c.job_retention = std::chrono::seconds(seconds);
+            }},
     Setting{"CRMD_SCHEDULER_ENABLED", "true",
             "enqueue the periodic lead workers (priority, engagement, SLA) from this process",
             [](Config& c, std::string_view v, const Source& s) {

@@ -51,6 +51,7 @@ struct Config {
   // HTTP limits.
   std::size_t max_header_bytes = 16 * 1024;
   std::size_t max_body_bytes = 1024 * 1024;
+  std::uint64_t max_upload_bytes = 1ull << 30;  // upload routes' bodies, streamed to disk
   std::size_t max_connections = 10000;
   std::chrono::milliseconds header_timeout{10000};
   std::chrono::milliseconds body_timeout{30000};
@@ -63,9 +64,11 @@ struct Config {
 
   std::size_t actor_mailbox_limit = 1024;
 
-  std::size_t job_workers = 2;               // jobs run at once in this process
-  std::chrono::seconds job_lease{30};        // a worker's hold on a job, renewed at a third
-  std::chrono::milliseconds job_poll{1000};  // claim attempts when no NOTIFY came
+  std::size_t job_workers = 2;                    // jobs run at once in this process
+  std::chrono::seconds job_lease{30};             // a worker's hold on a job, renewed at a third
+  std::chrono::milliseconds job_poll{1000};       // claim attempts when no NOTIFY came
+  std::chrono::seconds export_ttl{86400};         // a finished export's download window
+  std::chrono::seconds job_retention{7 * 86400};  // finished jobs and their files, then removed
 
   bool scheduler_enabled = true;                     // this process enqueues periodic runs
   std::chrono::milliseconds scheduler_tick{10000};   // how often it looks for a due run

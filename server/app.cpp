@@ -11,6 +11,7 @@
 #include <boost/asio/use_future.hpp>
 #include <filesystem>
 
+#include "actors/contact_export.hpp"
 #include "actors/contact_import.hpp"
 #include "actors/leads_workers.hpp"
 #include "domain/common/crypto.hpp"
@@ -101,28 +102,38 @@ App::App(config::Config config)
       idempotency_store_(*pool_),
       idempotency_(idempotency_store_),
       pipeline_(router_, metrics_, authenticator_, idempotency_,
-                {config_.cors_origins, config_.access_log}) {
+                {config_.cors_origins, config_.access_log}),
+      job_files_{{config_.data_dir + "/blobs", config_.data_dir + "/blobs/exports"},
+                 config_.export_ttl,
+                 config_.job_retention} {
   if (config_.jwt_secret.size() < 32)
     throw std::invalid_argument("CRMD_JWT_SECRET: expected a secret of at least 32 bytes");
   http::ServerLimits limits{config_.max_header_bytes, config_.max_body_bytes,
                             config_.max_connections,  config_.header_timeout,
                             config_.body_timeout,     config_.idle_timeout};
-  server_ = std::make_unique<http::Server>(io_, pipeline_, limits, tls_context(config_));
+  limits.max_upload_bytes = config_.max_upload_bytes;
+  limits.upload_dir = job_files_.files.blob_dir;
+  server_ = std::make_unique<http::Server>(io_, blocking_, pipeline_, limits, tls_context(config_));
   routes::add_ops_routes(router_, {*pool_, migrated_, metrics_});
   routes::add_identity_routes(router_, *identity_);
   routes::add_contact_routes(router_, contacts_);
   routes::add_contact_v1_routes(router_, contacts_);
   routes::add_apollo_routes(router_, contacts_);
   routes::add_company_routes(router_, companies_, contacts_);
-  routes::add_job_routes(router_, jobs_.repository(), job_watchers_);
+  // Uploads wait in the blob store for their job; exports wait there for
+  // their download.
+  const auto& files = job_files_.files;
+  std::filesystem::create_directories(files.export_dir);
+  routes::add_job_routes(router_, {jobs_.repository(), job_watchers_, blocking_, files});
   routes::add_lead_routes(router_, leads_);
   routes::add_audit_routes(router_, leads_);
-  // Uploads wait in the blob store for their job.
-  const auto blob_dir = config_.data_dir + "/blobs";
-  std::filesystem::create_directories(blob_dir);
-  routes::add_import_routes(router_, {*pool_, blocking_, jobs_.repository(), blob_dir});
+  routes::add_import_routes(router_, {*pool_, blocking_, jobs_.repository(), files.blob_dir});
+  routes::add_export_routes(router_, {*pool_, blocking_, jobs_.repository(), job_watchers_,
+                                      files.export_dir, config_.jwt_secret, config_.export_ttl});
   jobs_.add_handler("import_contacts",
-                    actors::contact_import_handler(*pool_, blocking_, {blob_dir}));
+                    actors::contact_import_handler(*pool_, blocking_, {files.blob_dir}));
+  jobs_.add_handler("export_contacts",
+                    actors::contact_export_handler(*pool_, blocking_, {files.export_dir}));
   jobs_.add_handler(actors::kLeadPriorityJob,
                     actors::scheduled_handler(*pool_, actors::lead_priority_work(*pool_)));
   jobs_.add_handler(actors::kLeadEngagementJob,
@@ -161,6 +172,7 @@ asio::awaitable<void> App::startup() {
   asio::co_spawn(io_, leads_.follow_changes(*listener_), asio::detached);
   jobs_.start(*listener_);
   asio::co_spawn(io_, job_watchers_.follow(*listener_), asio::detached);
+  asio::co_spawn(io_, contacts_.follow_company_changes(*listener_), asio::detached);
   if (config_.scheduler_enabled) scheduler_.start();
   co_await bootstrap_admin();
   asio::co_spawn(io_, housekeeping(), asio::detached);
@@ -183,20 +195,25 @@ asio::awaitable<void> App::bootstrap_admin() {
         "admin at start");
 }
 
-// Periodic clean-up until shutdown (the scheduler of later work takes this
-// over): expired Idempotency-Key answers.
+// Periodic clean-up until shutdown, every minute in every process (each
+// pass is idempotent): expired Idempotency-Key answers, expired exports'
+// files, finished jobs past their retention.
 asio::awaitable<void> App::housekeeping() {
   asio::steady_timer timer(io_);
   while (!stopping_) {
-    timer.expires_after(std::chrono::minutes(10));
+    timer.expires_after(std::chrono::minutes(1));
     boost::system::error_code ec;
     co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
     if (stopping_) break;
     try {
       const auto pruned = co_await idempotency_store_.prune();
       if (pruned > 0) spdlog::info("pruned {} expired idempotency keys", pruned);
-    } catch (const pg::Error& e) {
-      spdlog::warn("idempotency key pruning failed: {}", e.what());
+      const auto tidied = co_await actors::tidy_jobs(jobs_.repository(), blocking_, job_files_);
+      if (tidied.exports_expired + tidied.jobs_pruned > 0)
+        spdlog::info("expired {} exports, removed {} finished jobs", tidied.exports_expired,
+                     tidied.jobs_pruned);
+    } catch (const std::exception& e) {
+      spdlog::warn("housekeeping failed: {}", e.what());
     }
   }
 }

@@ -15,6 +15,7 @@
 #include "actors/companies.hpp"
 #include "actors/contacts.hpp"
 #include "actors/identity.hpp"
+#include "actors/job_files.hpp"
 #include "actors/job_pool.hpp"
 #include "actors/job_watchers.hpp"
 #include "actors/leads.hpp"
@@ -52,11 +53,13 @@ class App {
 
   boost::asio::io_context& io() { return io_; }
   pg::Pool& db() { return *pool_; }
+  boost::asio::thread_pool& blocking() { return blocking_; }
   pg::Listener& listener() { return *listener_; }
   actors::Registry& actors() { return actors_; }
   actors::IdentityService& identity() { return *identity_; }
   actors::JobPool& jobs() { return jobs_; }
   actors::JobWatchers& job_watchers() { return job_watchers_; }
+  const actors::JobFileSettings& job_files() const { return job_files_; }
   actors::LeadService& leads() { return leads_; }
   actors::Scheduler& scheduler() { return scheduler_; }
   const config::Config& config() const { return config_; }
@@ -90,6 +93,7 @@ class App {
   Metrics metrics_;
   http::Router router_;
   http::Pipeline pipeline_;
+  actors::JobFileSettings job_files_;
   std::unique_ptr<http::Server> server_;
   std::vector<std::thread> threads_;
   std::atomic<bool> migrated_{false};

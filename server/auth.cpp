@@ -33,6 +33,10 @@ asio::awaitable<void> Authenticator::authorize(http::Request& request, Access ac
     case Access::write_key:
       key = true;
       break;
+    case Access::bearer_or_signed:
+      if (request.message.count(beast_http::field::authorization) == 0) co_return;
+      minimum = Role::sales;
+      break;
     case Access::write_key_or_bearer:
       key = request.message.count(kWriteKeyHeader) > 0 ||
             request.message.count(beast_http::field::authorization) == 0;

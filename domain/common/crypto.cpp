@@ -2,6 +2,7 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <openssl/rand.h>
 
 #include <stdexcept>
@@ -23,6 +24,43 @@ std::string sha256_hex(std::string_view data) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int length = 0;
   EVP_Digest(data.data(), data.size(), digest, &length, EVP_sha256(), nullptr);
+  return hex(std::string_view(reinterpret_cast<const char*>(digest), length));
+}
+
+std::optional<std::string> hmac_sha256(std::string_view key, std::string_view data) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  // An empty key is legal for HMAC, but OpenSSL wants a non-null pointer.
+  static const char kEmpty = 0;
+  if (HMAC(EVP_sha256(), key.empty() ? &kEmpty : key.data(), static_cast<int>(key.size()),
+           reinterpret_cast<const unsigned char*>(data.data()), data.size(), digest,
+           &length) == nullptr ||
+      length != 32)
+    return std::nullopt;
+  return std::string(reinterpret_cast<const char*>(digest), length);
+}
+
+Sha256::Sha256() : context_(EVP_MD_CTX_new()) {
+  if (!context_ || EVP_DigestInit_ex(context_, EVP_sha256(), nullptr) != 1)
+    throw std::runtime_error("SHA-256 is not available");
+}
+
+Sha256::~Sha256() {
+  EVP_MD_CTX_free(context_);
+}
+
+void Sha256::update(std::string_view data) {
+  EVP_DigestUpdate(context_, data.data(), data.size());
+}
+
+std::string Sha256::hex_digest() const {
+  EVP_MD_CTX* copy = EVP_MD_CTX_new();
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  const bool ok = copy && EVP_MD_CTX_copy_ex(copy, context_) == 1 &&
+                  EVP_DigestFinal_ex(copy, digest, &length) == 1;
+  EVP_MD_CTX_free(copy);
+  if (!ok) throw std::runtime_error("SHA-256 failed");
   return hex(std::string_view(reinterpret_cast<const char*>(digest), length));
 }
 

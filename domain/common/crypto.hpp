@@ -2,12 +2,32 @@
 // and comparison in constant time.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
+
+struct evp_md_ctx_st;  // OpenSSL's EVP_MD_CTX, kept out of this header
 
 namespace crmd {
 
 std::string sha256_hex(std::string_view data);
+
+// SHA-256 of data given in pieces.
+class Sha256 {
+ public:
+  Sha256();
+  ~Sha256();
+  Sha256(const Sha256&) = delete;
+  Sha256& operator=(const Sha256&) = delete;
+  void update(std::string_view data);
+  // The digest of everything given so far, in hex.
+  std::string hex_digest() const;
+
+ private:
+  ::evp_md_ctx_st* context_;
+};
+// HMAC-SHA256 of data under key (32 raw bytes); nullopt if OpenSSL fails.
+std::optional<std::string> hmac_sha256(std::string_view key, std::string_view data);
 // n bytes from OpenSSL's CSPRNG; throws std::runtime_error if it fails.
 std::string random_bytes(std::size_t n);
 std::string hex(std::string_view bytes);

@@ -11,21 +11,23 @@
 namespace crmd {
 
 enum class ErrorKind {
-  bad_request,         // 400 malformed input
-  unauthorized,        // 401 no or invalid credentials
-  forbidden,           // 403
-  not_found,           // 404
-  request_timeout,     // 408 the client was too slow
-  method_not_allowed,  // 405
-  conflict,            // 409
-  payload_too_large,   // 413
-  header_too_large,    // 431
-  unsupported_media,   // 415
-  validation,          // 422 with field errors
-  rate_limited,        // 429
-  internal,            // 500, detail never sent to the client
-  unavailable,         // 503 overloaded or database unreachable
-  timeout,             // 504
+  bad_request,            // 400 malformed input
+  unauthorized,           // 401 no or invalid credentials
+  forbidden,              // 403
+  not_found,              // 404
+  request_timeout,        // 408 the client was too slow
+  method_not_allowed,     // 405
+  conflict,               // 409
+  gone,                   // 410 existed, and no longer does
+  payload_too_large,      // 413
+  header_too_large,       // 431
+  unsupported_media,      // 415
+  range_not_satisfiable,  // 416
+  validation,             // 422 with field errors
+  rate_limited,           // 429
+  internal,               // 500, detail never sent to the client
+  unavailable,            // 503 overloaded or database unreachable
+  timeout,                // 504
 };
 
 struct FieldError {

@@ -42,6 +42,10 @@ class TtlCache {
   }
 
   std::size_t size() const { return index_.size(); }
+  void clear() {
+    index_.clear();
+    entries_.clear();
+  }
 
  private:
   struct Entry {

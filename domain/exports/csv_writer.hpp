@@ -15,5 +15,11 @@ void append_csv_row(std::string& out, const std::vector<std::string>& cells);
 
 // The cell as written (before quoting): neutralised if it could run.
 std::string neutralised(std::string_view cell);
+// The cell neutralised() was given: the importer reads crmd's own exports
+// back to the same values (a phone "+1 555" is written "'+1 555").
+std::string_view restored(std::string_view cell);
+
+// Appends one cell: a comma first unless it is the record's first.
+void append_csv_cell(std::string& out, std::string_view cell, bool first);
 
 }  // namespace crmd::exports

@@ -2,13 +2,14 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <cmath>
 #include <limits>
 #include <stdexcept>
+
+#include "domain/common/crypto.hpp"
 
 namespace crmd::identity {
 namespace {
@@ -17,19 +18,6 @@ namespace {
 // (decoding, parsing, HMAC) an unauthenticated client can ask for.
 constexpr std::size_t kMaxTokenBytes = 8192;
 constexpr std::size_t kSha256Bytes = 32;
-
-std::optional<std::string> hmac_sha256(std::string_view key, std::string_view data) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  // An empty key is legal for HMAC, but OpenSSL wants a non-null pointer.
-  static const char kEmpty = 0;
-  if (HMAC(EVP_sha256(), key.empty() ? &kEmpty : key.data(), static_cast<int>(key.size()),
-           reinterpret_cast<const unsigned char*>(data.data()), data.size(), digest,
-           &length) == nullptr ||
-      length != kSha256Bytes)
-    return std::nullopt;
-  return std::string(reinterpret_cast<const char*>(digest), length);
-}
 
 int base64url_value(char c) {
   if (c >= 'A' && c <= 'Z') return c - 'A';

@@ -7,6 +7,7 @@
 
 #include "domain/common/error.hpp"
 #include "domain/contacts/company.hpp"
+#include "domain/exports/csv_writer.hpp"
 
 namespace crmd::imports {
 namespace {
@@ -62,6 +63,9 @@ const std::map<std::string, Field, std::less<>>& known_headers() {
       {"numberofemployees", Field::company_employees},
       {"companysize", Field::company_employees},
       {"employeecount", Field::company_employees},
+      {"id", Field::ignored},
+      {"createdat", Field::ignored},
+      {"updatedat", Field::ignored},
   };
   return table;
 }
@@ -231,7 +235,7 @@ std::variant<ContactRow, RowError> map_row(const HeaderMapping& mapping, const C
   boost::json::object contact;
   std::optional<std::string> full_name;
   for (std::size_t i = 0; i < record.fields.size(); ++i) {
-    auto value = trimmed(record.fields[i]);
+    auto value = trimmed(exports::restored(record.fields[i]));
     if (value.empty()) continue;
     const auto field = mapping.fields[i];
     if (field == Field::email_status) {
@@ -253,6 +257,8 @@ std::variant<ContactRow, RowError> map_row(const HeaderMapping& mapping, const C
     switch (field) {
       case Field::full_name:
         full_name = value;
+        break;
+      case Field::ignored:
         break;
       case Field::departments: {
         boost::json::array departments;

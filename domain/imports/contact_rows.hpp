@@ -36,6 +36,7 @@ enum class Field {
   company_industry,
   company_employees,  // a count ("250") or a range ("51-200")
   metadata,
+  ignored,  // crmd's own read-only columns (id, created_at, updated_at) of an export
 };
 
 // The field a header names ("First Name", "first_name", "Person Linkedin

@@ -61,6 +61,10 @@ beast_http::status status_of(ErrorKind kind) {
       return S::conflict;
     case ErrorKind::payload_too_large:
       return S::payload_too_large;
+    case ErrorKind::gone:
+      return S::gone;
+    case ErrorKind::range_not_satisfiable:
+      return S::range_not_satisfiable;
     case ErrorKind::header_too_large:
       return S::request_header_fields_too_large;
     case ErrorKind::request_timeout:

@@ -47,9 +47,10 @@ asio::awaitable<Response> Idempotency::run(Request& request, const Route& route,
     throw Error(ErrorKind::bad_request, "invalid_idempotency_key",
                 "Idempotency-Key must be 1 to 255 visible ASCII characters");
   const auto caller = caller_of(request);
-  const auto hash =
-      sha256_hex(std::string(request.message.method_string()) + " " +
-                 std::string(request.url.encoded_path()) + "\n" + request.message.body());
+  // An upload's body is on disk: its digest stands for it.
+  const auto& body = request.upload ? request.upload->digest() : request.message.body();
+  const auto hash = sha256_hex(std::string(request.message.method_string()) + " " +
+                               std::string(request.url.encoded_target()) + "\n" + body);
   const bool owned = co_await store_.claim(caller, key, hash);
   if (!owned) {
     const auto stored = co_await store_.find(caller, key);

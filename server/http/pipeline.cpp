@@ -69,6 +69,22 @@ boost::asio::awaitable<Response> Pipeline::handle(Request& request) {
   co_return response;
 }
 
+bool Pipeline::takes_upload(const Message& header) const {
+  auto parsed = boost::urls::parse_origin_form(header.target());
+  if (!parsed) return false;  // dispatch answers 400
+  const auto match = router_.match(header.method(), parsed->encoded_path());
+  return match.route && match.route->options.upload;
+}
+
+boost::asio::awaitable<void> Pipeline::admit(Request& request) const {
+  auto parsed = boost::urls::parse_origin_form(request.message.target());
+  if (!parsed) co_return;
+  request.url = *parsed;
+  const auto match = router_.match(request.method(), request.url.encoded_path());
+  if (match.route && match.route->access != Access::public_)
+    co_await auth_.authorize(request, match.route->access);
+}
+
 boost::asio::awaitable<Response> Pipeline::dispatch(Request& request) {
   auto parsed = boost::urls::parse_origin_form(request.message.target());
   if (!parsed)
@@ -105,7 +121,7 @@ boost::asio::awaitable<Response> Pipeline::dispatch(Request& request) {
     response = co_await idempotency_.run(request, *match.route, std::string(key));
   else
     response = co_await match.route->handler(request);
-  if (head) {
+  if (head && !request.streamed_body) {
     response.prepare_payload();
     const auto length = response.body().size();
     response.body().clear();

@@ -30,6 +30,12 @@ class Pipeline {
 
   boost::asio::awaitable<Response> handle(Request& request);
 
+  // Before a body is read: whether the request's route takes it as an
+  // upload, and (admit) whether the caller may call that route at all
+  // (Error otherwise).
+  bool takes_upload(const Message& header) const;
+  boost::asio::awaitable<void> admit(Request& request) const;
+
   // The answer to a request the connection rejected before it was complete
   // (400, 408, 413, 431): same error shape, metrics and log line.
   Response reject(const Error& error, const std::string& remote_address, const Message* partial);

@@ -9,12 +9,15 @@
 #include <utility>
 #include <vector>
 
+#include "domain/common/query_params.hpp"
 #include "domain/identity/principal.hpp"
-#include "server/http/query.hpp"
+#include "server/http/body_source.hpp"
+#include "server/http/upload.hpp"
 
 namespace crmd::http {
 
 namespace beast_http = boost::beast::http;
+using crmd::QueryParams;
 using Message = beast_http::request<beast_http::string_body>;
 using Response = beast_http::response<beast_http::string_body>;
 
@@ -29,6 +32,8 @@ struct Request {
   const Route* route = nullptr;
   std::vector<std::pair<std::string_view, std::string>> path_params;
   std::optional<identity::Principal> principal;  // set by the access check
+  std::shared_ptr<BodySource> streamed_body;     // set by a handler: see body_source.hpp
+  std::shared_ptr<Upload> upload;                // the body, on an upload route
 
   beast_http::verb method() const { return message.method(); }
   // The decoded value of a {name} segment of the route's template.

@@ -23,6 +23,7 @@ enum class Access {
   admin,                // a bearer token of an admin
   write_key,            // v1 writes: X-Contacts-Write-Key
   write_key_or_bearer,  // v1 reads: the write key or any bearer token
+  bearer_or_signed,     // any bearer token, or none: then the handler checks a signed ?token=
 };
 
 using Handler = std::function<boost::asio::awaitable<Response>(Request&)>;
@@ -30,6 +31,9 @@ using Handler = std::function<boost::asio::awaitable<Response>(Request&)>;
 struct RouteOptions {
   // A creating POST: an Idempotency-Key header makes retries get the first answer.
   bool idempotent_create = false;
+  // The body streams to a file (Request::upload), up to the upload limit
+  // instead of the body limit; the caller is checked before it is read.
+  bool upload = false;
 };
 
 struct Route {

@@ -8,12 +8,14 @@
 #include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/stream_traits.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 
 #include "server/http/framing.hpp"
+#include "storage/blob_file.hpp"
 
 namespace crmd::http {
 namespace asio = boost::asio;
@@ -56,6 +58,51 @@ class Deadline {
 };
 
 constexpr std::chrono::seconds kRejectWriteLimit{5};
+constexpr std::size_t kUploadChunkBytes = 256 * 1024;
+
+Error too_large(std::uint64_t limit) {
+  return Error(ErrorKind::payload_too_large, "payload_too_large",
+               "the body exceeds " + std::to_string(limit) + " bytes");
+}
+
+// A body read that failed with the client still there to be told why.
+bool reportable(const boost::system::error_code& ec, const Deadline& deadline) {
+  return deadline.expired() || (ec != asio::error::operation_aborted && ec != asio::error::eof &&
+                                ec != asio::error::connection_reset);
+}
+
+// Why reading a body failed, as the client is told.
+Error body_error(const boost::system::error_code& ec, bool timed_out, std::uint64_t limit) {
+  if (timed_out)
+    return Error(ErrorKind::request_timeout, "request_timeout", "the request body took too long");
+  if (ec == beast_http::error::body_limit) return too_large(limit);
+  if (ec == asio::error::no_buffer_space)
+    return Error(ErrorKind::unavailable, "storage_unavailable", "the upload could not be stored");
+  return Error(ErrorKind::bad_request, "malformed_body",
+               "the request body is malformed: " + ec.message());
+}
+
+// The chunks of a streamed body after its header, each within limit. A
+// failure to read the body ends the connection: the client sees a short
+// body, as the header was sent already.
+template <class Stream>
+asio::awaitable<boost::system::error_code> write_streamed_body(Stream& stream, BodySource& body,
+                                                               Deadline& deadline,
+                                                               std::chrono::milliseconds limit) {
+  try {
+    while (true) {
+      const auto chunk = co_await body.next();
+      if (chunk.empty()) co_return boost::system::error_code{};
+      deadline.arm(limit);
+      auto [ec, n] = co_await asio::async_write(stream, asio::buffer(chunk), kTuple);
+      deadline.disarm();
+      if (ec) co_return ec;
+    }
+  } catch (const std::exception& e) {
+    spdlog::error("streamed body failed: {}", e.what());
+  }
+  co_return make_error_code(asio::error::connection_aborted);
+}
 
 }  // namespace
 
@@ -65,9 +112,10 @@ struct Server::Session {
   bool busy = false;                        // strand only: a request is being handled
 };
 
-Server::Server(asio::io_context& io, Pipeline& pipeline, ServerLimits limits,
-               std::optional<asio::ssl::context> tls)
+Server::Server(asio::io_context& io, asio::thread_pool& blocking, Pipeline& pipeline,
+               ServerLimits limits, std::optional<asio::ssl::context> tls)
     : io_(io),
+      blocking_(blocking),
       pipeline_(pipeline),
       limits_(limits),
       tls_(std::move(tls)),
@@ -176,7 +224,8 @@ asio::awaitable<void> Server::serve(Stream& stream, Session& session) {
 
     beast_http::request_parser<beast_http::string_body> parser;
     parser.header_limit(static_cast<std::uint32_t>(limits_.max_header_bytes));
-    parser.body_limit(limits_.max_body_bytes);
+    // The route, known once the header is read, decides which limit applies.
+    parser.body_limit(std::max(limits_.max_body_bytes, limits_.max_upload_bytes));
     deadline.arm(limits_.header_timeout);
     auto [header_ec, header_n] =
         co_await beast_http::async_read_header(stream, buffer, parser, kTuple);
@@ -187,10 +236,8 @@ asio::awaitable<void> Server::serve(Stream& stream, Session& session) {
                               "the request headers took too long"),
                         nullptr);
       else if (header_ec == beast_http::error::body_limit)  // Content-Length over the limit
-        co_await reject(
-            Error(ErrorKind::payload_too_large, "payload_too_large",
-                  "the body exceeds " + std::to_string(limits_.max_body_bytes) + " bytes"),
-            nullptr);
+        co_await reject(too_large(std::max(limits_.max_body_bytes, limits_.max_upload_bytes)),
+                        nullptr);
       else if (header_ec == beast_http::error::header_limit)
         co_await reject(Error(ErrorKind::header_too_large, "header_too_large",
                               "the request headers are too large"),
@@ -207,29 +254,79 @@ asio::awaitable<void> Server::serve(Stream& stream, Session& session) {
       co_await reject(Error(ErrorKind::bad_request, "bad_framing", *problem), &parser.get());
       break;
     }
+    // An upload route's caller is checked before its body is read, and the
+    // body goes to a file instead of memory.
+    const bool upload = !parser.is_done() && pipeline_.takes_upload(parser.get());
     if (!parser.is_done()) {
+      std::optional<Error> refused;
+      if (upload) {
+        Request probe;
+        probe.message = parser.get();
+        probe.remote_address = remote;
+        try {
+          co_await pipeline_.admit(probe);
+        } catch (const Error& e) {
+          refused = e;
+        }
+      }
+      if (refused) {
+        co_await reject(*refused, &parser.get());
+        break;
+      }
+      const auto declared = parser.content_length();
+      if (!upload && declared && *declared > limits_.max_body_bytes) {
+        co_await reject(too_large(limits_.max_body_bytes), &parser.get());
+        break;
+      }
+      parser.body_limit(upload ? limits_.max_upload_bytes : limits_.max_body_bytes);
       if (beast::iequals(parser.get()[beast_http::field::expect], "100-continue")) {
         beast_http::response<beast_http::empty_body> go_on(beast_http::status::continue_,
                                                            parser.get().version());
         co_await beast_http::async_write(stream, go_on, kTuple);
       }
+    }
+    std::shared_ptr<Upload> uploaded;
+    std::optional<Message> upload_header;
+    if (upload) {
+      beast_http::request_parser<beast_http::buffer_body> streaming(std::move(parser));
+      streaming.body_limit(limits_.max_upload_bytes);
+      storage::BlobWriter file(limits_.upload_dir + "/upload-" + Uuid::random_v4().str(),
+                               blocking_);
+      boost::system::error_code body_ec;
+      try {
+        co_await file.open();
+        while (!streaming.is_done() && !body_ec) {
+          std::string chunk(kUploadChunkBytes, '\0');
+          streaming.get().body().data = chunk.data();
+          streaming.get().body().size = chunk.size();
+          deadline.arm(limits_.body_timeout);
+          auto [ec, n] = co_await beast_http::async_read(stream, buffer, streaming, kTuple);
+          deadline.disarm();
+          body_ec = ec == beast_http::error::need_buffer ? boost::system::error_code{} : ec;
+          chunk.resize(chunk.size() - streaming.get().body().size);
+          if (!body_ec && !chunk.empty()) co_await file.append(std::move(chunk));
+        }
+        if (!body_ec) co_await file.finish();
+      } catch (const std::exception& e) {
+        spdlog::error("upload could not be stored: {}", e.what());
+        body_ec = make_error_code(asio::error::no_buffer_space);
+      }
+      if (body_ec) {
+        co_await file.discard();
+        if (reportable(body_ec, deadline))
+          co_await reject(body_error(body_ec, deadline.expired(), limits_.max_upload_bytes),
+                          nullptr);
+        break;
+      }
+      uploaded = std::make_shared<Upload>(file.path(), file.bytes(), file.digest(), blocking_);
+      upload_header.emplace(std::move(streaming.release().base()));
+    } else if (!parser.is_done()) {
       deadline.arm(limits_.body_timeout);
       auto [body_ec, body_n] = co_await beast_http::async_read(stream, buffer, parser, kTuple);
       deadline.disarm();
       if (body_ec) {
-        if (deadline.expired())
-          co_await reject(Error(ErrorKind::request_timeout, "request_timeout",
-                                "the request body took too long"),
-                          &parser.get());
-        else if (body_ec == beast_http::error::body_limit)
-          co_await reject(
-              Error(ErrorKind::payload_too_large, "payload_too_large",
-                    "the body exceeds " + std::to_string(limits_.max_body_bytes) + " bytes"),
-              &parser.get());
-        else if (body_ec != asio::error::operation_aborted && body_ec != asio::error::eof &&
-                 body_ec != asio::error::connection_reset)
-          co_await reject(Error(ErrorKind::bad_request, "malformed_body",
-                                "the request body is malformed: " + body_ec.message()),
+        if (reportable(body_ec, deadline))
+          co_await reject(body_error(body_ec, deadline.expired(), limits_.max_body_bytes),
                           &parser.get());
         break;
       }
@@ -237,7 +334,11 @@ asio::awaitable<void> Server::serve(Stream& stream, Session& session) {
 
     session.busy = true;
     Request request;
-    request.message = parser.release();
+    if (upload_header)
+      request.message = std::move(*upload_header);
+    else
+      request.message = parser.release();
+    request.upload = std::move(uploaded);
     request.remote_address = remote;
     request.secure = !std::is_same_v<Stream, Tcp::socket>;
     Response response = co_await pipeline_.handle(request);
@@ -246,6 +347,9 @@ asio::awaitable<void> Server::serve(Stream& stream, Session& session) {
     deadline.arm(limits_.body_timeout);
     auto [write_ec, write_n] = co_await beast_http::async_write(stream, response, kTuple);
     deadline.disarm();
+    if (!write_ec && request.streamed_body && request.method() != beast_http::verb::head)
+      write_ec = co_await write_streamed_body(stream, *request.streamed_body, deadline,
+                                              limits_.body_timeout);
     session.busy = false;
     if (write_ec || !keep_alive) break;
   }

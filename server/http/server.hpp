@@ -10,6 +10,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <chrono>
 #include <memory>
 #include <mutex>
@@ -27,12 +28,14 @@ struct ServerLimits {
   std::chrono::milliseconds header_timeout{10000};
   std::chrono::milliseconds body_timeout{30000};
   std::chrono::milliseconds idle_timeout{60000};
+  std::uint64_t max_upload_bytes = 1ull << 30;  // bodies of upload routes, kept on disk
+  std::string upload_dir;                       // where they are kept
 };
 
 class Server {
  public:
-  Server(boost::asio::io_context& io, Pipeline& pipeline, ServerLimits limits,
-         std::optional<boost::asio::ssl::context> tls);
+  Server(boost::asio::io_context& io, boost::asio::thread_pool& blocking, Pipeline& pipeline,
+         ServerLimits limits, std::optional<boost::asio::ssl::context> tls);
   ~Server();
 
   // Binds and starts accepting; returns the bound port (port 0: ephemeral).
@@ -53,6 +56,7 @@ class Server {
   void forget(std::uint64_t id);
 
   boost::asio::io_context& io_;
+  boost::asio::thread_pool& blocking_;  // an upload's disk writes
   Pipeline& pipeline_;
   ServerLimits limits_;
   std::optional<boost::asio::ssl::context> tls_;

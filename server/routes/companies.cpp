@@ -1,4 +1,5 @@
 #include "domain/common/error.hpp"
+#include "domain/contacts/list_params.hpp"
 #include "server/http/json.hpp"
 #include "server/http/pagination.hpp"
 #include "server/routes/list_params.hpp"
@@ -28,13 +29,13 @@ contacts::CompanyListQuery company_list_query(const Request& request) {
   q.cities = query.all("city");
   q.states = query.all("state");
   q.countries = query.all("country");
-  q.employees = employee_ranges(query);
+  q.employees = contacts::employee_ranges(query);
   q.created_after = query.timestamp("created_after");
   q.created_before = query.timestamp("created_before");
   q.updated_after = query.timestamp("updated_after");
   q.updated_before = query.timestamp("updated_before");
   q.include_deleted = include_deleted(request);
-  read_ordering(query, q.order, q.descending);
+  contacts::read_ordering(query, q.order, q.descending);
   return q;
 }
 

@@ -1,4 +1,5 @@
 #include "domain/common/error.hpp"
+#include "domain/contacts/list_params.hpp"
 #include "server/http/json.hpp"
 #include "server/http/pagination.hpp"
 #include "server/routes/list_params.hpp"
@@ -33,27 +34,8 @@ Response methods_response(const Request& request,
 }  // namespace
 
 contacts::ContactListQuery contact_list_query(const Request& request) {
-  const auto query = request.query();
-  contacts::ContactListQuery q;
-  q.q = query.get("q");
-  q.titles = query.all("title");
-  q.seniorities = query.all("seniority");
-  q.departments = query.all("department");
-  q.cities = query.all("city");
-  q.states = query.all("state");
-  q.countries = query.all("country");
-  q.email_statuses = query.all("email_status");
-  q.companies = query.all("company");
-  q.industries = query.all("industry");
-  q.employees = employee_ranges(query);
-  q.company_ids = uuids(query, "company_id");
-  q.owners = uuids(query, "owner");
-  q.created_after = query.timestamp("created_after");
-  q.created_before = query.timestamp("created_before");
-  q.updated_after = query.timestamp("updated_after");
-  q.updated_before = query.timestamp("updated_before");
+  auto q = contacts::contact_list_query(request.query());
   q.include_deleted = include_deleted(request);
-  read_ordering(query, q.order, q.descending);
   return q;
 }
 

@@ -1,16 +1,15 @@
-// Contact imports: the CSV body is kept in the blob store and an
-// import_contacts job queued; the answer is 202 with the job and where to
-// follow it. The body is read whole, so CRMD_MAX_BODY_BYTES bounds a file
-// (streaming uploads are not built yet).
+// Contact imports: the upload (streamed to disk by the connection, up to
+// CRMD_MAX_UPLOAD_BYTES) is kept in the blob store and an import_contacts
+// job queued; the answer is 202 with the job and where to follow it.
 #include <boost/json/parse.hpp>
-#include <fstream>
 
 #include "domain/common/error.hpp"
 #include "domain/imports/contact_rows.hpp"
+#include "domain/imports/multipart.hpp"
 #include "domain/jobs/job.hpp"
 #include "server/http/json.hpp"
 #include "server/routes/routes.hpp"
-#include "storage/blocking.hpp"
+#include "storage/blob_file.hpp"
 
 namespace crmd::server::routes {
 namespace asio = boost::asio;
@@ -49,20 +48,23 @@ boost::json::object payload_of(const Request& request, const std::string& file) 
   return payload;
 }
 
+// The upload becomes the job's file: a text/csv body as it is, the file
+// part of a multipart/form-data one.
 asio::awaitable<Response> start_import(Request& request, ImportContext& imports) {
   const auto type = std::string(request.message[beast_http::field::content_type]);
-  if (!type.starts_with("text/csv"))
+  const auto boundary = imports::multipart_boundary(type);
+  if (!type.starts_with("text/csv") && !boundary)
     throw Error(ErrorKind::unsupported_media, "unsupported_media_type",
-                "send the file as text/csv");
-  if (request.message.body().empty()) throw invalid("file", "the file is empty");
+                "send the file as text/csv or multipart/form-data");
+  if (!request.upload || request.upload->size() == 0) throw invalid("file", "the file is empty");
   const auto file = Uuid::random_v4().str() + ".csv";
   auto payload = payload_of(request, file);
-  auto write = [path = imports.blob_dir + "/" + file, &body = request.message.body()] {
-    std::ofstream out(path, std::ios::binary);
-    out.write(body.data(), static_cast<std::streamsize>(body.size()));
-    if (!out.flush()) throw std::runtime_error("cannot write the upload to " + path);
-  };
-  co_await run_blocking(imports.blocking, std::move(write));
+  const auto path = imports.blob_dir + "/" + file;
+  if (boundary)
+    co_await storage::extract_multipart_file(imports.blocking, request.upload->path(), *boundary,
+                                             path);
+  else
+    co_await request.upload->move_to(path);
   const auto creator = jobs::creator_of(*request.principal);
   const storage::NewJob job{"import_contacts", std::move(payload), creator.user, creator.key};
   auto tx = co_await imports.pool.begin();
@@ -81,9 +83,9 @@ void add_import_routes(http::Router& router, ImportContext imports) {
     co_return co_await start_import(request, context);
   };
   router.add(verb::post, "/api/v2/imports/contacts", Access::manager, handler,
-             {.idempotent_create = true});
+             {.idempotent_create = true, .upload = true});
   router.add(verb::post, "/api/v1/contacts/import/", Access::write_key, handler,
-             {.idempotent_create = true});
+             {.idempotent_create = true, .upload = true});
 }
 
 }  // namespace crmd::server::routes

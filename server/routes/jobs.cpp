@@ -25,12 +25,18 @@ Error no_such_job() {
   return Error(ErrorKind::not_found, "not_found", "no such job");
 }
 
+}  // namespace
+
 asio::awaitable<jobs::Job> visible_job(storage::JobRepository& jobs, const Request& request,
-                                       const Uuid& id) {
+                                       const Uuid& id, std::string_view kind) {
   auto job = co_await jobs.find(id);
-  if (!job || !request.principal || !jobs::may_see(*job, *request.principal)) throw no_such_job();
+  if (!job || !request.principal || !jobs::may_see(*job, *request.principal) ||
+      (!kind.empty() && job->kind != kind))
+    throw no_such_job();
   co_return *job;
 }
+
+namespace {
 
 std::string caller_of(const Request& request) {
   const auto& p = *request.principal;
@@ -46,25 +52,35 @@ struct LeaveOnExit {
 
 // GET a job; with ?wait=S&version=N, held until its version passes N (or S
 // seconds). ETag is the version; If-None-Match with it answers 304.
+}  // namespace
+
 asio::awaitable<Response> job_status(Request& request, storage::JobRepository& jobs,
-                                     actors::JobWatchers& watchers, const Uuid& id) {
+                                     actors::JobWatchers& watchers, const Uuid& id,
+                                     std::string_view kind, JobDecorator decorate) {
   const auto query = request.query();
   const auto wait = query.integer("wait", 0, 0, kMaxWaitSeconds);
   const auto after = query.integer("version", 0, std::numeric_limits<std::int64_t>::max());
-  auto job = co_await visible_job(jobs, request, id);
-  if (wait > 0 && after && job.version <= *after) {
-    const auto executor = co_await asio::this_coro::executor;
-    LeaveOnExit parked{watchers, watchers.park(id, *after, caller_of(request), executor,
-                                               std::chrono::seconds(wait))};
-    job = co_await visible_job(jobs, request, id);  // a change before parking shows here
-    if (parked.ticket && job.version <= *after) {
-      co_await watchers.wait(parked.ticket);
-      job = co_await visible_job(jobs, request, id);
-    }
+  auto job = co_await visible_job(jobs, request, id, kind);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(wait);
+  const auto executor = co_await asio::this_coro::executor;
+  // A wake without a newer version (the LISTEN connection came back, and
+  // notifications may have been missed) parks again for the time left.
+  while (after && job.version <= *after) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) break;
+    LeaveOnExit parked{watchers, watchers.park(id, *after, caller_of(request), executor, left)};
+    if (!parked.ticket) break;
+    job = co_await visible_job(jobs, request, id, kind);  // a change before parking shows here
+    if (job.version > *after) break;
+    co_await watchers.wait(parked.ticket);
+    job = co_await visible_job(jobs, request, id, kind);
   }
   const auto etag = "\"" + std::to_string(job.version) + "\"";
   const bool unchanged = request.message[beast_http::field::if_none_match] == etag;
-  auto response = http::json_response(request, status::ok, jobs::to_json(job));
+  auto json = jobs::to_json(job);
+  if (decorate) decorate(request, job, json);
+  auto response = http::json_response(request, status::ok, json);
   if (unchanged) {
     response = http::no_content(request);
     response.result(status::not_modified);
@@ -73,6 +89,8 @@ asio::awaitable<Response> job_status(Request& request, storage::JobRepository& j
   response.set(beast_http::field::cache_control, "no-store");
   co_return response;
 }
+
+namespace {
 
 boost::json::object error_json(const storage::JobError& e) {
   return {{"row", e.row_number ? boost::json::value(*e.row_number) : boost::json::value(nullptr)},
@@ -84,8 +102,10 @@ boost::json::object error_json(const storage::JobError& e) {
 
 }  // namespace
 
-void add_job_routes(http::Router& router, storage::JobRepository& jobs,
-                    actors::JobWatchers& watchers) {
+void add_job_routes(http::Router& router, JobContext context) {
+  auto shared = std::make_shared<JobContext>(std::move(context));
+  auto& jobs = shared->jobs;
+  auto& watchers = shared->watchers;
   router.add(verb::get, "/api/v2/jobs/{id}", Access::sales,
              [&jobs, &watchers](Request& request) -> asio::awaitable<Response> {
                co_return co_await job_status(request, jobs, watchers,
@@ -148,13 +168,15 @@ void add_job_routes(http::Router& router, storage::JobRepository& jobs,
              });
 
   router.add(verb::delete_, "/api/v2/jobs/{id}", Access::sales,
-             [&jobs](Request& request) -> asio::awaitable<Response> {
+             [shared](Request& request) -> asio::awaitable<Response> {
                const auto id = request.path_uuid("id", "job");
-               co_await visible_job(jobs, request, id);
-               const bool removed = co_await jobs.remove(id);
+               co_await visible_job(shared->jobs, request, id);
+               auto removed = co_await shared->jobs.remove(id);
                if (!removed)
                  throw Error(ErrorKind::conflict, "job_running",
                              "only a finished job can be deleted; cancel it first");
+               std::vector<storage::RemovedJob> files{std::move(*removed)};
+               co_await actors::remove_job_files(shared->blocking, shared->files, std::move(files));
                co_return http::no_content(request);
              });
 }

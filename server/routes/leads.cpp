@@ -40,7 +40,7 @@ leads::LeadListQuery lead_list_query(const Request& request) {
   q.statuses = query.all("status");
   q.origins = query.all("origin");
   q.tags = query.all("tag");
-  q.owners = uuids(query, "owner");
+  q.owners = query.uuids("owner");
   q.q = query.get("q");
   q.priority_min = query.integer("priority_min", 0, 100);
   q.priority_max = query.integer("priority_max", 0, 100);

@@ -3,10 +3,12 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 
 #include "actors/companies.hpp"
 #include "actors/contacts.hpp"
 #include "actors/identity.hpp"
+#include "actors/job_files.hpp"
 #include "actors/job_watchers.hpp"
 #include "actors/leads.hpp"
 #include "server/http/router.hpp"
@@ -36,8 +38,30 @@ void add_apollo_routes(http::Router& router, actors::ContactService& contacts);
 
 // /api/v2/jobs (status with long polling, list, errors, cancel, delete) and
 // /api/v1/contacts/import/{id}/.
-void add_job_routes(http::Router& router, storage::JobRepository& jobs,
-                    actors::JobWatchers& watchers);
+struct JobContext {
+  storage::JobRepository& jobs;
+  actors::JobWatchers& watchers;
+  boost::asio::thread_pool& blocking;
+  actors::JobFiles files;  // a deleted job's files go with it
+};
+void add_job_routes(http::Router& router, JobContext context);
+
+// A visible job (its creator's, or any for an admin) of kind (any when
+// empty); 404 otherwise.
+boost::asio::awaitable<jobs::Job> visible_job(storage::JobRepository& jobs,
+                                              const http::Request& request, const Uuid& id,
+                                              std::string_view kind = {});
+
+// A job's status: with ?wait=S&version=N held until its version passes N
+// (or S seconds); ETag is the version, If-None-Match with it answers 304.
+// decorate adds to the answer what a kind's own route shows.
+using JobDecorator =
+    std::function<void(const http::Request&, const jobs::Job&, boost::json::object&)>;
+boost::asio::awaitable<http::Response> job_status(http::Request& request,
+                                                  storage::JobRepository& jobs,
+                                                  actors::JobWatchers& watchers, const Uuid& id,
+                                                  std::string_view kind = {},
+                                                  JobDecorator decorate = {});
 
 struct ImportContext {
   pg::Pool& pool;
@@ -48,6 +72,19 @@ struct ImportContext {
 
 // POST /api/v2/imports/contacts and /api/v1/contacts/import/.
 void add_import_routes(http::Router& router, ImportContext imports);
+
+struct ExportContext {
+  pg::Pool& pool;
+  boost::asio::thread_pool& blocking;
+  storage::JobRepository& jobs;
+  actors::JobWatchers& watchers;
+  std::string export_dir;
+  std::string link_secret;   // signs download links
+  std::chrono::seconds ttl;  // how long a finished export can be downloaded
+};
+
+// POST /api/v2/exports/contacts, GET /api/v2/exports/{id} and its download.
+void add_export_routes(http::Router& router, ExportContext exports);
 
 // /api/v2/companies, with /api/v2/companies/{id}/contacts.
 void add_company_routes(http::Router& router, actors::CompanyService& companies,

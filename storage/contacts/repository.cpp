@@ -90,8 +90,32 @@ Assignments assignments_of(const ContactChanges& c, pg::Params params) {
   throw e;
 }
 
-// The WHERE clause of a list query; its values are appended to params.
-std::string where_of(const contacts::ContactListQuery& q, pg::Params& params) {
+}  // namespace
+
+bool filters_companies(const contacts::ContactListQuery& q) {
+  return !q.companies.empty() || !q.industries.empty() || !q.employees.empty();
+}
+
+namespace {
+
+std::string company_conditions(const contacts::ContactListQuery& q, pg::Params& params) {
+  const auto param = [&](const auto& value) { return placeholder(params, value); };
+  std::string company = "deleted_at IS NULL";
+  if (!q.companies.empty()) {
+    std::vector<std::string> names;
+    for (const auto& name : q.companies) names.push_back(contacts::normalize_company_name(name));
+    company += " AND normalized_name LIKE ANY(" + param(contains_patterns(names)) + "::text[])";
+  }
+  if (!q.industries.empty())
+    company += " AND lower(industry) = ANY(" + param(lowered(q.industries)) + "::text[])";
+  if (!q.employees.empty()) company += " AND " + employees_overlap(q.employees, "", params);
+  return company;
+}
+
+}  // namespace
+
+std::string contact_list_where(const contacts::ContactListQuery& q, pg::Params& params,
+                               const CompanyIds* companies) {
   std::string where = q.include_deleted ? "TRUE" : "deleted_at IS NULL";
   const auto param = [&](const auto& value) { return placeholder(params, value); };
   if (q.q) where += " AND search @@ plainto_tsquery('simple', " + param(*q.q) + ")";
@@ -111,20 +135,17 @@ std::string where_of(const contacts::ContactListQuery& q, pg::Params& params) {
   if (!q.email_statuses.empty())
     where += " AND email_status = ANY(" + param(q.email_statuses) + "::text[])";
   // Company filters read companies only when asked for.
-  if (!q.companies.empty() || !q.industries.empty() || !q.employees.empty()) {
-    std::string company = "deleted_at IS NULL";
-    if (!q.companies.empty()) {
-      std::vector<std::string> names;
-      for (const auto& name : q.companies) names.push_back(contacts::normalize_company_name(name));
-      company += " AND normalized_name LIKE ANY(" + param(contains_patterns(names)) + "::text[])";
+  if (filters_companies(q)) {
+    if (companies) {
+      where += " AND company_id = ANY(" + param(*companies) + "::uuid[])";
+    } else {
+      // An array, not IN (subquery): the planner cannot know how many
+      // companies a '%fragment%' matches, and its guess, when high, walks
+      // every contact in sort order; from an array it goes through the
+      // company index.
+      where += " AND company_id = ANY(ARRAY(SELECT id FROM companies WHERE " +
+               company_conditions(q, params) + "))";
     }
-    if (!q.industries.empty())
-      company += " AND lower(industry) = ANY(" + param(lowered(q.industries)) + "::text[])";
-    if (!q.employees.empty()) company += " AND " + employees_overlap(q.employees, "", params);
-    // An array, not IN (subquery): the planner cannot know how many
-    // companies a '%fragment%' matches, and its guess, when high, walks every
-    // contact in sort order; from an array it goes through the company index.
-    where += " AND company_id = ANY(ARRAY(SELECT id FROM companies WHERE " + company + "))";
   }
   if (!q.company_ids.empty())
     where += " AND company_id = ANY(" + param(q.company_ids) + "::uuid[])";
@@ -136,14 +157,12 @@ std::string where_of(const contacts::ContactListQuery& q, pg::Params& params) {
   return where;
 }
 
-}  // namespace
-
 asio::awaitable<std::vector<Listed<Contact>>> ContactRepository::list(
-    const contacts::ContactListQuery& q, std::size_t limit,
-    const std::optional<PagePosition>& from, std::size_t offset) {
+    const contacts::ContactListQuery& q, std::size_t limit, const std::optional<PagePosition>& from,
+    std::size_t offset, const CompanyIds* companies) {
   using contacts::ListOrder;
   pg::Params params;
-  KeysetQuery keyset{kColumns, "contacts", where_of(q, params)};
+  KeysetQuery keyset{kColumns, "contacts", contact_list_where(q, params, companies)};
   keyset.sort = q.order == ListOrder::created_at   ? "created_at"
                 : q.order == ListOrder::updated_at ? "updated_at"
                                                    : "lower(full_name)";
@@ -157,9 +176,23 @@ asio::awaitable<std::vector<Listed<Contact>>> ContactRepository::list(
   co_return rows;
 }
 
-asio::awaitable<std::int64_t> ContactRepository::count(const contacts::ContactListQuery& q) {
+asio::awaitable<std::optional<CompanyIds>> ContactRepository::companies_matching(
+    const contacts::ContactListQuery& q, std::size_t limit) {
   pg::Params params;
-  const auto where = where_of(q, params);
+  const auto sql = "SELECT id FROM companies WHERE " + company_conditions(q, params) + " LIMIT " +
+                   std::to_string(limit + 1);
+  const auto result = co_await pool_.query(sql, params);
+  if (static_cast<std::size_t>(result.rows()) > limit) co_return std::nullopt;
+  CompanyIds ids;
+  ids.reserve(static_cast<std::size_t>(result.rows()));
+  for (auto row : result) ids.push_back(row.get<Uuid>(0));
+  co_return ids;
+}
+
+asio::awaitable<std::int64_t> ContactRepository::count(const contacts::ContactListQuery& q,
+                                                       const CompanyIds* companies) {
+  pg::Params params;
+  const auto where = contact_list_where(q, params, companies);
   const auto result = co_await pool_.query("SELECT count(*) FROM contacts WHERE " + where, params);
   co_return result.one().get<std::int64_t>(0);
 }
@@ -194,9 +227,7 @@ asio::awaitable<Contact> ContactRepository::insert(pg::Transaction& tx,
     failure = e;
   }
   if (failure) rethrow_write_error(*failure);
-  auto contact = contact_from(result.one());
-  co_await tx.query("INSERT INTO contact_metadata (contact_id) VALUES ($1)", contact.id);
-  co_return contact;
+  co_return contact_from(result.one());
 }
 
 asio::awaitable<Contact> ContactRepository::update(pg::Transaction& tx, const Uuid& id,

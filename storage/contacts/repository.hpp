@@ -12,18 +12,35 @@
 
 namespace crmd::storage {
 
+using CompanyIds = std::vector<Uuid>;
+
+// Whether the query filters on companies (name fragment, industry, head count).
+bool filters_companies(const contacts::ContactListQuery& query);
+
+// The WHERE clause of a contacts list query over the contacts table (its
+// columns unqualified); its values are appended to params. companies, when
+// given, are the companies the query's company filters match (found before,
+// see companies_matching), read instead of the companies table.
+std::string contact_list_where(const contacts::ContactListQuery& query, pg::Params& params,
+                               const CompanyIds* companies = nullptr);
+
 class ContactRepository {
  public:
   // At most limit rows in the query's order, from the position on. Going
   // backward the rows still come in the query's order.
   boost::asio::awaitable<std::vector<Listed<contacts::Contact>>> list(
       const contacts::ContactListQuery& query, std::size_t limit,
-      const std::optional<PagePosition>& from, std::size_t offset = 0);
+      const std::optional<PagePosition>& from, std::size_t offset = 0,
+      const CompanyIds* companies = nullptr);
 
   explicit ContactRepository(pg::Pool& pool) : pool_(pool) {}
 
   // Rows matching the query's filters (its ordering aside).
-  boost::asio::awaitable<std::int64_t> count(const contacts::ContactListQuery& query);
+  boost::asio::awaitable<std::int64_t> count(const contacts::ContactListQuery& query,
+                                             const CompanyIds* companies = nullptr);
+  // The live companies the query's company filters match; nullopt past limit.
+  boost::asio::awaitable<std::optional<CompanyIds>> companies_matching(
+      const contacts::ContactListQuery& query, std::size_t limit);
   boost::asio::awaitable<std::optional<contacts::Contact>> find(const Uuid& id,
                                                                 bool include_deleted);
   boost::asio::awaitable<std::optional<contacts::Contact>> lock(pg::Transaction& tx,

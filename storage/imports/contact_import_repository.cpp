@@ -109,7 +109,8 @@ asio::awaitable<ImportCounts> import_contacts(pg::Transaction& tx,
   const auto& mode_name = modes[static_cast<int>(mode)];
   // Existing live contacts (by e-mail) are updated unless create_only, and
   // only where a value differs: an empty cell keeps what is there. The rest
-  // are created unless update_only.
+  // are created unless update_only. A contact has a metadata row only once
+  // it has attributes.
   const auto result = co_await tx.query(
       "WITH x AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(first_name text,"
       "   last_name text, title text, normalized_title text, seniority text, departments text[],"
@@ -143,9 +144,11 @@ asio::awaitable<ImportCounts> import_contacts(pg::Transaction& tx,
       "   country = coalesce(e.n_country, c.country),"
       "   company_id = coalesce(e.n_company_id, c.company_id), updated_at = now()"
       "   FROM changed e WHERE c.id = e.id RETURNING c.id),"
-      " updated_metadata AS (UPDATE contact_metadata m SET attributes = m.attributes ||"
-      "   e.n_metadata, updated_at = now() FROM existing e WHERE $2 <> 'create_only' AND"
-      "   m.contact_id = e.id AND e.n_metadata <> '{}' AND NOT m.attributes @> e.n_metadata),"
+      " updated_metadata AS (INSERT INTO contact_metadata (contact_id, attributes)"
+      "   SELECT e.id, e.n_metadata FROM existing e WHERE $2 <> 'create_only' AND"
+      "   e.n_metadata <> '{}' ON CONFLICT (contact_id) DO UPDATE SET attributes ="
+      "   contact_metadata.attributes || excluded.attributes, updated_at = now()"
+      "   WHERE NOT contact_metadata.attributes @> excluded.attributes),"
       " inserted AS (INSERT INTO contacts (first_name, last_name, title, normalized_title,"
       "   seniority, departments, email, email_status, phone, linkedin_url, city, state, country,"
       "   company_id) SELECT coalesce(first_name, ''), coalesce(last_name, ''), title,"
@@ -155,8 +158,8 @@ asio::awaitable<ImportCounts> import_contacts(pg::Transaction& tx,
       "x.email::citext))"
       "   RETURNING id, email),"
       " inserted_metadata AS (INSERT INTO contact_metadata (contact_id, attributes)"
-      "   SELECT i.id, coalesce((SELECT x.metadata FROM x WHERE x.email = i.email::text LIMIT 1),"
-      "   '{}') FROM inserted i)"
+      "   SELECT i.id, x.metadata FROM inserted i JOIN x ON x.email = i.email::text"
+      "   WHERE x.metadata <> '{}')"
       " SELECT (SELECT count(*) FROM inserted), (SELECT count(*) FROM updated)",
       boost::json::value(std::move(input)), mode_name);
   const auto row = result.one();

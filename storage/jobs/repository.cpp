@@ -266,18 +266,46 @@ asio::awaitable<std::vector<Listed<Job>>> JobRepository::list(
   co_return rows;
 }
 
-asio::awaitable<bool> JobRepository::remove(const Uuid& id) {
-  const auto result = co_await pool_.query(
-      "DELETE FROM jobs WHERE id = $1 AND status IN ('completed', 'failed', 'cancelled')"
-      " RETURNING id",
-      id);
-  co_return !result.empty();
+namespace {
+
+constexpr const char* kRemovedColumns = " RETURNING id, kind, payload->>'file'";
+
+std::vector<RemovedJob> removed_of(const pg::Result& result) {
+  std::vector<RemovedJob> jobs;
+  for (auto row : result)
+    jobs.push_back(
+        {row.get<Uuid>(0), row.get<std::string>(1), row.get<std::optional<std::string>>(2)});
+  return jobs;
 }
 
-asio::awaitable<std::vector<Uuid>> JobRepository::prune(std::chrono::seconds retention) {
+}  // namespace
+
+asio::awaitable<std::optional<RemovedJob>> JobRepository::remove(const Uuid& id) {
   const auto result = co_await pool_.query(
-      "DELETE FROM jobs WHERE finished_at < now() - make_interval(secs => $1) RETURNING id",
+      std::string("DELETE FROM jobs WHERE id = $1 AND status IN ('completed', 'failed', "
+                  "'cancelled')") +
+          kRemovedColumns,
+      id);
+  auto removed = removed_of(result);
+  if (removed.empty()) co_return std::nullopt;
+  co_return removed.front();
+}
+
+asio::awaitable<std::vector<RemovedJob>> JobRepository::prune(std::chrono::seconds retention) {
+  const auto result = co_await pool_.query(
+      std::string("DELETE FROM jobs WHERE finished_at < now() - make_interval(secs => $1)") +
+          kRemovedColumns,
       seconds_of(retention));
+  co_return removed_of(result);
+}
+
+asio::awaitable<std::vector<Uuid>> JobRepository::expire_exports(std::chrono::seconds ttl) {
+  const auto result = co_await pool_.query(
+      "UPDATE jobs SET result = coalesce(result, '{}'::jsonb) || '{\"expired\": true}'"
+      " WHERE kind = 'export_contacts' AND status = 'completed'"
+      " AND finished_at < now() - make_interval(secs => $1)"
+      " AND (result->>'expired') IS DISTINCT FROM 'true' RETURNING id",
+      seconds_of(ttl));
   std::vector<Uuid> ids;
   for (auto row : result) ids.push_back(row.get<Uuid>(0));
   co_return ids;

@@ -27,6 +27,14 @@ struct JobError {
   std::string field, code, message, raw;
 };
 
+// What a deleted job leaves on disk to remove: its upload (payload.file)
+// or, for an export, the file named by its id.
+struct RemovedJob {
+  Uuid id;
+  std::string kind;
+  std::optional<std::string> upload;
+};
+
 struct NewJob {
   std::string kind;
   boost::json::value payload;
@@ -84,10 +92,13 @@ class JobRepository {
       const std::optional<jobs::Creator>& creator, const std::optional<std::string>& kind,
       const std::optional<std::string>& status, std::size_t limit,
       const std::optional<PagePosition>& from);
-  // Deletes a finished job; false when missing or not finished.
-  boost::asio::awaitable<bool> remove(const Uuid& id);
-  // Finished jobs older than retention; answers their ids (their files go too).
-  boost::asio::awaitable<std::vector<Uuid>> prune(std::chrono::seconds retention);
+  // Deletes a finished job; nullopt when missing or not finished.
+  boost::asio::awaitable<std::optional<RemovedJob>> remove(const Uuid& id);
+  // Deletes the jobs finished longer ago than retention.
+  boost::asio::awaitable<std::vector<RemovedJob>> prune(std::chrono::seconds retention);
+  // Marks completed exports finished longer ago than ttl as expired
+  // (result.expired); answers those marked now.
+  boost::asio::awaitable<std::vector<Uuid>> expire_exports(std::chrono::seconds ttl);
 
  private:
   pg::Pool& pool_;

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <boost/json/serialize.hpp>
+#include <filesystem>
 
 #include "support/test_support.hpp"
 
@@ -41,6 +42,17 @@ class ApiTest : public ::testing::Test {
     return std::string(json_of(response).at("id").as_string());
   }
 
+  // Follows a job by long polling its status at location until it has finished.
+  boost::json::value finished(const std::string& location) {
+    std::int64_t version = 0;
+    while (true) {
+      auto body = json_of(send("GET", location + "?wait=30&version=" + std::to_string(version)));
+      const std::string status(body.at("status").as_string());
+      if (status == "completed" || status == "failed" || status == "cancelled") return body;
+      version = body.at("version").as_int64();
+    }
+  }
+
   // The path and query of an absolute link (next / previous).
   static std::string path_of(const boost::json::value& link) {
     const std::string url(link.as_string());
@@ -50,6 +62,25 @@ class ApiTest : public ::testing::Test {
   RunningServer server;
   RawClient client;
   std::string token;
+};
+
+// A server that runs jobs (one worker), with a data directory (uploads,
+// exports) of its own.
+inline config::Config job_config() {
+  auto config = api_config();
+  config.job_workers = 1;
+  config.data_dir = (std::filesystem::temp_directory_path() / unique_name("crmd-jobs")).string();
+  return config;
+}
+
+// A test on such a server; the data directory goes with it.
+class JobServerTest : public ApiTest {
+ protected:
+  explicit JobServerTest(config::Config config = job_config()) : ApiTest(std::move(config)) {}
+  ~JobServerTest() override {
+    std::error_code ignored;
+    std::filesystem::remove_all(server.app().config().data_dir, ignored);
+  }
 };
 
 }  // namespace crmd::test

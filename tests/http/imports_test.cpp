@@ -6,29 +6,18 @@ namespace {
 using test::json_of;
 
 config::Config import_config() {
-  auto config = test::api_config();
-  config.job_workers = 1;
+  auto config = test::job_config();
   config.contacts_write_key = "import-write-key";
   return config;
 }
 
-class ImportsTest : public test::ApiTest {
+class ImportsTest : public test::JobServerTest {
  protected:
-  ImportsTest() : ApiTest(import_config()) {}
+  ImportsTest() : JobServerTest(import_config()) {}
 
   test::HttpResponse upload(const std::string& csv, const std::string& query = "") {
     return client.request("POST", "/api/v2/imports/contacts" + query, csv,
                           "Authorization: Bearer " + token + "\r\nContent-Type: text/csv\r\n");
-  }
-  // Follows the job by long polling until it has finished.
-  boost::json::value finished(const std::string& location) {
-    std::int64_t version = 0;
-    while (true) {
-      auto body = json_of(send("GET", location + "?wait=30&version=" + std::to_string(version)));
-      const std::string status(body.at("status").as_string());
-      if (status == "completed" || status == "failed" || status == "cancelled") return body;
-      version = body.at("version").as_int64();
-    }
   }
   std::string file() {
     return "First Name,Last Name,Email,Title,Company,Company Domain,# Employees,Colour\r\n"

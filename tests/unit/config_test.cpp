@@ -51,6 +51,9 @@ const std::vector<std::string> kAllEnvVars = {
     "CRMD_JOB_WORKERS",
     "CRMD_JOB_LEASE_S",
     "CRMD_JOB_POLL_MS",
+    "CRMD_EXPORT_TTL_S",
+    "CRMD_MAX_UPLOAD_BYTES",
+    "CRMD_JOB_RETENTION_S",
     "CRMD_SCHEDULER_ENABLED",
     "CRMD_SCHEDULER_TICK_MS",
     "CRMD_LEAD_PRIORITY_INTERVAL_S",
@@ -95,7 +98,10 @@ bool same_settings(const Config& a, const Config& b) {
          a.shutdown_grace == b.shutdown_grace && a.cors_origins == b.cors_origins &&
          a.tls_cert_file == b.tls_cert_file && a.tls_key_file == b.tls_key_file &&
          a.actor_mailbox_limit == b.actor_mailbox_limit && a.log_level == b.log_level &&
-         a.log_format == b.log_format && a.access_log == b.access_log;
+         a.log_format == b.log_format && a.access_log == b.access_log &&
+         a.job_workers == b.job_workers && a.job_lease == b.job_lease && a.job_poll == b.job_poll &&
+         a.export_ttl == b.export_ttl && a.job_retention == b.job_retention &&
+         a.max_upload_bytes == b.max_upload_bytes;
 }
 
 std::vector<std::string> lines_of(const std::string& text) {
@@ -328,7 +334,8 @@ TEST(ConfigStrings, AreTakenVerbatim) {
 
 TEST(ConfigSecrets, ShortSecretsAreRefusedWithoutEchoingThem) {
   const std::string error = error_of({{"CRMD_JWT_SECRET", "short-secret"}}, {});
-  EXPECT_TRUE(error.starts_with("CRMD_JWT_SECRET: expected a secret of at least 32 bytes")) << error;
+  EXPECT_TRUE(error.starts_with("CRMD_JWT_SECRET: expected a secret of at least 32 bytes"))
+      << error;
   EXPECT_EQ(error.find("short-secret"), std::string::npos);
   EXPECT_FALSE(error_of({{"CRMD_EXTERNAL_JWT_SECRET", "tiny"}}, {}).empty());
 }

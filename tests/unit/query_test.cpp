@@ -1,12 +1,11 @@
-#include "server/http/query.hpp"
-
 #include <gtest/gtest.h>
 
 #include <boost/url/parse.hpp>
 
 #include "domain/common/error.hpp"
+#include "domain/common/query_params.hpp"
 
-namespace crmd::http {
+namespace crmd {
 namespace {
 
 QueryParams params(const char* target) {
@@ -50,4 +49,4 @@ TEST(QueryParams, BooleansTimesAndUuids) {
 }
 
 }  // namespace
-}  // namespace crmd::http
+}  // namespace crmd

@@ -1,11 +1,11 @@
-#include "server/http/query.hpp"
+#include "domain/common/query_params.hpp"
 
 #include <boost/url/params_view.hpp>
 #include <charconv>
 
 #include "domain/common/error.hpp"
 
-namespace crmd::http {
+namespace crmd {
 namespace {
 
 [[noreturn]] void invalid(std::string_view name, std::string message) {
@@ -71,4 +71,14 @@ std::optional<Uuid> QueryParams::uuid(std::string_view name) const {
   return id;
 }
 
-}  // namespace crmd::http
+std::vector<Uuid> QueryParams::uuids(std::string_view name) const {
+  std::vector<Uuid> ids;
+  for (const auto& text : all(name)) {
+    auto id = Uuid::parse(text);
+    if (!id) invalid(name, "expected UUIDs");
+    ids.push_back(*id);
+  }
+  return ids;
+}
+
+}  // namespace crmd

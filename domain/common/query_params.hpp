@@ -12,7 +12,7 @@
 #include "domain/common/time.hpp"
 #include "domain/common/uuid.hpp"
 
-namespace crmd::http {
+namespace crmd {
 
 class QueryParams {
  public:
@@ -30,9 +30,11 @@ class QueryParams {
   bool boolean(std::string_view name, bool fallback) const;
   std::optional<Timestamp> timestamp(std::string_view name) const;
   std::optional<Uuid> uuid(std::string_view name) const;
+  // Every value of a repeated UUID parameter.
+  std::vector<Uuid> uuids(std::string_view name) const;
 
  private:
   boost::urls::url_view url_;
 };
 
-}  // namespace crmd::http
+}  // namespace crmd

@@ -1,0 +1,44 @@
+#include "actors/job_files.hpp"
+
+#include <filesystem>
+
+#include "actors/contact_export.hpp"
+#include "storage/blocking.hpp"
+
+namespace crmd::actors {
+namespace asio = boost::asio;
+
+asio::awaitable<void> remove_job_files(asio::thread_pool& blocking, const JobFiles& files,
+                                       std::vector<storage::RemovedJob> jobs) {
+  std::vector<std::string> paths;
+  for (const auto& job : jobs) {
+    // Payloads name a file, never a path: anything else is not ours.
+    if (job.upload && job.upload->find('/') == std::string::npos && !job.upload->empty() &&
+        *job.upload != "." && *job.upload != "..")
+      paths.push_back(files.blob_dir + "/" + *job.upload);
+    if (job.kind == "export_contacts")
+      paths.push_back(files.export_dir + "/" + export_file_name(job.id));
+  }
+  if (paths.empty()) co_return;
+  auto remove = [paths = std::move(paths)] {
+    std::error_code ignored;
+    for (const auto& path : paths) std::filesystem::remove(path, ignored);
+  };
+  co_await run_blocking(blocking, std::move(remove));
+}
+
+asio::awaitable<TidyCounts> tidy_jobs(storage::JobRepository& jobs, asio::thread_pool& blocking,
+                                      const JobFileSettings& settings) {
+  TidyCounts counts;
+  const auto expired = co_await jobs.expire_exports(settings.export_ttl);
+  std::vector<storage::RemovedJob> exports;
+  for (const auto& id : expired) exports.push_back({id, "export_contacts", std::nullopt});
+  counts.exports_expired = exports.size();
+  co_await remove_job_files(blocking, settings.files, std::move(exports));
+  auto pruned = co_await jobs.prune(settings.retention);
+  counts.jobs_pruned = pruned.size();
+  co_await remove_job_files(blocking, settings.files, std::move(pruned));
+  co_return counts;
+}
+
+}  // namespace crmd::actors

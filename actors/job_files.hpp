@@ -1,0 +1,41 @@
+// The files jobs leave in the blob store (uploads waiting for an import,
+// finished exports) and their removal: with the job, when an export expires,
+// and when finished jobs pass their retention. Disk work runs on the
+// blocking pool.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <chrono>
+
+#include "storage/jobs/repository.hpp"
+
+namespace crmd::actors {
+
+struct JobFiles {
+  std::string blob_dir;    // uploads, named in a job's payload.file
+  std::string export_dir;  // exports, named by their job's id
+};
+
+struct JobFileSettings {
+  JobFiles files;
+  std::chrono::seconds export_ttl{86400};
+  std::chrono::seconds retention{7 * 86400};
+};
+
+// Removes what the jobs left on disk.
+boost::asio::awaitable<void> remove_job_files(boost::asio::thread_pool& blocking,
+                                              const JobFiles& files,
+                                              std::vector<storage::RemovedJob> jobs);
+
+struct TidyCounts {
+  std::size_t exports_expired = 0, jobs_pruned = 0;
+};
+
+// One pass of housekeeping: exports past their ttl lose their file, jobs
+// finished longer ago than retention are deleted with theirs.
+boost::asio::awaitable<TidyCounts> tidy_jobs(storage::JobRepository& jobs,
+                                             boost::asio::thread_pool& blocking,
+                                             const JobFileSettings& settings);
+
+}  // namespace crmd::actors

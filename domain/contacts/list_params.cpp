@@ -1,0 +1,57 @@
+#include "domain/contacts/list_params.hpp"
+
+#include "domain/common/error.hpp"
+
+namespace crmd::contacts {
+namespace {
+
+Error invalid(std::string_view name, const std::string& expected) {
+  return Error(ErrorKind::validation, "invalid_query_parameter",
+               std::string(name) + ": " + expected, {{std::string(name), expected}});
+}
+
+}  // namespace
+
+std::vector<EmployeeRange> employee_ranges(const QueryParams& query) {
+  std::vector<EmployeeRange> ranges;
+  for (const auto& text : query.all("employees")) {
+    auto range = parse_employee_range(text);
+    if (!range) throw invalid("employees", "expected ranges such as 11-50 or 10001+");
+    ranges.push_back(*range);
+  }
+  return ranges;
+}
+
+void read_ordering(const QueryParams& query, ListOrder& order, bool& descending) {
+  auto text = query.get("ordering");
+  if (!text) return;
+  auto parsed = parse_ordering(*text);
+  if (!parsed)
+    throw invalid("ordering", "expected created_at, updated_at or name, '-' for descending");
+  std::tie(order, descending) = *parsed;
+}
+
+ContactListQuery contact_list_query(const QueryParams& query) {
+  ContactListQuery q;
+  q.q = query.get("q");
+  q.titles = query.all("title");
+  q.seniorities = query.all("seniority");
+  q.departments = query.all("department");
+  q.cities = query.all("city");
+  q.states = query.all("state");
+  q.countries = query.all("country");
+  q.email_statuses = query.all("email_status");
+  q.companies = query.all("company");
+  q.industries = query.all("industry");
+  q.employees = employee_ranges(query);
+  q.company_ids = query.uuids("company_id");
+  q.owners = query.uuids("owner");
+  q.created_after = query.timestamp("created_after");
+  q.created_before = query.timestamp("created_before");
+  q.updated_after = query.timestamp("updated_after");
+  q.updated_before = query.timestamp("updated_before");
+  read_ordering(query, q.order, q.descending);
+  return q;
+}
+
+}  // namespace crmd::contacts

@@ -1,0 +1,21 @@
+// The contacts list's filters as read from a query string: by the list
+// route, and by an export job from the query its request carried. Every
+// malformed value is Error{validation} naming the parameter.
+#pragma once
+
+#include "domain/common/query_params.hpp"
+#include "domain/contacts/list_query.hpp"
+
+namespace crmd::contacts {
+
+// `employees=11-50&employees=10001+`.
+std::vector<EmployeeRange> employee_ranges(const QueryParams& query);
+
+// `ordering=created_at|updated_at|name`, '-' for descending.
+void read_ordering(const QueryParams& query, ListOrder& order, bool& descending);
+
+// Every filter and the ordering, include_deleted aside: that one depends on
+// who asks.
+ContactListQuery contact_list_query(const QueryParams& query);
+
+}  // namespace crmd::contacts

@@ -1,0 +1,198 @@
+// Contact exports: POST queues an export_contacts job over the given ids or
+// the contacts list's filters (the query string, as on GET
+// /api/v2/contacts); its status long-polls like any job's and shows a
+// signed download link once complete; the download answers the file
+// (Range too) to the job's creator, an admin, or the holder of the link.
+#include <boost/json/array.hpp>
+#include <filesystem>
+
+#include "actors/contact_export.hpp"
+#include "domain/common/error.hpp"
+#include "domain/contacts/list_params.hpp"
+#include "domain/exports/contact_export.hpp"
+#include "domain/exports/download_token.hpp"
+#include "domain/jobs/job.hpp"
+#include "server/http/byte_range.hpp"
+#include "server/http/errors.hpp"
+#include "server/http/json.hpp"
+#include "server/http/pagination.hpp"
+#include "server/routes/list_params.hpp"
+#include "server/routes/routes.hpp"
+#include "storage/blocking.hpp"
+
+namespace crmd::server::routes {
+namespace asio = boost::asio;
+namespace beast_http = boost::beast::http;
+using beast_http::field;
+using beast_http::status;
+using beast_http::verb;
+using http::Access;
+using http::Request;
+using http::Response;
+
+namespace {
+
+constexpr const char* kKind = "export_contacts";
+// A download link works this long (and never past the export's expiry).
+constexpr std::chrono::minutes kLinkLifetime{15};
+
+std::int64_t unix_now() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+Error invalid(const std::string& field, const std::string& message) {
+  return Error(ErrorKind::validation, "invalid_export", field + ": " + message, {{field, message}});
+}
+
+// {"ids": [...]} in the body, or the list's filters in the query string.
+exports::ContactSelection selection_of(const Request& request) {
+  exports::ContactSelection selection;
+  if (request.message.body().empty()) {
+    selection.query = contact_list_query(request);
+    return selection;
+  }
+  const auto body = http::parse_json_body(request);
+  const auto* object = body.if_object();
+  if (!object) throw invalid("body", "expected an object");
+  for (const auto& [key, value] : *object)
+    if (key != "ids") throw invalid(std::string(key), "unknown field");
+  if (!request.url.encoded_query().empty())
+    throw invalid("ids", "give ids or filters in the query string, not both");
+  const auto* ids = object->if_contains("ids");
+  if (!ids || !ids->is_array() || ids->get_array().empty() ||
+      ids->get_array().size() > exports::kMaxExportIds)
+    throw invalid("ids", "expected 1 to " + std::to_string(exports::kMaxExportIds) + " ids");
+  for (const auto& value : ids->get_array()) {
+    const auto* text = value.if_string();
+    auto id = text ? Uuid::parse(*text) : std::nullopt;
+    if (!id) throw invalid("ids", "expected UUIDs");
+    selection.ids.push_back(*id);
+  }
+  return selection;
+}
+
+std::optional<Timestamp> expiry_of(const jobs::Job& job, std::chrono::seconds ttl) {
+  if (job.status != "completed" || !job.finished_at) return std::nullopt;
+  return *job.finished_at + ttl;
+}
+
+bool expired(const jobs::Job& job, std::chrono::seconds ttl) {
+  const auto expiry = expiry_of(job, ttl);
+  return expiry && *expiry <= std::chrono::system_clock::now();
+}
+
+asio::awaitable<Response> start_export(Request& request, ExportContext& exports) {
+  const auto selection = selection_of(request);
+  const auto creator = jobs::creator_of(*request.principal);
+  const storage::NewJob job{kKind, exports::to_json(selection), creator.user, creator.key};
+  auto tx = co_await exports.pool.begin();
+  auto created = co_await exports.jobs.insert(tx, job);
+  co_await tx.commit();
+  auto response = http::json_response(request, status::accepted, jobs::to_json(created));
+  response.set(field::location, "/api/v2/exports/" + created.id.str());
+  co_return response;
+}
+
+// The status adds where and until when a complete export can be fetched.
+JobDecorator download_link(const ExportContext& exports) {
+  return [&exports](const Request& request, const jobs::Job& job, boost::json::object& json) {
+    const auto expiry = expiry_of(job, exports.ttl);
+    if (!expiry) return;
+    json["expires_at"] = format_rfc3339(*expiry);
+    json["expired"] = expired(job, exports.ttl);
+    if (expired(job, exports.ttl)) return;
+    const auto until = std::min<std::int64_t>(
+        unix_now() + std::chrono::seconds(kLinkLifetime).count(),
+        std::chrono::duration_cast<std::chrono::seconds>(expiry->time_since_epoch()).count());
+    const auto path = "/api/v2/exports/" + job.id.str() + "/download";
+    json["download_url"] = http::absolute_url(
+        request, path + "?token=" + exports::sign_download(exports.link_secret, job.id, until));
+  };
+}
+
+// The job a download names, for its creator or an admin (bearer) or the
+// holder of a valid signed link.
+asio::awaitable<jobs::Job> downloadable_job(Request& request, ExportContext& exports,
+                                            const Uuid& id) {
+  if (request.principal) co_return co_await visible_job(exports.jobs, request, id, kKind);
+  const auto token = request.query().get("token");
+  if (!token)
+    throw Error(ErrorKind::unauthorized, "not_authenticated",
+                "a bearer token or a signed download link is required");
+  if (!exports::verify_download(exports.link_secret, id, *token, unix_now()))
+    throw Error(ErrorKind::forbidden, "invalid_link", "the download link is invalid or expired");
+  auto job = co_await exports.jobs.find(id);
+  if (!job || job->kind != kKind) throw Error(ErrorKind::not_found, "not_found", "no such job");
+  co_return *job;
+}
+
+asio::awaitable<Response> download(Request& request, ExportContext& exports) {
+  const auto id = request.path_uuid("id", "export");
+  const auto job = co_await downloadable_job(request, exports, id);
+  if (job.status != "completed")
+    throw Error(ErrorKind::conflict, "export_not_ready",
+                "the export is " + job.status + ", not completed");
+  const auto gone = Error(ErrorKind::gone, "export_expired", "the export has expired");
+  if (expired(job, exports.ttl)) throw gone;
+  const auto path = exports.export_dir + "/" + actors::export_file_name(job.id);
+  auto stat = [path] {
+    std::error_code ec;
+    const auto size = std::filesystem::file_size(path, ec);
+    return ec ? std::optional<std::uint64_t>() : std::optional<std::uint64_t>(size);
+  };
+  const auto size = co_await run_blocking(exports.blocking, std::move(stat));
+  if (!size) throw gone;
+
+  http::ByteRange range{0, *size ? *size - 1 : 0};
+  const auto answer = http::read_range(request.message[field::range], *size, range);
+  if (answer == http::RangeAnswer::unsatisfiable) {
+    auto response = http::error_response(
+        Error(ErrorKind::range_not_satisfiable, "range_not_satisfiable",
+              "the range is outside the file's " + std::to_string(*size) + " bytes"),
+        request.request_id);
+    response.set(field::content_range, "bytes */" + std::to_string(*size));
+    co_return response;
+  }
+  const bool partial = answer == http::RangeAnswer::partial;
+  const std::uint64_t length = *size ? range.length() : 0;
+  Response response(partial ? status::partial_content : status::ok, request.message.version());
+  response.set(field::content_type, "text/csv; charset=utf-8");
+  response.set(field::content_disposition,
+               "attachment; filename=\"contacts-" + job.id.str() + ".csv\"");
+  response.set(field::accept_ranges, "bytes");
+  response.set(field::cache_control, "private, no-store");
+  if (partial)
+    response.set(field::content_range, "bytes " + std::to_string(range.first) + "-" +
+                                           std::to_string(range.last) + "/" +
+                                           std::to_string(*size));
+  response.content_length(length);
+  if (length > 0)
+    request.streamed_body = co_await http::file_source(exports.blocking, path, range.first, length);
+  co_return response;
+}
+
+}  // namespace
+
+void add_export_routes(http::Router& router, ExportContext exports) {
+  auto context = std::make_shared<ExportContext>(std::move(exports));
+  router.add(verb::post, "/api/v2/exports/contacts", Access::sales,
+             [context](Request& request) -> asio::awaitable<Response> {
+               co_return co_await start_export(request, *context);
+             },
+             {.idempotent_create = true});
+  router.add(verb::get, "/api/v2/exports/{id}", Access::sales,
+             [context](Request& request) -> asio::awaitable<Response> {
+               const auto id = request.path_uuid("id", "export");
+               auto decorate = download_link(*context);
+               co_return co_await job_status(request, context->jobs, context->watchers, id, kKind,
+                                             std::move(decorate));
+             });
+  router.add(verb::get, "/api/v2/exports/{id}/download", Access::bearer_or_signed,
+             [context](Request& request) -> asio::awaitable<Response> {
+               co_return co_await download(request, *context);
+             });
+}
+
+}  // namespace crmd::server::routes
