@@ -350,7 +350,7 @@ asio::awaitable<leads::Tag> LeadService::create_tag(leads::TagChanges changes,
 asio::awaitable<leads::Tag> LeadService::update_tag(Uuid id, leads::TagChanges changes,
                                                     identity::RequestContext context) {
   auto tx = co_await pool_.begin();
-  auto before = co_await repository_.find_tag(tx, id);
+  auto before = co_await repository_.find_tag(tx, id, storage::LeadRepository::TagLock::update);
   if (!before) throw Error(ErrorKind::not_found, "not_found", "no such tag");
   auto after = co_await repository_.update_tag(tx, id, changes);
   {
@@ -364,7 +364,7 @@ asio::awaitable<leads::Tag> LeadService::update_tag(Uuid id, leads::TagChanges c
 
 asio::awaitable<void> LeadService::delete_tag(Uuid id, identity::RequestContext context) {
   auto tx = co_await pool_.begin();
-  auto before = co_await repository_.find_tag(tx, id);
+  auto before = co_await repository_.find_tag(tx, id, storage::LeadRepository::TagLock::remove);
   if (!before) throw Error(ErrorKind::not_found, "not_found", "no such tag");
   co_await repository_.delete_tag(tx, id);
   {
@@ -394,7 +394,7 @@ asio::awaitable<Lead> LeadService::add_lead_tag(Uuid lead, Uuid tag,
                                                 identity::RequestContext context) {
   auto tx = co_await pool_.begin();
   auto before = co_await lock_writable(tx, lead, context);
-  auto found = co_await repository_.find_tag(tx, tag);
+  auto found = co_await repository_.find_tag(tx, tag, storage::LeadRepository::TagLock::use);
   if (!found)
     throw Error(ErrorKind::validation, "validation_error", "no such tag",
                 {{"tag_id", "no such tag"}});

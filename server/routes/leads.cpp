@@ -285,7 +285,8 @@ void add_lead_routes(http::Router& router, actors::LeadService& leads) {
                auto response = contacts_response(request, list);
                response.result(status::created);
                co_return response;
-             });
+             },
+             {.idempotent_create = true});
 
   router.add(verb::delete_, "/api/v2/leads/{id}/contacts/{contact_id}", Access::sales,
              [&leads](Request& request) -> asio::awaitable<Response> {

@@ -315,10 +315,12 @@ asio::awaitable<std::vector<leads::Tag>> LeadRepository::tags() {
 }
 
 asio::awaitable<std::optional<leads::Tag>> LeadRepository::find_tag(pg::Transaction& tx,
-                                                                    const Uuid& id) {
-  const auto result =
-      co_await run(tx, std::string("SELECT ") + kTagColumns + " FROM tags WHERE id = $1 FOR UPDATE",
-                   pg::Params(id));
+                                                                    const Uuid& id, TagLock lock) {
+  const char* mode = lock == TagLock::remove   ? " FOR UPDATE"
+                     : lock == TagLock::update ? " FOR NO KEY UPDATE"
+                                               : " FOR KEY SHARE";
+  const auto result = co_await run(
+      tx, std::string("SELECT ") + kTagColumns + " FROM tags WHERE id = $1" + mode, pg::Params(id));
   if (result.empty()) co_return std::nullopt;
   co_return tag_from(result[0]);
 }

@@ -57,7 +57,12 @@ class LeadRepository {
 
   // Tags.
   boost::asio::awaitable<std::vector<leads::Tag>> tags();
-  boost::asio::awaitable<std::optional<leads::Tag>> find_tag(pg::Transaction& tx, const Uuid& id);
+  // The lock taken: the weakest that serves (a rename takes no lock that
+  // holds up leads being tagged with it, which would invert the lock order
+  // with the rename's trigger, that updates those leads).
+  enum class TagLock { use, update, remove };
+  boost::asio::awaitable<std::optional<leads::Tag>> find_tag(pg::Transaction& tx, const Uuid& id,
+                                                             TagLock lock);
   boost::asio::awaitable<leads::Tag> insert_tag(pg::Transaction& tx,
                                                 const leads::TagChanges& changes);
   boost::asio::awaitable<leads::Tag> update_tag(pg::Transaction& tx, const Uuid& id,

@@ -5,6 +5,7 @@
 
 #include <boost/json/serialize.hpp>
 #include <chrono>
+#include <set>
 #include <thread>
 
 #include "api_fixture.hpp"
@@ -123,6 +124,56 @@ TEST_F(LeadsTest, CreateReadUpdateDeleteWithTitleAsLegalName) {
   EXPECT_EQ(send("POST", "/api/v2/leads/" + id + "/restore").result_int(), 200);
   EXPECT_EQ(send("GET", "/api/v2/leads/" + id).result_int(), 200);
   EXPECT_EQ(send("GET", "/api/v2/leads/" + Uuid::random_v4().str()).result_int(), 404);
+}
+
+TEST_F(LeadsTest, ListFiltersOrderingsAndCursorPages) {
+  const auto tag = test::unique_name("list");
+  std::vector<std::string> ids;
+  const char* statuses[] = {"NEW", "CONTACTED", "NEW", "NURTURING", "NEW"};
+  for (int i = 0; i < 5; ++i) {
+    const auto id = create_lead({{"title", test::unique_name("List") + std::to_string(i)},
+                                 {"status", statuses[i]},
+                                 {"origin", i % 2 ? "REFERRAL" : "COLD_CALL"}});
+    ASSERT_EQ(
+        send("PUT", "/api/v2/leads/" + id + "/tags", R"({"tags":[")" + tag + R"("]})").result_int(),
+        200);
+    ids.push_back(id);
+  }
+  const auto count = [&](const std::string& filters) {
+    auto response = send("GET", "/api/v2/leads?limit=100&tag=" + tag + filters);
+    EXPECT_EQ(response.result_int(), 200) << filters << response.body();
+    return json_of(response).at("results").as_array().size();
+  };
+  EXPECT_EQ(count(""), 5u);
+  EXPECT_EQ(count("&status=NEW"), 3u);
+  EXPECT_EQ(count("&status=NEW&status=NURTURING"), 4u);
+  EXPECT_EQ(count("&origin=REFERRAL"), 2u);
+  EXPECT_EQ(count("&owner=" + Uuid::random_v4().str()), 0u);
+  EXPECT_EQ(send("GET", "/api/v2/leads?priority_min=101").result_int(), 422);
+  EXPECT_EQ(count("&priority_min=0&priority_max=100"), 5u);
+  EXPECT_EQ(count("&created_after=2000-01-01T00:00:00Z&interaction_after=2000-01-01T00:00:00Z"),
+            5u);
+  EXPECT_EQ(count("&interaction_before=2000-01-01T00:00:00Z"), 0u);
+  EXPECT_EQ(send("GET", "/api/v2/leads?ordering=nope").result_int(), 422);
+
+  // Pages of two in each ordering hold every lead once, in order.
+  for (const std::string ordering :
+       {"-priority", "priority", "title", "-created_at", "last_interaction_at", "-updated_at"}) {
+    std::vector<std::string> walked;
+    std::string path = "/api/v2/leads?limit=2&tag=" + tag + "&ordering=" + ordering;
+    std::string first_next;
+    for (int pages = 0; pages < 10 && !path.empty(); ++pages) {
+      auto page = json_of(send("GET", path));
+      for (const auto& row : page.at("results").as_array()) walked.push_back(text(row.at("id")));
+      path = page.at("next").is_null() ? "" : path_of(page.at("next"));
+      if (pages == 0) first_next = path;
+    }
+    EXPECT_EQ(walked.size(), 5u) << ordering;
+    EXPECT_EQ(std::set<std::string>(walked.begin(), walked.end()).size(), 5u) << ordering;
+    // A cursor belongs to its query: another filter refuses it.
+    ASSERT_FALSE(first_next.empty());
+    EXPECT_EQ(send("GET", first_next + "&status=NEW").result_int(), 400) << ordering;
+  }
 }
 
 TEST_F(LeadsTest, TrackedFieldChangesMoveInteractionTimestampsUntrackedOnesDoNot) {
@@ -496,6 +547,33 @@ TEST_F(LeadsTest, StatusesAndOriginsCacheRefreshesOnAnotherProcessChange) {
   auto lead =
       send("POST", "/api/v2/leads", R"({"title":"With fresh status","status":")" + code + R"("})");
   EXPECT_EQ(lead.result_int(), 201) << lead.body();
+
+  // Another crmd on the same database changes a label through its API.
+  test::RunningServer other(test::api_config());
+  test::RawClient other_client(other.port());
+  auto login =
+      other_client.request("POST", "/api/v2/auth/login",
+                           R"({"email":"admin@crmd.test","password":"admin-password-for-tests"})",
+                           "Content-Type: application/json\r\n");
+  ASSERT_EQ(login.result_int(), 200) << login.body();
+  const std::string other_token(json_of(login).at("access_token").as_string());
+  std::string status_id;
+  const auto all = json_of(send("GET", "/api/v2/lead-statuses"));
+  for (const auto& s : all.at("results").as_array())
+    if (text(s.at("code")) == code) status_id = text(s.at("id"));
+  auto relabel = other_client.request(
+      "PATCH", "/api/v2/lead-statuses/" + status_id, R"({"label":"Relabelled"})",
+      "Content-Type: application/json\r\nAuthorization: Bearer " + other_token + "\r\n");
+  ASSERT_EQ(relabel.result_int(), 200) << relabel.body();
+  bool relabelled = false;
+  const auto relabel_deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (!relabelled && std::chrono::steady_clock::now() < relabel_deadline) {
+    auto listed = json_of(send("GET", "/api/v2/lead-statuses")).at("results").as_array();
+    for (const auto& s : listed)
+      relabelled =
+          relabelled || (text(s.at("code")) == code && text(s.at("label")) == "Relabelled");
+  }
+  EXPECT_TRUE(relabelled);
 
   // Admin writes through the API; deactivated codes are refused for leads.
   const auto origin = create_at("/api/v2/lead-origins", {{"code", code}, {"label", "Mine"}});
