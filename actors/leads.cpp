@@ -436,8 +436,10 @@ asio::awaitable<std::vector<leads::LeadContact>> LeadService::contacts(
 asio::awaitable<std::vector<leads::LeadContact>> LeadService::add_contact(
     Uuid lead, Uuid contact, bool primary, identity::RequestContext context) {
   auto tx = co_await pool_.begin();
-  co_await lock_writable(tx, lead, context);
+  // The contact before the lead: deleting a contact locks it, then (by
+  // trigger) its leads, and the same order here cannot deadlock with it.
   const bool exists = co_await repository_.live_contact_exists(tx, contact);
+  co_await lock_writable(tx, lead, context);
   if (!exists)
     throw Error(ErrorKind::validation, "validation_error", "no such contact",
                 {{"contact_id", "no such contact"}});
