@@ -17,7 +17,7 @@
 #include <vector>
 
 #include "actors/actor.hpp"
-#include "actors/job_pool.hpp"
+#include "actors/jobs/job_pool.hpp"
 #include "storage/pg/pool.hpp"
 
 namespace crmd::actors {

@@ -11,8 +11,8 @@
 #include <boost/asio/use_future.hpp>
 #include <filesystem>
 
-#include "actors/contact_export.hpp"
-#include "actors/contact_import.hpp"
+#include "actors/jobs/contact_export.hpp"
+#include "actors/jobs/contact_import.hpp"
 #include "actors/leads_workers.hpp"
 #include "domain/common/crypto.hpp"
 #include "server/routes/routes.hpp"

@@ -6,7 +6,7 @@
 #include <boost/json/array.hpp>
 #include <filesystem>
 
-#include "actors/contact_export.hpp"
+#include "actors/jobs/contact_export.hpp"
 #include "domain/common/error.hpp"
 #include "domain/contacts/list_params.hpp"
 #include "domain/exports/contact_export.hpp"

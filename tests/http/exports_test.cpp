@@ -3,7 +3,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "actors/job_files.hpp"
+#include "actors/jobs/job_files.hpp"
 #include "api_fixture.hpp"
 
 namespace crmd::http {

@@ -7,7 +7,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "actors/contact_import.hpp"
+#include "actors/jobs/contact_import.hpp"
 #include "support/test_support.hpp"
 
 namespace crmd::actors {

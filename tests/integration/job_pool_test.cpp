@@ -1,6 +1,6 @@
 // The job pool against the real queue: jobs run once each, failures are
 // recorded or retried, and stopping hands running jobs back.
-#include "actors/job_pool.hpp"
+#include "actors/jobs/job_pool.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "actors/job_watchers.hpp"
+#include "actors/jobs/job_watchers.hpp"
 
 #include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>

@@ -1,4 +1,4 @@
-#include "actors/job_pool.hpp"
+#include "actors/jobs/job_pool.hpp"
 
 #include <spdlog/spdlog.h>
 

@@ -8,7 +8,7 @@
 
 #include <boost/asio/thread_pool.hpp>
 
-#include "actors/job_pool.hpp"
+#include "actors/jobs/job_pool.hpp"
 #include "domain/imports/csv_reader.hpp"
 
 namespace crmd::actors {

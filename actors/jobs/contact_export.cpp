@@ -1,4 +1,4 @@
-#include "actors/contact_export.hpp"
+#include "actors/jobs/contact_export.hpp"
 
 #include "domain/exports/contact_export.hpp"
 #include "domain/exports/csv_writer.hpp"

@@ -1,8 +1,8 @@
-#include "actors/job_files.hpp"
+#include "actors/jobs/job_files.hpp"
 
 #include <filesystem>
 
-#include "actors/contact_export.hpp"
+#include "actors/jobs/contact_export.hpp"
 #include "storage/blocking.hpp"
 
 namespace crmd::actors {

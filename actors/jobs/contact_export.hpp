@@ -7,7 +7,7 @@
 
 #include <boost/asio/thread_pool.hpp>
 
-#include "actors/job_pool.hpp"
+#include "actors/jobs/job_pool.hpp"
 
 namespace crmd::actors {
 

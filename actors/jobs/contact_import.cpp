@@ -1,4 +1,4 @@
-#include "actors/contact_import.hpp"
+#include "actors/jobs/contact_import.hpp"
 
 #include <fstream>
 #include <set>
