@@ -254,6 +254,9 @@ asio::awaitable<void> LeadService::remove(Uuid id, identity::RequestContext cont
 asio::awaitable<Lead> LeadService::qualify(Uuid id, leads::QualifyRequest request,
                                            identity::RequestContext context) {
   auto tx = co_await pool_.begin();
+  // The lead's contacts (which qualifying links to the company) before the
+  // lead: deleting a contact locks it, then its leads, in that order too.
+  co_await repository_.lock_contacts_of(tx, id);
   // The row lock makes racing qualifications take turns: the second sees
   // qualified_at and answers 409, so one company and one deal are made.
   auto before = co_await repository_.lock(tx, id);

@@ -665,6 +665,13 @@ asio::awaitable<bool> LeadRepository::live_contact_exists(pg::Transaction& tx, c
   co_return !result.empty();
 }
 
+asio::awaitable<void> LeadRepository::lock_contacts_of(pg::Transaction& tx, const Uuid& lead) {
+  co_await run(tx,
+               "SELECT c.id FROM contacts c JOIN lead_contacts lc ON lc.contact_id = c.id"
+               " WHERE lc.lead_id = $1 ORDER BY c.id FOR NO KEY UPDATE OF c",
+               pg::Params(lead));
+}
+
 asio::awaitable<bool> LeadRepository::add_contact(pg::Transaction& tx, const Uuid& lead,
                                                   const Uuid& contact) {
   const auto result = co_await run(

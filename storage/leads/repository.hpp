@@ -127,6 +127,8 @@ class LeadRepository {
   // Lead contacts.
   boost::asio::awaitable<std::vector<leads::LeadContact>> contacts(const Uuid& lead);
   boost::asio::awaitable<bool> live_contact_exists(pg::Transaction& tx, const Uuid& id);
+  // Locks the lead's contacts for update, in id order.
+  boost::asio::awaitable<void> lock_contacts_of(pg::Transaction& tx, const Uuid& lead);
   // false when already linked.
   boost::asio::awaitable<bool> add_contact(pg::Transaction& tx, const Uuid& lead,
                                            const Uuid& contact);
