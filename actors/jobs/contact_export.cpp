@@ -12,10 +12,8 @@ namespace {
 
 std::string header_row() {
   std::string row;
-  const auto& columns = exports::export_columns();
-  for (std::size_t i = 0; i < columns.size(); ++i)
-    exports::append_csv_cell(row, columns[i], i == 0);
-  return row + "\r\n";
+  exports::append_csv_row(row, exports::export_columns());
+  return row;
 }
 
 asio::awaitable<JobOutcome> run_export(JobContext& context, pg::Pool& pool,

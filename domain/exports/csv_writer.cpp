@@ -10,11 +10,6 @@ bool could_run(char c) {
 
 }  // namespace
 
-std::string neutralised(std::string_view cell) {
-  if (!cell.empty() && could_run(cell.front())) return "'" + std::string(cell);
-  return std::string(cell);
-}
-
 std::string_view restored(std::string_view cell) {
   if (cell.size() > 1 && cell.front() == '\'' && could_run(cell[1])) cell.remove_prefix(1);
   return cell;

@@ -13,10 +13,8 @@ namespace crmd::exports {
 // Appends one record, ended by CRLF.
 void append_csv_row(std::string& out, const std::vector<std::string>& cells);
 
-// The cell as written (before quoting): neutralised if it could run.
-std::string neutralised(std::string_view cell);
-// The cell neutralised() was given: the importer reads crmd's own exports
-// back to the same values (a phone "+1 555" is written "'+1 555").
+// The cell a neutralised one stood for: the importer reads crmd's own
+// exports back to the same values (a phone "+1 555" is written "'+1 555").
 std::string_view restored(std::string_view cell);
 
 // Appends one cell: a comma first unless it is the record's first.

@@ -11,9 +11,17 @@ TEST(CsvWriter, QuotesWhatNeedsItAndNeutralisesFormulas) {
   std::string out;
   append_csv_row(out, {"plain", "a,b", "say \"hi\"", "two\nlines", ""});
   EXPECT_EQ(out, "plain,\"a,b\",\"say \"\"hi\"\"\",\"two\nlines\",\r\n");
-  for (const char* formula : {"=1+1", "+33 1", "-2", "@SUM(A1)", "\tx", "\rx"})
-    EXPECT_EQ(neutralised(formula), std::string("'") + formula) << formula;
-  EXPECT_EQ(neutralised("café"), "café");
+  for (const char* formula : {"=1+1", "+33 1", "-2", "@SUM(A1)", "\tx"}) {
+    std::string cell;
+    append_csv_cell(cell, formula, true);
+    EXPECT_EQ(cell, std::string("'") + formula) << formula;
+  }
+  std::string quoted;
+  append_csv_cell(quoted, "\rx", true);
+  EXPECT_EQ(quoted, "\"'\rx\"");
+  std::string plain;
+  append_csv_cell(plain, "café", true);
+  EXPECT_EQ(plain, "café");
 }
 
 TEST(CsvWriter, WhatItWritesReadsBackTheSame) {
