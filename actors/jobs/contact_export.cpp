@@ -3,6 +3,7 @@
 #include "domain/exports/contact_export.hpp"
 #include "domain/exports/csv_writer.hpp"
 #include "storage/blob_file.hpp"
+#include "storage/blocking.hpp"
 #include "storage/contacts/export_repository.hpp"
 
 namespace crmd::actors {
@@ -36,16 +37,22 @@ asio::awaitable<JobOutcome> run_export(JobContext& context, pg::Pool& pool,
   co_await storage::open_contact_export(tx, selection);
   const auto columns = static_cast<int>(exports::export_columns().size());
   while (true) {
-    const auto rows = co_await storage::fetch_contact_export(tx, settings.batch_rows);
+    auto rows = co_await storage::fetch_contact_export(tx, settings.batch_rows);
     if (rows.empty()) break;
-    std::string chunk;
-    chunk.reserve(static_cast<std::size_t>(rows.rows()) * 256);
-    for (auto row : rows) {
-      for (int i = 0; i < columns; ++i) exports::append_csv_cell(chunk, row.text(i), i == 0);
-      chunk += "\r\n";
-    }
+    const auto count = rows.rows();
+    // Formatting thousands of rows is CPU work: off the I/O threads.
+    auto format = [rows = std::move(rows), columns] {
+      std::string chunk;
+      chunk.reserve(static_cast<std::size_t>(rows.rows()) * 256);
+      for (auto row : rows) {
+        for (int i = 0; i < columns; ++i) exports::append_csv_cell(chunk, row.text(i), i == 0);
+        chunk += "\r\n";
+      }
+      return chunk;
+    };
+    auto chunk = co_await run_blocking(blocking, std::move(format));
     co_await file.append(std::move(chunk));
-    progress.processed += rows.rows();
+    progress.processed += count;
     const bool held = co_await context.repository().record_progress(context.lease(), progress);
     if (!held) throw JobInterrupted{true};
     const bool cancelled = co_await context.between_batches();
