@@ -105,16 +105,24 @@ class Import {
     mapping_ = imports::map_header(header_.fields, request_.mapping);
   }
 
+  // Reads and parses up to a batch of records, on the blocking pool (disk
+  // and CPU work); the coroutine waits meanwhile, so nothing else touches
+  // the reader.
   asio::awaitable<void> fill() {
-    while (pending_.size() < settings_.batch_rows && !eof_) {
-      const auto chunk = co_await read_chunk();
-      if (chunk.empty()) {
-        eof_ = true;
-        reader_.finish(pending_);
-      } else {
-        reader_.feed(chunk, pending_);
+    auto read = [this] {
+      std::string chunk(kChunkBytes, '\0');
+      while (pending_.size() < settings_.batch_rows && !eof_) {
+        file_->read(chunk.data(), static_cast<std::streamsize>(chunk.size()));
+        const auto n = static_cast<std::size_t>(file_->gcount());
+        if (n == 0) {
+          eof_ = true;
+          reader_.finish(pending_);
+        } else {
+          reader_.feed(std::string_view(chunk.data(), n), pending_);
+        }
       }
-    }
+    };
+    co_await run_blocking(blocking_, read);
   }
 
   asio::awaitable<void> write_batch() {
