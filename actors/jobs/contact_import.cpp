@@ -125,27 +125,42 @@ class Import {
     co_await run_blocking(blocking_, read);
   }
 
-  asio::awaitable<void> write_batch() {
-    const auto take = std::min(settings_.batch_rows, pending_.size());
+  struct MappedBatch {
     std::vector<imports::ContactRow> rows;
     std::vector<storage::JobError> errors;
+  };
+
+  // Validates and maps the first take records (CPU work, on the blocking
+  // pool while the coroutine waits).
+  MappedBatch map_batch(std::size_t take) const {
+    MappedBatch batch;
     std::set<std::string> emails;
     for (std::size_t i = 0; i < take; ++i) {
       auto mapped = imports::map_row(mapping_, pending_[i]);
       if (auto* error = std::get_if<imports::RowError>(&mapped)) {
-        errors.push_back({0, static_cast<std::int64_t>(error->line), error->field, error->code,
-                          error->message, error->excerpt});
+        batch.errors.push_back({0, static_cast<std::int64_t>(error->line), error->field,
+                                error->code, error->message, error->excerpt});
         continue;
       }
       auto& row = std::get<imports::ContactRow>(mapped);
       const auto& email = row.contact.email;
       if (email && *email && !emails.insert(**email).second) {
-        errors.push_back({0, static_cast<std::int64_t>(row.line), "email", "duplicate_in_batch",
-                          "the e-mail repeats a row just above", pending_[i].excerpt});
+        batch.errors.push_back({0, static_cast<std::int64_t>(row.line), "email",
+                                "duplicate_in_batch", "the e-mail repeats a row just above",
+                                pending_[i].excerpt});
         continue;
       }
-      rows.push_back(std::move(row));
+      batch.rows.push_back(std::move(row));
     }
+    return batch;
+  }
+
+  asio::awaitable<void> write_batch() {
+    const auto take = std::min(settings_.batch_rows, pending_.size());
+    auto map = [this, take] { return map_batch(take); };
+    auto batch = co_await run_blocking(blocking_, map);
+    auto& rows = batch.rows;
+    auto& errors = batch.errors;
     const auto& last = pending_[take - 1];
     const boost::json::value checkpoint =
         boost::json::object{{"offset", static_cast<std::int64_t>(last.end_offset)},
