@@ -53,15 +53,14 @@ asio::awaitable<std::optional<storage::CompanyIds>> ContactService::matching_com
     std::optional<storage::CompanyIds> ids;
     std::uint64_t generation = 0;
   };
-  auto look_up = [this, key = company_key(query)] {
-    return Lookup{company_cache_.get(key), company_generation_};
-  };
+  const auto key = company_key(query);
+  auto look_up = [this, key] { return Lookup{company_cache_.get(key), company_generation_}; };
   auto cached = co_await actor_.call(std::move(look_up));
   if (cached.ids) co_return cached.ids;
   auto ids = co_await repository_.companies_matching(query, kMaxCachedCompanies);
   if (!ids) co_return std::nullopt;
   // Kept only when no change of companies came while it was read.
-  auto keep = [this, key = company_key(query), ids = *ids, generation = cached.generation] {
+  auto keep = [this, key, ids = *ids, generation = cached.generation] {
     if (generation == company_generation_) company_cache_.put(key, ids);
   };
   co_await actor_.call(std::move(keep));

@@ -102,8 +102,8 @@ boost::json::object error_json(const storage::JobError& e) {
 
 }  // namespace
 
-void add_job_routes(http::Router& router, JobContext context) {
-  auto shared = std::make_shared<JobContext>(std::move(context));
+void add_job_routes(http::Router& router, JobRoutesContext context) {
+  auto shared = std::make_shared<JobRoutesContext>(std::move(context));
   auto& jobs = shared->jobs;
   auto& watchers = shared->watchers;
   router.add(verb::get, "/api/v2/jobs/{id}", Access::sales,

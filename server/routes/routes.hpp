@@ -38,13 +38,13 @@ void add_apollo_routes(http::Router& router, actors::ContactService& contacts);
 
 // /api/v2/jobs (status with long polling, list, errors, cancel, delete) and
 // /api/v1/contacts/import/{id}/.
-struct JobContext {
+struct JobRoutesContext {
   storage::JobRepository& jobs;
   actors::JobWatchers& watchers;
   boost::asio::thread_pool& blocking;
   actors::JobFiles files;  // a deleted job's files go with it
 };
-void add_job_routes(http::Router& router, JobContext context);
+void add_job_routes(http::Router& router, JobRoutesContext context);
 
 // A visible job (its creator's, or any for an admin) of kind (any when
 // empty); 404 otherwise.
