@@ -1,7 +1,7 @@
 #include "domain/common/time.hpp"
 
+#include <algorithm>
 #include <charconv>
-#include <cstdio>
 
 namespace crmd {
 namespace {
@@ -15,6 +15,15 @@ bool read_int(std::string_view& s, std::size_t digits, int& out) {
   return true;
 }
 
+// value (0 <= value < 10^width) as exactly width digits, zeros first.
+char* write_digits(char* out, int value, int width) {
+  for (int i = width - 1; i >= 0; --i) {
+    out[i] = static_cast<char>('0' + value % 10);
+    value /= 10;
+  }
+  return out + width;
+}
+
 bool expect(std::string_view& s, char c) {
   if (s.empty() || s.front() != c) return false;
   s.remove_prefix(1);
@@ -23,19 +32,36 @@ bool expect(std::string_view& s, char c) {
 
 }  // namespace
 
-std::string format_rfc3339(Timestamp t) {
+// Every timestamp of every answer is written here: digits by hand, not
+// through printf's format parser.
+std::size_t write_rfc3339(Timestamp t, char* out) {
   using namespace std::chrono;
   const auto day = floor<days>(t);
   const year_month_day ymd{day};
   const hh_mm_ss hms{t - day};
-  char buf[40];
-  int n = std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02d", int(ymd.year()),
-                        unsigned(ymd.month()), unsigned(ymd.day()), int(hms.hours().count()),
-                        int(hms.minutes().count()), int(hms.seconds().count()));
-  const auto micros = hms.subseconds().count();
-  if (micros != 0) n += std::snprintf(buf + n, sizeof buf - n, ".%06ld", long(micros));
-  buf[n++] = 'Z';
-  return std::string(buf, n);
+  char* p = out;
+  p = write_digits(p, std::clamp(int(ymd.year()), 0, 9999), 4);
+  *p++ = '-';
+  p = write_digits(p, int(unsigned(ymd.month())), 2);
+  *p++ = '-';
+  p = write_digits(p, int(unsigned(ymd.day())), 2);
+  *p++ = 'T';
+  p = write_digits(p, int(hms.hours().count()), 2);
+  *p++ = ':';
+  p = write_digits(p, int(hms.minutes().count()), 2);
+  *p++ = ':';
+  p = write_digits(p, int(hms.seconds().count()), 2);
+  if (const auto micros = hms.subseconds().count(); micros != 0) {
+    *p++ = '.';
+    p = write_digits(p, int(micros), 6);
+  }
+  *p++ = 'Z';
+  return static_cast<std::size_t>(p - out);
+}
+
+std::string format_rfc3339(Timestamp t) {
+  char buf[kRfc3339MaxSize];
+  return std::string(buf, write_rfc3339(t, buf));
 }
 
 std::optional<Timestamp> parse_timestamp(std::string_view s) {

@@ -5,35 +5,38 @@
 namespace crmd {
 namespace {
 
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
+// Every UUID read from a database row goes through parse(): a table, not
+// branches, per character.
+constexpr std::array<std::int8_t, 256> kHexValues = [] {
+  std::array<std::int8_t, 256> table{};
+  table.fill(-1);
+  for (int i = 0; i < 10; ++i) table['0' + i] = static_cast<std::int8_t>(i);
+  for (int i = 0; i < 6; ++i) {
+    table['a' + i] = static_cast<std::int8_t>(10 + i);
+    table['A' + i] = static_cast<std::int8_t>(10 + i);
+  }
+  return table;
+}();
 
-bool is_dash_position(std::size_t i) {
-  return i == 8 || i == 13 || i == 18 || i == 23;
-}
+// Where the 16 bytes' hex pairs start in the canonical text.
+constexpr std::array<std::uint8_t, 16> kPairOffsets{0,  2,  4,  6,  9,  11, 14, 16,
+                                                    19, 21, 24, 26, 28, 30, 32, 34};
 
 }  // namespace
 
 std::optional<Uuid> Uuid::parse(std::string_view text) {
-  if (text.size() != 36) return std::nullopt;
+  if (text.size() != kTextSize || text[8] != '-' || text[13] != '-' || text[18] != '-' ||
+      text[23] != '-')
+    return std::nullopt;
   std::array<std::uint8_t, 16> bytes{};
-  std::size_t out = 0;
-  for (std::size_t i = 0; i < text.size();) {
-    if (is_dash_position(i)) {
-      if (text[i] != '-') return std::nullopt;
-      ++i;
-      continue;
-    }
-    const int hi = hex_value(text[i]);
-    const int lo = hex_value(text[i + 1]);
-    if (hi < 0 || lo < 0) return std::nullopt;
-    bytes[out++] = static_cast<std::uint8_t>(hi << 4 | lo);
-    i += 2;
+  int invalid = 0;
+  for (std::size_t i = 0; i < 16; ++i) {
+    const int hi = kHexValues[static_cast<unsigned char>(text[kPairOffsets[i]])];
+    const int lo = kHexValues[static_cast<unsigned char>(text[kPairOffsets[i] + 1])];
+    invalid |= hi | lo;  // negative once any is not a hex digit
+    bytes[i] = static_cast<std::uint8_t>(hi << 4 | lo);
   }
+  if (invalid < 0) return std::nullopt;
   return Uuid(bytes);
 }
 
@@ -49,15 +52,18 @@ Uuid Uuid::random_v4() {
   return Uuid(bytes);
 }
 
-std::string Uuid::str() const {
+void Uuid::write(char* out) const {
   static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(36);
+  out[8] = out[13] = out[18] = out[23] = '-';
   for (std::size_t i = 0; i < 16; ++i) {
-    if (i == 4 || i == 6 || i == 8 || i == 10) out.push_back('-');
-    out.push_back(kHex[bytes_[i] >> 4]);
-    out.push_back(kHex[bytes_[i] & 0x0F]);
+    out[kPairOffsets[i]] = kHex[bytes_[i] >> 4];
+    out[kPairOffsets[i] + 1] = kHex[bytes_[i] & 0x0F];
   }
+}
+
+std::string Uuid::str() const {
+  std::string out(kTextSize, '\0');
+  write(out.data());
   return out;
 }
 

@@ -18,7 +18,10 @@ class Uuid {
   static std::optional<Uuid> parse(std::string_view text);
   static Uuid random_v4();
 
+  static constexpr std::size_t kTextSize = 36;
   std::string str() const;  // lower-case canonical form
+  // Writes the same kTextSize characters to out, with no allocation.
+  void write(char* out) const;
   const std::array<std::uint8_t, 16>& bytes() const { return bytes_; }
   bool is_nil() const { return *this == Uuid{}; }
 

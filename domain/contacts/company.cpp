@@ -4,19 +4,13 @@
 #include <boost/json/serialize.hpp>
 #include <cctype>
 
+#include "domain/common/json_of.hpp"
+
 namespace crmd::contacts {
 namespace {
 
 constexpr std::size_t kMaxAttributesBytes = 16 * 1024;
 constexpr std::int64_t kMaxEmployees = 10'000'000;
-
-boost::json::value json_of(const std::optional<std::string>& v) {
-  return v ? boost::json::value(*v) : boost::json::value(nullptr);
-}
-
-boost::json::value json_of(const std::optional<std::int64_t>& v) {
-  return v ? boost::json::value(*v) : boost::json::value(nullptr);
-}
 
 // Legal forms dropped from the end of a name; a name that is only a legal
 // form keeps it.
@@ -27,26 +21,26 @@ const std::vector<std::string_view> kLegalForms{
 
 }  // namespace
 
-boost::json::object to_json(const Company& c) {
-  boost::json::array technologies;
+boost::json::object to_json(const Company& c, const boost::json::storage_ptr& sp) {
+  boost::json::array technologies(sp);
   for (const auto& t : c.technologies) technologies.emplace_back(t);
-  return {{"id", c.id.str()},
-          {"name", c.name},
-          {"normalized_name", c.normalized_name},
-          {"domain", json_of(c.domain)},
-          {"industry", json_of(c.industry)},
-          {"employees_min", json_of(c.employees_min)},
-          {"employees_max", json_of(c.employees_max)},
-          {"city", json_of(c.city)},
-          {"state", json_of(c.state)},
-          {"country", json_of(c.country)},
-          {"technologies", std::move(technologies)},
-          {"revenue", json_of(c.revenue)},
-          {"attributes", c.attributes},
-          {"created_at", format_rfc3339(c.created_at)},
-          {"updated_at", format_rfc3339(c.updated_at)},
-          {"deleted_at", c.deleted_at ? boost::json::value(format_rfc3339(*c.deleted_at))
-                                      : boost::json::value(nullptr)}};
+  return boost::json::object({{"id", json_of(c.id, sp)},
+                              {"name", json_of(c.name, sp)},
+                              {"normalized_name", json_of(c.normalized_name, sp)},
+                              {"domain", json_of(c.domain, sp)},
+                              {"industry", json_of(c.industry, sp)},
+                              {"employees_min", json_of(c.employees_min, sp)},
+                              {"employees_max", json_of(c.employees_max, sp)},
+                              {"city", json_of(c.city, sp)},
+                              {"state", json_of(c.state, sp)},
+                              {"country", json_of(c.country, sp)},
+                              {"technologies", std::move(technologies)},
+                              {"revenue", json_of(c.revenue, sp)},
+                              {"attributes", c.attributes},
+                              {"created_at", json_of(c.created_at, sp)},
+                              {"updated_at", json_of(c.updated_at, sp)},
+                              {"deleted_at", json_of(c.deleted_at, sp)}},
+                             sp);
 }
 
 CompanyChanges parse_company(const boost::json::value& body, bool creating) {

@@ -32,7 +32,8 @@ struct Company {
   std::optional<Timestamp> deleted_at;
 };
 
-boost::json::object to_json(const Company& company);
+// sp: the storage of the answer being built (see json_of).
+boost::json::object to_json(const Company& company, const boost::json::storage_ptr& sp = {});
 
 struct CompanyChanges {
   Change<std::string> name, domain, industry, city, state, country;

@@ -3,6 +3,7 @@
 #include <boost/json/array.hpp>
 
 #include "domain/common/fields.hpp"
+#include "domain/common/json_of.hpp"
 #include "domain/identity/user.hpp"
 
 namespace crmd::contacts {
@@ -13,41 +14,33 @@ constexpr std::size_t kMaxDepartments = 20;
 const std::vector<std::string> kEmailStatuses{"verified",    "unverified", "likely_to_engage",
                                               "unavailable", "bounced",    "unknown"};
 
-boost::json::value optional_json(const std::optional<std::string>& v) {
-  return v ? boost::json::value(*v) : boost::json::value(nullptr);
-}
-
-boost::json::value optional_json(const std::optional<Uuid>& v) {
-  return v ? boost::json::value(v->str()) : boost::json::value(nullptr);
-}
-
 }  // namespace
 
-boost::json::object to_json(const Contact& c) {
-  boost::json::array departments;
+boost::json::object to_json(const Contact& c, const boost::json::storage_ptr& sp) {
+  boost::json::array departments(sp);
   for (const auto& d : c.departments) departments.emplace_back(d);
-  return {{"id", c.id.str()},
-          {"first_name", c.first_name},
-          {"last_name", c.last_name},
-          {"full_name", c.full_name},
-          {"title", optional_json(c.title)},
-          {"normalized_title", optional_json(c.normalized_title)},
-          {"seniority", optional_json(c.seniority)},
-          {"departments", std::move(departments)},
-          {"email", optional_json(c.email)},
-          {"email_status", optional_json(c.email_status)},
-          {"phone", optional_json(c.phone)},
-          {"company_id", optional_json(c.company_id)},
-          {"company_name", optional_json(c.company_name)},
-          {"linkedin_url", optional_json(c.linkedin_url)},
-          {"city", optional_json(c.city)},
-          {"state", optional_json(c.state)},
-          {"country", optional_json(c.country)},
-          {"owner_user_id", optional_json(c.owner_user_id)},
-          {"created_at", format_rfc3339(c.created_at)},
-          {"updated_at", format_rfc3339(c.updated_at)},
-          {"deleted_at", c.deleted_at ? boost::json::value(format_rfc3339(*c.deleted_at))
-                                      : boost::json::value(nullptr)}};
+  return boost::json::object({{"id", json_of(c.id, sp)},
+                              {"first_name", json_of(c.first_name, sp)},
+                              {"last_name", json_of(c.last_name, sp)},
+                              {"full_name", json_of(c.full_name, sp)},
+                              {"title", json_of(c.title, sp)},
+                              {"normalized_title", json_of(c.normalized_title, sp)},
+                              {"seniority", json_of(c.seniority, sp)},
+                              {"departments", std::move(departments)},
+                              {"email", json_of(c.email, sp)},
+                              {"email_status", json_of(c.email_status, sp)},
+                              {"phone", json_of(c.phone, sp)},
+                              {"company_id", json_of(c.company_id, sp)},
+                              {"company_name", json_of(c.company_name, sp)},
+                              {"linkedin_url", json_of(c.linkedin_url, sp)},
+                              {"city", json_of(c.city, sp)},
+                              {"state", json_of(c.state, sp)},
+                              {"country", json_of(c.country, sp)},
+                              {"owner_user_id", json_of(c.owner_user_id, sp)},
+                              {"created_at", json_of(c.created_at, sp)},
+                              {"updated_at", json_of(c.updated_at, sp)},
+                              {"deleted_at", json_of(c.deleted_at, sp)}},
+                             sp);
 }
 
 ContactChanges parse_contact(const boost::json::value& body, bool creating, bool may_set_owner) {

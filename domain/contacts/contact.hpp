@@ -37,7 +37,8 @@ struct Contact {
   std::optional<std::string> company_name;  // read-only, follows company_id
 };
 
-boost::json::object to_json(const Contact& contact);
+// sp: the storage of the answer being built (see json_of).
+boost::json::object to_json(const Contact& contact, const boost::json::storage_ptr& sp = {});
 
 // The writable fields (see Change for absent versus null).
 struct ContactChanges {

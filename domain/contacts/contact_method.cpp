@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 
+#include "domain/common/json_of.hpp"
 #include "domain/identity/user.hpp"
 
 namespace crmd::contacts {
@@ -13,14 +14,14 @@ constexpr std::array<std::string_view, 4> kTypes{"email", "phone", "linkedin", "
 }  // namespace
 
 boost::json::object to_json(const ContactMethod& m) {
-  return {{"id", m.id.str()},
-          {"contact_id", m.contact_id.str()},
+  return {{"id", json_of(m.id)},
+          {"contact_id", json_of(m.contact_id)},
           {"type", m.type},
           {"value", m.value},
-          {"label", m.label ? boost::json::value(*m.label) : boost::json::value(nullptr)},
+          {"label", json_of(m.label)},
           {"is_primary", m.is_primary},
-          {"created_at", format_rfc3339(m.created_at)},
-          {"updated_at", format_rfc3339(m.updated_at)}};
+          {"created_at", json_of(m.created_at)},
+          {"updated_at", json_of(m.updated_at)}};
 }
 
 ContactMethodChanges parse_contact_method(const boost::json::value& body,

@@ -1,6 +1,7 @@
 #include "domain/identity/user.hpp"
 
 #include "domain/common/fields.hpp"
+#include "domain/common/json_of.hpp"
 #include "domain/identity/password.hpp"
 
 namespace crmd::identity {
@@ -27,16 +28,14 @@ std::string read_email(FieldReader& reader) {
 }  // namespace
 
 boost::json::object to_json(const User& u) {
-  boost::json::object out{{"id", u.id.str()},
-                          {"email", u.email},
-                          {"name", u.name},
-                          {"role", to_string(u.role)},
-                          {"is_active", u.is_active},
-                          {"created_at", format_rfc3339(u.created_at)},
-                          {"updated_at", format_rfc3339(u.updated_at)}};
-  out["last_sign_in_at"] =
-      u.last_sign_in_at ? boost::json::value(format_rfc3339(*u.last_sign_in_at)) : nullptr;
-  return out;
+  return {{"id", json_of(u.id)},
+          {"email", u.email},
+          {"name", u.name},
+          {"role", to_string(u.role)},
+          {"is_active", u.is_active},
+          {"created_at", json_of(u.created_at)},
+          {"updated_at", json_of(u.updated_at)},
+          {"last_sign_in_at", json_of(u.last_sign_in_at)}};
 }
 
 bool plausible_email(std::string_view email) {

@@ -3,37 +3,36 @@
 #include <algorithm>
 #include <cmath>
 
+#include "domain/common/json_of.hpp"
+
 namespace crmd::jobs {
 
-boost::json::object to_json(const Job& j) {
-  const auto time_or_null = [](const std::optional<Timestamp>& t) {
-    return t ? boost::json::value(format_rfc3339(*t)) : boost::json::value(nullptr);
-  };
+boost::json::object to_json(const Job& j, const boost::json::storage_ptr& sp) {
   const auto& p = j.progress;
-  return {{"id", j.id.str()},
-          {"kind", j.kind},
-          {"status", j.status},
-          {"version", j.version},
-          {"progress",
-           {{"total", p.total ? boost::json::value(*p.total) : boost::json::value(nullptr)},
-            {"processed", p.processed},
-            {"created", p.created},
-            {"updated", p.updated},
-            {"skipped", p.skipped},
-            {"failed", p.failed}}},
-          {"errors_dropped", j.errors_dropped},
-          {"payload", j.payload},
-          {"result", j.result},
-          {"error", j.error ? boost::json::value(*j.error) : boost::json::value(nullptr)},
-          {"attempts", j.attempts},
-          {"max_attempts", j.max_attempts},
-          {"cancel_requested", j.cancel_requested},
-          {"created_by",
-           j.created_by ? boost::json::value(j.created_by->str()) : boost::json::value(nullptr)},
-          {"created_at", format_rfc3339(j.created_at)},
-          {"started_at", time_or_null(j.started_at)},
-          {"finished_at", time_or_null(j.finished_at)},
-          {"updated_at", format_rfc3339(j.updated_at)}};
+  return boost::json::object({{"id", json_of(j.id, sp)},
+                              {"kind", json_of(j.kind, sp)},
+                              {"status", json_of(j.status, sp)},
+                              {"version", j.version},
+                              {"progress",
+                               {{"total", json_of(p.total, sp)},
+                                {"processed", p.processed},
+                                {"created", p.created},
+                                {"updated", p.updated},
+                                {"skipped", p.skipped},
+                                {"failed", p.failed}}},
+                              {"errors_dropped", j.errors_dropped},
+                              {"payload", j.payload},
+                              {"result", j.result},
+                              {"error", json_of(j.error, sp)},
+                              {"attempts", j.attempts},
+                              {"max_attempts", j.max_attempts},
+                              {"cancel_requested", j.cancel_requested},
+                              {"created_by", json_of(j.created_by, sp)},
+                              {"created_at", json_of(j.created_at, sp)},
+                              {"started_at", json_of(j.started_at, sp)},
+                              {"finished_at", json_of(j.finished_at, sp)},
+                              {"updated_at", json_of(j.updated_at, sp)}},
+                             sp);
 }
 
 Creator creator_of(const identity::Principal& p) {

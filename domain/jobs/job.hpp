@@ -46,7 +46,8 @@ struct Job {
   }
 };
 
-boost::json::object to_json(const Job& job);
+// sp: the storage of the answer being built (see json_of).
+boost::json::object to_json(const Job& job, const boost::json::storage_ptr& sp = {});
 
 // Who creates a job, as stored: a signed-in user by id; an API key, the
 // write key or an external subject by "<kind>:<id>".

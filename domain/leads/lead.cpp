@@ -3,24 +3,13 @@
 #include <boost/json/array.hpp>
 
 #include "domain/common/crypto.hpp"
+#include "domain/common/json_of.hpp"
 #include "domain/contacts/list_query.hpp"
 
 namespace crmd::leads {
 namespace {
 
 constexpr std::size_t kMaxText = 500;
-
-boost::json::value optional_json(const std::optional<std::string>& v) {
-  return v ? boost::json::value(*v) : boost::json::value(nullptr);
-}
-
-boost::json::value optional_json(const std::optional<Uuid>& v) {
-  return v ? boost::json::value(v->str()) : boost::json::value(nullptr);
-}
-
-boost::json::value optional_json(const std::optional<Timestamp>& v) {
-  return v ? boost::json::value(format_rfc3339(*v)) : boost::json::value(nullptr);
-}
 
 bool valid_code(const std::string& code) {
   if (code.empty() || code.size() > 64) return false;
@@ -42,31 +31,32 @@ const std::vector<std::string> kTrackedFields{"owner_user_id",
                                               "address_city",
                                               "address_state"};
 
-boost::json::object to_json(const Lead& l) {
-  boost::json::array tags;
+boost::json::object to_json(const Lead& l, const boost::json::storage_ptr& sp) {
+  boost::json::array tags(sp);
   for (const auto& t : l.tags) tags.emplace_back(t);
-  return {{"id", l.id.str()},
-          {"title", l.title},
-          {"trade_name", optional_json(l.trade_name)},
-          {"status", optional_json(l.status)},
-          {"status_id", optional_json(l.status_id)},
-          {"origin", optional_json(l.origin)},
-          {"origin_id", optional_json(l.origin_id)},
-          {"owner_user_id", optional_json(l.owner_user_id)},
-          {"qualified_company_id", optional_json(l.qualified_company_id)},
-          {"qualified_master_deal_id", optional_json(l.qualified_master_deal_id)},
-          {"address_city", optional_json(l.address_city)},
-          {"address_state", optional_json(l.address_state)},
-          {"last_interaction_at", optional_json(l.last_interaction_at)},
-          {"priority_score", l.priority_score},
-          {"disqualified_at", optional_json(l.disqualified_at)},
-          {"disqualification_reason", optional_json(l.disqualification_reason)},
-          {"qualified_at", optional_json(l.qualified_at)},
-          {"sla_breached_at", optional_json(l.sla_breached_at)},
-          {"tags", std::move(tags)},
-          {"created_at", format_rfc3339(l.created_at)},
-          {"updated_at", format_rfc3339(l.updated_at)},
-          {"deleted_at", optional_json(l.deleted_at)}};
+  return boost::json::object({{"id", json_of(l.id, sp)},
+                              {"title", json_of(l.title, sp)},
+                              {"trade_name", json_of(l.trade_name, sp)},
+                              {"status", json_of(l.status, sp)},
+                              {"status_id", json_of(l.status_id, sp)},
+                              {"origin", json_of(l.origin, sp)},
+                              {"origin_id", json_of(l.origin_id, sp)},
+                              {"owner_user_id", json_of(l.owner_user_id, sp)},
+                              {"qualified_company_id", json_of(l.qualified_company_id, sp)},
+                              {"qualified_master_deal_id", json_of(l.qualified_master_deal_id, sp)},
+                              {"address_city", json_of(l.address_city, sp)},
+                              {"address_state", json_of(l.address_state, sp)},
+                              {"last_interaction_at", json_of(l.last_interaction_at, sp)},
+                              {"priority_score", l.priority_score},
+                              {"disqualified_at", json_of(l.disqualified_at, sp)},
+                              {"disqualification_reason", json_of(l.disqualification_reason, sp)},
+                              {"qualified_at", json_of(l.qualified_at, sp)},
+                              {"sla_breached_at", json_of(l.sla_breached_at, sp)},
+                              {"tags", std::move(tags)},
+                              {"created_at", json_of(l.created_at, sp)},
+                              {"updated_at", json_of(l.updated_at, sp)},
+                              {"deleted_at", json_of(l.deleted_at, sp)}},
+                             sp);
 }
 
 LeadChanges parse_lead(const boost::json::value& body, bool creating, bool may_set_owner) {
@@ -119,13 +109,13 @@ std::string parse_disqualify(const boost::json::value& body) {
 }
 
 boost::json::object to_json(const ReferenceItem& item, bool is_status) {
-  boost::json::object o{{"id", item.id.str()},
+  boost::json::object o{{"id", json_of(item.id)},
                         {"code", item.code},
                         {"label", item.label},
-                        {"description", optional_json(item.description)},
+                        {"description", json_of(item.description)},
                         {"is_active", item.is_active},
                         {"sort_order", item.sort_order},
-                        {"created_at", format_rfc3339(item.created_at)}};
+                        {"created_at", json_of(item.created_at)}};
   if (is_status)
     o["sla_days"] = item.sla_days ? boost::json::value(*item.sla_days) : boost::json::value();
   return o;
@@ -154,10 +144,10 @@ ReferenceChanges parse_reference(const boost::json::value& body, bool creating, 
 }
 
 boost::json::object to_json(const Tag& tag) {
-  return {{"id", tag.id.str()},
+  return {{"id", json_of(tag.id)},
           {"name", tag.name},
-          {"color", optional_json(tag.color)},
-          {"created_at", format_rfc3339(tag.created_at)}};
+          {"color", json_of(tag.color)},
+          {"created_at", json_of(tag.created_at)}};
 }
 
 TagChanges parse_tag(const boost::json::value& body, bool creating) {
@@ -190,65 +180,65 @@ TagSet parse_tag_set(const boost::json::value& body) {
 }
 
 boost::json::object to_json(const LeadContact& c) {
-  return {{"contact_id", c.contact_id.str()},      {"full_name", c.full_name},
-          {"email", optional_json(c.email)},       {"phone", optional_json(c.phone)},
-          {"title", optional_json(c.title)},       {"is_primary", c.primary},
-          {"added_at", format_rfc3339(c.added_at)}};
+  return {{"contact_id", json_of(c.contact_id)}, {"full_name", c.full_name},
+          {"email", json_of(c.email)},           {"phone", json_of(c.phone)},
+          {"title", json_of(c.title)},           {"is_primary", c.primary},
+          {"added_at", json_of(c.added_at)}};
 }
 
 boost::json::object to_json(const ActivityStats& s) {
-  return {{"lead_id", s.lead_id.str()},
+  return {{"lead_id", json_of(s.lead_id)},
           {"engagement_score", s.engagement_score},
-          {"last_interaction_at", optional_json(s.last_interaction_at)},
-          {"last_email_at", optional_json(s.last_email_at)},
-          {"last_event_at", optional_json(s.last_event_at)},
+          {"last_interaction_at", json_of(s.last_interaction_at)},
+          {"last_email_at", json_of(s.last_email_at)},
+          {"last_event_at", json_of(s.last_event_at)},
           {"total_emails", s.total_emails},
           {"total_events", s.total_events},
           {"total_interactions", s.total_interactions},
-          {"created_at", format_rfc3339(s.created_at)},
-          {"updated_at", format_rfc3339(s.updated_at)}};
+          {"created_at", json_of(s.created_at)},
+          {"updated_at", json_of(s.updated_at)}};
 }
 
 // Only what the working list shows: no qualification, disqualification or
 // deletion fields (always null in the view), no repeated ids. Built with
 // its size known, as it is the hottest answer of the leads API.
-boost::json::object to_json(const SalesViewRow& row) {
+boost::json::object to_json(const SalesViewRow& row, const boost::json::storage_ptr& sp) {
   const auto& l = row.lead;
-  boost::json::array tags;
+  boost::json::array tags(sp);
   tags.reserve(l.tags.size());
   for (const auto& t : l.tags) tags.emplace_back(t);
-  boost::json::object o(20);
-  o.emplace("id", l.id.str());
-  o.emplace("title", l.title);
-  o.emplace("trade_name", optional_json(l.trade_name));
-  o.emplace("status", optional_json(l.status));
-  o.emplace("status_label", optional_json(row.status_label));
-  o.emplace("origin", optional_json(l.origin));
-  o.emplace("origin_label", optional_json(row.origin_label));
+  boost::json::object o(20, sp);
+  o.emplace("id", json_of(l.id, sp));
+  o.emplace("title", json_of(l.title, sp));
+  o.emplace("trade_name", json_of(l.trade_name, sp));
+  o.emplace("status", json_of(l.status, sp));
+  o.emplace("status_label", json_of(row.status_label, sp));
+  o.emplace("origin", json_of(l.origin, sp));
+  o.emplace("origin_label", json_of(row.origin_label, sp));
   if (l.owner_user_id) {
-    boost::json::object owner(2);
-    owner.emplace("id", l.owner_user_id->str());
-    owner.emplace("name", optional_json(row.owner_name));
+    boost::json::object owner(2, sp);
+    owner.emplace("id", json_of(*l.owner_user_id, sp));
+    owner.emplace("name", json_of(row.owner_name, sp));
     o.emplace("owner", std::move(owner));
   } else {
     o.emplace("owner", nullptr);
   }
-  o.emplace("address_city", optional_json(l.address_city));
-  o.emplace("address_state", optional_json(l.address_state));
-  o.emplace("last_interaction_at", optional_json(l.last_interaction_at));
+  o.emplace("address_city", json_of(l.address_city, sp));
+  o.emplace("address_state", json_of(l.address_state, sp));
+  o.emplace("last_interaction_at", json_of(l.last_interaction_at, sp));
   o.emplace("priority_score", l.priority_score);
-  o.emplace("sla_breached_at", optional_json(l.sla_breached_at));
+  o.emplace("sla_breached_at", json_of(l.sla_breached_at, sp));
   o.emplace("tags", std::move(tags));
-  o.emplace("created_at", format_rfc3339(l.created_at));
-  o.emplace("updated_at", format_rfc3339(l.updated_at));
+  o.emplace("created_at", json_of(l.created_at, sp));
+  o.emplace("updated_at", json_of(l.updated_at, sp));
   if (row.primary_contact) {
     const auto& c = *row.primary_contact;
-    boost::json::object contact(6);
-    contact.emplace("contact_id", c.contact_id.str());
-    contact.emplace("full_name", c.full_name);
-    contact.emplace("email", optional_json(c.email));
-    contact.emplace("phone", optional_json(c.phone));
-    contact.emplace("title", optional_json(c.title));
+    boost::json::object contact(6, sp);
+    contact.emplace("contact_id", json_of(c.contact_id, sp));
+    contact.emplace("full_name", json_of(c.full_name, sp));
+    contact.emplace("email", json_of(c.email, sp));
+    contact.emplace("phone", json_of(c.phone, sp));
+    contact.emplace("title", json_of(c.title, sp));
     contact.emplace("is_primary", true);
     o.emplace("primary_contact", std::move(contact));
   } else {
@@ -256,11 +246,11 @@ boost::json::object to_json(const SalesViewRow& row) {
   }
   if (row.stats) {
     const auto& s = *row.stats;
-    boost::json::object activity(7);
+    boost::json::object activity(7, sp);
     activity.emplace("engagement_score", s.engagement_score);
-    activity.emplace("last_interaction_at", optional_json(s.last_interaction_at));
-    activity.emplace("last_email_at", optional_json(s.last_email_at));
-    activity.emplace("last_event_at", optional_json(s.last_event_at));
+    activity.emplace("last_interaction_at", json_of(s.last_interaction_at, sp));
+    activity.emplace("last_email_at", json_of(s.last_email_at, sp));
+    activity.emplace("last_event_at", json_of(s.last_event_at, sp));
     activity.emplace("total_emails", s.total_emails);
     activity.emplace("total_events", s.total_events);
     activity.emplace("total_interactions", s.total_interactions);

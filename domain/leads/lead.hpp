@@ -39,7 +39,8 @@ struct Lead {
   std::vector<std::string> tags;  // names, sorted
 };
 
-boost::json::object to_json(const Lead& lead);
+// sp: the storage of the answer being built (see json_of).
+boost::json::object to_json(const Lead& lead, const boost::json::storage_ptr& sp = {});
 
 // The writable fields; status and origin by code.
 struct LeadChanges {
@@ -142,7 +143,7 @@ struct SalesViewRow {
   std::optional<ActivityStats> stats;
   Uuid id;  // the lead's, for the page helper
 };
-boost::json::object to_json(const SalesViewRow& row);
+boost::json::object to_json(const SalesViewRow& row, const boost::json::storage_ptr& sp = {});
 
 enum class LeadOrder { created_at, updated_at, priority, title, last_interaction };
 

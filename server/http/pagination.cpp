@@ -72,7 +72,7 @@ Response page_response(const Request& request, boost::json::array results,
                        const std::optional<std::vector<std::string>>& next_key,
                        const std::optional<std::vector<std::string>>& previous_key,
                        std::optional<std::int64_t> count) {
-  boost::json::object body;
+  boost::json::object body(results.storage());  // a list's arena, see KeysetPage
   body["next"] = next_key ? boost::json::value(link(request, encode_cursor(*next_key))) : nullptr;
   body["previous"] =
       previous_key ? boost::json::value(link(request, encode_cursor(*previous_key))) : nullptr;
@@ -92,29 +92,29 @@ KeysetPage::KeysetPage(const Request& request, std::string fingerprint)
   position_ = PagePosition{parts[2], *id, parts[1] == "p"};
 }
 
-Response KeysetPage::respond(const Request& request, std::vector<Row> rows,
+std::pair<std::size_t, std::size_t> KeysetPage::shown(std::size_t fetched) const {
+  const bool backward = position_ && position_->backward;
+  // The extra row lies beyond the page, on the side read towards.
+  if (fetched <= page_.limit) return {0, fetched};
+  return backward ? std::pair{fetched - page_.limit, fetched}
+                  : std::pair{std::size_t{0}, page_.limit};
+}
+
+Response KeysetPage::respond(const Request& request, boost::json::array results,
+                             std::size_t fetched, const Edge& front, const Edge& back,
                              std::optional<std::int64_t> count) const {
   const bool backward = position_ && position_->backward;
-  const bool more = rows.size() > page_.limit;
-  // The extra row lies beyond the page, on the side read towards.
-  if (more) {
-    if (backward)
-      rows.erase(rows.begin());
-    else
-      rows.pop_back();
-  }
+  const bool more = fetched > page_.limit;
   // Forward: more rows mean a next page, a cursor means a previous one.
   // Backward: the other way round.
   std::optional<std::vector<std::string>> next, previous;
-  if (!rows.empty()) {
-    const auto key = [&](const Row& row, const char* way) {
-      return std::vector<std::string>{fingerprint_, way, row.sort_key, row.id.str()};
+  if (!results.empty()) {
+    const auto key = [&](const Edge& edge, const char* way) {
+      return std::vector<std::string>{fingerprint_, way, std::string(edge.sort_key), edge.id.str()};
     };
-    if (backward || more) next = key(rows.back(), "n");
-    if (backward ? more : position_.has_value()) previous = key(rows.front(), "p");
+    if (backward || more) next = key(back, "n");
+    if (backward ? more : position_.has_value()) previous = key(front, "p");
   }
-  boost::json::array results;
-  for (auto& row : rows) results.push_back(std::move(row.json));
   return page_response(request, std::move(results), next, previous, count);
 }
 

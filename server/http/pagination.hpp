@@ -4,6 +4,7 @@
 #pragma once
 
 #include <boost/json/array.hpp>
+#include <boost/json/monotonic_resource.hpp>
 #include <optional>
 #include <string>
 #include <vector>
@@ -59,21 +60,32 @@ class KeysetPage {
   template <class T>
   Response respond(const Request& request, const std::vector<Listed<T>>& rows,
                    std::optional<std::int64_t> count = std::nullopt) const {
-    std::vector<Row> page_rows;
-    page_rows.reserve(rows.size());
-    for (const auto& row : rows)
-      page_rows.push_back({to_json(row.item), row.sort_key, row.item.id});
-    return respond(request, std::move(page_rows), count);
+    // The answer's whole JSON tree in one arena: no allocation per value,
+    // nothing freed value by value (a third of a list's CPU before).
+    unsigned char first_block[kArenaFirstBlockBytes];
+    boost::json::monotonic_resource arena(first_block, sizeof first_block);
+    const boost::json::storage_ptr sp(&arena);
+    boost::json::array results(sp);
+    const auto [first, last] = shown(rows.size());
+    results.reserve(last - first);
+    for (auto i = first; i < last; ++i) results.push_back(to_json(rows[i].item, sp));
+    return respond(request, std::move(results), rows.size(),
+                   first < last ? Edge{rows[first].sort_key, rows[first].item.id} : Edge{},
+                   first < last ? Edge{rows[last - 1].sort_key, rows[last - 1].item.id} : Edge{},
+                   count);
   }
 
  private:
-  struct Row {
-    boost::json::value json;
-    std::string sort_key;
+  static constexpr std::size_t kArenaFirstBlockBytes = 16 * 1024;
+  // The first and last row shown, for the cursors.
+  struct Edge {
+    std::string_view sort_key;
     Uuid id;
   };
-  Response respond(const Request& request, std::vector<Row> rows,
-                   std::optional<std::int64_t> count) const;
+  // Of `fetched` rows, the ones the page shows: [first, last).
+  std::pair<std::size_t, std::size_t> shown(std::size_t fetched) const;
+  Response respond(const Request& request, boost::json::array results, std::size_t fetched,
+                   const Edge& front, const Edge& back, std::optional<std::int64_t> count) const;
 
   PageRequest page_;
   std::string fingerprint_;

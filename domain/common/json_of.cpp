@@ -1,0 +1,20 @@
+#include "domain/common/json_of.hpp"
+
+namespace crmd {
+
+boost::json::value json_of(std::string_view text, const boost::json::storage_ptr& storage) {
+  return boost::json::value(boost::json::string_view(text.data(), text.size()), storage);
+}
+
+boost::json::value json_of(const Uuid& id, const boost::json::storage_ptr& storage) {
+  char text[Uuid::kTextSize];
+  id.write(text);
+  return json_of(std::string_view(text, sizeof text), storage);
+}
+
+boost::json::value json_of(Timestamp t, const boost::json::storage_ptr& storage) {
+  char text[kRfc3339MaxSize];
+  return json_of(std::string_view(text, write_rfc3339(t, text)), storage);
+}
+
+}  // namespace crmd
