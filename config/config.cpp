@@ -252,7 +252,7 @@ constexpr std::array kSettings = {
     Setting{"CRMD_LISTEN", "127.0.0.1:8080",
             "address to listen on, host:port, IPv6 as [::1]:8080; port 0 picks a free one",
             set_listen},
-    Setting{"CRMD_THREADS", "(cores)", "I/O threads",
+    Setting{"CRMD_THREADS", "(cores)", "I/O threads; one less with the private PostgreSQL",
             [](Config& c, std::string_view v, const Source& s) {
               set_count(c.threads, v, s, 1, kMaxThreads);
             }},
@@ -458,15 +458,20 @@ Config load(const Environment& env, const std::vector<std::string>& flags) {
     kSettings[i].assign(config, values[i]->text, Source{kSettings[i].env, values[i]->flag});
   }
 
-  if (config.threads == 0) {
-    // Clamped so the resolved count is one --threads would also accept.
-    config.threads = std::clamp(std::thread::hardware_concurrency(), 1u, kMaxThreads);
-  }
+  if (config.threads == 0)
+    config.threads =
+        default_threads(std::thread::hardware_concurrency(), config.database_url.empty());
   if (config.tls_cert_file.empty() != config.tls_key_file.empty()) {
     throw ConfigError(both_tls_names() + ": expected both set (TLS on) or neither, got only " +
                       (config.tls_cert_file.empty() ? "the key" : "the certificate"));
   }
   return config;
+}
+
+unsigned default_threads(unsigned cores, bool private_database) {
+  if (private_database && cores > 1) --cores;
+  // Clamped so the resolved count is one --threads would also accept.
+  return std::clamp(cores, 1u, kMaxThreads);
 }
 
 std::string help_text() {

@@ -70,8 +70,8 @@ struct Config {
   std::chrono::seconds export_ttl{86400};         // a finished export's download window
   std::chrono::seconds job_retention{7 * 86400};  // finished jobs and their files, then removed
 
-  bool scheduler_enabled = true;                     // this process enqueues periodic runs
-  std::chrono::milliseconds scheduler_tick{10000};   // how often it looks for a due run
+  bool scheduler_enabled = true;                        // this process enqueues periodic runs
+  std::chrono::milliseconds scheduler_tick{10000};      // how often it looks for a due run
   std::chrono::seconds lead_priority_interval{3600};    // lead priority recomputation
   std::chrono::seconds lead_engagement_interval{3600};  // lead engagement recount
   std::chrono::seconds lead_sla_interval{900};          // lead SLA breach flagging
@@ -92,6 +92,11 @@ Environment process_environment();
 // (name is the env var without CRMD_, lower-case, '_' as '-': --listen=,
 // --threads=, --database-url=). Throws ConfigError.
 Config load(const Environment& env, const std::vector<std::string>& flags);
+
+// CRMD_THREADS when unset: a thread per core, less one core left to the
+// private PostgreSQL when crmd runs its own on the same machine (with two
+// cores, a second I/O thread tripled the sales view's p99: bench/README.md).
+unsigned default_threads(unsigned cores, bool private_database);
 
 // One line per setting: env var, flag, default, meaning.
 std::string help_text();

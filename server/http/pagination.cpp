@@ -78,7 +78,8 @@ Response page_response(const Request& request, boost::json::array results,
       previous_key ? boost::json::value(link(request, encode_cursor(*previous_key))) : nullptr;
   if (count) body["count"] = *count;  // only when asked for: it costs a query
   body["results"] = std::move(results);
-  return json_response(request, beast_http::status::ok, body);
+  // Moved: an object passed as it is would be copied into a json::value.
+  return json_response(request, beast_http::status::ok, boost::json::value(std::move(body)));
 }
 
 KeysetPage::KeysetPage(const Request& request, std::string fingerprint)

@@ -140,8 +140,17 @@ TEST(ConfigDefaults, MatchDocumentedValues) {
 
 TEST(ConfigDefaults, ThreadsResolveToCoreCount) {
   const unsigned cores = std::thread::hardware_concurrency();
-  const unsigned expected = std::clamp(cores, 1u, 256u);
-  EXPECT_EQ(load({}, {}).threads, expected);
+  EXPECT_EQ(load({}, {}).threads, default_threads(cores, true));
+  EXPECT_EQ(load({{"DATABASE_URL", "host=db"}}, {}).threads, default_threads(cores, false));
+}
+
+TEST(ConfigDefaults, ThePrivateDatabaseKeepsOneCore) {
+  EXPECT_EQ(default_threads(2, true), 1u);
+  EXPECT_EQ(default_threads(8, true), 7u);
+  EXPECT_EQ(default_threads(1, true), 1u);
+  EXPECT_EQ(default_threads(2, false), 2u);
+  EXPECT_EQ(default_threads(0, false), 1u);  // hardware_concurrency() unknown
+  EXPECT_EQ(default_threads(1000, false), 256u);
 }
 
 TEST(ConfigDefaults, UnrelatedEnvIsIgnored) {
