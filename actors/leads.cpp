@@ -2,6 +2,7 @@
 
 #include "domain/leads/scoring.hpp"
 #include "storage/audit.hpp"
+#include "storage/leads/workers.hpp"
 
 namespace crmd::actors {
 namespace asio = boost::asio;
@@ -487,6 +488,30 @@ asio::awaitable<std::vector<leads::LeadContact>> LeadService::set_primary_contac
   }
   co_await tx.commit();
   co_return co_await repository_.contacts(lead);
+}
+
+asio::awaitable<leads::Activity> LeadService::log_activity(Uuid lead, leads::NewActivity activity,
+                                                           identity::RequestContext context) {
+  auto tx = co_await pool_.begin();
+  co_await lock_writable(tx, lead, context);
+  auto logged = co_await repository_.insert_activity(tx, lead, activity, context.user_id());
+  co_await repository_.record_interaction(tx, lead, logged.occurred_at);
+  co_await storage::recount_engagement(tx, lead);
+  co_await rescore(tx, lead, std::nullopt);
+  {
+    const storage::AuditEntry entry{"lead_activity_logged", "lead", lead.str(), std::nullopt,
+                                    leads::to_json(logged)};
+    co_await storage::write_audit(tx, context, entry);
+  }
+  co_await tx.commit();
+  co_return logged;
+}
+
+asio::awaitable<std::vector<Listed<leads::Activity>>> LeadService::activities(
+    Uuid lead, std::size_t limit, std::optional<PagePosition> from,
+    identity::RequestContext context) {
+  co_await visible(lead, context);
+  co_return co_await repository_.activities(lead, limit, from);
 }
 
 asio::awaitable<leads::ActivityStats> LeadService::stats(Uuid lead,

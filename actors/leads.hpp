@@ -87,6 +87,13 @@ class LeadService {
       Uuid lead, Uuid contact, identity::RequestContext context);
 
   boost::asio::awaitable<leads::ActivityStats> stats(Uuid lead, identity::RequestContext context);
+  // An activity (call, note...) on a live lead: its last interaction, stats,
+  // engagement and priority follow in the same transaction.
+  boost::asio::awaitable<leads::Activity> log_activity(Uuid lead, leads::NewActivity activity,
+                                                       identity::RequestContext context);
+  boost::asio::awaitable<std::vector<Listed<leads::Activity>>> activities(
+      Uuid lead, std::size_t limit, std::optional<PagePosition> from,
+      identity::RequestContext context);
 
   boost::asio::awaitable<std::vector<Listed<leads::SalesViewRow>>> sales_view(
       std::size_t limit, std::optional<PagePosition> from, identity::RequestContext context);

@@ -1,5 +1,7 @@
 #include "domain/leads/lead.hpp"
 
+#include <algorithm>
+#include <array>
 #include <boost/json/array.hpp>
 
 #include "domain/common/crypto.hpp"
@@ -158,6 +160,41 @@ TagChanges parse_tag(const boost::json::value& body, bool creating) {
   r.change("color", c.color, 32);
   r.finish();
   return c;
+}
+
+boost::json::object to_json(const Activity& a, const boost::json::storage_ptr& sp) {
+  return boost::json::object({{"id", json_of(a.id, sp)},
+                              {"lead_id", json_of(a.lead_id, sp)},
+                              {"kind", json_of(a.kind, sp)},
+                              {"summary", json_of(a.summary, sp)},
+                              {"occurred_at", json_of(a.occurred_at, sp)},
+                              {"created_by", json_of(a.created_by, sp)},
+                              {"created_at", json_of(a.created_at, sp)}},
+                             sp);
+}
+
+NewActivity parse_activity(const boost::json::value& body, Timestamp now) {
+  static constexpr std::array<std::string_view, 4> kKinds{"call", "note", "email", "event"};
+  FieldReader r(body, {"kind", "summary", "occurred_at"});
+  NewActivity activity;
+  if (auto kind = r.string("kind", true, 16)) {
+    if (std::find(kKinds.begin(), kKinds.end(), *kind) == kKinds.end())
+      r.fail("kind", "expected one of call, note, email, event");
+    activity.kind = std::move(*kind);
+  }
+  activity.summary = r.string("summary", false, 2000);
+  activity.occurred_at = now;
+  if (auto text = r.string("occurred_at", false, 64)) {
+    const auto at = parse_timestamp(*text);
+    if (!at)
+      r.fail("occurred_at", "expected an RFC 3339 timestamp");
+    else if (*at > now + kActivityClockSkew)
+      r.fail("occurred_at", "is in the future");
+    else
+      activity.occurred_at = *at;
+  }
+  r.finish();
+  return activity;
 }
 
 TagSet parse_tag_set(const boost::json::value& body) {

@@ -125,6 +125,29 @@ struct LeadContact {
 };
 boost::json::object to_json(const LeadContact& contact);
 
+// Something that happened with a lead: a call or a note logged through the
+// API, an e-mail or a calendar event added by their modules.
+struct Activity {
+  Uuid id;
+  Uuid lead_id;
+  std::string kind;  // email, event, call, note
+  std::optional<std::string> summary;
+  Timestamp occurred_at;
+  std::optional<Uuid> created_by;
+  Timestamp created_at;
+};
+boost::json::object to_json(const Activity& activity, const boost::json::storage_ptr& sp = {});
+
+struct NewActivity {
+  std::string kind;
+  std::optional<std::string> summary;
+  Timestamp occurred_at;
+};
+// {"kind", "summary"?, "occurred_at"?}: occurred_at defaults to now and may
+// not be more than kActivityClockSkew after it (a logged activity happened).
+inline constexpr std::chrono::minutes kActivityClockSkew{5};
+NewActivity parse_activity(const boost::json::value& body, Timestamp now);
+
 struct ActivityStats {
   Uuid lead_id;
   int engagement_score = 0;

@@ -304,6 +304,27 @@ void add_lead_routes(http::Router& router, actors::LeadService& leads) {
                co_return contacts_response(request, list);
              });
 
+  router.add(verb::get, "/api/v2/leads/{id}/activities", Access::sales,
+             [&leads](Request& request) -> asio::awaitable<Response> {
+               const auto id = lead_id(request);
+               const http::KeysetPage page(request, "activities:" + id.str());
+               auto rows = co_await leads.activities(id, page.fetch_limit(), page.position(),
+                                                     request.context());
+               co_return page.respond(request, rows);
+             });
+
+  router.add(
+      verb::post, "/api/v2/leads/{id}/activities", Access::sales,
+      [&leads](Request& request) -> asio::awaitable<Response> {
+        const auto id = lead_id(request);
+        const auto now =
+            std::chrono::time_point_cast<Timestamp::duration>(std::chrono::system_clock::now());
+        auto activity = leads::parse_activity(http::parse_json_body(request), now);
+        auto logged = co_await leads.log_activity(id, std::move(activity), request.context());
+        co_return http::json_response(request, status::created, leads::to_json(logged));
+      },
+      {.idempotent_create = true});
+
   router.add(verb::get, "/api/v2/leads/{id}/activity", Access::sales,
              [&leads](Request& request) -> asio::awaitable<Response> {
                auto stats = co_await leads.stats(lead_id(request), request.context());

@@ -715,6 +715,61 @@ asio::awaitable<std::optional<leads::ActivityStats>> LeadRepository::stats(const
   co_return stats_from(result[0], 0);
 }
 
+// ---- activities
+
+namespace {
+
+constexpr const char* kActivityColumns =
+    "lead_activities.id, lead_activities.lead_id, lead_activities.kind,"
+    " lead_activities.summary, lead_activities.occurred_at, lead_activities.created_by,"
+    " lead_activities.created_at";
+
+leads::Activity activity_from(const pg::Row& r) {
+  return {r.get<Uuid>(0),        r.get<Uuid>(1),
+          r.get<std::string>(2), r.get<std::optional<std::string>>(3),
+          r.get<Timestamp>(4),   r.get<std::optional<Uuid>>(5),
+          r.get<Timestamp>(6)};
+}
+
+}  // namespace
+
+asio::awaitable<leads::Activity> LeadRepository::insert_activity(
+    pg::Transaction& tx, const Uuid& lead, const leads::NewActivity& activity,
+    const std::optional<Uuid>& created_by) {
+  const auto result = co_await run(
+      tx,
+      std::string("INSERT INTO lead_activities (lead_id, kind, summary, occurred_at, created_by)"
+                  " VALUES ($1, $2, $3, $4, $5) RETURNING ") +
+          kActivityColumns,
+      pg::Params(lead, activity.kind, activity.summary, activity.occurred_at, created_by));
+  co_return activity_from(result.one());
+}
+
+asio::awaitable<std::vector<Listed<leads::Activity>>> LeadRepository::activities(
+    const Uuid& lead, std::size_t limit, const std::optional<PagePosition>& from) {
+  pg::Params params;
+  KeysetQuery keyset{kActivityColumns, "lead_activities", "lead_id = " + placeholder(params, lead)};
+  keyset.sort = "occurred_at";
+  keyset.sort_cast = "::timestamptz";
+  keyset.id = "lead_activities.id";
+  keyset.descending = true;
+  const auto result = co_await run(keyset.sql(from, limit, params), params);
+  std::vector<Listed<leads::Activity>> rows;
+  constexpr int kSortKey = 7;
+  for (auto row : result) rows.push_back({activity_from(row), row.get<std::string>(kSortKey)});
+  reorder(rows, from);
+  co_return rows;
+}
+
+asio::awaitable<void> LeadRepository::record_interaction(pg::Transaction& tx, const Uuid& lead,
+                                                         Timestamp at) {
+  // The trigger leads_interaction_stats copies it to the stats row.
+  co_await run(tx,
+               "UPDATE leads SET last_interaction_at = $2 WHERE id = $1"
+               " AND $2 > coalesce(last_interaction_at, '-infinity')",
+               pg::Params(lead, at));
+}
+
 // ---- the sales view
 
 // One statement for the whole page, however many rows: the lead's columns

@@ -140,6 +140,16 @@ class LeadRepository {
 
   boost::asio::awaitable<std::optional<leads::ActivityStats>> stats(const Uuid& lead);
 
+  // Activities: logged one at a time, listed newest first in keyset pages.
+  boost::asio::awaitable<leads::Activity> insert_activity(pg::Transaction& tx, const Uuid& lead,
+                                                          const leads::NewActivity& activity,
+                                                          const std::optional<Uuid>& created_by);
+  boost::asio::awaitable<std::vector<Listed<leads::Activity>>> activities(
+      const Uuid& lead, std::size_t limit, const std::optional<PagePosition>& from);
+  // The lead's last interaction moves to `at` if that is later (never back).
+  boost::asio::awaitable<void> record_interaction(pg::Transaction& tx, const Uuid& lead,
+                                                  Timestamp at);
+
   // The sales view: one statement (see the .cpp).
   boost::asio::awaitable<std::vector<Listed<leads::SalesViewRow>>> sales_view(
       const std::optional<Uuid>& owner, std::size_t limit, const std::optional<PagePosition>& from);

@@ -54,19 +54,23 @@ asio::awaitable<WorkerBatch> priority_batch(pg::Pool& pool, std::optional<Uuid> 
   co_return batch;
 }
 
-asio::awaitable<WorkerBatch> engagement_batch(pg::Pool& pool, std::optional<Uuid> after,
-                                              std::int64_t limit) {
-  auto tx = co_await pool.begin();
+namespace {
+
+// Recounts the activities of the live leads `selection` picks (a condition
+// on "l" whose $1 and $2 are `params`; $2 is the batch size, `limit`), in
+// id order; see engagement_batch.
+asio::awaitable<WorkerBatch> recount(pg::Transaction& tx, const char* selection, pg::Params params,
+                                     std::int64_t limit) {
   const auto result = co_await tx.query(
-      "SELECT l.id, count(a.id) FILTER (WHERE a.kind = 'email')::integer,"
-      " count(a.id) FILTER (WHERE a.kind = 'event')::integer, count(a.id)::integer,"
-      " max(a.occurred_at) FILTER (WHERE a.kind = 'email'),"
-      " max(a.occurred_at) FILTER (WHERE a.kind = 'event'), max(a.occurred_at),"
-      " extract(epoch FROM now() - max(a.occurred_at))::float8 / 86400"
-      " FROM leads l LEFT JOIN lead_activities a ON a.lead_id = l.id"
-      " WHERE l.deleted_at IS NULL AND ($1::uuid IS NULL OR l.id > $1)"
-      " GROUP BY l.id ORDER BY l.id LIMIT $2",
-      after, limit);
+      std::string("SELECT l.id, count(a.id) FILTER (WHERE a.kind = 'email')::integer,"
+                  " count(a.id) FILTER (WHERE a.kind = 'event')::integer, count(a.id)::integer,"
+                  " max(a.occurred_at) FILTER (WHERE a.kind = 'email'),"
+                  " max(a.occurred_at) FILTER (WHERE a.kind = 'event'), max(a.occurred_at),"
+                  " extract(epoch FROM now() - max(a.occurred_at))::float8 / 86400"
+                  " FROM leads l LEFT JOIN lead_activities a ON a.lead_id = l.id"
+                  " WHERE l.deleted_at IS NULL AND ") +
+          selection + " GROUP BY l.id ORDER BY l.id LIMIT $2",
+      std::move(params));
   WorkerBatch batch;
   boost::json::array rows;
   for (auto row : result) {
@@ -112,8 +116,22 @@ asio::awaitable<WorkerBatch> engagement_batch(pg::Pool& pool, std::optional<Uuid
         " WHERE l.id = v.id AND v.latest > coalesce(l.last_interaction_at, '-infinity')",
         data);
   }
+  co_return batch;
+}
+
+}  // namespace
+
+asio::awaitable<WorkerBatch> engagement_batch(pg::Pool& pool, std::optional<Uuid> after,
+                                              std::int64_t limit) {
+  auto tx = co_await pool.begin();
+  auto batch =
+      co_await recount(tx, "($1::uuid IS NULL OR l.id > $1)", pg::Params(after, limit), limit);
   co_await tx.commit();
   co_return batch;
+}
+
+asio::awaitable<void> recount_engagement(pg::Transaction& tx, const Uuid& lead) {
+  co_await recount(tx, "l.id = $1", pg::Params(lead, std::int64_t{1}), 1);
 }
 
 asio::awaitable<std::int64_t> flag_sla_breaches(pg::Pool& pool) {

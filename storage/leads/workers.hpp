@@ -27,6 +27,8 @@ boost::asio::awaitable<WorkerBatch> priority_batch(pg::Pool& pool, std::optional
 // last interaction gets it as its last interaction.
 boost::asio::awaitable<WorkerBatch> engagement_batch(pg::Pool& pool, std::optional<Uuid> after,
                                                      std::int64_t limit);
+// The same for one lead, in the caller's transaction (an activity logged).
+boost::asio::awaitable<void> recount_engagement(pg::Transaction& tx, const Uuid& lead);
 
 // Flags live leads without an interaction for longer than their status's
 // sla_days (sla_breached_at), and clears the flag of those that had one

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "api_fixture.hpp"
+#include "domain/common/time.hpp"
 
 namespace crmd::http {
 namespace {
@@ -440,6 +441,8 @@ TEST_F(LeadsTest, SalesUsersSeeAndChangeTheirOwnLeadsOnly) {
   EXPECT_EQ(send_as(bob, "POST", path + "/disqualify", R"({"reason":"x"})").result_int(), 404);
   EXPECT_EQ(send_as(bob, "GET", path + "/contacts").result_int(), 404);
   EXPECT_EQ(send_as(bob, "GET", path + "/activity").result_int(), 404);
+  EXPECT_EQ(send_as(bob, "GET", path + "/activities").result_int(), 404);
+  EXPECT_EQ(send_as(bob, "POST", path + "/activities", R"({"kind":"call"})").result_int(), 404);
   EXPECT_EQ(send_as(bob, "PUT", path + "/tags", R"({"tags":[]})").result_int(), 404);
   EXPECT_EQ(json_of(send_as(bob, "GET", "/api/v2/leads")).at("results").as_array().size(), 0u);
   EXPECT_EQ(json_of(send_as(ann, "GET", "/api/v2/leads")).at("results").as_array().size(), 1u);
@@ -606,6 +609,94 @@ TEST_F(LeadsTest, ActivityAndAuditTrail) {
   EXPECT_EQ(next.at("results").as_array()[0].at("action"), "lead_created");
   EXPECT_TRUE(next.at("next").is_null());
   EXPECT_EQ(send("GET", "/api/v2/audit").result_int(), 422);
+}
+
+// An RFC 3339 time `ago` before now.
+std::string time_ago(std::chrono::seconds ago) {
+  return format_rfc3339(
+      std::chrono::time_point_cast<Timestamp::duration>(std::chrono::system_clock::now() - ago));
+}
+
+TEST_F(LeadsTest, LoggedActivitiesMoveTheInteractionAndCountIntoTheStats) {
+  const auto lead = create_lead({{"title", test::unique_name("Calls")}});
+  const auto path = "/api/v2/leads/" + lead;
+  age(lead);
+  const auto before = interaction_of(lead);
+
+  auto call = send("POST", path + "/activities", R"({"kind":"call","summary":"Intro call"})");
+  ASSERT_EQ(call.result_int(), 201) << call.body();
+  const auto logged = json_of(call);
+  EXPECT_EQ(logged.at("kind"), "call");
+  EXPECT_EQ(logged.at("summary"), "Intro call");
+  EXPECT_EQ(text(logged.at("lead_id")), lead);
+  EXPECT_TRUE(logged.at("created_by").is_string());
+  EXPECT_NE(interaction_of(lead), before);
+  EXPECT_EQ(json_of(send("GET", path)).at("last_interaction_at"), logged.at("occurred_at"));
+
+  // An e-mail of two days ago counts, but moves no interaction back.
+  const auto two_days_ago = time_ago(std::chrono::hours(48));
+  auto email = send("POST", path + "/activities",
+                    R"({"kind":"email","occurred_at":")" + two_days_ago + R"("})");
+  ASSERT_EQ(email.result_int(), 201) << email.body();
+  EXPECT_EQ(json_of(send("GET", path)).at("last_interaction_at"), logged.at("occurred_at"));
+
+  const auto stats = json_of(send("GET", path + "/activity"));
+  EXPECT_EQ(stats.at("total_interactions"), 2);
+  EXPECT_EQ(stats.at("total_emails"), 1);
+  EXPECT_EQ(stats.at("total_events"), 0);
+  EXPECT_EQ(stats.at("last_email_at"), json_of(email).at("occurred_at"));
+  EXPECT_EQ(stats.at("last_interaction_at"), logged.at("occurred_at"));
+  EXPECT_GT(stats.at("engagement_score").as_int64(), 0);
+  EXPECT_EQ(count("SELECT count(*) FROM audit_logs WHERE entity_id = $1"
+                  " AND action = 'lead_activity_logged'",
+                  pg::Params(lead)),
+            2);
+}
+
+TEST_F(LeadsTest, ActivitiesAreListedNewestFirstInCursorPages) {
+  const auto lead = create_lead({{"title", test::unique_name("Pages")}});
+  const auto path = "/api/v2/leads/" + lead + "/activities";
+  for (const int hours : {3, 1, 2})
+    ASSERT_EQ(send("POST", path,
+                   R"({"kind":"note","summary":")" + std::to_string(hours) +
+                       R"(","occurred_at":")" + time_ago(std::chrono::hours(hours)) + R"("})")
+                  .result_int(),
+              201);
+  const auto summaries = [](const boost::json::value& page) {
+    std::vector<std::string> out;
+    for (const auto& row : page.at("results").as_array()) out.push_back(text(row.at("summary")));
+    return out;
+  };
+  auto first = json_of(send("GET", path + "?limit=2"));
+  EXPECT_EQ(summaries(first), (std::vector<std::string>{"1", "2"}));
+  EXPECT_TRUE(first.at("previous").is_null());
+  auto second = json_of(send("GET", path_of(first.at("next"))));
+  EXPECT_EQ(summaries(second), (std::vector<std::string>{"3"}));
+  EXPECT_TRUE(second.at("next").is_null());
+  EXPECT_EQ(summaries(json_of(send("GET", path_of(second.at("previous"))))),
+            (std::vector<std::string>{"1", "2"}));
+}
+
+TEST_F(LeadsTest, BadActivitiesAreRefusedAndWriteNothing) {
+  const auto lead = create_lead({{"title", test::unique_name("Bad")}});
+  const auto path = "/api/v2/leads/" + lead + "/activities";
+  const auto refused = [&](const std::string& body, const std::string& field) {
+    auto response = send("POST", path, body);
+    EXPECT_EQ(response.result_int(), 422) << body << " " << response.body();
+    EXPECT_NE(response.body().find(field), std::string::npos) << response.body();
+  };
+  refused(R"({"kind":"meeting"})", "kind");
+  refused(R"({"summary":"no kind"})", "kind");
+  refused(R"({"kind":"call","occurred_at":"tomorrow"})", "occurred_at");
+  refused(R"({"kind":"call","occurred_at":")" + time_ago(-std::chrono::hours(24)) + R"("})",
+          "occurred_at");
+  refused(R"({"kind":"call","summary":")" + std::string(2001, 'x') + R"("})", "summary");
+  refused(R"({"kind":"call","duration":5})", "duration");
+  EXPECT_EQ(
+      send("POST", "/api/v2/leads/" + Uuid::random_v4().str() + "/activities", R"({"kind":"call"})")
+          .result_int(),
+      404);
+  EXPECT_EQ(count("SELECT count(*) FROM lead_activities WHERE lead_id = $1", pg::Params(lead)), 0);
 }
 
 }  // namespace
