@@ -495,7 +495,7 @@ asio::awaitable<leads::Activity> LeadService::log_activity(Uuid lead, leads::New
   auto tx = co_await pool_.begin();
   co_await lock_writable(tx, lead, context);
   auto logged = co_await repository_.insert_activity(tx, lead, activity, context.user_id());
-  co_await repository_.record_interaction(tx, lead, logged.occurred_at);
+  // The recount moves the lead's last interaction to the activity if later.
   co_await storage::recount_engagement(tx, lead);
   co_await rescore(tx, lead, std::nullopt);
   {

@@ -95,7 +95,8 @@ Config load(const Environment& env, const std::vector<std::string>& flags);
 
 // CRMD_THREADS when unset: a thread per core, less one core left to the
 // private PostgreSQL when crmd runs its own on the same machine (with two
-// cores, a second I/O thread tripled the sales view's p99: bench/README.md).
+// cores, a second I/O thread made the sales view's p99 three to ten times
+// higher: bench/README.md).
 unsigned default_threads(unsigned cores, bool private_database);
 
 // One line per setting: env var, flag, default, meaning.

@@ -61,7 +61,8 @@ class KeysetPage {
   Response respond(const Request& request, const std::vector<Listed<T>>& rows,
                    std::optional<std::int64_t> count = std::nullopt) const {
     // The answer's whole JSON tree in one arena: no allocation per value,
-    // nothing freed value by value (a third of a list's CPU before).
+    // nothing freed value by value (half of crmd's CPU on the sales view
+    // went to building and freeing the tree before).
     unsigned char first_block[kArenaFirstBlockBytes];
     boost::json::monotonic_resource arena(first_block, sizeof first_block);
     const boost::json::storage_ptr sp(&arena);

@@ -761,15 +761,6 @@ asio::awaitable<std::vector<Listed<leads::Activity>>> LeadRepository::activities
   co_return rows;
 }
 
-asio::awaitable<void> LeadRepository::record_interaction(pg::Transaction& tx, const Uuid& lead,
-                                                         Timestamp at) {
-  // The trigger leads_interaction_stats copies it to the stats row.
-  co_await run(tx,
-               "UPDATE leads SET last_interaction_at = $2 WHERE id = $1"
-               " AND $2 > coalesce(last_interaction_at, '-infinity')",
-               pg::Params(lead, at));
-}
-
 // ---- the sales view
 
 // One statement for the whole page, however many rows: the lead's columns

@@ -146,9 +146,6 @@ class LeadRepository {
                                                           const std::optional<Uuid>& created_by);
   boost::asio::awaitable<std::vector<Listed<leads::Activity>>> activities(
       const Uuid& lead, std::size_t limit, const std::optional<PagePosition>& from);
-  // The lead's last interaction moves to `at` if that is later (never back).
-  boost::asio::awaitable<void> record_interaction(pg::Transaction& tx, const Uuid& lead,
-                                                  Timestamp at);
 
   // The sales view: one statement (see the .cpp).
   boost::asio::awaitable<std::vector<Listed<leads::SalesViewRow>>> sales_view(
