@@ -8,6 +8,7 @@
 
 #include "actors/jobs/contact_export.hpp"
 #include "domain/common/error.hpp"
+#include "domain/common/json_of.hpp"
 #include "domain/contacts/list_params.hpp"
 #include "domain/exports/contact_export.hpp"
 #include "domain/exports/download_token.hpp"
@@ -100,7 +101,7 @@ JobDecorator download_link(const ExportContext& exports) {
   return [&exports](const Request& request, const jobs::Job& job, boost::json::object& json) {
     const auto expiry = expiry_of(job, exports.ttl);
     if (!expiry) return;
-    json["expires_at"] = format_rfc3339(*expiry);
+    json["expires_at"] = json_of(*expiry);
     json["expired"] = expired(job, exports.ttl);
     if (expired(job, exports.ttl)) return;
     const auto until = std::min<std::int64_t>(

@@ -3,6 +3,7 @@
 #include <boost/json/array.hpp>
 
 #include "domain/common/error.hpp"
+#include "domain/common/json_of.hpp"
 
 namespace crmd::storage {
 namespace asio = boost::asio;
@@ -42,17 +43,14 @@ ApiKey key_from(const pg::Row& row) {
 boost::json::object to_json(const ApiKey& key) {
   boost::json::array scopes;
   for (const auto& s : key.scopes) scopes.emplace_back(s);
-  auto time = [](const std::optional<Timestamp>& t) {
-    return t ? boost::json::value(format_rfc3339(*t)) : boost::json::value(nullptr);
-  };
-  return {{"id", key.id.str()},
+  return {{"id", json_of(key.id)},
           {"name", key.name},
           {"prefix", key.prefix},
           {"scopes", std::move(scopes)},
-          {"created_by", key.created_by ? boost::json::value(key.created_by->str()) : nullptr},
-          {"created_at", format_rfc3339(key.created_at)},
-          {"last_used_at", time(key.last_used_at)},
-          {"revoked_at", time(key.revoked_at)}};
+          {"created_by", json_of(key.created_by)},
+          {"created_at", json_of(key.created_at)},
+          {"last_used_at", json_of(key.last_used_at)},
+          {"revoked_at", json_of(key.revoked_at)}};
 }
 
 asio::awaitable<std::optional<UserWithHash>> IdentityRepository::find_by_email(

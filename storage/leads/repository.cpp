@@ -5,6 +5,7 @@
 #include <set>
 
 #include "domain/common/error.hpp"
+#include "domain/common/json_of.hpp"
 #include "domain/contacts/company.hpp"
 #include "storage/sql.hpp"
 
@@ -210,15 +211,15 @@ std::string where_of(const leads::LeadListQuery& q, pg::Params& params) {
 
 boost::json::object to_json(const AuditRow& a) {
   return {{"id", a.id},
-          {"actor_id", a.actor_id ? boost::json::value(a.actor_id->str()) : nullptr},
+          {"actor_id", json_of(a.actor_id)},
           {"actor_type", a.actor_type},
           {"action", a.action},
           {"entity_type", a.entity_type},
-          {"entity_id", a.entity_id ? boost::json::value(*a.entity_id) : nullptr},
+          {"entity_id", json_of(a.entity_id)},
           {"before", a.before.value_or(nullptr)},
           {"after", a.after.value_or(nullptr)},
-          {"request_id", a.request_id ? boost::json::value(*a.request_id) : nullptr},
-          {"at", format_rfc3339(a.at)}};
+          {"request_id", json_of(a.request_id)},
+          {"at", json_of(a.at)}};
 }
 
 asio::awaitable<pg::Result> LeadRepository::run(std::string sql, pg::Params params) {
