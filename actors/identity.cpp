@@ -207,6 +207,26 @@ asio::awaitable<void> IdentityService::logout(std::string refresh_token, Request
   co_await tx.commit();
 }
 
+// An external subject gets its users row the first time a process sees it,
+// so that it can own leads and contacts like any user.
+asio::awaitable<bool> IdentityService::mirrored(const identity::ExternalClaims& external,
+                                                identity::Role role) {
+  {
+    std::lock_guard lock(cache_mutex_);
+    if (mirrored_.contains(external.subject)) co_return true;
+  }
+  // Tokens without an e-mail get one that cannot collide (RFC 2606 .invalid).
+  const std::string email =
+      external.email.empty() ? external.subject.str() + "@external.invalid" : external.email;
+  const bool has_row = co_await repository_.mirror_external_user(external.subject, email, role);
+  if (has_row) {
+    std::lock_guard lock(cache_mutex_);
+    if (mirrored_.size() >= kMaxCachedUsers) mirrored_.clear();
+    mirrored_.insert(external.subject);
+  }
+  co_return has_row;
+}
+
 asio::awaitable<Principal> IdentityService::authenticate_bearer(std::string_view token) {
   std::optional<identity::TokenClaims> claims;
   std::optional<identity::ExternalClaims> external;
@@ -240,7 +260,10 @@ asio::awaitable<Principal> IdentityService::authenticate_bearer(std::string_view
   if (external) {
     const auto assigned = co_await repository_.external_role(external->subject);
     const auto role = identity::external_role(assigned, external->role);
-    co_return Principal{Principal::Kind::external, external->subject, role, external->email, ""};
+    Principal principal{Principal::Kind::external, external->subject, role, external->email, ""};
+    const bool has_user_row = co_await mirrored(*external, role);
+    principal.has_user_row = has_user_row;
+    co_return principal;
   }
   if (!claims) throw invalid_token();
   auto user = co_await cached_user(claims->subject);

@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "actors/actor.hpp"
@@ -99,6 +100,8 @@ class IdentityService {
                                                      std::optional<std::string> new_hash,
                                                      identity::RequestContext context);
   boost::asio::awaitable<std::optional<identity::User>> cached_user(const Uuid& id);
+  boost::asio::awaitable<bool> mirrored(const identity::ExternalClaims& external,
+                                        identity::Role role);
   boost::asio::awaitable<void> notify_user_changed(pg::Transaction& tx, const Uuid& id);
   identity::Seconds now() const;
 
@@ -123,6 +126,8 @@ class IdentityService {
     identity::Seconds expires_at = 0;
   };
   std::unordered_map<std::string, VerifiedToken> verified_;  // under cache_mutex_
+  // External subjects known to have their users row.
+  std::unordered_set<Uuid, UuidHash> mirrored_;  // under cache_mutex_
 };
 
 }  // namespace crmd::actors

@@ -208,6 +208,12 @@ asio::awaitable<Lead> LeadService::get(Uuid id, bool include_deleted,
 asio::awaitable<Lead> LeadService::create(leads::LeadChanges changes,
                                           identity::RequestContext context) {
   if (!changes.owner_user_id && context.user_id()) changes.owner_user_id = context.user_id();
+  // A sales caller sees its own leads only: one it could not own would be
+  // lost to it as soon as made.
+  if (own_leads_only(context) && !context.user_id())
+    throw Error(ErrorKind::forbidden, "no_user_record",
+                "this account has no CRM user (another user has its e-mail), so it cannot own "
+                "leads");
   auto columns = co_await resolve(changes);
   auto tx = co_await pool_.begin();
   auto created = co_await repository_.insert(tx, columns);

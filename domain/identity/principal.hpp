@@ -17,6 +17,9 @@ struct Principal {
   Role role = Role::sales;
   std::string email;
   std::string name;
+  // An external subject with a users row of the same id (see
+  // IdentityService::authenticate_bearer): it may own records.
+  bool has_user_row = false;
 };
 
 std::string_view actor_type(const Principal& principal);
@@ -26,9 +29,11 @@ struct RequestContext {
   std::string ip;
   std::optional<Principal> principal;
 
-  // The signed-in user, if the caller is one (not an API key).
+  // The users row of the caller, if it has one: a signed-in user, or an
+  // external subject mirrored into users; not an API key.
   std::optional<Uuid> user_id() const {
-    if (principal && principal->kind == Principal::Kind::user) return principal->id;
+    if (principal && (principal->kind == Principal::Kind::user || principal->has_user_row))
+      return principal->id;
     return std::nullopt;
   }
 };

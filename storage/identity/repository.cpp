@@ -183,6 +183,18 @@ asio::awaitable<std::optional<identity::Role>> IdentityRepository::external_role
   co_return identity::parse_role(result[0].get<std::string_view>(0));
 }
 
+asio::awaitable<bool> IdentityRepository::mirror_external_user(const Uuid& subject,
+                                                               const std::string& email,
+                                                               identity::Role role) {
+  // One snapshot: the outer SELECT does not see the CTE's row, hence both.
+  const auto result = co_await pool_.query(
+      "WITH added AS (INSERT INTO users (id, email, name, password_hash, role)"
+      " VALUES ($1, $2::text, $2::text, '', $3) ON CONFLICT DO NOTHING RETURNING id)"
+      " SELECT EXISTS (SELECT 1 FROM added) OR EXISTS (SELECT 1 FROM users WHERE id = $1)",
+      subject, email, std::string(identity::to_string(role)));
+  co_return result.one().get<bool>(0);
+}
+
 asio::awaitable<ApiKey> IdentityRepository::insert_api_key(pg::Transaction& tx,
                                                            const std::string& name,
                                                            const std::string& prefix,

@@ -80,6 +80,11 @@ class IdentityRepository {
   boost::asio::awaitable<void> revoke_user_tokens(pg::Transaction& tx, const Uuid& user);
 
   boost::asio::awaitable<std::optional<identity::Role>> external_role(const Uuid& subject);
+  // Makes sure an external subject has a users row of the same id (users are
+  // "mapped from Supabase Auth"), with no password (an empty hash matches
+  // none). False when another user already has the e-mail.
+  boost::asio::awaitable<bool> mirror_external_user(const Uuid& subject, const std::string& email,
+                                                    identity::Role role);
 
   boost::asio::awaitable<ApiKey> insert_api_key(pg::Transaction& tx, const std::string& name,
                                                 const std::string& prefix,

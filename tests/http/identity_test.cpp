@@ -422,5 +422,58 @@ TEST(IdentityExternal, ProviderTokensMapToRolesThroughUserRoles) {
             "sales");
 }
 
+TEST(IdentityExternal, ExternalSubjectsBecomeUsersAndOwnTheLeadsTheyCreate) {
+  auto config = identity_config();
+  config.external_jwt_secret = "external-provider-secret-of-32-bytes!!";
+  RunningServer server(config);
+  RawClient client(server.port());
+  const auto token_of = [&](const std::string& subject, const std::string& email) {
+    const auto now = now_seconds();
+    return identity::sign_hs256(
+        {{"sub", subject}, {"email", email}, {"iat", now}, {"exp", now + 600}},
+        config.external_jwt_secret);
+  };
+  const auto json_headers = [](const std::string& token) {
+    return bearer(token) + "Content-Type: application/json\r\n";
+  };
+  const auto ann = Uuid::random_v4().str();
+  const auto ann_email = test::unique_name("ann") + "@crmd.test";
+  const auto ann_token = token_of(ann, ann_email);
+
+  auto created =
+      client.request("POST", "/api/v2/leads", R"({"title":"Ann's lead"})", json_headers(ann_token));
+  ASSERT_EQ(created.result_int(), 201) << created.body();
+  EXPECT_EQ(json_of(created).at("owner_user_id"), boost::json::value(ann));
+  const auto path = "/api/v2/leads/" + std::string(json_of(created).at("id").as_string());
+  EXPECT_EQ(client.request("GET", path, "", bearer(ann_token)).result_int(), 200);
+  const auto bob_token = token_of(Uuid::random_v4().str(), test::unique_name("bob") + "@crmd.test");
+  EXPECT_EQ(client.request("GET", path, "", bearer(bob_token)).result_int(), 404);
+
+  // The mirrored row has no password: signing in with one fails.
+  EXPECT_EQ(test::db_query("SELECT email::text || ' ' || password_hash FROM users WHERE id = $1",
+                           pg::Params(ann))
+                .one()
+                .get<std::string>(0),
+            ann_email + " ");
+  EXPECT_EQ(client
+                .request("POST", "/api/v2/auth/login",
+                         R"({"email":")" + ann_email + R"(","password":"any-password"})",
+                         "Content-Type: application/json\r\n")
+                .result_int(),
+            401);
+
+  // A subject whose e-mail another user has gets no row, and may not make
+  // leads it could not see.
+  const auto mallory = Uuid::random_v4().str();
+  auto refused = client.request("POST", "/api/v2/leads", R"({"title":"Orphan"})",
+                                json_headers(token_of(mallory, kAdminEmail)));
+  EXPECT_EQ(refused.result_int(), 403) << refused.body();
+  EXPECT_NE(refused.body().find("no_user_record"), std::string::npos);
+  EXPECT_EQ(test::db_query("SELECT count(*) FROM users WHERE id = $1", pg::Params(mallory))
+                .one()
+                .get<std::int64_t>(0),
+            0);
+}
+
 }  // namespace
 }  // namespace crmd::http
