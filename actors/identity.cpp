@@ -263,6 +263,11 @@ asio::awaitable<Principal> IdentityService::authenticate_bearer(std::string_view
     Principal principal{Principal::Kind::external, external->subject, role, external->email, ""};
     const bool has_user_row = co_await mirrored(*external, role);
     principal.has_user_row = has_user_row;
+    if (has_user_row) {
+      // Deactivating the row locks the subject out, as it does a user.
+      auto user = co_await cached_user(external->subject);
+      if (user && !user->is_active) throw invalid_token();
+    }
     co_return principal;
   }
   if (!claims) throw invalid_token();

@@ -462,6 +462,16 @@ TEST(IdentityExternal, ExternalSubjectsBecomeUsersAndOwnTheLeadsTheyCreate) {
                 .result_int(),
             401);
 
+  // Deactivating the row locks the subject out.
+  auto admin_login = client.request(
+      "POST", "/api/v2/auth/login",
+      R"({"email":")" + std::string(kAdminEmail) + R"(","password":")" + kAdminPassword + R"("})",
+      "Content-Type: application/json\r\n");
+  ASSERT_EQ(admin_login.result_int(), 200) << admin_login.body();
+  const std::string admin(json_of(admin_login).at("access_token").as_string());
+  ASSERT_EQ(client.request("DELETE", "/api/v2/users/" + ann, "", bearer(admin)).result_int(), 200);
+  EXPECT_EQ(client.request("GET", path, "", bearer(ann_token)).result_int(), 401);
+
   // A subject whose e-mail another user has gets no row, and may not make
   // leads it could not see.
   const auto mallory = Uuid::random_v4().str();
