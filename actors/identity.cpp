@@ -6,6 +6,7 @@
 
 #include "domain/common/crypto.hpp"
 #include "domain/identity/password.hpp"
+#include "domain/identity/scopes.hpp"
 #include "storage/audit.hpp"
 #include "storage/blocking.hpp"
 
@@ -23,7 +24,6 @@ constexpr std::size_t kMaxCachedUsers = 10000;
 constexpr std::chrono::seconds kKeyTouchInterval{60};
 constexpr std::string_view kKeyPrefix = "crmd_";
 constexpr std::size_t kKeyPrefixLength = 8;  // hex characters after "crmd_"
-const std::vector<std::string> kKnownScopes{"contacts:read", "contacts:write"};
 
 Error invalid_token() {
   return Error(ErrorKind::unauthorized, "invalid_token", "the token is invalid or expired");
@@ -300,19 +300,41 @@ void IdentityService::forget_user(const Uuid& id) {
 asio::awaitable<Principal> IdentityService::authenticate_write_key(std::string_view key) {
   // Digests first, so the comparison takes the same time whatever the lengths.
   if (!options_.contacts_write_key.empty() &&
-      constant_time_equal(sha256_hex(key), sha256_hex(options_.contacts_write_key)))
-    co_return Principal{Principal::Kind::api_key, Uuid{}, identity::Role::sales, "",
+      constant_time_equal(sha256_hex(key), sha256_hex(options_.contacts_write_key))) {
+    Principal principal{Principal::Kind::api_key, Uuid{}, identity::Role::sales, "",
                         "configured key"};
+    principal.scopes = {"contacts:*"};
+    principal.key_label = "write_key:configured";
+    co_return principal;
+  }
+  auto stored = co_await stored_key(key);
+  if (!stored) throw invalid_write_key();
+  co_return key_principal(*stored, identity::Role::sales);
+}
+
+asio::awaitable<Principal> IdentityService::authenticate_api_key(std::string_view key) {
+  auto stored = co_await stored_key(key);
+  if (!stored) throw invalid_token();
+  // A key acts as its creator, never above the creator's role today.
+  std::optional<User> creator;
+  if (stored->secret.created_by) creator = co_await cached_user(*stored->secret.created_by);
+  if (!creator || !creator->is_active) throw invalid_token();
+  auto principal = key_principal(*stored, creator->role);
+  principal.acting_user = creator->id;
+  co_return principal;
+}
+
+asio::awaitable<std::optional<IdentityService::StoredKey>> IdentityService::stored_key(
+    std::string_view key) {
   if (!key.starts_with(kKeyPrefix) || key.size() < kKeyPrefix.size() + kKeyPrefixLength + 2 ||
       key[kKeyPrefix.size() + kKeyPrefixLength] != '_')
-    throw invalid_write_key();
-  const std::string prefix(key.substr(kKeyPrefix.size(), kKeyPrefixLength));
+    co_return std::nullopt;
+  std::string prefix(key.substr(kKeyPrefix.size(), kKeyPrefixLength));
   const auto secret = key.substr(kKeyPrefix.size() + kKeyPrefixLength + 1);
   auto stored = co_await repository_.find_api_key(prefix);
-  if (!stored || !constant_time_equal(sha256_hex(secret), stored->key_hash))
-    throw invalid_write_key();
+  if (!stored || !constant_time_equal(sha256_hex(secret), stored->key_hash)) co_return std::nullopt;
   if (stored->revoked)
-    throw Error(ErrorKind::forbidden, "revoked_write_key", "the write key has been revoked");
+    throw Error(ErrorKind::forbidden, "revoked_write_key", "the API key has been revoked");
   auto due = [this, id = stored->id] {
     const auto t = Clock::now();
     auto& last = key_touched_[id];
@@ -322,7 +344,14 @@ asio::awaitable<Principal> IdentityService::authenticate_write_key(std::string_v
   };
   const bool touch = co_await actor_.call(std::move(due));
   if (touch) co_await repository_.touch_api_key(stored->id);
-  co_return Principal{Principal::Kind::api_key, stored->id, identity::Role::sales, "", ""};
+  co_return StoredKey{std::move(*stored), std::move(prefix)};
+}
+
+Principal IdentityService::key_principal(const StoredKey& key, identity::Role role) {
+  Principal principal{Principal::Kind::api_key, key.secret.id, role, "", ""};
+  principal.scopes = key.secret.scopes;
+  principal.key_label = "write_key:" + key.prefix;
+  return principal;
 }
 
 asio::awaitable<User> IdentityService::user(const Uuid& id) {
@@ -395,9 +424,9 @@ asio::awaitable<CreatedApiKey> IdentityService::create_api_key(std::string name,
                                                                std::vector<std::string> scopes,
                                                                RequestContext context) {
   for (const auto& scope : scopes)
-    if (std::find(kKnownScopes.begin(), kKnownScopes.end(), scope) == kKnownScopes.end())
+    if (!identity::is_known_scope(scope))
       throw Error(ErrorKind::validation, "validation_error", "unknown scope " + scope,
-                  {{"scopes", "known scopes: contacts:read, contacts:write"}});
+                  {{"scopes", "known scopes: " + std::string(identity::known_scopes_text())}});
   if (scopes.empty()) scopes = {"contacts:write"};
   const auto prefix = hex(random_bytes(kKeyPrefixLength / 2));
   const auto secret = identity::base64url_encode(random_bytes(32));

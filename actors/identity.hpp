@@ -64,6 +64,10 @@ class IdentityService {
   // revoked write key.
   boost::asio::awaitable<identity::Principal> authenticate_bearer(std::string_view token);
   boost::asio::awaitable<identity::Principal> authenticate_write_key(std::string_view key);
+  // An API key sent as a bearer token (v2): it acts as its creator, within
+  // its scopes. Error{unauthorized} when unknown or its creator is inactive.
+  boost::asio::awaitable<identity::Principal> authenticate_api_key(std::string_view key);
+  static bool looks_like_api_key(std::string_view token) { return token.starts_with("crmd_"); }
 
   boost::asio::awaitable<identity::User> user(const Uuid& id);
   boost::asio::awaitable<std::vector<identity::User>> list_users(
@@ -95,6 +99,15 @@ class IdentityService {
   struct UuidHash {
     std::size_t operator()(const Uuid& id) const;
   };
+
+  struct StoredKey {
+    storage::ApiKeySecret secret;
+    std::string prefix;
+  };
+  // The stored key a presented one names, if its secret matches;
+  // Error{forbidden} when it is revoked.
+  boost::asio::awaitable<std::optional<StoredKey>> stored_key(std::string_view key);
+  static identity::Principal key_principal(const StoredKey& key, identity::Role role);
 
   boost::asio::awaitable<IssuedSession> open_session(const identity::User& user,
                                                      std::optional<std::string> new_hash,

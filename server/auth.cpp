@@ -14,7 +14,9 @@ constexpr std::string_view kWriteKeyHeader = "X-Contacts-Write-Key";
 
 }  // namespace
 
-asio::awaitable<void> Authenticator::authorize(http::Request& request, Access access) const {
+asio::awaitable<void> Authenticator::authorize(http::Request& request,
+                                               const http::Route& route) const {
+  const auto access = route.access;
   // Decided first and awaited after: g++ 12 miscompiles co_await inside switch.
   std::optional<Role> minimum;
   bool key = false;
@@ -47,6 +49,17 @@ asio::awaitable<void> Authenticator::authorize(http::Request& request, Access ac
     co_await write_key(request);
   else
     co_await bearer(request, *minimum);
+  if (!request.principal) co_return;  // bearer_or_signed without a token
+  const auto& principal = *request.principal;
+  if (principal.kind == identity::Principal::Kind::api_key) {
+    if (route.options.scope.empty())
+      throw Error(ErrorKind::forbidden, "api_key_not_allowed",
+                  "this route does not accept API keys; sign in as a user");
+    if (!principal.may(route.options.scope))
+      throw Error(ErrorKind::forbidden, "insufficient_scope",
+                  "the API key lacks the scope " + route.options.scope,
+                  {{"scope", route.options.scope}});
+  }
 }
 
 asio::awaitable<void> Authenticator::bearer(http::Request& request, Role minimum) const {
@@ -55,8 +68,13 @@ asio::awaitable<void> Authenticator::bearer(http::Request& request, Role minimum
   if (header.size() <= kScheme.size() ||
       !boost::beast::iequals(header.substr(0, kScheme.size()), kScheme))
     throw Error(ErrorKind::unauthorized, "not_authenticated", "a bearer token is required");
-  auto principal = co_await identity_.authenticate_bearer(header.substr(kScheme.size()));
-  if (!identity::at_least(principal.role, minimum))
+  const auto token = header.substr(kScheme.size());
+  std::optional<identity::Principal> principal;
+  if (actors::IdentityService::looks_like_api_key(token))
+    principal = co_await identity_.authenticate_api_key(token);
+  else
+    principal = co_await identity_.authenticate_bearer(token);
+  if (!identity::at_least(principal->role, minimum))
     throw Error(ErrorKind::forbidden, "forbidden",
                 "this needs the " + std::string(identity::to_string(minimum)) + " role or higher");
   request.principal = std::move(principal);

@@ -10,6 +10,7 @@ namespace {
 struct Actor {
   std::optional<Uuid> id;
   std::string type = "anonymous";
+  std::string label;
 };
 
 Actor actor_of(const identity::RequestContext& context) {
@@ -17,6 +18,7 @@ Actor actor_of(const identity::RequestContext& context) {
   if (context.principal) {
     actor.type = identity::actor_type(*context.principal);
     if (!context.principal->id.is_nil()) actor.id = context.principal->id;
+    actor.label = context.principal->key_label;
   }
   return actor;
 }
@@ -29,10 +31,10 @@ boost::asio::awaitable<void> write_audit(pg::Transaction& tx,
   const auto actor = actor_of(context);
   co_await tx.query(
       "INSERT INTO audit_logs (actor_id, actor_type, action, entity_type, entity_id, before, after,"
-      " request_id, ip) VALUES ($1, $2, $3, $4, NULLIF($5, ''), $6, $7, NULLIF($8, ''), NULLIF($9, "
-      "''))",
+      " request_id, ip, actor_label) VALUES ($1, $2, $3, $4, NULLIF($5, ''), $6, $7, NULLIF($8, ''),"
+      " NULLIF($9, ''), NULLIF($10, ''))",
       actor.id, actor.type, entry.action, entry.entity_type, entry.entity_id, entry.before,
-      entry.after, context.request_id, context.ip);
+      entry.after, context.request_id, context.ip, actor.label);
 }
 
 boost::asio::awaitable<void> write_audits(pg::Transaction& tx,
@@ -49,11 +51,11 @@ boost::asio::awaitable<void> write_audits(pg::Transaction& tx,
   const auto actor = actor_of(context);
   co_await tx.query(
       "INSERT INTO audit_logs (actor_id, actor_type, action, entity_type, entity_id, before, after,"
-      " request_id, ip) SELECT $1, $2, e->>'action', e->>'entity_type', NULLIF(e->>'entity_id', "
-      "''),"
-      " NULLIF(e->'before', 'null'), NULLIF(e->'after', 'null'), NULLIF($3, ''), NULLIF($4, '')"
-      " FROM jsonb_array_elements($5::jsonb) AS e",
-      actor.id, actor.type, context.request_id, context.ip, boost::json::value(std::move(rows)));
+      " request_id, ip, actor_label) SELECT $1, $2, e->>'action', e->>'entity_type',"
+      " NULLIF(e->>'entity_id', ''), NULLIF(e->'before', 'null'), NULLIF(e->'after', 'null'),"
+      " NULLIF($3, ''), NULLIF($4, ''), NULLIF($6, '') FROM jsonb_array_elements($5::jsonb) AS e",
+      actor.id, actor.type, context.request_id, context.ip, boost::json::value(std::move(rows)),
+      actor.label);
 }
 
 boost::asio::awaitable<void> write_audit_each(pg::Transaction& tx,
@@ -64,10 +66,10 @@ boost::asio::awaitable<void> write_audit_each(pg::Transaction& tx,
   const auto actor = actor_of(context);
   co_await tx.query(
       "INSERT INTO audit_logs (actor_id, actor_type, action, entity_type, entity_id, before, after,"
-      " request_id, ip) SELECT $1, $2, $3, $4, id, $5, $6, NULLIF($7, ''), NULLIF($8, '')"
-      " FROM unnest($9::text[]) AS id",
+      " request_id, ip, actor_label) SELECT $1, $2, $3, $4, id, $5, $6, NULLIF($7, ''),"
+      " NULLIF($8, ''), NULLIF($10, '') FROM unnest($9::text[]) AS id",
       actor.id, actor.type, entry.action, entry.entity_type, entry.before, entry.after,
-      context.request_id, context.ip, entity_ids);
+      context.request_id, context.ip, entity_ids, actor.label);
 }
 
 }  // namespace crmd::storage

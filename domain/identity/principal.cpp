@@ -1,5 +1,7 @@
 #include "domain/identity/principal.hpp"
 
+#include "domain/identity/scopes.hpp"
+
 namespace crmd::identity {
 
 std::string_view actor_type(const Principal& principal) {
@@ -14,6 +16,14 @@ std::string_view actor_type(const Principal& principal) {
       return "system";
   }
   return "anonymous";
+}
+
+}  // namespace crmd::identity
+
+namespace crmd::identity {
+
+bool Principal::may(std::string_view scope) const {
+  return kind != Kind::api_key || grants(scopes, scope);
 }
 
 }  // namespace crmd::identity

@@ -4,6 +4,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "domain/common/uuid.hpp"
 #include "domain/identity/role.hpp"
@@ -20,6 +21,16 @@ struct Principal {
   // An external subject with a users row of the same id (see
   // IdentityService::authenticate_bearer): it may own records.
   bool has_user_row = false;
+  // An API key: what it may do (see scopes.hpp), the user it acts for on v2
+  // (its creator), and how the audit log names it (write_key:<prefix>, or
+  // write_key:configured for CRMD_CONTACTS_WRITE_KEY).
+  std::vector<std::string> scopes;
+  std::optional<Uuid> acting_user;
+  std::string key_label;
+
+  // Whether the principal may do what scope names: users by their role
+  // alone, API keys by their scopes too.
+  bool may(std::string_view scope) const;
 };
 
 std::string_view actor_type(const Principal& principal);
@@ -32,9 +43,9 @@ struct RequestContext {
   // The users row of the caller, if it has one: a signed-in user, or an
   // external subject mirrored into users; not an API key.
   std::optional<Uuid> user_id() const {
-    if (principal && (principal->kind == Principal::Kind::user || principal->has_user_row))
-      return principal->id;
-    return std::nullopt;
+    if (!principal) return std::nullopt;
+    if (principal->kind == Principal::Kind::user || principal->has_user_row) return principal->id;
+    return principal->acting_user;
   }
 };
 

@@ -82,7 +82,7 @@ boost::asio::awaitable<void> Pipeline::admit(Request& request) const {
   request.url = *parsed;
   const auto match = router_.match(request.method(), request.url.encoded_path());
   if (match.route && match.route->access != Access::public_)
-    co_await auth_.authorize(request, match.route->access);
+    co_await auth_.authorize(request, *match.route);
 }
 
 boost::asio::awaitable<Response> Pipeline::dispatch(Request& request) {
@@ -114,7 +114,7 @@ boost::asio::awaitable<Response> Pipeline::dispatch(Request& request) {
   request.path_params = std::move(match.params);
   // Public routes skip the check's coroutine frame altogether.
   if (match.route->access != Access::public_)
-    co_await auth_.authorize(request, match.route->access);
+    co_await auth_.authorize(request, *match.route);
   Response response;
   const auto key = request.message["Idempotency-Key"];
   if (match.route->options.idempotent_create && !key.empty())

@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "domain/common/error.hpp"
+#include "domain/identity/scopes.hpp"
 
 namespace crmd::http {
 namespace {
@@ -46,7 +47,12 @@ void Router::add(beast_http::verb method, std::string path_template, Access acce
                  RouteOptions options) {
   if (!path_template.starts_with('/'))
     throw std::invalid_argument("route template must start with '/': " + path_template);
-  Route route{method, path_template, access, std::move(handler), options, {}};
+  if (options.scope.empty())
+    options.scope = identity::default_scope(beast_http::to_string(method), path_template);
+  if ((access == Access::write_key || access == Access::write_key_or_bearer) &&
+      options.scope.empty())
+    throw std::invalid_argument("a write-key route needs a scope: " + path_template);
+  Route route{method, path_template, access, std::move(handler), std::move(options), {}};
   for (auto segment : split_path(path_template)) {
     if (segment.empty()) throw std::invalid_argument("empty segment in " + path_template);
     const bool is_param = segment.starts_with('{') && segment.ends_with('}');

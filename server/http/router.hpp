@@ -34,6 +34,9 @@ struct RouteOptions {
   // The body streams to a file (Request::upload), up to the upload limit
   // instead of the body limit; the caller is checked before it is read.
   bool upload = false;
+  // What an API key must hold to call the route (see domain/identity/scopes.hpp);
+  // empty: the path's default_scope(). A route with no scope refuses keys.
+  std::string scope;
 };
 
 struct Route {

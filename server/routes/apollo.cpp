@@ -69,7 +69,8 @@ void add_apollo_routes(http::Router& router, actors::ContactService& contacts) {
                auto url = read_url(request);
                auto analysis = co_await contacts.analyze_apollo(url);
                co_return co_await search(request, contacts, std::move(url), std::move(analysis));
-             });
+             },
+             {.scope = "contacts:read"});
 }
 
 }  // namespace crmd::server::routes

@@ -34,6 +34,7 @@ using http::Response;
 namespace {
 
 constexpr const char* kKind = "export_contacts";
+constexpr std::string_view kScope = "contacts:export";
 // A download link works this long (and never past the export's expiry).
 constexpr std::chrono::minutes kLinkLifetime{15};
 
@@ -182,18 +183,20 @@ void add_export_routes(http::Router& router, ExportContext exports) {
              [context](Request& request) -> asio::awaitable<Response> {
                co_return co_await start_export(request, *context);
              },
-             {.idempotent_create = true});
+             {.idempotent_create = true, .scope = std::string(kScope)});
   router.add(verb::get, "/api/v2/exports/{id}", Access::sales,
              [context](Request& request) -> asio::awaitable<Response> {
                const auto id = request.path_uuid("id", "export");
                auto decorate = download_link(*context);
                co_return co_await job_status(request, context->jobs, context->watchers, id, kKind,
                                              std::move(decorate));
-             });
+             },
+             {.scope = std::string(kScope)});
   router.add(verb::get, "/api/v2/exports/{id}/download", Access::bearer_or_signed,
              [context](Request& request) -> asio::awaitable<Response> {
                co_return co_await download(request, *context);
-             });
+             },
+             {.scope = std::string(kScope)});
 }
 
 }  // namespace crmd::server::routes

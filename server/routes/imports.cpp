@@ -71,7 +71,11 @@ asio::awaitable<Response> start_import(Request& request, ImportContext& imports)
   auto created = co_await imports.jobs.insert(tx, job);
   co_await tx.commit();
   auto response = http::json_response(request, status::accepted, jobs::to_json(created));
-  response.set(beast_http::field::location, "/api/v2/jobs/" + created.id.str());
+  // The status URL takes the credentials the import came with: a v1 write
+  // key is not a v2 bearer token.
+  const bool v1 = request.route->path_template.starts_with("/api/v1/");
+  response.set(beast_http::field::location, v1 ? "/api/v1/contacts/import/" + created.id.str() + "/"
+                                               : "/api/v2/jobs/" + created.id.str());
   co_return response;
 }
 
@@ -83,9 +87,9 @@ void add_import_routes(http::Router& router, ImportContext imports) {
     co_return co_await start_import(request, context);
   };
   router.add(verb::post, "/api/v2/imports/contacts", Access::manager, handler,
-             {.idempotent_create = true, .upload = true});
+             {.idempotent_create = true, .upload = true, .scope = "contacts:import"});
   router.add(verb::post, "/api/v1/contacts/import/", Access::write_key, handler,
-             {.idempotent_create = true, .upload = true});
+             {.idempotent_create = true, .upload = true, .scope = "contacts:import"});
 }
 
 }  // namespace crmd::server::routes

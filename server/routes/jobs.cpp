@@ -116,7 +116,8 @@ void add_job_routes(http::Router& router, JobRoutesContext context) {
              [&jobs, &watchers](Request& request) -> asio::awaitable<Response> {
                co_return co_await job_status(request, jobs, watchers,
                                              request.path_uuid("id", "job"));
-             });
+             },
+             {.scope = "contacts:import"});
 
   router.add(verb::get, "/api/v2/jobs", Access::sales,
              [&jobs](Request& request) -> asio::awaitable<Response> {

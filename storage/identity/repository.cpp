@@ -230,10 +230,13 @@ asio::awaitable<std::optional<ApiKey>> IdentityRepository::revoke_api_key(pg::Tr
 asio::awaitable<std::optional<ApiKeySecret>> IdentityRepository::find_api_key(
     const std::string& prefix) {
   auto result = co_await pool_.query(
-      "SELECT id, key_hash, revoked_at IS NOT NULL FROM api_keys WHERE prefix = $1", prefix);
+      "SELECT id, key_hash, revoked_at IS NOT NULL, scopes, created_by FROM api_keys"
+      " WHERE prefix = $1",
+      prefix);
   if (result.empty()) co_return std::nullopt;
-  co_return ApiKeySecret{result[0].get<Uuid>(0), result[0].get<std::string>(1),
-                         result[0].get<bool>(2)};
+  const auto row = result[0];
+  co_return ApiKeySecret{row.get<Uuid>(0), row.get<std::string>(1), row.get<bool>(2),
+                         row.get<std::vector<std::string>>(3), row.get<std::optional<Uuid>>(4)};
 }
 
 asio::awaitable<void> IdentityRepository::touch_api_key(const Uuid& id) {

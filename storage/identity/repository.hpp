@@ -46,6 +46,8 @@ struct ApiKeySecret {
   Uuid id;
   std::string key_hash;
   bool revoked = false;
+  std::vector<std::string> scopes;
+  std::optional<Uuid> created_by;
 };
 
 class IdentityRepository {

@@ -213,6 +213,7 @@ boost::json::object to_json(const AuditRow& a) {
   return {{"id", a.id},
           {"actor_id", json_of(a.actor_id)},
           {"actor_type", a.actor_type},
+          {"actor_label", json_of(a.actor_label)},
           {"action", a.action},
           {"entity_type", a.entity_type},
           {"entity_id", json_of(a.entity_id)},
@@ -855,7 +856,7 @@ asio::awaitable<std::vector<AuditRow>> LeadRepository::audit(
     std::optional<std::int64_t> before_id, std::size_t limit) {
   const auto result = co_await run(
       "SELECT id, actor_id, actor_type, action, entity_type, entity_id, before, after, request_id,"
-      " at FROM audit_logs WHERE entity_type = $1 AND ($2::text IS NULL OR entity_id = $2)"
+      " at, actor_label FROM audit_logs WHERE entity_type = $1 AND ($2::text IS NULL OR entity_id = $2)"
       " AND ($3::bigint IS NULL OR id < $3) ORDER BY id DESC LIMIT $4",
       pg::Params(entity_type, entity_id, before_id, static_cast<std::int64_t>(limit)));
   std::vector<AuditRow> rows;
@@ -864,7 +865,8 @@ asio::awaitable<std::vector<AuditRow>> LeadRepository::audit(
         {r.get<std::int64_t>(0), r.get<std::optional<Uuid>>(1), r.get<std::string>(2),
          r.get<std::string>(3), r.get<std::string>(4), r.get<std::optional<std::string>>(5),
          r.get<std::optional<boost::json::value>>(6), r.get<std::optional<boost::json::value>>(7),
-         r.get<std::optional<std::string>>(8), r.get<Timestamp>(9)});
+         r.get<std::optional<std::string>>(8), r.get<Timestamp>(9),
+         r.get<std::optional<std::string>>(10)});
   co_return rows;
 }
 

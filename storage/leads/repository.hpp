@@ -32,6 +32,7 @@ struct AuditRow {
   std::optional<boost::json::value> before, after;
   std::optional<std::string> request_id;
   Timestamp at;
+  std::optional<std::string> actor_label;
 };
 boost::json::object to_json(const AuditRow& row);
 

@@ -42,8 +42,9 @@ void add_level_routes(server::App& app) {
   app.router().add(verb::get, "/test/sales", Access::sales, ok);
   app.router().add(verb::get, "/test/manager", Access::manager, ok);
   app.router().add(verb::get, "/test/admin", Access::admin, ok);
-  app.router().add(verb::post, "/test/v1", Access::write_key, ok);
-  app.router().add(verb::get, "/test/v1", Access::write_key_or_bearer, ok);
+  app.router().add(verb::post, "/test/v1", Access::write_key, ok, {.scope = "contacts:write"});
+  app.router().add(verb::get, "/test/v1", Access::write_key_or_bearer, ok,
+                   {.scope = "contacts:read"});
 }
 
 std::string bearer(const std::string& token) {
