@@ -58,11 +58,11 @@ std::size_t IdentityService::UuidHash::operator()(const Uuid& id) const {
   return h;
 }
 
-IdentityService::IdentityService(Actor& actor, pg::Pool& pool, asio::thread_pool& blocking,
+IdentityService::IdentityService(Actor& actor, pg::Pool& pool, asio::thread_pool& hashing,
                                  IdentityOptions options)
     : actor_(actor),
       pool_(pool),
-      blocking_(blocking),
+      hashing_(hashing),
       options_(std::move(options)),
       repository_(pool),
       account_failures_(options_.max_failures_per_account, options_.failure_window),
@@ -81,31 +81,54 @@ asio::awaitable<IssuedSession> IdentityService::login(identity::Credentials cred
   const auto address = context.ip;
   // Lambdas are named before being awaited on: g++ 12 destroys a capturing
   // lambda passed straight into a co_await expression twice.
-  auto check_limits = [this, account, address, started] {
+  // The attempt is counted as a failure before the password is hashed, and
+  // released once it succeeds, so that parallel guesses cannot all pass the
+  // check; at most max_concurrent_hashes hashes run at once.
+  auto admit = [this, account, address, started]() -> std::optional<Error> {
     auto a = account_failures_.blocked_for(account, started);
     auto b = address_failures_.blocked_for(address, started);
-    if (a && b) return std::optional(std::max(*a, *b));
-    return a ? a : b;
+    if (a || b) {
+      const auto wait = a && b ? std::max(*a, *b) : (a ? *a : *b);
+      return Error(ErrorKind::rate_limited, "too_many_attempts",
+                   "too many failed sign-ins; try again later")
+          .retry_after(static_cast<int>(wait.count()));
+    }
+    if (hashes_running_ >= options_.max_concurrent_hashes)
+      return Error(ErrorKind::rate_limited, "sign_in_busy",
+                   "too many sign-ins at once; try again shortly")
+          .retry_after(1);
+    ++hashes_running_;
+    account_failures_.record_failure(account, started);
+    address_failures_.record_failure(address, started);
+    return std::nullopt;
   };
-  auto blocked = co_await actor_.call(std::move(check_limits));
-  if (blocked)
-    throw Error(ErrorKind::rate_limited, "too_many_attempts",
-                "too many failed sign-ins; try again later")
-        .retry_after(static_cast<int>(blocked->count()));
+  auto refused = co_await actor_.call(std::move(admit));
+  if (refused) throw *refused;
 
-  auto found = co_await repository_.find_by_email(credentials.email);
-  // An unknown account is checked against a decoy hash, so it takes as long.
-  const std::string hash = found ? found->password_hash : identity::decoy_hash();
-  auto verify = [password = credentials.password, hash] {
-    return identity::verify_password(password, hash);
-  };
-  const auto check = co_await run_blocking(blocking_, std::move(verify));
-  if (!found || !check.ok || !found->user.is_active) {
-    auto record = [this, account, address, started] {
-      account_failures_.record_failure(account, started);
-      address_failures_.record_failure(address, started);
+  std::optional<storage::UserWithHash> found;
+  identity::PasswordCheck check;
+  std::exception_ptr failed;
+  try {
+    found = co_await repository_.find_by_email(credentials.email);
+    // An unknown account is checked against a decoy hash, so it takes as long.
+    const std::string hash = found ? found->password_hash : identity::decoy_hash();
+    auto verify = [password = credentials.password, hash] {
+      return identity::verify_password(password, hash);
     };
-    co_await actor_.call(std::move(record));
+    check = co_await run_blocking(hashing_, std::move(verify));
+  } catch (...) {
+    failed = std::current_exception();
+  }
+  const bool signed_in = !failed && found && check.ok && found->user.is_active;
+  auto done = [this, signed_in, account, address, started] {
+    --hashes_running_;
+    if (!signed_in) return;
+    account_failures_.reset(account);
+    address_failures_.release(address, started);
+  };
+  co_await actor_.call(std::move(done));
+  if (failed) std::rethrow_exception(failed);
+  if (!signed_in) {
     auto tx = co_await pool_.begin();
     {
       const storage::AuditEntry entry{"sign_in_failed", "user", found ? found->user.id.str() : "",
@@ -115,12 +138,10 @@ asio::awaitable<IssuedSession> IdentityService::login(identity::Credentials cred
     co_await tx.commit();
     throw Error(ErrorKind::unauthorized, "invalid_credentials", "invalid e-mail or password");
   }
-  auto reset = [this, account] { account_failures_.reset(account); };
-  co_await actor_.call(std::move(reset));
   std::optional<std::string> new_hash;
   if (check.needs_rehash) {
     auto rehash = [password = credentials.password] { return identity::hash_password(password); };
-    new_hash = co_await run_blocking(blocking_, std::move(rehash));
+    new_hash = co_await run_blocking(hashing_, std::move(rehash));
   }
   context.principal = principal_of(found->user);
   co_return co_await open_session(found->user, std::move(new_hash), std::move(context));
@@ -367,7 +388,7 @@ asio::awaitable<std::vector<User>> IdentityService::list_users(
 
 asio::awaitable<User> IdentityService::create_user(identity::NewUser user, RequestContext context) {
   auto hash_it = [password = user.password] { return identity::hash_password(password); };
-  const auto hash = co_await run_blocking(blocking_, std::move(hash_it));
+  const auto hash = co_await run_blocking(hashing_, std::move(hash_it));
   auto tx = co_await pool_.begin();
   auto created = co_await repository_.insert_user(tx, user, hash);
   {

@@ -31,6 +31,7 @@ struct IdentityOptions {
   std::size_t max_failures_per_account = 5;
   std::size_t max_failures_per_address = 20;
   std::chrono::seconds failure_window{900};
+  std::size_t max_concurrent_hashes = 4;  // sign-ins beyond it answer 429
   std::chrono::seconds user_cache_ttl{5};
 };
 
@@ -51,7 +52,8 @@ class IdentityService {
   // The channel NOTIFYed with a user id when that user's role or state changes.
   static constexpr const char* kUserChannel = "crmd_identity_users";
 
-  IdentityService(Actor& actor, pg::Pool& pool, boost::asio::thread_pool& blocking,
+  // hashing runs the password hashes.
+  IdentityService(Actor& actor, pg::Pool& pool, boost::asio::thread_pool& hashing,
                   IdentityOptions options);
 
   boost::asio::awaitable<IssuedSession> login(identity::Credentials credentials,
@@ -120,13 +122,14 @@ class IdentityService {
 
   Actor& actor_;
   pg::Pool& pool_;
-  boost::asio::thread_pool& blocking_;
+  boost::asio::thread_pool& hashing_;
   IdentityOptions options_;
   storage::IdentityRepository repository_;
 
   // Owned by the actor's strand.
   identity::RateLimiter account_failures_;
   identity::RateLimiter address_failures_;
+  std::size_t hashes_running_ = 0;
   std::unordered_map<Uuid, std::chrono::steady_clock::time_point, UuidHash> key_touched_;
 
   std::mutex cache_mutex_;

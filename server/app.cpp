@@ -87,11 +87,13 @@ App::App(config::Config config)
       work_(io_.get_executor()),
       signals_(io_),
       blocking_(2),
-      pool_(std::make_shared<pg::Pool>(io_, blocking_, pool_options(config_))),
-      listener_(std::make_shared<pg::Listener>(io_.get_executor(), blocking_,
+      hashing_(2),
+      connecting_(2),
+      pool_(std::make_shared<pg::Pool>(io_, connecting_, pool_options(config_))),
+      listener_(std::make_shared<pg::Listener>(io_.get_executor(), connecting_,
                                                pool_options(config_).connect)),
       actors_(io_.get_executor(), config_.actor_mailbox_limit),
-      identity_(std::make_unique<actors::IdentityService>(actors_.identity, *pool_, blocking_,
+      identity_(std::make_unique<actors::IdentityService>(actors_.identity, *pool_, hashing_,
                                                           identity_options(config_))),
       contacts_(actors_.contacts, *pool_),
       companies_(*pool_),
@@ -163,7 +165,7 @@ void App::start() {
 asio::awaitable<void> App::startup() {
   const auto migrations = storage::parse_migrations(storage::embedded_migration_files());
   const int applied =
-      co_await storage::apply_migrations(pool_options(config_).connect, blocking_, migrations);
+      co_await storage::apply_migrations(pool_options(config_).connect, connecting_, migrations);
   spdlog::info("schema up to date ({} migrations, {} applied now)", migrations.size(), applied);
   migrated_ = true;
   co_await pool_->start();
@@ -251,6 +253,8 @@ void App::wait() {
     if (thread.joinable()) thread.join();
   threads_.clear();
   blocking_.join();
+  hashing_.join();
+  connecting_.join();
 }
 
 void App::add_metrics_gauges() {

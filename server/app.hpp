@@ -63,6 +63,7 @@ class App {
   actors::LeadService& leads() { return leads_; }
   actors::Scheduler& scheduler() { return scheduler_; }
   const config::Config& config() const { return config_; }
+  const Metrics& metrics() const { return metrics_; }
   bool ready() const { return migrated_.load(); }
 
  private:
@@ -76,7 +77,11 @@ class App {
   boost::asio::io_context io_;
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;
   boost::asio::signal_set signals_;
+  // Blocking work, one small pool per purpose so that one kind cannot stall
+  // another: disk I/O, password hashing, and libpq's connects.
   boost::asio::thread_pool blocking_;
+  boost::asio::thread_pool hashing_;
+  boost::asio::thread_pool connecting_;
   std::shared_ptr<pg::Pool> pool_;
   std::shared_ptr<pg::Listener> listener_;
   actors::Registry actors_;

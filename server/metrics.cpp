@@ -21,7 +21,12 @@ Metrics::Metrics()
                      .Name("crmd_http_requests_in_flight")
                      .Help("HTTP requests being handled")
                      .Register(*registry_)
-                     .Add({})) {}
+                     .Add({})),
+      internal_errors_(prometheus::BuildCounter()
+                           .Name("crmd_internal_errors_total")
+                           .Help("Answers of 500: each is a bug, logged with its request id")
+                           .Register(*registry_)
+                           .Add({})) {}
 
 void Metrics::observe(std::string_view route, std::string_view method, unsigned status,
                       double seconds) {

@@ -37,6 +37,8 @@ class Metrics {
   void observe(std::string_view route, std::string_view method, unsigned status, double seconds);
   void add_scrape_gauge(ScrapeGauge gauge);
   prometheus::Gauge& in_flight() { return in_flight_; }
+  prometheus::Counter& internal_errors() { return internal_errors_; }
+  double internal_error_count() const { return internal_errors_.Value(); }
 
   // The text exposition format (version 0.0.4).
   std::string serialize() const;
@@ -51,6 +53,7 @@ class Metrics {
   prometheus::Family<prometheus::Counter>& requests_;
   prometheus::Family<prometheus::Histogram>& latency_;
   prometheus::Gauge& in_flight_;
+  prometheus::Counter& internal_errors_;
   std::vector<ScrapeGauge> scrape_gauges_;
 
   mutable std::shared_mutex mutex_;

@@ -3,7 +3,7 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
-#include <openssl/rand.h>
+#include <sodium.h>
 
 #include <stdexcept>
 
@@ -64,10 +64,15 @@ std::string Sha256::hex_digest() const {
   return hex(std::string_view(reinterpret_cast<const char*>(digest), length));
 }
 
+void fill_random(void* out, std::size_t n) {
+  static const bool ready = sodium_init() >= 0;
+  if (!ready) throw std::runtime_error("libsodium could not be initialised");
+  randombytes_buf(out, n);
+}
+
 std::string random_bytes(std::size_t n) {
   std::string out(n, '\0');
-  if (RAND_bytes(reinterpret_cast<unsigned char*>(out.data()), static_cast<int>(n)) != 1)
-    throw std::runtime_error("the random number generator failed");
+  fill_random(out.data(), n);
   return out;
 }
 

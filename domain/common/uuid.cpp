@@ -1,6 +1,6 @@
 #include "domain/common/uuid.hpp"
 
-#include <random>
+#include "domain/common/crypto.hpp"
 
 namespace crmd {
 namespace {
@@ -40,13 +40,11 @@ std::optional<Uuid> Uuid::parse(std::string_view text) {
   return Uuid(bytes);
 }
 
+// From the OS CSPRNG: ids are unguessable (refresh-token jtis, job and
+// upload names are UUIDs).
 Uuid Uuid::random_v4() {
-  thread_local std::mt19937_64 engine{std::random_device{}()};
   std::array<std::uint8_t, 16> bytes{};
-  for (std::size_t i = 0; i < 16; i += 8) {
-    const std::uint64_t word = engine();
-    for (std::size_t j = 0; j < 8; ++j) bytes[i + j] = static_cast<std::uint8_t>(word >> (8 * j));
-  }
+  fill_random(bytes.data(), bytes.size());
   bytes[6] = static_cast<std::uint8_t>((bytes[6] & 0x0F) | 0x40);
   bytes[8] = static_cast<std::uint8_t>((bytes[8] & 0x3F) | 0x80);
   return Uuid(bytes);

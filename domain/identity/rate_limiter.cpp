@@ -69,4 +69,13 @@ void RateLimiter::reset(const std::string& key) {
   failures_.erase(key);
 }
 
+void RateLimiter::release(const std::string& key, Clock::time_point at) {
+  auto it = failures_.find(key);
+  if (it == failures_.end()) return;
+  auto& times = it->second;
+  if (auto found = std::find(times.begin(), times.end(), at); found != times.end())
+    times.erase(found);
+  if (times.empty()) failures_.erase(it);
+}
+
 }  // namespace crmd::identity

@@ -23,6 +23,9 @@ class RateLimiter {
   std::optional<std::chrono::seconds> blocked_for(const std::string& key, Clock::time_point now);
   void record_failure(const std::string& key, Clock::time_point now);
   void reset(const std::string& key);  // after a success
+  // Forgets the failure recorded at `at`: an attempt counted before it was
+  // checked, which then succeeded.
+  void release(const std::string& key, Clock::time_point at);
 
   std::size_t tracked_keys() const { return failures_.size(); }
 

@@ -1,5 +1,7 @@
 #include "domain/imports/contact_rows.hpp"
 
+#include "domain/common/storable_text.hpp"
+
 #include <algorithm>
 #include <array>
 #include <boost/json/array.hpp>
@@ -181,7 +183,9 @@ std::optional<contacts::EmployeeRange> employees_of(std::string_view text) {
 
 RowError row_error(const CsvRecord& record, std::string field, std::string code,
                    std::string message) {
-  return {record.line, std::move(field), std::move(code), std::move(message), record.excerpt};
+  // Both are stored with the error: what the database cannot hold is replaced.
+  return {record.line, storable_copy(field), std::move(code), std::move(message),
+          storable_copy(record.excerpt)};
 }
 
 }  // namespace
@@ -237,6 +241,9 @@ std::variant<ContactRow, RowError> map_row(const HeaderMapping& mapping, const C
   for (std::size_t i = 0; i < record.fields.size(); ++i) {
     auto value = trimmed(exports::restored(record.fields[i]));
     if (value.empty()) continue;
+    if (!storable(value))
+      return row_error(record, mapping.headers[i], "invalid_value",
+                       "contains a NUL character or invalid UTF-8");
     const auto field = mapping.fields[i];
     if (field == Field::email_status) {
       // crmd's statuses; another exporter's word for one stays in metadata.

@@ -32,6 +32,13 @@ Error from_database(const pg::Error& e) {
       if (e.is_check_violation() || e.is_not_null_violation())
         return Error(ErrorKind::validation, "constraint_violation",
                      "the values break a rule of the data");
+      // Class 22, data exception: a value the database cannot take (out of
+      // range, malformed); a client's input, not a bug.
+      if (e.sqlstate().starts_with("22")) {
+        spdlog::warn("refused by the database as a data exception: {}", e.what());
+        return Error(ErrorKind::validation, "invalid_value",
+                     "a value is malformed or out of range for the database");
+      }
       if (e.is_query_canceled())
         return Error(ErrorKind::timeout, "database_timeout", "the query took too long");
       if (e.is_serialization_failure() || e.is_deadlock() || e.is_transient())

@@ -4,6 +4,7 @@
 #include <boost/json/serialize.hpp>
 
 #include "domain/common/error.hpp"
+#include "domain/common/storable_text.hpp"
 
 namespace crmd::http {
 
@@ -19,7 +20,14 @@ boost::json::value parse_json_body(const Request& request) {
   boost::system::error_code ec;
   auto value = boost::json::parse(request.message.body(), ec, {}, options);
   if (ec) throw Error(ErrorKind::bad_request, "malformed_json", "malformed JSON: " + ec.message());
+  reject_unstorable(value, "body");
   return value;
+}
+
+void reject_unstorable(const boost::json::value& value, std::string_view root) {
+  if (auto bad = find_unstorable(value, root))
+    throw Error(ErrorKind::validation, "validation_error", bad->field + " " + bad->message,
+                {{bad->field, bad->message}});
 }
 
 Response json_response(const Request& request, beast_http::status status,

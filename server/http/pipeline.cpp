@@ -6,6 +6,7 @@
 #include <boost/json/serialize.hpp>
 #include <boost/url/parse.hpp>
 
+#include "domain/common/storable_text.hpp"
 #include "domain/common/uuid.hpp"
 #include "server/auth.hpp"
 #include "server/http/errors.hpp"
@@ -38,6 +39,19 @@ std::string method_list(const std::vector<beast_http::verb>& methods) {
   return out;
 }
 
+// Text the database cannot store (invalid UTF-8, NUL) never reaches a query.
+void reject_unstorable_target(const Request& request) {
+  auto refuse = [] {
+    return Error(ErrorKind::bad_request, "invalid_encoding",
+                 "the path or query string is not valid UTF-8 or holds a NUL character");
+  };
+  for (const auto& param : request.path_params)
+    if (!storable(param.second)) throw refuse();
+  if (!request.url.has_query()) return;
+  for (auto param : request.url.params())
+    if (!storable(param.key) || !storable(param.value)) throw refuse();
+}
+
 }  // namespace
 
 Pipeline::Pipeline(const Router& router, server::Metrics& metrics,
@@ -63,7 +77,13 @@ boost::asio::awaitable<Response> Pipeline::handle(Request& request) {
       response.set(field::www_authenticate, "Bearer");
   }
   metrics_.in_flight().Decrement();
+  if (response.result() == beast_http::status::internal_server_error)
+    metrics_.internal_errors().Increment();
   add_cors_headers(request, response);
+  response.set("X-Content-Type-Options", "nosniff");
+  // What a credential unlocked must not sit in a shared cache.
+  if (request.principal && response.count(field::cache_control) == 0)
+    response.set(field::cache_control, "no-store");
   finish(request, response,
          request.route ? std::string_view(request.route->path_template) : kUnmatchedRoute, start);
   co_return response;
@@ -112,6 +132,7 @@ boost::asio::awaitable<Response> Pipeline::dispatch(Request& request) {
   }
   request.route = match.route;
   request.path_params = std::move(match.params);
+  reject_unstorable_target(request);
   // Public routes skip the check's coroutine frame altogether.
   if (match.route->access != Access::public_)
     co_await auth_.authorize(request, *match.route);

@@ -33,11 +33,14 @@ asio::awaitable<Response> search(Request& request, actors::ContactService& conta
   const auto query = contacts::list_query_of(search.filters);
   const auto limit =
       static_cast<std::size_t>(search.filters.limit.value_or(http::kDefaultPageSize));
-  const auto offset = static_cast<std::size_t>(search.filters.page.value_or(1) - 1) * limit;
-  if (offset > kMaxOffset)
+  // Pages before this one, compared by division first: a client's page
+  // number times the page size could wrap.
+  const auto pages_before = static_cast<std::uint64_t>(search.filters.page.value_or(1) - 1);
+  if (pages_before > kMaxOffset / limit)
     throw Error(ErrorKind::validation, "invalid_apollo_url",
                 "page is too deep: start at page 1 and follow the next links",
                 {{"url", "page is too deep"}});
+  const auto offset = static_cast<std::size_t>(pages_before) * limit;
   auto rows = co_await contacts.list(query, limit + 1, std::nullopt, offset);
   const bool more = rows.size() > limit;
   if (more) rows.pop_back();

@@ -43,6 +43,7 @@ boost::json::object payload_of(const Request& request, const std::string& file) 
                            return kv.value().is_string();
                          });
     if (ec || !strings) throw invalid("mapping", "expected a JSON object of header: field");
+    http::reject_unstorable(mapping, "mapping");
     payload["mapping"] = std::move(mapping);
   }
   return payload;

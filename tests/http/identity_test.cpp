@@ -299,6 +299,33 @@ TEST_F(IdentityTest, FailedLoginsAreRateLimited) {
       3);
 }
 
+TEST_F(IdentityTest, ParallelWrongPasswordsCannotRaceTheLimit) {
+  const auto email = make_user("sales");
+  const auto body = boost::json::serialize(
+      boost::json::object{{"email", email}, {"password", "wrong-password"}});
+  std::vector<std::unique_ptr<test::RawClient>> clients;
+  for (int i = 0; i < 30; ++i) {
+    clients.push_back(std::make_unique<test::RawClient>(server.port()));
+    clients.back()->send("POST /api/v2/auth/login HTTP/1.1\r\nHost: t\r\n"
+                         "Content-Type: application/json\r\nContent-Length: " +
+                         std::to_string(body.size()) + "\r\n\r\n" + body);
+  }
+  int refused = 0, limited = 0;
+  for (auto& c : clients) {
+    const auto status = c->read().result_int();
+    refused += status == 401;
+    limited += status == 429;
+  }
+  EXPECT_LE(refused, 3);
+  EXPECT_EQ(refused + limited, 30);
+  // A success releases its attempt: the next right password is not held back.
+  const auto fresh = make_user("sales");
+  EXPECT_EQ(login(fresh, "bad-password").result_int(), 401);
+  EXPECT_EQ(login(fresh, "password-" + fresh).result_int(), 200);
+  EXPECT_EQ(login(fresh, "password-" + fresh).result_int(), 200);
+  EXPECT_EQ(login(fresh, "password-" + fresh).result_int(), 200);
+}
+
 TEST_F(IdentityTest, AdminsManageUsersAndRoleChangesAreAudited) {
   const auto admin = admin_token();
   const auto email = make_user("sales");

@@ -1,5 +1,7 @@
 #include "support/test_support.hpp"
 
+#include <gtest/gtest.h>
+
 #include <algorithm>
 #include <atomic>
 #include <boost/json/parse.hpp>
@@ -55,6 +57,9 @@ RunningServer::RunningServer(std::function<void(server::App&)> add_routes, confi
 RunningServer::~RunningServer() {
   app_->stop();
   app_->wait();
+  // No input may produce a 500: every test that provokes one fails.
+  EXPECT_EQ(app_->metrics().internal_error_count(), 0)
+      << "the server answered 500; its log names the request";
 }
 
 RawClient::RawClient(unsigned short port) : socket_(io_) {

@@ -24,6 +24,18 @@ TEST(RateLimiter, EngagesAfterMaxFailures) {
   EXPECT_EQ(*blocked, 57s);
 }
 
+TEST(RateLimiter, ReleaseForgetsOneCountedAttempt) {
+  RateLimiter limiter(2, 60s);
+  limiter.record_failure("k", kStart);
+  limiter.record_failure("k", kStart + 1s);
+  EXPECT_TRUE(limiter.blocked_for("k", kStart + 2s));
+  limiter.release("k", kStart + 1s);
+  EXPECT_FALSE(limiter.blocked_for("k", kStart + 2s));
+  limiter.release("k", kStart + 5s);  // nothing recorded then: no change
+  limiter.record_failure("k", kStart + 3s);
+  EXPECT_TRUE(limiter.blocked_for("k", kStart + 4s));
+}
+
 TEST(RateLimiter, RetryTimeRoundsUpAndIsAtLeastOneSecond) {
   RateLimiter limiter(2, 10s);
   limiter.record_failure("k", kStart);
