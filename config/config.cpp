@@ -215,6 +215,30 @@ void set_cors_origins(Config& c, std::string_view text, const Source& source) {
   c.cors_origins = std::move(origins);
 }
 
+// A comma-separated list, trimmed, empty items dropped.
+std::vector<std::string> list_of(std::string_view text) {
+  std::vector<std::string> items;
+  while (true) {
+    const auto comma = text.find(',');
+    const auto item = trim(text.substr(0, comma));
+    if (!item.empty()) items.emplace_back(item);
+    if (comma == std::string_view::npos) break;
+    text.remove_prefix(comma + 1);
+  }
+  return items;
+}
+
+void set_public_url(Config& c, std::string_view text, const Source& source) {
+  while (text.ends_with('/')) text.remove_suffix(1);
+  const bool scheme = text.starts_with("http://") || text.starts_with("https://");
+  const auto host = text.substr(text.find("//") + 2);
+  if (!text.empty() &&
+      (!scheme || host.empty() || host.find_first_of("?#@ \t") != std::string_view::npos))
+    fail(source, "an absolute http:// or https:// URL without query or user, such as "
+                 "https://crm.example.com", text);
+  c.public_url = text;
+}
+
 void set_log_level(Config& c, std::string_view text, const Source& source) {
   static constexpr std::array<std::string_view, 7> kLevels = {"trace", "debug",    "info", "warn",
                                                               "error", "critical", "off"};
@@ -346,6 +370,22 @@ constexpr std::array kSettings = {
             [](Config& c, std::string_view v, const Source& s) { set_ms(c.idle_timeout, v, s); }},
     Setting{"CRMD_SHUTDOWN_GRACE_MS", "10000", "time in-flight requests get to finish on SIGTERM",
             [](Config& c, std::string_view v, const Source& s) { set_ms(c.shutdown_grace, v, s); }},
+    Setting{"CRMD_PUBLIC_URL", "(listen address)",
+            "the URL clients reach crmd at (behind a load balancer); links are built on it",
+            set_public_url},
+    Setting{"CRMD_TRUSTED_PROXIES", "(none)",
+            "comma-separated CIDRs of proxies whose X-Forwarded-For/-Proto/-Host are believed",
+            [](Config& c, std::string_view v, const Source&) { c.trusted_proxies = list_of(v); }},
+    Setting{"CRMD_METRICS_TOKEN", "(none)",
+            "bearer token /metrics requires; unset, /metrics is open on a loopback listener "
+            "only",
+            [](Config& c, std::string_view v, const Source& s) {
+              if (!v.empty() && v.size() < 16) fail(s, "a token of at least 16 bytes");
+              c.metrics_token = v;
+            }},
+    Setting{"CRMD_EMBEDDED_DB", "true",
+            "without DATABASE_URL, start a private PostgreSQL (true) or refuse to start (false)",
+            [](Config& c, std::string_view v, const Source& s) { set_bool(c.embedded_db, v, s); }},
     Setting{"CRMD_CORS_ORIGINS", "(none)", "comma-separated allowed CORS origins; * allows any",
             set_cors_origins},
     Setting{kTlsCert, "(none)", "PEM certificate chain file; TLS is on with CRMD_TLS_KEY",

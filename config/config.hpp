@@ -58,6 +58,16 @@ struct Config {
   std::chrono::milliseconds idle_timeout{60000};
   std::chrono::milliseconds shutdown_grace{10000};
 
+  // Links (next/previous, Location, download_url) start with this, e.g.
+  // https://crm.example.com; empty: the listen address.
+  std::string public_url;
+  // CIDRs whose X-Forwarded-For/-Proto/-Host are believed.
+  std::vector<std::string> trusted_proxies;
+  // Bearer token /metrics requires; empty: open, on a loopback listener only.
+  std::string metrics_token;
+  // Without DATABASE_URL: start a private PostgreSQL (true) or refuse to start.
+  bool embedded_db = true;
+
   std::vector<std::string> cors_origins;  // "*" allows any origin
   std::string tls_cert_file;              // TLS is on when both are set
   std::string tls_key_file;

@@ -79,6 +79,22 @@ std::vector<actors::ScheduledTask> scheduled_tasks(const config::Config& c) {
           {actors::kLeadSlaJob, c.lead_sla_interval}};
 }
 
+bool is_loopback(const std::string& host) {
+  return host == "localhost" || host == "::1" || host.starts_with("127.");
+}
+
+http::PipelineOptions pipeline_options(const config::Config& config) {
+  http::PipelineOptions options{config.cors_origins, config.access_log, config.public_url, {}};
+  for (const auto& text : config.trusted_proxies) {
+    auto cidr = Cidr::parse(text);
+    if (!cidr)
+      throw std::invalid_argument("CRMD_TRUSTED_PROXIES: expected CIDRs such as 10.0.0.0/8, got " +
+                                  text);
+    options.trusted_proxies.push_back(*cidr);
+  }
+  return options;
+}
+
 }  // namespace
 
 App::App(config::Config config)
@@ -103,8 +119,7 @@ App::App(config::Config config)
       authenticator_(*identity_),
       idempotency_store_(*pool_),
       idempotency_(idempotency_store_),
-      pipeline_(router_, metrics_, authenticator_, idempotency_,
-                {config_.cors_origins, config_.access_log}),
+      pipeline_(router_, metrics_, authenticator_, idempotency_, pipeline_options(config_)),
       job_files_{{config_.data_dir + "/blobs", config_.data_dir + "/blobs/exports"},
                  config_.export_ttl,
                  config_.job_retention} {
@@ -116,7 +131,8 @@ App::App(config::Config config)
   limits.max_upload_bytes = config_.max_upload_bytes;
   limits.upload_dir = job_files_.files.blob_dir;
   server_ = std::make_unique<http::Server>(io_, blocking_, pipeline_, limits, tls_context(config_));
-  routes::add_ops_routes(router_, {*pool_, migrated_, metrics_});
+  routes::add_ops_routes(router_, {*pool_, migrated_, metrics_, config_.metrics_token,
+                                   is_loopback(config_.listen_host)});
   routes::add_identity_routes(router_, *identity_);
   routes::add_contact_routes(router_, contacts_);
   routes::add_contact_v1_routes(router_, contacts_);
@@ -179,6 +195,10 @@ asio::awaitable<void> App::startup() {
   co_await bootstrap_admin();
   asio::co_spawn(io_, housekeeping(), asio::detached);
   port_ = server_->listen(config_.listen_host, config_.listen_port);
+  const bool v6 = config_.listen_host.find(':') != std::string::npos;
+  pipeline_.set_listen_url(std::string(config_.tls_enabled() ? "https://" : "http://") +
+                           (v6 ? "[" + config_.listen_host + "]" : config_.listen_host) + ":" +
+                           std::to_string(port_));
   spdlog::info("listening on {}:{} with {} threads{}", config_.listen_host, port_, config_.threads,
                config_.tls_enabled() ? " (TLS)" : "");
 }

@@ -15,6 +15,7 @@
 #include "server/app.hpp"
 #include "server/logging.hpp"
 #include "storage/embedded_postgres.hpp"
+#include "storage/pg/conninfo.hpp"
 #include "storage/migrations.hpp"
 #include "storage/secret_file.hpp"
 
@@ -76,9 +77,21 @@ int run(int argc, char** argv) {
 
   std::optional<storage::EmbeddedPostgres> embedded;
   if (config.database_url.empty()) {
+    // A deployment that forgot DATABASE_URL must not serve an empty database
+    // unnoticed: with CRMD_EMBEDDED_DB=false it does not start.
+    if (!config.embedded_db) {
+      std::fprintf(stderr,
+                   "crmd: DATABASE_URL is not set and CRMD_EMBEDDED_DB=false: set DATABASE_URL "
+                   "to the PostgreSQL to use\n");
+      return 2;
+    }
     embedded.emplace(storage::EmbeddedPostgres::start(config.data_dir));
     config.database_url = embedded->conninfo();
-    spdlog::info("using the embedded PostgreSQL under {}/pg", config.data_dir);
+    spdlog::info("database: the embedded PostgreSQL under {}/pg (set DATABASE_URL in "
+                 "production)",
+                 config.data_dir);
+  } else {
+    spdlog::info("database: {}", pg::describe_conninfo(config.database_url));
   }
   if (migrate) return migrate_only(config);
   if (config.jwt_secret.empty()) {

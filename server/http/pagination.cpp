@@ -28,10 +28,9 @@ std::string link(const Request& request, const std::string& cursor) {
 }  // namespace
 
 std::string absolute_url(const Request& request, std::string_view path_and_query) {
-  boost::urls::url url(path_and_query);
-  url.set_scheme(request.secure ? "https" : "http");
-  url.set_encoded_authority(request.message[beast_http::field::host]);
-  return std::string(url.buffer());
+  std::string url = request.base_url ? *request.base_url : std::string();
+  url += path_and_query;
+  return url;
 }
 
 std::string keyset_cursor(const std::string& fingerprint, const char* way,

@@ -29,7 +29,7 @@ PageRequest page_request(const Request& request);
 
 std::string encode_cursor(const std::vector<std::string>& key);
 
-// The absolute URL, on the host the request came to, of a path and query.
+// The absolute URL of a path and query, on the request's base_url.
 std::string absolute_url(const Request& request, std::string_view path_and_query);
 
 // The cursor of a keyset list (see KeysetPage) that starts after ("n") or

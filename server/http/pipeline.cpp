@@ -4,6 +4,7 @@
 
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
+#include <boost/beast/core/string.hpp>
 #include <boost/url/parse.hpp>
 
 #include "domain/common/storable_text.hpp"
@@ -39,6 +40,12 @@ std::string method_list(const std::vector<beast_http::verb>& methods) {
   return out;
 }
 
+// host[:port], without user information: what a Host header may hold.
+bool valid_host(std::string_view host) {
+  auto authority = boost::urls::parse_authority(host);
+  return authority && !authority->has_userinfo() && !authority->host().empty();
+}
+
 // Text the database cannot store (invalid UTF-8, NUL) never reaches a query.
 void reject_unstorable_target(const Request& request) {
   auto refuse = [] {
@@ -61,7 +68,10 @@ Pipeline::Pipeline(const Router& router, server::Metrics& metrics,
       metrics_(metrics),
       auth_(auth),
       idempotency_(idempotency),
-      options_(std::move(options)) {}
+      options_(std::move(options)) {
+  if (!options_.public_url.empty())
+    base_url_.store(std::make_shared<const std::string>(options_.public_url));
+}
 
 boost::asio::awaitable<Response> Pipeline::handle(Request& request) {
   const auto start = std::chrono::steady_clock::now();
@@ -105,11 +115,47 @@ boost::asio::awaitable<void> Pipeline::admit(Request& request) const {
     co_await auth_.authorize(request, *match.route);
 }
 
+void Pipeline::set_listen_url(std::string url) {
+  if (options_.public_url.empty()) base_url_.store(std::make_shared<const std::string>(std::move(url)));
+}
+
+bool Pipeline::trusted(std::string_view address) const {
+  return std::any_of(options_.trusted_proxies.begin(), options_.trusted_proxies.end(),
+                     [&](const Cidr& cidr) { return cidr.contains(address); });
+}
+
+void Pipeline::resolve_origin(Request& request) const {
+  const auto host = request.message[field::host];
+  if ((!host.empty() && !valid_host(host)) || request.message.count(field::host) > 1)
+    throw Error(ErrorKind::bad_request, "invalid_host", "the Host header is not a valid host");
+  request.base_url = base_url_.load();
+  if (options_.trusted_proxies.empty() || !trusted(request.remote_address)) return;
+  // The client is the rightmost address a trusted proxy did not add.
+  std::string_view chain = request.message["X-Forwarded-For"];
+  while (!chain.empty()) {
+    const auto comma = chain.rfind(',');
+    auto hop = chain.substr(comma == std::string_view::npos ? 0 : comma + 1);
+    while (hop.starts_with(' ')) hop.remove_prefix(1);
+    while (hop.ends_with(' ')) hop.remove_suffix(1);
+    if (!is_ip_address(hop)) break;
+    request.remote_address = std::string(hop);
+    if (!trusted(hop)) break;
+    chain = comma == std::string_view::npos ? std::string_view() : chain.substr(0, comma);
+  }
+  const auto forwarded_host = request.message["X-Forwarded-Host"];
+  if (options_.public_url.empty() && !forwarded_host.empty() && valid_host(forwarded_host)) {
+    const bool https = boost::beast::iequals(request.message["X-Forwarded-Proto"], "https");
+    request.base_url = std::make_shared<const std::string>(
+        std::string(https ? "https://" : "http://") + std::string(forwarded_host));
+  }
+}
+
 boost::asio::awaitable<Response> Pipeline::dispatch(Request& request) {
   auto parsed = boost::urls::parse_origin_form(request.message.target());
   if (!parsed)
     throw Error(ErrorKind::bad_request, "malformed_target", "the request target is malformed");
   request.url = *parsed;
+  resolve_origin(request);
 
   auto method = request.method();
   const bool is_preflight = method == beast_http::verb::options &&

@@ -29,6 +29,9 @@ struct Request {
   std::string request_id;
   std::string remote_address;
   bool secure = false;  // arrived over TLS
+  // Where links in answers start: CRMD_PUBLIC_URL, a trusted proxy's
+  // X-Forwarded-Proto/-Host, or the listen address; never the Host header.
+  std::shared_ptr<const std::string> base_url;
   const Route* route = nullptr;
   std::vector<std::pair<std::string_view, std::string>> path_params;
   std::optional<identity::Principal> principal;  // set by the access check

@@ -1,5 +1,6 @@
 #include <boost/json/object.hpp>
 
+#include "domain/common/crypto.hpp"
 #include "domain/common/error.hpp"
 #include "server/http/json.hpp"
 #include "server/routes/routes.hpp"
@@ -9,6 +10,28 @@ namespace beast_http = boost::beast::http;
 using http::Access;
 using http::Request;
 using http::Response;
+
+namespace {
+
+// /metrics is guarded by CRMD_METRICS_TOKEN; without one it is served on a
+// loopback listener only, where just this machine can reach it.
+void authorize_scrape(const Request& request, const OpsContext& context) {
+  if (context.metrics_token.empty()) {
+    if (context.loopback_listener) return;
+    throw Error(ErrorKind::forbidden, "metrics_token_required",
+                "set CRMD_METRICS_TOKEN to serve /metrics on a non-loopback listener");
+  }
+  const auto header = request.message[beast_http::field::authorization];
+  constexpr std::string_view kScheme = "Bearer ";
+  const bool ok = header.starts_with(kScheme) &&
+                  constant_time_equal(sha256_hex(header.substr(kScheme.size())),
+                                      sha256_hex(context.metrics_token));
+  if (!ok)
+    throw Error(ErrorKind::unauthorized, "not_authenticated",
+                "/metrics needs the bearer token of CRMD_METRICS_TOKEN");
+}
+
+}  // namespace
 
 void add_ops_routes(http::Router& router, OpsContext context) {
   router.add(beast_http::verb::get, "/health", Access::public_,
@@ -28,6 +51,7 @@ void add_ops_routes(http::Router& router, OpsContext context) {
 
   router.add(beast_http::verb::get, "/metrics", Access::public_,
              [context](Request& request) -> boost::asio::awaitable<Response> {
+               authorize_scrape(request, context);
                Response response(beast_http::status::ok, request.message.version());
                response.set(beast_http::field::content_type, "text/plain; version=0.0.4");
                response.body() = context.metrics.serialize();

@@ -22,6 +22,8 @@ struct OpsContext {
   pg::Pool& pool;
   const std::atomic<bool>& migrated;
   const Metrics& metrics;
+  std::string metrics_token;  // empty: /metrics is open where the listener is loopback
+  bool loopback_listener = true;
 };
 
 // GET /health, /ready and /metrics.

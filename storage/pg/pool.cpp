@@ -151,16 +151,23 @@ asio::awaitable<std::shared_ptr<Connection>> Pool::open_connection() {
     next_attempt_ = Clock::now() + backoff_;
     throw;
   }
-  std::lock_guard lock(mutex_);
-  --opening_;
-  backoff_ = std::chrono::milliseconds(0);
-  ++connects_;
-  if (closed_) {
+  bool closed = false;
+  {
+    std::lock_guard lock(mutex_);
+    --opening_;
+    backoff_ = std::chrono::milliseconds(0);
+    ++connects_;
+    closed = closed_;
+    if (!closed) {
+      slots_.push_back({connection, false});
+      wake_one_locked();
+    }
+  }
+  if (closed) {
+    // Outside the lock: close() calls on_death, which takes it (remove()).
     connection->close();
     throw Error(ErrorKind::closed, "the database pool is closed");
   }
-  slots_.push_back({connection, false});
-  wake_one_locked();
   co_return connection;
 }
 

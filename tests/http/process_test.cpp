@@ -81,6 +81,26 @@ TEST(Process, ABadSettingStopsStartUpNamingIt) {
   EXPECT_EQ(child.wait_exit(), 2);
 }
 
+TEST(Process, WithoutDatabaseUrlAndEmbeddedOffItRefusesToStart) {
+  auto child = spawn({"CRMD_EMBEDDED_DB=false", "CRMD_DATA_DIR=/nonexistent/crmd"});
+  std::string log;
+  EXPECT_TRUE(child.wait_for_line("DATABASE_URL", &log)) << log;
+  EXPECT_EQ(child.wait_exit(), 2);
+}
+
+TEST(Process, StartUpNamesTheDatabaseWithoutSecrets) {
+  const auto port = free_port();
+  auto child = spawn({"DATABASE_URL=" + test::database_url() + " password=hunter2-secret",
+                      "CRMD_LISTEN=127.0.0.1:" + std::to_string(port), "CRMD_THREADS=1"});
+  std::string log;
+  ASSERT_TRUE(child.wait_for_line("listening on", &log)) << log;
+  kill(child.pid, SIGTERM);
+  child.wait_for_line("stopped", &log);
+  child.wait_exit();
+  EXPECT_NE(log.find("database: database postgres on"), std::string::npos) << log;
+  EXPECT_EQ(log.find("hunter2"), std::string::npos) << log;
+}
+
 TEST(Process, HelpListsTheSettings) {
   auto child = spawn({}, {"--help"});
   std::string log;
