@@ -46,8 +46,9 @@ std::string KeysetQuery::sql(const std::optional<PagePosition>& position, std::s
   const bool down = descending != reverse;
   std::string condition = where;
   if (position) {
+    if (!valid_sort_key(position->sort_key, sort_type)) throw invalid_cursor();
     condition += " AND (" + sort + ", " + id + ") " + (down ? "<" : ">") + " (" +
-                 placeholder(params, position->sort_key) + sort_cast + ", " +
+                 placeholder(params, position->sort_key) + std::string(sql_cast(sort_type)) + ", " +
                  placeholder(params, position->id) + ")";
   }
   const std::string direction = down ? " DESC" : " ASC";

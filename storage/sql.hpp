@@ -55,13 +55,14 @@ struct Assignments {
 // position. The page's ids and sort keys are chosen first, from the table
 // alone (an index can answer that), and only those rows are then read in
 // full. Going backward it reads the other way; reorder() turns the rows
-// round again. The sort value is selected last, as text.
+// round again. The sort value is selected last, as text. A position whose
+// key does not read as sort_type is Error invalid_cursor, before any SQL.
 struct KeysetQuery {
   std::string columns;  // the SELECT list, without the sort key
   std::string table;    // "contacts" or "companies c"
   std::string where;
   std::string sort;        // an expression, e.g. "created_at" or "lower(full_name)"
-  std::string sort_cast;   // "::timestamptz" or "::text": how a cursor's key compares
+  SortKeyType sort_type = SortKeyType::text;  // how a cursor's key reads and compares
   std::string id = "id";   // the tiebreaker column
   std::string joins;       // joined to the page's rows, e.g. their metadata
   bool descending = false;

@@ -55,7 +55,7 @@ ContactChanges parse_contact(const boost::json::value& body, bool creating, bool
   r.change("departments", c.departments, kMaxDepartments, 100);
   r.change("email", c.email, 254);
   if (c.email && *c.email) {
-    if (!identity::plausible_email(**c.email))
+    if (!identity::valid_email(**c.email))
       r.fail("email", "not an e-mail address");
     else
       **c.email = identity::normalize_email(**c.email);

@@ -37,7 +37,7 @@ ContactMethodChanges parse_contact_method(const boost::json::value& body,
   if (!creating && c.type && !c.value) r.fail("value", "is required when the type changes");
   const auto type = c.type ? c.type : current_type;
   if (c.value && type == "email") {
-    if (identity::plausible_email(*c.value))
+    if (identity::valid_email(*c.value))
       c.value = identity::normalize_email(*c.value);
     else
       r.fail("value", "not an e-mail address");

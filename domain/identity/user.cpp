@@ -1,7 +1,10 @@
 #include "domain/identity/user.hpp"
 
+#include <algorithm>
+
 #include "domain/common/fields.hpp"
 #include "domain/common/json_of.hpp"
+#include "domain/common/storable_text.hpp"
 #include "domain/identity/password.hpp"
 
 namespace crmd::identity {
@@ -21,7 +24,7 @@ std::optional<Role> read_role(FieldReader& reader, bool required) {
 
 std::string read_email(FieldReader& reader) {
   auto email = reader.string("email", true, kMaxEmailBytes);
-  if (email && !plausible_email(*email)) reader.fail("email", "not an e-mail address");
+  if (email && !valid_email(*email)) reader.fail("email", "not an e-mail address");
   return email ? normalize_email(*email) : std::string();
 }
 
@@ -38,17 +41,56 @@ boost::json::object to_json(const User& u) {
           {"last_sign_in_at", json_of(u.last_sign_in_at)}};
 }
 
-bool plausible_email(std::string_view email) {
-  if (email.empty() || email.size() > kMaxEmailBytes) return false;
-  const auto at = email.find('@');
-  if (at == std::string_view::npos || at == 0 || email.find('@', at + 1) != std::string_view::npos)
+namespace {
+
+bool ascii_alnum(unsigned char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+bool atext(unsigned char c) {
+  return ascii_alnum(c) || std::string_view("!#$%&'*+/=?^_`{|}~-").find(static_cast<char>(c)) !=
+                                std::string_view::npos;
+}
+
+// A letter or digit, or a byte of a UTF-8 sequence (IDN labels: the
+// domain may be written in Unicode rather than punycode).
+bool let_dig(unsigned char c) {
+  return ascii_alnum(c) || c >= 0x80;
+}
+
+bool valid_label(std::string_view label) {
+  if (label.empty() || label.size() > 63) return false;
+  if (!let_dig(static_cast<unsigned char>(label.front())) ||
+      !let_dig(static_cast<unsigned char>(label.back())))
     return false;
-  const auto domain = email.substr(at + 1);
-  const auto dot = domain.find('.');
-  if (dot == std::string_view::npos || dot == 0 || domain.back() == '.') return false;
-  for (char c : email)
-    if (static_cast<unsigned char>(c) <= ' ' || c == 0x7f) return false;
-  return true;
+  return std::all_of(label.begin(), label.end(), [](char c) {
+    return let_dig(static_cast<unsigned char>(c)) || c == '-';
+  });
+}
+
+}  // namespace
+
+// The WHATWG "valid e-mail address" rule (what <input type=email> takes):
+// local part of atext and dots, domain of labels of letters, digits and
+// inner hyphens; UTF-8 is allowed in the domain for IDN, and at least one
+// dot is required (crm addresses are on the Internet). So no quotes,
+// angle brackets, spaces or comments.
+bool valid_email(std::string_view email) {
+  if (email.empty() || email.size() > kMaxEmailBytes || !valid_utf8(email)) return false;
+  const auto at = email.find('@');
+  if (at == std::string_view::npos || at == 0) return false;
+  const auto local = email.substr(0, at);
+  if (!std::all_of(local.begin(), local.end(),
+                   [](char c) { return atext(static_cast<unsigned char>(c)) || c == '.'; }))
+    return false;
+  auto domain = email.substr(at + 1);
+  if (domain.find('.') == std::string_view::npos) return false;
+  while (true) {
+    const auto dot = domain.find('.');
+    if (!valid_label(domain.substr(0, dot))) return false;
+    if (dot == std::string_view::npos) return true;
+    domain.remove_prefix(dot + 1);
+  }
 }
 
 std::string normalize_email(std::string_view email) {

@@ -48,9 +48,9 @@ NewUser parse_new_user(const boost::json::value& body);
 UserPatch parse_user_patch(const boost::json::value& body);
 Credentials parse_credentials(const boost::json::value& body);
 
-// Light syntax check: one '@', non-empty local part, a dotted domain, no
-// spaces, at most 254 bytes.
-bool plausible_email(std::string_view email);
+// The WHATWG "valid e-mail address" rule with IDN domains, a dot required,
+// at most 254 bytes: see user.cpp.
+bool valid_email(std::string_view email);
 std::string normalize_email(std::string_view email);
 
 }  // namespace crmd::identity

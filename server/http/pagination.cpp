@@ -14,7 +14,7 @@ namespace {
 constexpr std::size_t kMaxCursorBytes = 1024;
 
 Error bad_cursor() {
-  return Error(ErrorKind::bad_request, "invalid_cursor", "the cursor is not valid");
+  return invalid_cursor();
 }
 
 std::string link(const Request& request, const std::string& cursor) {
@@ -87,8 +87,7 @@ KeysetPage::KeysetPage(const Request& request, std::string fingerprint)
   const auto& parts = *page_.after;
   auto id = parts.size() == 4 ? Uuid::parse(parts[3]) : std::nullopt;
   if (!id || parts[0] != fingerprint_ || (parts[1] != "n" && parts[1] != "p"))
-    throw Error(ErrorKind::bad_request, "invalid_cursor",
-                "the cursor does not belong to this query");
+    throw invalid_cursor();
   position_ = PagePosition{parts[2], *id, parts[1] == "p"};
 }
 

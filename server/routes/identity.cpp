@@ -77,7 +77,7 @@ void add_identity_routes(http::Router& router, actors::IdentityService& identity
                      page.after->size() == 2 ? parse_timestamp((*page.after)[0]) : std::nullopt;
                  auto id = page.after->size() == 2 ? Uuid::parse((*page.after)[1]) : std::nullopt;
                  if (!at || !id)
-                   throw Error(ErrorKind::bad_request, "invalid_cursor", "the cursor is not valid");
+                   throw invalid_cursor();
                  after.emplace(*at, *id);
                }
                auto users = co_await identity.list_users(page.limit + 1, after);

@@ -146,7 +146,7 @@ void add_job_routes(http::Router& router, JobRoutesContext context) {
                  if (key.size() != 1 || key[0].empty() ||
                      key[0].find_first_not_of("0123456789") != std::string::npos ||
                      key[0].size() > 18)
-                   throw Error(ErrorKind::bad_request, "invalid_cursor", "the cursor is not valid");
+                   throw invalid_cursor();
                  after = std::stoll(key[0]);
                }
                auto errors = co_await jobs.errors(id, after, page.limit + 1);

@@ -4,6 +4,7 @@
 #include "actors/leads.hpp"
 
 #include "domain/common/error.hpp"
+#include "domain/contacts/list_query.hpp"
 #include "server/http/json.hpp"
 #include "server/http/pagination.hpp"
 #include "server/routes/list_params.hpp"
@@ -153,7 +154,12 @@ void add_lead_routes(http::Router& router, actors::LeadService& leads) {
              [&leads](Request& request) -> asio::awaitable<Response> {
                // Cursors are the caller's: a sales user's list is not a manager's.
                const auto own = actors::own_leads_only(request.context());
-               const http::KeysetPage page(request, "sales-view:" + (own ? own->str() : "all"));
+               const auto fingerprint =
+                   contacts::Fingerprint()
+                       .add("view", std::optional<std::string>("sales"))
+                       .add("owner", own ? std::vector<Uuid>{*own} : std::vector<Uuid>{})
+                       .digest();
+               const http::KeysetPage page(request, fingerprint);
                auto rows = co_await leads.sales_view(page.fetch_limit(), page.position(),
                                                      request.context());
                co_return page.respond(request, rows);
@@ -346,11 +352,11 @@ void add_audit_routes(http::Router& router, actors::LeadService& leads) {
                std::optional<std::int64_t> before;
                if (page.after) {
                  if (page.after->size() != 2 || (*page.after)[0] != fingerprint)
-                   throw Error(ErrorKind::bad_request, "bad_cursor", "the cursor is not valid");
+                   throw invalid_cursor();
                  try {
                    before = std::stoll((*page.after)[1]);
                  } catch (const std::exception&) {
-                   throw Error(ErrorKind::bad_request, "bad_cursor", "the cursor is not valid");
+                   throw invalid_cursor();
                  }
                }
                auto rows = co_await leads.audit(*entity_type, entity_id, before, page.limit + 1);

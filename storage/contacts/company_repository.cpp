@@ -112,7 +112,7 @@ asio::awaitable<std::vector<Listed<Company>>> CompanyRepository::list(
   keyset.sort = q.order == ListOrder::created_at   ? "c.created_at"
                 : q.order == ListOrder::updated_at ? "c.updated_at"
                                                    : "c.normalized_name";
-  keyset.sort_cast = q.order == ListOrder::name ? "::text" : "::timestamptz";
+  keyset.sort_type = q.order == ListOrder::name ? SortKeyType::text : SortKeyType::timestamp;
   keyset.id = "c.id";
   keyset.descending = q.descending;
   const auto result = co_await pool_.query(keyset.sql(from, limit, params), params);

@@ -166,7 +166,7 @@ asio::awaitable<std::vector<Listed<Contact>>> ContactRepository::list(
   keyset.sort = q.order == ListOrder::created_at   ? "created_at"
                 : q.order == ListOrder::updated_at ? "updated_at"
                                                    : "lower(full_name)";
-  keyset.sort_cast = q.order == ListOrder::name ? "::text" : "::timestamptz";
+  keyset.sort_type = q.order == ListOrder::name ? SortKeyType::text : SortKeyType::timestamp;
   keyset.descending = q.descending;
   keyset.offset = offset;
   const auto result = co_await pool_.query(keyset.sql(from, limit, params), params);

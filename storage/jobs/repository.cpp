@@ -257,7 +257,7 @@ asio::awaitable<std::vector<Listed<Job>>> JobRepository::list(
   if (status) where += " AND status = " + placeholder(params, *status);
   KeysetQuery keyset{kColumns, "jobs", where};
   keyset.sort = "created_at";
-  keyset.sort_cast = "::timestamptz";
+  keyset.sort_type = SortKeyType::timestamp;
   keyset.descending = true;
   const auto result = co_await pool_.query(keyset.sql(from, limit, params), params);
   std::vector<Listed<Job>> rows;

@@ -434,24 +434,24 @@ asio::awaitable<std::vector<Listed<Lead>>> LeadRepository::list(
   switch (q.order) {
     case LeadOrder::created_at:
       keyset.sort = "l.created_at";
-      keyset.sort_cast = "::timestamptz";
+      keyset.sort_type = SortKeyType::timestamp;
       break;
     case LeadOrder::updated_at:
       keyset.sort = "l.updated_at";
-      keyset.sort_cast = "::timestamptz";
+      keyset.sort_type = SortKeyType::timestamp;
       break;
     case LeadOrder::priority:
       keyset.sort = "l.priority_score";
-      keyset.sort_cast = "::integer";
+      keyset.sort_type = SortKeyType::integer;
       break;
     case LeadOrder::title:
       keyset.sort = "lower(l.legal_name)";
-      keyset.sort_cast = "::text";
+      keyset.sort_type = SortKeyType::text;
       break;
     case LeadOrder::last_interaction:
       // Never: before every interaction.
       keyset.sort = "coalesce(l.last_interaction_at, '-infinity'::timestamptz)";
-      keyset.sort_cast = "::timestamptz";
+      keyset.sort_type = SortKeyType::timestamp;
       break;
   }
   keyset.descending = q.descending;
@@ -752,7 +752,7 @@ asio::awaitable<std::vector<Listed<leads::Activity>>> LeadRepository::activities
   pg::Params params;
   KeysetQuery keyset{kActivityColumns, "lead_activities", "lead_id = " + placeholder(params, lead)};
   keyset.sort = "occurred_at";
-  keyset.sort_cast = "::timestamptz";
+  keyset.sort_type = SortKeyType::timestamp;
   keyset.id = "lead_activities.id";
   keyset.descending = true;
   const auto result = co_await run(keyset.sql(from, limit, params), params);
@@ -786,8 +786,10 @@ asio::awaitable<std::vector<Listed<leads::SalesViewRow>>> LeadRepository::sales_
   constexpr const char* kLast = "coalesce(l.last_interaction_at, '-infinity'::timestamptz)";
   if (from) {
     const auto bar = from->sort_key.find('|');
-    if (bar == std::string::npos)
-      throw Error(ErrorKind::bad_request, "bad_cursor", "the cursor is not valid");
+    if (bar == std::string::npos ||
+        !valid_sort_key(std::string_view(from->sort_key).substr(0, bar), SortKeyType::integer) ||
+        !valid_sort_key(std::string_view(from->sort_key).substr(bar + 1), SortKeyType::timestamp))
+      throw invalid_cursor();
     where += std::string(" AND (l.priority_score, ") + kLast + ", l.id) " + (backward ? ">" : "<") +
              " (" + placeholder(params, from->sort_key.substr(0, bar)) + "::integer, " +
              placeholder(params, from->sort_key.substr(bar + 1)) + "::timestamptz, " +

@@ -2,6 +2,10 @@
 // fixture fails any test that provokes one) nor a silently cut value.
 #include "api_fixture.hpp"
 
+#include <boost/json/parse.hpp>
+
+#include "domain/identity/jwt.hpp"
+
 namespace crmd::http {
 namespace {
 
@@ -92,6 +96,55 @@ TEST_F(HostileInputTest, ACsvCellWithNulFailsItsRowAloneAndTheImportGoesOn) {
   ASSERT_EQ(job.at("status"), "completed") << boost::json::serialize(job);
   EXPECT_EQ(job.at("progress").at("created"), 1);
   EXPECT_EQ(job.at("progress").at("failed"), 1);
+}
+
+TEST_F(HostileInputTest, EmailAddressesAreValidatedAsAddresses) {
+  for (const char* bad : {"<a@b.com>", "x@<script>.com", "\\\"q\\\"@b.com", "a@-b.com"}) {
+    auto response = send("POST", "/api/v2/contacts",
+                         std::string(R"({"first_name":"E","email":")") + bad + R"("})");
+    EXPECT_EQ(response.result_int(), 422) << bad << ": " << response.body();
+  }
+  auto idn = send("POST", "/api/v2/contacts", R"({"first_name":"E","email":"anna@m\u00fcnchen.de"})");
+  EXPECT_EQ(idn.result_int(), 201) << idn.body();
+
+  auto accepted = client.request("POST", "/api/v2/imports/contacts",
+                                 "first_name,email\nBad,<a@b.com>\n", "Authorization: Bearer " +
+                                     token + "\r\nContent-Type: text/csv\r\n");
+  ASSERT_EQ(accepted.result_int(), 202) << accepted.body();
+  const auto job = finished(std::string(accepted[beast_http::field::location]));
+  EXPECT_EQ(job.at("progress").at("failed"), 1) << boost::json::serialize(job);
+}
+
+// A well-formed cursor (right fingerprint) whose key is not a value of its
+// ordering: 400 invalid_cursor, decided before any SQL.
+TEST_F(HostileInputTest, ACursorKeyItsOrderingCannotReadIs400) {
+  for (int i = 0; i < 2; ++i) create_at("/api/v2/contacts", {{"first_name", "Cursor"}});
+  auto first = send("GET", "/api/v2/contacts?limit=1");
+  ASSERT_EQ(first.result_int(), 200);
+  const std::string next(json_of(first).at("next").as_string());
+  const auto cursor = next.substr(next.find("cursor=") + 7);
+  auto text = identity::base64url_decode(cursor);
+  ASSERT_TRUE(text);
+  auto parts = boost::json::parse(*text).as_array();
+  parts[2] = "not a date";
+  auto forged = send("GET", "/api/v2/contacts?limit=1&cursor=" +
+                                identity::base64url_encode(boost::json::serialize(parts)));
+  EXPECT_EQ(forged.result_int(), 400) << forged.body();
+  EXPECT_EQ(json_of(forged).at("error_code"), "invalid_cursor");
+
+  const auto lead = create_at("/api/v2/leads", {{"title", "Cursor lead"}});
+  create_at("/api/v2/leads", {{"title", "Cursor lead 2"}});
+  auto view = send("GET", "/api/v2/leads/sales-view?limit=1");
+  ASSERT_EQ(view.result_int(), 200) << view.body();
+  const std::string view_next(json_of(view).at("next").as_string());
+  auto view_parts =
+      boost::json::parse(*identity::base64url_decode(view_next.substr(view_next.find("cursor=") + 7)))
+          .as_array();
+  view_parts[2] = "1e9|yesterday";
+  auto bad_view = send("GET", "/api/v2/leads/sales-view?limit=1&cursor=" +
+                                  identity::base64url_encode(boost::json::serialize(view_parts)));
+  EXPECT_EQ(bad_view.result_int(), 400) << bad_view.body();
+  EXPECT_EQ(json_of(bad_view).at("error_code"), "invalid_cursor");
 }
 
 }  // namespace

@@ -44,6 +44,10 @@ const std::vector<std::string> kAllEnvVars = {
     "CRMD_BODY_TIMEOUT_MS",
     "CRMD_IDLE_TIMEOUT_MS",
     "CRMD_SHUTDOWN_GRACE_MS",
+    "CRMD_PUBLIC_URL",
+    "CRMD_TRUSTED_PROXIES",
+    "CRMD_METRICS_TOKEN",
+    "CRMD_EMBEDDED_DB",
     "CRMD_CORS_ORIGINS",
     "CRMD_TLS_CERT",
     "CRMD_TLS_KEY",
@@ -454,6 +458,19 @@ TEST(ConfigErrors, LongValuesAreCut) {
   const std::string error = error_of({{"CRMD_LOG_LEVEL", std::string(500, 'x')}});
   EXPECT_LT(error.size(), 200u) << error;
   EXPECT_TRUE(error.ends_with("xx\"...")) << error;
+}
+
+TEST(ConfigLinks, PublicUrlIsAnAbsoluteHttpUrl) {
+  EXPECT_EQ(load_env("CRMD_PUBLIC_URL", "https://crm.example.com/").public_url,
+            "https://crm.example.com");
+  EXPECT_EQ(load_env("CRMD_PUBLIC_URL", "http://10.0.0.5:8080/crm").public_url,
+            "http://10.0.0.5:8080/crm");
+  for (const char* bad : {"crm.example.com", "ftp://x", "https://", "https://u@x", "https://x?y"})
+    EXPECT_TRUE(error_of({{"CRMD_PUBLIC_URL", bad}}).starts_with("CRMD_PUBLIC_URL: expected"))
+        << bad;
+  EXPECT_EQ(load_env("CRMD_TRUSTED_PROXIES", "10.0.0.0/8, ::1").trusted_proxies,
+            (std::vector<std::string>{"10.0.0.0/8", "::1"}));
+  EXPECT_FALSE(load_env("CRMD_EMBEDDED_DB", "false").embedded_db);
 }
 
 TEST(ConfigHelp, ListsEveryEnvVarAndFlagOnePerLine) {

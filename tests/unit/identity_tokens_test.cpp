@@ -104,11 +104,17 @@ TEST(Users, PatchRejectsReadOnlyFieldsAndBadTypes) {
 }
 
 TEST(Users, PlausibleEmail) {
-  EXPECT_TRUE(plausible_email("a@b.io"));
-  EXPECT_FALSE(plausible_email("a@b"));
-  EXPECT_FALSE(plausible_email("@b.io"));
-  EXPECT_FALSE(plausible_email("a@@b.io"));
-  EXPECT_FALSE(plausible_email("a b@c.io"));
+  EXPECT_TRUE(valid_email("a@b.io"));
+  EXPECT_FALSE(valid_email("a@b"));
+  EXPECT_FALSE(valid_email("@b.io"));
+  EXPECT_FALSE(valid_email("a@@b.io"));
+  EXPECT_FALSE(valid_email("a b@c.io"));
+  for (const char* bad : {"<a@b.com>", "x@<script>.com", "\"q\"@b.com", "a@-b.com", "a@b-.com",
+                          "a@b..com", "a@.b.com", "a(c)@b.com", "a@b.com.", "a@b_c.com"})
+    EXPECT_FALSE(valid_email(bad)) << bad;
+  for (const char* good : {"first.last+tag@sub.example.co.uk", "o'brien@example.ie",
+                           "user@m\xC3\xBCnchen.de", "x@a-b.io", "1@2.3"})
+    EXPECT_TRUE(valid_email(good)) << good;
 }
 
 }  // namespace
