@@ -1,6 +1,7 @@
 #include "actors/companies.hpp"
 
 #include "storage/audit.hpp"
+#include "storage/write_scope.hpp"
 
 namespace crmd::actors {
 namespace asio = boost::asio;
@@ -22,14 +23,15 @@ asio::awaitable<Company> CompanyService::get(Uuid id, bool include_deleted) {
 
 asio::awaitable<Company> CompanyService::create(contacts::CompanyChanges changes,
                                                 identity::RequestContext context) {
-  auto tx = co_await pool_.begin();
+  auto scope = co_await storage::WriteScope::begin(pool_, context);
+  auto& tx = scope.tx();
   auto created = co_await repository_.insert(tx, changes);
   {
     const storage::AuditEntry entry{"company_created", "company", created.id.str(), std::nullopt,
                                     contacts::to_json(created)};
     co_await storage::write_audit(tx, context, entry);
   }
-  co_await tx.commit();
+  co_await scope.commit();
   co_return created;
 }
 

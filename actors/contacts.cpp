@@ -5,6 +5,7 @@
 #include "domain/contacts/company.hpp"
 #include "domain/identity/user.hpp"
 #include "storage/audit.hpp"
+#include "storage/write_scope.hpp"
 #include "storage/sql.hpp"
 
 namespace crmd::actors {
@@ -114,14 +115,15 @@ asio::awaitable<contacts::ApolloSearch> ContactService::analyze_apollo(std::stri
 asio::awaitable<Contact> ContactService::create(contacts::ContactChanges changes,
                                                 identity::RequestContext context) {
   if (!changes.owner_user_id && context.user_id()) changes.owner_user_id = context.user_id();
-  auto tx = co_await pool_.begin();
+  auto scope = co_await storage::WriteScope::begin(pool_, context);
+  auto& tx = scope.tx();
   auto created = co_await repository_.insert(tx, changes);
   {
     const storage::AuditEntry entry{"contact_created", "contact", created.id.str(), std::nullopt,
                                     contacts::to_json(created)};
     co_await storage::write_audit(tx, context, entry);
   }
-  co_await tx.commit();
+  co_await scope.commit();
   co_return created;
 }
 
@@ -187,7 +189,8 @@ asio::awaitable<std::vector<contacts::BatchResult>> ContactService::upsert_batch
     if (c.company_id && *c.company_id) company_ids.push_back(**c.company_id);
     if (c.owner_user_id && *c.owner_user_id) owner_ids.push_back(**c.owner_user_id);
   }
-  auto tx = co_await pool_.begin();
+  auto scope = co_await storage::WriteScope::begin(pool_, context);
+  auto& tx = scope.tx();
   const auto unknown_companies = co_await repository_.unknown_companies(tx, company_ids);
   const auto unknown_owners = co_await repository_.unknown_users(tx, owner_ids);
   fail_unknown(items, unknown_companies, unknown_owners);
@@ -221,7 +224,7 @@ asio::awaitable<std::vector<contacts::BatchResult>> ContactService::upsert_batch
     }
   }
   co_await storage::write_audits(tx, context, audit);
-  co_await tx.commit();
+  co_await scope.commit();
   co_return results;
 }
 
@@ -238,7 +241,8 @@ asio::awaitable<std::vector<contacts::ContactMethod>> ContactService::methods(Uu
 
 asio::awaitable<contacts::ContactMethod> ContactService::add_method(
     Uuid contact_id, contacts::ContactMethodChanges changes, identity::RequestContext context) {
-  auto tx = co_await pool_.begin();
+  auto scope = co_await storage::WriteScope::begin(pool_, context);
+  auto& tx = scope.tx();
   co_await lock_live(tx, contact_id);
   const auto existing = co_await methods_.count(tx, contact_id);
   if (existing >= static_cast<std::int64_t>(contacts::kMaxMethodsPerContact))
@@ -251,7 +255,7 @@ asio::awaitable<contacts::ContactMethod> ContactService::add_method(
                                     std::nullopt, contacts::to_json(method)};
     co_await storage::write_audit(tx, context, entry);
   }
-  co_await tx.commit();
+  co_await scope.commit();
   co_return method;
 }
 

@@ -8,6 +8,7 @@
 #include "domain/identity/password.hpp"
 #include "domain/identity/scopes.hpp"
 #include "storage/audit.hpp"
+#include "storage/write_scope.hpp"
 #include "storage/blocking.hpp"
 
 namespace crmd::actors {
@@ -389,14 +390,15 @@ asio::awaitable<std::vector<User>> IdentityService::list_users(
 asio::awaitable<User> IdentityService::create_user(identity::NewUser user, RequestContext context) {
   auto hash_it = [password = user.password] { return identity::hash_password(password); };
   const auto hash = co_await run_blocking(hashing_, std::move(hash_it));
-  auto tx = co_await pool_.begin();
+  auto scope = co_await storage::WriteScope::begin(pool_, context);
+  auto& tx = scope.tx();
   auto created = co_await repository_.insert_user(tx, user, hash);
   {
     const storage::AuditEntry entry{"user_created", "user", created.id.str(), std::nullopt,
                                     identity::to_json(created)};
     co_await storage::write_audit(tx, context, entry);
   }
-  co_await tx.commit();
+  co_await scope.commit();
   co_return created;
 }
 

@@ -2,6 +2,7 @@
 
 #include "domain/leads/scoring.hpp"
 #include "storage/audit.hpp"
+#include "storage/write_scope.hpp"
 #include "storage/leads/workers.hpp"
 
 namespace crmd::actors {
@@ -102,7 +103,8 @@ asio::awaitable<std::vector<leads::ReferenceItem>> LeadService::references(Refer
 
 asio::awaitable<leads::ReferenceItem> LeadService::create_reference(
     Reference which, leads::ReferenceChanges changes, identity::RequestContext context) {
-  auto tx = co_await pool_.begin();
+  auto scope = co_await storage::WriteScope::begin(pool_, context);
+  auto& tx = scope.tx();
   auto item = co_await repository_.insert_reference(tx, which, changes);
   {
     const storage::AuditEntry entry{std::string(entity_of(which)) + "_created", entity_of(which),
@@ -110,7 +112,7 @@ asio::awaitable<leads::ReferenceItem> LeadService::create_reference(
                                     leads::to_json(item, which == Reference::statuses)};
     co_await storage::write_audit(tx, context, entry);
   }
-  co_await tx.commit();
+  co_await scope.commit();
   co_await invalidate();  // at once here; elsewhere on NOTIFY
   co_return item;
 }
@@ -215,7 +217,8 @@ asio::awaitable<Lead> LeadService::create(leads::LeadChanges changes,
                 "this account has no CRM user (another user has its e-mail), so it cannot own "
                 "leads");
   auto columns = co_await resolve(changes);
-  auto tx = co_await pool_.begin();
+  auto scope = co_await storage::WriteScope::begin(pool_, context);
+  auto& tx = scope.tx();
   auto created = co_await repository_.insert(tx, columns);
   std::optional<Lead> lead = co_await rescore(tx, created.id, std::nullopt);
   {
@@ -223,7 +226,7 @@ asio::awaitable<Lead> LeadService::create(leads::LeadChanges changes,
                                     leads::to_json(*lead)};
     co_await storage::write_audit(tx, context, entry);
   }
-  co_await tx.commit();
+  co_await scope.commit();
   co_return *lead;
 }
 
@@ -346,14 +349,15 @@ asio::awaitable<Lead> LeadService::restore(Uuid id, identity::RequestContext con
 
 asio::awaitable<leads::Tag> LeadService::create_tag(leads::TagChanges changes,
                                                     identity::RequestContext context) {
-  auto tx = co_await pool_.begin();
+  auto scope = co_await storage::WriteScope::begin(pool_, context);
+  auto& tx = scope.tx();
   auto tag = co_await repository_.insert_tag(tx, changes);
   {
     const storage::AuditEntry entry{"tag_created", "tag", tag.id.str(), std::nullopt,
                                     leads::to_json(tag)};
     co_await storage::write_audit(tx, context, entry);
   }
-  co_await tx.commit();
+  co_await scope.commit();
   co_return tag;
 }
 
@@ -445,7 +449,8 @@ asio::awaitable<std::vector<leads::LeadContact>> LeadService::contacts(
 
 asio::awaitable<std::vector<leads::LeadContact>> LeadService::add_contact(
     Uuid lead, Uuid contact, bool primary, identity::RequestContext context) {
-  auto tx = co_await pool_.begin();
+  auto scope = co_await storage::WriteScope::begin(pool_, context);
+  auto& tx = scope.tx();
   // The contact before the lead: deleting a contact locks it, then (by
   // trigger) its leads, and the same order here cannot deadlock with it.
   const bool exists = co_await repository_.live_contact_exists(tx, contact);
@@ -463,7 +468,7 @@ asio::awaitable<std::vector<leads::LeadContact>> LeadService::add_contact(
         boost::json::object{{"contact_id", contact.str()}, {"is_primary", primary}}};
     co_await storage::write_audit(tx, context, entry);
   }
-  co_await tx.commit();
+  co_await scope.commit();
   co_return co_await repository_.contacts(lead);
 }
 
@@ -498,7 +503,8 @@ asio::awaitable<std::vector<leads::LeadContact>> LeadService::set_primary_contac
 
 asio::awaitable<leads::Activity> LeadService::log_activity(Uuid lead, leads::NewActivity activity,
                                                            identity::RequestContext context) {
-  auto tx = co_await pool_.begin();
+  auto scope = co_await storage::WriteScope::begin(pool_, context);
+  auto& tx = scope.tx();
   co_await lock_writable(tx, lead, context);
   auto logged = co_await repository_.insert_activity(tx, lead, activity, context.user_id());
   // The recount moves the lead's last interaction to the activity if later.
@@ -509,7 +515,7 @@ asio::awaitable<leads::Activity> LeadService::log_activity(Uuid lead, leads::New
                                     leads::to_json(logged)};
     co_await storage::write_audit(tx, context, entry);
   }
-  co_await tx.commit();
+  co_await scope.commit();
   co_return logged;
 }
 

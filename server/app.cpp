@@ -145,8 +145,8 @@ App::App(config::Config config)
   routes::add_job_routes(router_, {jobs_.repository(), job_watchers_, blocking_, files});
   routes::add_lead_routes(router_, leads_);
   routes::add_audit_routes(router_, leads_);
-  routes::add_import_routes(router_, {*pool_, blocking_, jobs_.repository(), files.blob_dir});
-  routes::add_export_routes(router_, {*pool_, blocking_, jobs_.repository(), job_watchers_,
+  routes::add_import_routes(router_, {jobs_, blocking_, files.blob_dir});
+  routes::add_export_routes(router_, {jobs_, blocking_, jobs_.repository(), job_watchers_,
                                       files.export_dir, config_.jwt_secret, config_.export_ttl});
   jobs_.add_handler("import_contacts",
                     actors::contact_import_handler(*pool_, blocking_, {files.blob_dir}));

@@ -3,10 +3,11 @@
 namespace crmd::storage {
 namespace asio = boost::asio;
 
-asio::awaitable<bool> IdempotencyStore::claim(const std::string& caller, const std::string& key,
+asio::awaitable<bool> IdempotencyStore::claim(pg::Transaction& tx, const std::string& caller,
+                                              const std::string& key,
                                               const std::string& request_hash) {
   // An expired entry is taken over in the same statement.
-  const auto result = co_await pool_.query(
+  const auto result = co_await tx.query(
       "INSERT INTO idempotency_keys (caller, key, request_hash, expires_at)"
       " VALUES ($1, $2, $3, now() + interval '24 hours')"
       " ON CONFLICT (caller, key) DO UPDATE SET request_hash = EXCLUDED.request_hash,"
@@ -32,18 +33,15 @@ asio::awaitable<std::optional<StoredResponse>> IdempotencyStore::find(const std:
   co_return stored;
 }
 
-asio::awaitable<void> IdempotencyStore::complete(const std::string& caller, const std::string& key,
-                                                 int status, const boost::json::object& headers,
+asio::awaitable<void> IdempotencyStore::complete(pg::Transaction& tx, const std::string& caller,
+                                                 const std::string& key, int status,
+                                                 const boost::json::object& headers,
                                                  const std::string& body) {
   const boost::json::value stored_headers = headers;
-  co_await pool_.query(
+  co_await tx.query(
       "UPDATE idempotency_keys SET status = $3, response_headers = $4, response_body = $5"
       " WHERE caller = $1 AND key = $2",
       caller, key, static_cast<std::int32_t>(status), stored_headers, body);
-}
-
-asio::awaitable<void> IdempotencyStore::release(const std::string& caller, const std::string& key) {
-  co_await pool_.query("DELETE FROM idempotency_keys WHERE caller = $1 AND key = $2", caller, key);
 }
 
 asio::awaitable<std::int64_t> IdempotencyStore::prune() {

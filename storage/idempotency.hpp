@@ -1,5 +1,5 @@
-// The SQL of Idempotency-Key: claim a key for a request, store the answer,
-// read a stored answer back.
+// The SQL of Idempotency-Key: claim a key for a request and store its
+// answer, both in the request's transaction; read a stored answer back.
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
@@ -22,16 +22,17 @@ class IdempotencyStore {
  public:
   explicit IdempotencyStore(pg::Pool& pool) : pool_(pool) {}
 
+  boost::asio::awaitable<pg::Transaction> begin() { return pool_.begin(); }
   // True when this request now owns the key (an expired entry is replaced).
-  boost::asio::awaitable<bool> claim(const std::string& caller, const std::string& key,
-                                     const std::string& request_hash);
+  // A claim of the same key in a transaction still open waits for it to end.
+  boost::asio::awaitable<bool> claim(pg::Transaction& tx, const std::string& caller,
+                                     const std::string& key, const std::string& request_hash);
   boost::asio::awaitable<std::optional<StoredResponse>> find(const std::string& caller,
                                                              const std::string& key);
-  boost::asio::awaitable<void> complete(const std::string& caller, const std::string& key,
-                                        int status, const boost::json::object& headers,
+  boost::asio::awaitable<void> complete(pg::Transaction& tx, const std::string& caller,
+                                        const std::string& key, int status,
+                                        const boost::json::object& headers,
                                         const std::string& body);
-  // Frees the key after a failure the client may retry (5xx).
-  boost::asio::awaitable<void> release(const std::string& caller, const std::string& key);
   // Deletes expired entries; returns how many.
   boost::asio::awaitable<std::int64_t> prune();
 

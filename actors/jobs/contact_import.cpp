@@ -5,6 +5,7 @@
 
 #include "domain/common/error.hpp"
 #include "domain/imports/contact_rows.hpp"
+#include "storage/audit.hpp"
 #include "storage/blocking.hpp"
 #include "storage/imports/contact_import_repository.hpp"
 
@@ -12,6 +13,15 @@ namespace crmd::actors {
 namespace asio = boost::asio;
 
 namespace {
+
+boost::json::value batch_counts(const storage::ImportCounts& counts, std::size_t failed,
+                                std::uint64_t next_line) {
+  return boost::json::object{{"created", counts.created},
+                             {"updated", counts.updated},
+                             {"skipped", counts.skipped},
+                             {"failed", static_cast<std::int64_t>(failed)},
+                             {"through_line", static_cast<std::int64_t>(next_line) - 1}};
+}
 
 constexpr std::size_t kChunkBytes = 64 * 1024;
 
@@ -177,6 +187,11 @@ class Import {
       progress.created += counts.created;
       progress.updated += counts.updated;
       progress.skipped += counts.skipped;
+      // One audit row per batch, committed with its rows.
+      const storage::AuditEntry entry{"contacts_imported", "job", context_.job().id.str(),
+                                      std::nullopt,
+                                      batch_counts(counts, errors.size(), last.next_line)};
+      co_await storage::write_audit(tx, context_.audit_context(), entry);
     }
     auto& jobs = context_.repository();
     co_await jobs.add_errors(tx, context_.lease(), errors);

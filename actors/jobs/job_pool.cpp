@@ -9,6 +9,8 @@
 #include <random>
 
 #include "domain/common/error.hpp"
+#include "storage/audit.hpp"
+#include "storage/write_scope.hpp"
 
 namespace crmd::actors {
 namespace asio = boost::asio;
@@ -43,7 +45,21 @@ asio::awaitable<bool> JobContext::between_batches() {
 }
 
 JobPool::JobPool(Actor& actor, pg::Pool& pool, JobPoolOptions options)
-    : actor_(actor), repository_(pool), options_(std::move(options)) {}
+    : actor_(actor), pool_(pool), repository_(pool), options_(std::move(options)) {}
+
+asio::awaitable<jobs::Job> JobPool::enqueue(storage::NewJob job, std::string action,
+                                            boost::json::value details,
+                                            identity::RequestContext context) {
+  auto scope = co_await storage::WriteScope::begin(pool_, context);
+  auto created = co_await repository_.insert(scope.tx(), job);
+  {
+    const storage::AuditEntry entry{std::move(action), "job", created.id.str(), std::nullopt,
+                                    std::move(details)};
+    co_await storage::write_audit(scope.tx(), context, entry);
+  }
+  co_await scope.commit();
+  co_return created;
+}
 
 void JobPool::add_handler(std::string kind, JobHandler handler) {
   handlers_.emplace(std::move(kind), std::move(handler));

@@ -52,6 +52,8 @@ class JobContext {
 
   const jobs::Job& job() const { return job_; }
   const storage::Lease& lease() const { return lease_; }
+  // Who the job's audit rows name: its creator.
+  identity::RequestContext audit_context() const { return jobs::context_of(job_); }
   storage::JobRepository& repository() { return repository_; }
 
   // Between batches: throws JobInterrupted when the job must stop, answers
@@ -81,6 +83,12 @@ class JobPool {
 
   storage::JobRepository& repository() { return repository_; }
 
+  // Queues a job for a request, in the request's write scope, with the audit
+  // row of what it will do (action on the job, details after).
+  boost::asio::awaitable<jobs::Job> enqueue(storage::NewJob job, std::string action,
+                                            boost::json::value details,
+                                            identity::RequestContext context);
+
  private:
   boost::asio::awaitable<void> work();
   boost::asio::awaitable<void> run(jobs::Job job);
@@ -91,6 +99,7 @@ class JobPool {
   void wake_all();
 
   Actor& actor_;
+  pg::Pool& pool_;
   storage::JobRepository repository_;
   JobPoolOptions options_;
   std::map<std::string, JobHandler> handlers_;

@@ -9,6 +9,10 @@
 #include "domain/common/uuid.hpp"
 #include "domain/identity/role.hpp"
 
+namespace crmd::pg {
+class Transaction;
+}
+
 namespace crmd::identity {
 
 struct Principal {
@@ -39,6 +43,9 @@ struct RequestContext {
   std::string request_id;
   std::string ip;
   std::optional<Principal> principal;
+  // The request's transaction when it runs in one (an Idempotency-Key
+  // request): writes join it through storage::WriteScope.
+  pg::Transaction* transaction = nullptr;
 
   // The users row of the caller, if it has one: a signed-in user, or an
   // external subject mirrored into users; not an API key.

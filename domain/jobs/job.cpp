@@ -40,6 +40,17 @@ Creator creator_of(const identity::Principal& p) {
   return {std::nullopt, std::string(identity::actor_type(p)) + ":" + p.id.str()};
 }
 
+identity::RequestContext context_of(const Job& job) {
+  identity::Principal principal{identity::Principal::Kind::system};
+  if (job.created_by) {
+    principal = {identity::Principal::Kind::user, *job.created_by};
+  } else if (job.created_by_key && job.created_by_key->starts_with("api_key:")) {
+    principal.kind = identity::Principal::Kind::api_key;
+    if (auto id = Uuid::parse(job.created_by_key->substr(8))) principal.id = *id;
+  }
+  return {"job:" + job.id.str(), "", principal};
+}
+
 bool may_see(const Job& job, const identity::Principal& p) {
   if (p.role == identity::Role::admin) return true;
   const auto creator = creator_of(p);

@@ -56,6 +56,8 @@ struct Creator {
   std::optional<std::string> key;
 };
 Creator creator_of(const identity::Principal& principal);
+// The context a job's own writes are audited under: its creator's.
+identity::RequestContext context_of(const Job& job);
 
 // Admins see every job; others the jobs they created (404 for the rest).
 bool may_see(const Job& job, const identity::Principal& principal);

@@ -51,8 +51,10 @@ asio::awaitable<Response> Idempotency::run(Request& request, const Route& route,
   const auto& body = request.upload ? request.upload->digest() : request.message.body();
   const auto hash = sha256_hex(std::string(request.message.method_string()) + " " +
                                std::string(request.url.encoded_target()) + "\n" + body);
-  const bool owned = co_await store_.claim(caller, key, hash);
+  auto tx = co_await store_.begin();
+  const bool owned = co_await store_.claim(tx, caller, key, hash);
   if (!owned) {
+    co_await tx.rollback();
     const auto stored = co_await store_.find(caller, key);
     if (!stored || !stored->status)
       throw Error(ErrorKind::conflict, "idempotency_key_in_progress",
@@ -66,20 +68,21 @@ asio::awaitable<Response> Idempotency::run(Request& request, const Route& route,
 
   std::exception_ptr failure;
   Response response;
+  request.transaction = &tx;
   try {
     response = co_await route.handler(request);
   } catch (...) {
     failure = std::current_exception();
   }
-  // A failed request frees its key: the same request may be tried again.
-  if (failure || response.result_int() >= 500) {
-    co_await store_.release(caller, key);
-    if (failure) std::rethrow_exception(failure);
-    co_return response;
-  }
+  request.transaction = nullptr;
+  // A failed request leaves its key free (tx rolls back as it goes): the
+  // same request may be tried again.
+  if (failure) std::rethrow_exception(failure);
+  if (response.result_int() >= 500) co_return response;
   const auto headers = kept_headers(response);
-  co_await store_.complete(caller, key, static_cast<int>(response.result_int()), headers,
+  co_await store_.complete(tx, caller, key, static_cast<int>(response.result_int()), headers,
                            response.body());
+  co_await tx.commit();
   co_return response;
 }
 

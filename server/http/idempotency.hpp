@@ -1,7 +1,10 @@
 // Idempotency-Key for creating POSTs (as Stripe does): the first answer to
 // a key is kept 24 hours per key and caller; a retry with the same request
 // gets it again (with Idempotent-Replayed: true), the same key with another
-// request gets 422, and a retry while the first still runs gets 409.
+// request gets 422, and a retry while the first still runs waits for it.
+// The claim, the handler's writes (storage::WriteScope joins the request's
+// transaction) and the stored answer are one transaction: a failure at any
+// point, storing the answer included, leaves nothing, and a retry runs anew.
 #pragma once
 
 #include <boost/asio/awaitable.hpp>

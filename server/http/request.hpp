@@ -37,6 +37,7 @@ struct Request {
   std::optional<identity::Principal> principal;  // set by the access check
   std::shared_ptr<BodySource> streamed_body;     // set by a handler: see body_source.hpp
   std::shared_ptr<Upload> upload;                // the body, on an upload route
+  pg::Transaction* transaction = nullptr;        // see identity::RequestContext
 
   beast_http::verb method() const { return message.method(); }
   // The decoded value of a {name} segment of the route's template.
@@ -46,7 +47,9 @@ struct Request {
   Uuid path_uuid(std::string_view name, std::string_view what) const;
   QueryParams query() const { return QueryParams(url); }
   // What an audited change records about this request.
-  identity::RequestContext context() const { return {request_id, remote_address, principal}; }
+  identity::RequestContext context() const {
+    return {request_id, remote_address, principal, transaction};
+  }
 };
 
 }  // namespace crmd::http

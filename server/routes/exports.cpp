@@ -88,10 +88,10 @@ bool expired(const jobs::Job& job, std::chrono::seconds ttl) {
 asio::awaitable<Response> start_export(Request& request, ExportContext& exports) {
   const auto selection = selection_of(request);
   const auto creator = jobs::creator_of(*request.principal);
-  const storage::NewJob job{kKind, exports::to_json(selection), creator.user, creator.key};
-  auto tx = co_await exports.pool.begin();
-  auto created = co_await exports.jobs.insert(tx, job);
-  co_await tx.commit();
+  // An export is a bulk read of personal data: audited with its selection.
+  storage::NewJob job{kKind, exports::to_json(selection), creator.user, creator.key};
+  auto created = co_await exports.queue.enqueue(std::move(job), "contacts_exported",
+                                                exports::to_json(selection), request.context());
   auto response = http::json_response(request, status::accepted, jobs::to_json(created));
   response.set(field::location, "/api/v2/exports/" + created.id.str());
   co_return response;

@@ -67,10 +67,9 @@ asio::awaitable<Response> start_import(Request& request, ImportContext& imports)
   else
     co_await request.upload->move_to(path);
   const auto creator = jobs::creator_of(*request.principal);
-  const storage::NewJob job{"import_contacts", std::move(payload), creator.user, creator.key};
-  auto tx = co_await imports.pool.begin();
-  auto created = co_await imports.jobs.insert(tx, job);
-  co_await tx.commit();
+  storage::NewJob job{"import_contacts", payload, creator.user, creator.key};
+  auto created = co_await imports.queue.enqueue(std::move(job), "contacts_import_started",
+                                                std::move(payload), request.context());
   auto response = http::json_response(request, status::accepted, jobs::to_json(created));
   // The status URL takes the credentials the import came with: a v1 write
   // key is not a v2 bearer token.

@@ -9,6 +9,7 @@
 #include "actors/contacts.hpp"
 #include "actors/identity.hpp"
 #include "actors/jobs/job_files.hpp"
+#include "actors/jobs/job_pool.hpp"
 #include "actors/jobs/job_watchers.hpp"
 #include "actors/leads.hpp"
 #include "server/http/router.hpp"
@@ -66,9 +67,8 @@ boost::asio::awaitable<http::Response> job_status(http::Request& request,
                                                   JobDecorator decorate = {});
 
 struct ImportContext {
-  pg::Pool& pool;
+  actors::JobPool& queue;
   boost::asio::thread_pool& blocking;
-  storage::JobRepository& jobs;
   std::string blob_dir;
 };
 
@@ -76,7 +76,7 @@ struct ImportContext {
 void add_import_routes(http::Router& router, ImportContext imports);
 
 struct ExportContext {
-  pg::Pool& pool;
+  actors::JobPool& queue;
   boost::asio::thread_pool& blocking;
   storage::JobRepository& jobs;
   actors::JobWatchers& watchers;
