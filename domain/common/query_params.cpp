@@ -1,6 +1,7 @@
 #include "domain/common/query_params.hpp"
 
 #include <boost/url/params_view.hpp>
+#include <algorithm>
 #include <charconv>
 
 #include "domain/common/error.hpp"
@@ -26,8 +27,24 @@ std::optional<std::string> QueryParams::get(std::string_view name) const {
 std::vector<std::string> QueryParams::all(std::string_view name) const {
   std::vector<std::string> values;
   for (auto param : url_.params())
-    if (param.key == name) values.push_back(param.value);
+    if (param.key == name) {
+      if (values.size() == kMaxRepeats)
+        invalid(name, "at most " + std::to_string(kMaxRepeats) + " values");
+      values.push_back(param.value);
+    }
   return values;
+}
+
+void QueryParams::reject_unknown(Names allowed, Names also, Names more) const {
+  for (auto param : url_.params()) {
+    const auto known = [&](Names names) {
+      return std::find(names.begin(), names.end(), param.key) != names.end();
+    };
+    if (known(allowed) || known(also) || known(more)) continue;
+    throw Error(ErrorKind::validation, "unknown_query_parameter",
+                "unknown query parameter " + param.key,
+                {{param.key, "not a parameter of this route"}});
+  }
 }
 
 std::optional<std::int64_t> QueryParams::integer(std::string_view name, std::int64_t min,

@@ -5,6 +5,7 @@
 #include <boost/url/url_view.hpp>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -20,8 +21,15 @@ class QueryParams {
 
   // The first value of name, decoded.
   std::optional<std::string> get(std::string_view name) const;
-  // Every value of a repeated parameter, in order.
+  // Every value of a repeated parameter, in order; more than kMaxRepeats
+  // is 422 (each value is a term of the query's SQL).
+  static constexpr std::size_t kMaxRepeats = 20;
   std::vector<std::string> all(std::string_view name) const;
+
+  // 422 unknown_query_parameter naming the first parameter in none of the
+  // lists: a typo in a filter must not return the whole list.
+  using Names = std::span<const std::string_view>;
+  void reject_unknown(Names allowed, Names also = {}, Names more = {}) const;
 
   std::int64_t integer(std::string_view name, std::int64_t fallback, std::int64_t min,
                        std::int64_t max) const;

@@ -127,6 +127,7 @@ std::optional<std::string> normalize_domain(std::string_view text) {
 std::string CompanyListQuery::fingerprint() const {
   return Fingerprint()
       .add("q", q)
+      .add("name", names)
       .add("domain", domains)
       .add("industry", industries)
       .add("city", cities)

@@ -31,6 +31,13 @@ void read_ordering(const QueryParams& query, ListOrder& order, bool& descending)
   std::tie(order, descending) = *parsed;
 }
 
+const std::array<std::string_view, 22> kListParameters{
+    "q",          "title",         "seniority",     "department",     "city",
+    "state",      "country",       "email_status",  "email",          "email_domain",
+    "company",    "industry",      "employees",     "company_id",     "owner",
+    "created_after", "created_before", "updated_after", "updated_before", "ordering",
+    "include_deleted", "count"};
+
 ContactListQuery contact_list_query(const QueryParams& query) {
   ContactListQuery q;
   q.q = query.get("q");
@@ -41,6 +48,8 @@ ContactListQuery contact_list_query(const QueryParams& query) {
   q.states = query.all("state");
   q.countries = query.all("country");
   q.email_statuses = query.all("email_status");
+  q.emails = query.all("email");
+  q.email_domains = query.all("email_domain");
   q.companies = query.all("company");
   q.industries = query.all("industry");
   q.employees = employee_ranges(query);

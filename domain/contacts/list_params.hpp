@@ -3,6 +3,9 @@
 // malformed value is Error{validation} naming the parameter.
 #pragma once
 
+#include <array>
+#include <string_view>
+
 #include "domain/common/query_params.hpp"
 #include "domain/contacts/list_query.hpp"
 
@@ -13,6 +16,10 @@ std::vector<EmployeeRange> employee_ranges(const QueryParams& query);
 
 // `ordering=created_at|updated_at|name`, '-' for descending.
 void read_ordering(const QueryParams& query, ListOrder& order, bool& descending);
+
+// The parameters of the contacts list (filters, ordering, include_deleted
+// and count), paging aside.
+extern const std::array<std::string_view, 22> kListParameters;
 
 // Every filter and the ordering, include_deleted aside: that one depends on
 // who asks.

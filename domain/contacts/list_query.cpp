@@ -81,6 +81,8 @@ std::string ContactListQuery::fingerprint() const {
       .add("state", states)
       .add("country", countries)
       .add("email_status", email_statuses)
+      .add("email", emails)
+      .add("email_domain", email_domains)
       .add("company", companies)
       .add("industry", industries)
       .add("employees", employees)
@@ -109,6 +111,8 @@ std::string ContactListQuery::query_string() const {
   add("state", states);
   add("country", countries);
   add("email_status", email_statuses);
+  add("email", emails);
+  add("email_domain", email_domains);
   add("company", companies);
   add("industry", industries);
   for (const auto& r : employees)

@@ -27,7 +27,9 @@ struct ContactListQuery {
   std::optional<std::string> q;
   std::vector<std::string> titles;  // matched against normalized titles
   std::vector<std::string> seniorities, departments, cities, states, countries, email_statuses;
-  std::vector<std::string> companies;    // fragments of the company's name
+  std::vector<std::string> emails;         // exact, case-insensitive
+  std::vector<std::string> email_domains;  // the part after '@', case-insensitive
+  std::vector<std::string> companies;      // fragments of the company's name
   std::vector<std::string> industries;   // the company's industry
   std::vector<EmployeeRange> employees;  // the company's head count
   std::vector<Uuid> company_ids, owners;

@@ -3,6 +3,7 @@
 // links that keep the request's other query parameters.
 #pragma once
 
+#include <array>
 #include <boost/json/array.hpp>
 #include <boost/json/monotonic_resource.hpp>
 #include <optional>
@@ -16,6 +17,8 @@ namespace crmd::http {
 
 inline constexpr std::size_t kDefaultPageSize = 25;
 inline constexpr std::size_t kMaxPageSize = 100;
+// The query parameters every paged list takes.
+inline constexpr std::array<std::string_view, 2> kPageParameters{"limit", "cursor"};
 
 struct PageRequest {
   std::size_t limit = kDefaultPageSize;

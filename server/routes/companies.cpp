@@ -20,10 +20,17 @@ Uuid company_id(const Request& request) {
   return request.path_uuid("id", "company");
 }
 
+constexpr std::array<std::string_view, 15> kCompanyListParameters{
+    "q",          "name",          "domain",        "industry",       "city",
+    "state",      "country",       "employees",     "created_after",  "created_before",
+    "updated_after", "updated_before", "ordering", "include_deleted", "count"};
+
 contacts::CompanyListQuery company_list_query(const Request& request) {
   const auto query = request.query();
+  query.reject_unknown(kCompanyListParameters, http::kPageParameters);
   contacts::CompanyListQuery q;
   q.q = query.get("q");
+  q.names = query.all("name");
   q.domains = query.all("domain");
   q.industries = query.all("industry");
   q.cities = query.all("city");

@@ -34,6 +34,7 @@ Response methods_response(const Request& request,
 }  // namespace
 
 contacts::ContactListQuery contact_list_query(const Request& request) {
+  request.query().reject_unknown(contacts::kListParameters, http::kPageParameters);
   auto q = contacts::contact_list_query(request.query());
   q.include_deleted = include_deleted(request);
   return q;

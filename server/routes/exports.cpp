@@ -51,13 +51,15 @@ Error invalid(const std::string& field, const std::string& message) {
 // {"ids": [...]} in the body, or the list's filters in the query string.
 exports::ContactSelection selection_of(const Request& request) {
   exports::ContactSelection selection;
-  if (request.message.body().empty()) {
+  const auto body =
+      request.message.body().empty() ? boost::json::value(boost::json::object()) : http::parse_json_body(request);
+  const auto* object = body.if_object();
+  if (!object) throw invalid("body", "expected an object");
+  // No body, or {}: everything the list's filters in the query select.
+  if (object->empty()) {
     selection.query = contact_list_query(request);
     return selection;
   }
-  const auto body = http::parse_json_body(request);
-  const auto* object = body.if_object();
-  if (!object) throw invalid("body", "expected an object");
   for (const auto& [key, value] : *object)
     if (key != "ids") throw invalid(std::string(key), "unknown field");
   if (!request.url.encoded_query().empty())

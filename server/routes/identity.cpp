@@ -70,6 +70,7 @@ void add_identity_routes(http::Router& router, actors::IdentityService& identity
 
   router.add(verb::get, "/api/v2/users", Access::admin,
              [&identity](Request& request) -> asio::awaitable<Response> {
+               request.query().reject_unknown(http::kPageParameters);
                auto page = http::page_request(request);
                std::optional<std::pair<Timestamp, Uuid>> after;
                if (page.after) {

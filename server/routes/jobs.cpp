@@ -122,6 +122,9 @@ void add_job_routes(http::Router& router, JobRoutesContext context) {
   router.add(verb::get, "/api/v2/jobs", Access::sales,
              [&jobs](Request& request) -> asio::awaitable<Response> {
                const auto query = request.query();
+               static constexpr std::array<std::string_view, 2> kJobListParameters{"kind",
+                                                                                    "status"};
+               query.reject_unknown(kJobListParameters, http::kPageParameters);
                const auto kind = query.get("kind");
                const auto state = query.get("status");
                std::optional<jobs::Creator> creator;

@@ -35,8 +35,15 @@ Error invalid(std::string_view name, const std::string& expected) {
                std::string(name) + ": " + expected, {{std::string(name), expected}});
 }
 
+constexpr std::array<std::string_view, 15> kLeadListParameters{
+    "status",       "origin",          "tag",           "owner",
+    "q",            "priority_min",    "priority_max",  "created_after",
+    "created_before", "interaction_after", "interaction_before", "include_qualified",
+    "include_disqualified", "include_deleted", "ordering"};
+
 leads::LeadListQuery lead_list_query(const Request& request) {
   const auto query = request.query();
+  query.reject_unknown(kLeadListParameters, http::kPageParameters);
   leads::LeadListQuery q;
   q.statuses = query.all("status");
   q.origins = query.all("origin");
@@ -343,6 +350,9 @@ void add_audit_routes(http::Router& router, actors::LeadService& leads) {
   router.add(verb::get, "/api/v2/audit", Access::manager,
              [&leads](Request& request) -> asio::awaitable<Response> {
                const auto query = request.query();
+               static constexpr std::array<std::string_view, 2> kAuditParameters{"entity_type",
+                                                                                  "entity_id"};
+               query.reject_unknown(kAuditParameters, http::kPageParameters);
                const auto entity_type = query.get("entity_type");
                if (!entity_type || entity_type->empty())
                  throw invalid("entity_type", "is required");

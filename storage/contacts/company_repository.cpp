@@ -82,6 +82,11 @@ std::string where_of(const contacts::CompanyListQuery& q, pg::Params& params) {
     where += " AND (c.normalized_name LIKE " + param(name) + " OR lower(c.domain) LIKE " +
              param(domain) + ")";
   }
+  if (!q.names.empty()) {
+    std::vector<std::string> names;
+    for (const auto& name : q.names) names.push_back(contacts::normalize_company_name(name));
+    where += " AND c.normalized_name = ANY(" + param(names) + "::text[])";
+  }
   if (!q.domains.empty())
     where += " AND lower(c.domain) = ANY(" + param(lowered(q.domains)) + "::text[])";
   if (!q.industries.empty())

@@ -124,6 +124,10 @@ std::string contact_list_where(const contacts::ContactListQuery& q, pg::Params& 
     for (const auto& t : q.titles) titles.push_back(contacts::normalize_title(t));
     where += " AND normalized_title ILIKE ANY(" + param(contains_patterns(titles)) + "::text[])";
   }
+  if (!q.emails.empty()) where += " AND email = ANY(" + param(q.emails) + "::citext[])";
+  if (!q.email_domains.empty())
+    where += " AND lower(split_part(email::text, '@', 2)) = ANY(" + param(lowered(q.email_domains)) +
+             "::text[])";
   if (!q.seniorities.empty()) where += " AND seniority = ANY(" + param(q.seniorities) + "::text[])";
   if (!q.departments.empty()) where += " AND departments && " + param(q.departments) + "::text[]";
   if (!q.cities.empty())

@@ -1,0 +1,74 @@
+// Lists refuse parameters they do not know (a typo must not return the
+// whole list), and take the filters integrators look for.
+#include "api_fixture.hpp"
+
+namespace crmd::http {
+namespace {
+
+using test::json_of;
+
+class ListParametersTest : public test::JobServerTest {};
+
+TEST_F(ListParametersTest, AnUnknownParameterIs422NamingIt) {
+  for (const char* target :
+       {"/api/v2/contacts?emial=a@b.com", "/api/v2/contacts?owner_user_id=x", "/api/v2/contacts?page=2",
+        "/api/v1/contacts/?page=2", "/api/v2/companies?nmae=acme", "/api/v2/leads?disqualified=true",
+        "/api/v2/jobs?state=running", "/api/v2/users?offset=5", "/api/v2/audit?entity_type=user&x=1"}) {
+    auto response = send("GET", target);
+    ASSERT_EQ(response.result_int(), 422) << target << ": " << response.body();
+    EXPECT_EQ(json_of(response).at("error_code"), "unknown_query_parameter") << target;
+  }
+  EXPECT_EQ(send("GET", "/api/v2/contacts?limit=5&ordering=-name&count=true").result_int(), 200);
+}
+
+TEST_F(ListParametersTest, RepeatedFiltersAreCapped) {
+  std::string target = "/api/v2/contacts?";
+  for (int i = 0; i < 21; ++i) target += "employees=" + std::to_string(i) + "-" + std::to_string(i + 1) + "&";
+  EXPECT_EQ(send("GET", target).result_int(), 422);
+}
+
+// unique_name's '_' is not allowed in host names.
+std::string host_safe(std::string name) {
+  std::replace(name.begin(), name.end(), '_', '-');
+  return name;
+}
+
+TEST_F(ListParametersTest, ContactsFilterByEmailAndEmailDomain) {
+  const auto name = host_safe(test::unique_name("mail"));
+  const auto email = name + "@Filter-" + name + ".example";
+  const auto id = create_at("/api/v2/contacts", {{"first_name", "Mail"}, {"email", email}});
+  create_at("/api/v2/contacts", {{"first_name", "Other"}, {"email", name + "@else.example"}});
+  auto by_email = json_of(send("GET", "/api/v2/contacts?email=" + name + "@filter-" + name + ".EXAMPLE"));
+  ASSERT_EQ(by_email.at("results").as_array().size(), 1u);
+  EXPECT_EQ(by_email.at("results").at(0).at("id").as_string(), id);
+  auto by_domain = json_of(send("GET", "/api/v2/contacts?email_domain=filter-" + name + ".example"));
+  ASSERT_EQ(by_domain.at("results").as_array().size(), 1u);
+  EXPECT_EQ(by_domain.at("results").at(0).at("id").as_string(), id);
+}
+
+TEST_F(ListParametersTest, CompaniesFilterByWholeNameAndDomain) {
+  const auto name = host_safe(test::unique_name("Named"));
+  const auto id = create_at("/api/v2/companies", {{"name", name + ", Inc."}, {"domain", name + ".example"}});
+  create_at("/api/v2/companies", {{"name", name + " Labs"}});
+  auto by_name = json_of(send("GET", "/api/v2/companies?name=" + name));
+  ASSERT_EQ(by_name.at("results").as_array().size(), 1u);
+  EXPECT_EQ(by_name.at("results").at(0).at("id").as_string(), id);
+  auto by_domain = json_of(send("GET", "/api/v2/companies?domain=" + name + ".example"));
+  ASSERT_EQ(by_domain.at("results").as_array().size(), 1u);
+}
+
+TEST_F(ListParametersTest, AnExportWithAnEmptyObjectExportsTheFilteredList) {
+  auto started = send("POST", "/api/v2/exports/contacts", "{}");
+  EXPECT_EQ(started.result_int(), 202) << started.body();
+  const auto job = finished(std::string(started[beast_http::field::location]));
+  EXPECT_EQ(job.at("status"), "completed") << boost::json::serialize(job);
+  EXPECT_EQ(test::db_query("SELECT count(*) FROM audit_logs WHERE action = 'contacts_exported'"
+                           " AND entity_id = $1",
+                           pg::Params(std::string(job.at("id").as_string())))
+                .one()
+                .get<std::int64_t>(0),
+            1);
+}
+
+}  // namespace
+}  // namespace crmd::http
