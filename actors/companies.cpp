@@ -1,6 +1,7 @@
 #include "actors/companies.hpp"
 
 #include "storage/audit.hpp"
+#include "storage/audited_write.hpp"
 #include "storage/write_scope.hpp"
 
 namespace crmd::actors {
@@ -37,16 +38,14 @@ asio::awaitable<Company> CompanyService::create(contacts::CompanyChanges changes
 
 asio::awaitable<Company> CompanyService::update(Uuid id, contacts::CompanyChanges changes,
                                                 identity::RequestContext context) {
-  auto tx = co_await pool_.begin();
-  auto before = co_await repository_.lock(tx, id);
+  auto write = co_await storage::AuditedWrite::begin(pool_, std::move(context));
+  auto before = co_await repository_.lock(write.tx(), id);
   if (!before || before->deleted_at) throw no_such_company();
-  auto after = co_await repository_.update(tx, id, changes);
-  {
-    const storage::AuditEntry entry{"company_updated", "company", id.str(),
-                                    contacts::to_json(*before), contacts::to_json(after)};
-    co_await storage::write_audit(tx, context, entry);
-  }
-  co_await tx.commit();
+  write.require_version(before->updated_at);
+  auto after = co_await repository_.update(write.tx(), id, changes);
+  const storage::AuditEntry entry{"company_updated", "company", id.str(),
+                                  contacts::to_json(*before), contacts::to_json(after)};
+  co_await write.commit(entry);
   co_return after;
 }
 

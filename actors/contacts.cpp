@@ -5,8 +5,9 @@
 #include "domain/contacts/company.hpp"
 #include "domain/identity/user.hpp"
 #include "storage/audit.hpp"
-#include "storage/write_scope.hpp"
+#include "storage/audited_write.hpp"
 #include "storage/sql.hpp"
+#include "storage/write_scope.hpp"
 
 namespace crmd::actors {
 namespace asio = boost::asio;
@@ -129,16 +130,14 @@ asio::awaitable<Contact> ContactService::create(contacts::ContactChanges changes
 
 asio::awaitable<Contact> ContactService::update(Uuid id, contacts::ContactChanges changes,
                                                 identity::RequestContext context) {
-  auto tx = co_await pool_.begin();
-  auto before = co_await repository_.lock(tx, id);
+  auto write = co_await storage::AuditedWrite::begin(pool_, std::move(context));
+  auto before = co_await repository_.lock(write.tx(), id);
   if (!before || before->deleted_at) throw no_such_contact();
-  auto after = co_await repository_.update(tx, id, changes);
-  {
-    const storage::AuditEntry entry{"contact_updated", "contact", id.str(),
-                                    contacts::to_json(*before), contacts::to_json(after)};
-    co_await storage::write_audit(tx, context, entry);
-  }
-  co_await tx.commit();
+  write.require_version(before->updated_at);
+  auto after = co_await repository_.update(write.tx(), id, changes);
+  const storage::AuditEntry entry{"contact_updated", "contact", id.str(),
+                                  contacts::to_json(*before), contacts::to_json(after)};
+  co_await write.commit(entry);
   co_return after;
 }
 

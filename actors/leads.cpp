@@ -2,8 +2,9 @@
 
 #include "domain/leads/scoring.hpp"
 #include "storage/audit.hpp"
-#include "storage/write_scope.hpp"
+#include "storage/audited_write.hpp"
 #include "storage/leads/workers.hpp"
+#include "storage/write_scope.hpp"
 
 namespace crmd::actors {
 namespace asio = boost::asio;
@@ -233,16 +234,14 @@ asio::awaitable<Lead> LeadService::create(leads::LeadChanges changes,
 asio::awaitable<Lead> LeadService::update(Uuid id, leads::LeadChanges changes,
                                           identity::RequestContext context) {
   auto columns = co_await resolve(changes);
-  auto tx = co_await pool_.begin();
-  auto before = co_await lock_writable(tx, id, context);
-  auto inputs = co_await repository_.update(tx, id, columns);
-  std::optional<Lead> after = co_await rescore(tx, id, std::move(inputs));
-  {
-    const storage::AuditEntry entry{"lead_updated", "lead", id.str(), leads::to_json(before),
-                                    leads::to_json(*after)};
-    co_await storage::write_audit(tx, context, entry);
-  }
-  co_await tx.commit();
+  auto write = co_await storage::AuditedWrite::begin(pool_, context);
+  auto before = co_await lock_writable(write.tx(), id, context);
+  write.require_version(before.updated_at);
+  auto inputs = co_await repository_.update(write.tx(), id, columns);
+  std::optional<Lead> after = co_await rescore(write.tx(), id, std::move(inputs));
+  const storage::AuditEntry entry{"lead_updated", "lead", id.str(), leads::to_json(before),
+                                  leads::to_json(*after)};
+  co_await write.commit(entry);
   co_return *after;
 }
 

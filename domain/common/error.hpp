@@ -19,6 +19,7 @@ enum class ErrorKind {
   method_not_allowed,     // 405
   conflict,               // 409
   gone,                   // 410 existed, and no longer does
+  precondition_failed,    // 412 If-Match names another version
   payload_too_large,      // 413
   header_too_large,       // 431
   unsupported_media,      // 415

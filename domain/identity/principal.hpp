@@ -46,6 +46,9 @@ struct RequestContext {
   // The request's transaction when it runs in one (an Idempotency-Key
   // request): writes join it through storage::WriteScope.
   pg::Transaction* transaction = nullptr;
+  // The request's If-Match header (empty: none), checked against the
+  // version of the record a write changes (see common/version.hpp).
+  std::string if_match;
 
   // The users row of the caller, if it has one: a signed-in user, or an
   // external subject mirrored into users; not an API key.

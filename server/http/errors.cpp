@@ -66,6 +66,8 @@ beast_http::status status_of(ErrorKind kind) {
       return S::method_not_allowed;
     case ErrorKind::conflict:
       return S::conflict;
+    case ErrorKind::precondition_failed:
+      return S::precondition_failed;
     case ErrorKind::payload_too_large:
       return S::payload_too_large;
     case ErrorKind::gone:

@@ -5,6 +5,7 @@
 
 #include "domain/common/error.hpp"
 #include "domain/common/storable_text.hpp"
+#include "domain/common/version.hpp"
 
 namespace crmd::http {
 
@@ -36,6 +37,13 @@ Response json_response(const Request& request, beast_http::status status,
   response.set(beast_http::field::content_type, "application/json");
   response.body() = boost::json::serialize(body);
   response.prepare_payload();
+  return response;
+}
+
+Response record_response(const Request& request, beast_http::status status,
+                         const boost::json::value& body, Timestamp updated_at) {
+  auto response = json_response(request, status, body);
+  response.set(beast_http::field::etag, etag_of(updated_at));
   return response;
 }
 

@@ -20,6 +20,11 @@ void reject_unstorable(const boost::json::value& value, std::string_view root);
 Response json_response(const Request& request, beast_http::status status,
                        const boost::json::value& body);
 
+// One record's JSON with its version as ETag (see domain/common/version.hpp),
+// for If-Match on the next write.
+Response record_response(const Request& request, beast_http::status status,
+                         const boost::json::value& body, Timestamp updated_at);
+
 Response no_content(const Request& request);
 
 }  // namespace crmd::http

@@ -20,7 +20,7 @@ using beast_http::field;
 
 constexpr std::string_view kUnmatchedRoute = "(unmatched)";
 constexpr std::string_view kAllowedHeaders =
-    "Authorization, Content-Type, Idempotency-Key, X-Contacts-Write-Key, X-Request-Id";
+    "Authorization, Content-Type, Idempotency-Key, If-Match, X-Contacts-Write-Key, X-Request-Id";
 
 bool valid_request_id(std::string_view id) {
   if (id.empty() || id.size() > 128) return false;
@@ -222,7 +222,7 @@ void Pipeline::add_cors_headers(const Request& request, Response& response) cons
   if (!origin_allowed(origin)) return;
   response.set(field::access_control_allow_origin, origin);
   response.set(field::vary, "Origin");
-  response.set(field::access_control_expose_headers, "X-Request-Id, Retry-After, Location");
+  response.set(field::access_control_expose_headers, "X-Request-Id, Retry-After, Location, ETag");
 }
 
 Response Pipeline::reject(const Error& error, const std::string& remote_address,

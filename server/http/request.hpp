@@ -48,7 +48,8 @@ struct Request {
   QueryParams query() const { return QueryParams(url); }
   // What an audited change records about this request.
   identity::RequestContext context() const {
-    return {request_id, remote_address, principal, transaction};
+    return {request_id, remote_address, principal, transaction,
+            std::string(message[beast_http::field::if_match])};
   }
 };
 

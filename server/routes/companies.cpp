@@ -20,10 +20,21 @@ Uuid company_id(const Request& request) {
   return request.path_uuid("id", "company");
 }
 
-constexpr std::array<std::string_view, 15> kCompanyListParameters{
-    "q",          "name",          "domain",        "industry",       "city",
-    "state",      "country",       "employees",     "created_after",  "created_before",
-    "updated_after", "updated_before", "ordering", "include_deleted", "count"};
+constexpr std::array<std::string_view, 15> kCompanyListParameters{"q",
+                                                                  "name",
+                                                                  "domain",
+                                                                  "industry",
+                                                                  "city",
+                                                                  "state",
+                                                                  "country",
+                                                                  "employees",
+                                                                  "created_after",
+                                                                  "created_before",
+                                                                  "updated_after",
+                                                                  "updated_before",
+                                                                  "ordering",
+                                                                  "include_deleted",
+                                                                  "count"};
 
 contacts::CompanyListQuery company_list_query(const Request& request) {
   const auto query = request.query();
@@ -75,7 +86,8 @@ void add_company_routes(http::Router& router, actors::CompanyService& companies,
   router.add(verb::get, "/api/v2/companies/{id}", Access::sales,
              [&companies](Request& request) -> asio::awaitable<Response> {
                auto company = co_await companies.get(company_id(request), include_deleted(request));
-               co_return http::json_response(request, status::ok, contacts::to_json(company));
+               co_return http::record_response(request, status::ok, contacts::to_json(company),
+                                               company.updated_at);
              });
 
   // The company's contacts, with every filter of the contact list.
@@ -94,7 +106,8 @@ void add_company_routes(http::Router& router, actors::CompanyService& companies,
                const auto body = http::parse_json_body(request);
                auto changes = contacts::parse_company(body, false);
                auto company = co_await companies.update(id, std::move(changes), request.context());
-               co_return http::json_response(request, status::ok, contacts::to_json(company));
+               co_return http::record_response(request, status::ok, contacts::to_json(company),
+                                               company.updated_at);
              });
 
   router.add(verb::delete_, "/api/v2/companies/{id}", Access::manager,
@@ -107,7 +120,8 @@ void add_company_routes(http::Router& router, actors::CompanyService& companies,
              [&companies](Request& request) -> asio::awaitable<Response> {
                auto company =
                    co_await companies.set_deleted(company_id(request), false, request.context());
-               co_return http::json_response(request, status::ok, contacts::to_json(company));
+               co_return http::record_response(request, status::ok, contacts::to_json(company),
+                                               company.updated_at);
              });
 }
 

@@ -68,7 +68,8 @@ asio::awaitable<Response> update_contact(Request& request, actors::ContactServic
   auto changes = contacts::parse_contact(body, replace, is_admin(request));
   if (replace) contacts::clear_absent(changes);
   auto contact = co_await contacts.update(id, std::move(changes), request.context());
-  co_return http::json_response(request, status::ok, contacts::to_json(contact));
+  co_return http::record_response(request, status::ok, contacts::to_json(contact),
+                                  contact.updated_at);
 }
 
 asio::awaitable<Response> delete_contact(Request& request, actors::ContactService& contacts) {
@@ -91,7 +92,8 @@ void add_contact_routes(http::Router& router, actors::ContactService& contacts) 
   router.add(verb::get, "/api/v2/contacts/{id}", Access::sales,
              [&contacts](Request& request) -> asio::awaitable<Response> {
                auto contact = co_await contacts.get(contact_id(request), include_deleted(request));
-               co_return http::json_response(request, status::ok, contacts::to_json(contact));
+               co_return http::record_response(request, status::ok, contacts::to_json(contact),
+                                               contact.updated_at);
              });
 
   router.add(verb::patch, "/api/v2/contacts/{id}", Access::sales,
@@ -108,7 +110,8 @@ void add_contact_routes(http::Router& router, actors::ContactService& contacts) 
              [&contacts](Request& request) -> asio::awaitable<Response> {
                auto contact =
                    co_await contacts.set_deleted(contact_id(request), false, request.context());
-               co_return http::json_response(request, status::ok, contacts::to_json(contact));
+               co_return http::record_response(request, status::ok, contacts::to_json(contact),
+                                               contact.updated_at);
              });
 
   router.add(verb::get, "/api/v2/contacts/{id}/methods", Access::sales,

@@ -71,7 +71,7 @@ leads::LeadListQuery lead_list_query(const Request& request) {
 }
 
 Response lead_response(const Request& request, status code, const leads::Lead& lead) {
-  return http::json_response(request, code, leads::to_json(lead));
+  return http::record_response(request, code, leads::to_json(lead), lead.updated_at);
 }
 
 Response contacts_response(const Request& request, const std::vector<leads::LeadContact>& list) {
