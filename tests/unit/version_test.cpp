@@ -1,5 +1,7 @@
 #include "domain/common/version.hpp"
 
+#include "domain/common/error.hpp"
+
 #include <gtest/gtest.h>
 
 namespace crmd {
