@@ -1,5 +1,8 @@
 #include "actors/leads.hpp"
 
+#include <algorithm>
+#include <cctype>
+
 #include "domain/leads/scoring.hpp"
 #include "storage/audit.hpp"
 #include "storage/audited_write.hpp"
@@ -22,11 +25,26 @@ bool may_see(const Lead& lead, const identity::RequestContext& context) {
   return !own || lead.owner_user_id == *own;
 }
 
+// Codes are matched case-insensitively: "new" is NEW.
 std::optional<Uuid> find_code(const std::vector<leads::ReferenceItem>& items,
                               const std::string& code) {
+  const auto same = [](std::string_view a, std::string_view b) {
+    return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
+      return std::tolower(static_cast<unsigned char>(x)) ==
+             std::tolower(static_cast<unsigned char>(y));
+    });
+  };
   for (const auto& item : items)
-    if (item.code == code && item.is_active) return item.id;
+    if (item.is_active && same(item.code, code)) return item.id;
   return std::nullopt;
+}
+
+// The status a new lead starts in: the lowest-ordered active one (NEW).
+const leads::ReferenceItem* first_active(const std::vector<leads::ReferenceItem>& items) {
+  const leads::ReferenceItem* first = nullptr;
+  for (const auto& item : items)
+    if (item.is_active && (!first || item.sort_order < first->sort_order)) first = &item;
+  return first;
 }
 
 const char* entity_of(Reference which) {
@@ -217,6 +235,11 @@ asio::awaitable<Lead> LeadService::create(leads::LeadChanges changes,
     throw Error(ErrorKind::forbidden, "no_user_record",
                 "this account has no CRM user (another user has its e-mail), so it cannot own "
                 "leads");
+  if (!changes.status) {
+    const auto cached = co_await cache();
+    if (const auto* first = first_active(cached->statuses))
+      changes.status = std::optional<std::string>(first->code);
+  }
   auto columns = co_await resolve(changes);
   auto scope = co_await storage::WriteScope::begin(pool_, context);
   auto& tx = scope.tx();
@@ -391,7 +414,10 @@ asio::awaitable<Lead> LeadService::set_lead_tags(Uuid lead, leads::TagSet set,
                                                  identity::RequestContext context) {
   auto tx = co_await pool_.begin();
   auto before = co_await lock_writable(tx, lead, context);
-  const auto ids = co_await repository_.resolve_tags(tx, set);
+  // The tag vocabulary is the managers': sales users pick existing tags.
+  const bool may_create = context.principal && identity::at_least(context.principal->role,
+                                                                  identity::Role::manager);
+  const auto ids = co_await repository_.resolve_tags(tx, set, may_create);
   co_await repository_.set_lead_tags(tx, lead, ids);
   std::optional<Lead> after = co_await rescore(tx, lead, std::nullopt);
   {

@@ -123,7 +123,7 @@ void add_tag_routes(http::Router& router, actors::LeadService& leads) {
                co_return http::json_response(request, status::ok,
                                              boost::json::object{{"results", results}});
              });
-  router.add(verb::post, "/api/v2/tags", Access::sales,
+  router.add(verb::post, "/api/v2/tags", Access::manager,
              [&leads](Request& request) -> asio::awaitable<Response> {
                const auto body = http::parse_json_body(request);
                auto changes = leads::parse_tag(body, true);

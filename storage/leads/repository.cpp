@@ -377,16 +377,33 @@ asio::awaitable<void> LeadRepository::delete_tag(pg::Transaction& tx, const Uuid
 }
 
 asio::awaitable<std::vector<Uuid>> LeadRepository::resolve_tags(pg::Transaction& tx,
-                                                                const leads::TagSet& set) {
+                                                                const leads::TagSet& set,
+                                                                bool may_create) {
   std::vector<Uuid> ids;
   if (!set.names.empty()) {
-    co_await run(tx,
-                 "INSERT INTO tags (name) SELECT DISTINCT btrim(n) FROM unnest($1::text[]) AS n"
-                 " WHERE btrim(n) <> '' ON CONFLICT (name) DO NOTHING",
-                 pg::Params(set.names));
-    const auto result = co_await run(tx, "SELECT id FROM tags WHERE name = ANY($1::citext[])",
-                                     pg::Params(set.names));
-    for (auto row : result) ids.push_back(row.get<Uuid>(0));
+    if (may_create)
+      co_await run(tx,
+                   "INSERT INTO tags (name) SELECT DISTINCT btrim(n) FROM unnest($1::text[]) AS n"
+                   " WHERE btrim(n) <> '' ON CONFLICT (name) DO NOTHING",
+                   pg::Params(set.names));
+    const auto result = co_await run(
+        tx,
+        "SELECT t.id, n FROM unnest($1::text[]) AS n LEFT JOIN tags t ON t.name = btrim(n)::citext",
+        pg::Params(set.names));
+    std::vector<std::string> missing;
+    for (auto row : result) {
+      if (row.is_null(0))
+        missing.push_back(row.get<std::string>(1));
+      else
+        ids.push_back(row.get<Uuid>(0));
+    }
+    if (!missing.empty()) {
+      std::string names;
+      for (const auto& name : missing) names += (names.empty() ? "" : ", ") + name;
+      throw Error(ErrorKind::validation, "unknown_tag",
+                  "only managers and admins create tags; unknown: " + names,
+                  {{"tags", "no such tag: " + names}});
+    }
   }
   if (!set.ids.empty()) {
     const auto result =

@@ -69,10 +69,11 @@ class LeadRepository {
   boost::asio::awaitable<leads::Tag> update_tag(pg::Transaction& tx, const Uuid& id,
                                                 const leads::TagChanges& changes);
   boost::asio::awaitable<void> delete_tag(pg::Transaction& tx, const Uuid& id);
-  // The ids of the named tags (created when missing) and of the given ids
-  // (Error{validation} for an unknown one).
+  // The ids of the named tags (created when missing if may_create) and of
+  // the given ids; Error{validation} for an unknown one.
   boost::asio::awaitable<std::vector<Uuid>> resolve_tags(pg::Transaction& tx,
-                                                         const leads::TagSet& set);
+                                                         const leads::TagSet& set,
+                                                         bool may_create);
   boost::asio::awaitable<void> set_lead_tags(pg::Transaction& tx, const Uuid& lead,
                                              const std::vector<Uuid>& tags);
   boost::asio::awaitable<void> add_lead_tag(pg::Transaction& tx, const Uuid& lead, const Uuid& tag);

@@ -701,3 +701,40 @@ TEST_F(LeadsTest, BadActivitiesAreRefusedAndWriteNothing) {
 
 }  // namespace
 }  // namespace crmd::http
+
+namespace crmd::http {
+namespace {
+
+TEST_F(LeadsTest, ANewLeadStartsInTheFirstStatusAndCodesIgnoreCase) {
+  auto created = send("POST", "/api/v2/leads", R"({"title":"Fresh"})");
+  ASSERT_EQ(created.result_int(), 201) << created.body();
+  EXPECT_EQ(json_of(created).at("status"), "NEW");
+  auto contacted = send("POST", "/api/v2/leads", R"({"title":"Lower","status":"contacted"})");
+  ASSERT_EQ(contacted.result_int(), 201) << contacted.body();
+  EXPECT_EQ(json_of(contacted).at("status"), "CONTACTED");
+}
+
+TEST_F(LeadsTest, SalesUsersPickExistingTagsManagersCreateThem) {
+  const auto sales = make_user("sales");
+  const auto lead = create_lead_as(sales, {{"title", "Tagging"}});
+  const auto known = test::unique_name("Known");
+  create_at("/api/v2/tags", {{"name", known}});
+  const auto path = "/api/v2/leads/" + lead + "/tags";
+  auto picked = send_as(sales, "PUT", path, R"({"tags":[")" + known + R"("]})");
+  EXPECT_EQ(picked.result_int(), 200) << picked.body();
+  const auto fresh = test::unique_name("fresh");
+  auto refused = send_as(sales, "PUT", path, R"({"tags":[")" + fresh + R"("]})");
+  EXPECT_EQ(refused.result_int(), 422) << refused.body();
+  EXPECT_EQ(count("SELECT count(*) FROM tags WHERE name = $1", pg::Params(fresh)), 0);
+  EXPECT_EQ(send_as(sales, "POST", "/api/v2/tags", R"({"name":")" + fresh + R"("})").result_int(),
+            403);
+  // Names are unique whatever their case; the manager's PUT creates a new one.
+  std::string other_case = known;
+  for (char& c : other_case) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  EXPECT_EQ(send("POST", "/api/v2/tags", R"({"name":")" + other_case + R"("})").result_int(), 409);
+  EXPECT_EQ(send("PUT", path, R"({"tags":[")" + fresh + R"("]})").result_int(), 200);
+  EXPECT_EQ(count("SELECT count(*) FROM tags WHERE name = $1", pg::Params(fresh)), 1);
+}
+
+}  // namespace
+}  // namespace crmd::http
