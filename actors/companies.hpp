@@ -31,6 +31,9 @@ class CompanyService {
                                                         identity::RequestContext context);
 
  private:
+  boost::asio::awaitable<void> require_free_domain(pg::Transaction& tx,
+                                                   const std::optional<std::string>& domain,
+                                                   const std::optional<Uuid>& self);
   pg::Pool& pool_;
   storage::CompanyRepository repository_;
 };

@@ -150,6 +150,18 @@ asio::awaitable<std::optional<Company>> CompanyRepository::lock(pg::Transaction&
   co_return company_from(result[0]);
 }
 
+asio::awaitable<std::optional<Uuid>> CompanyRepository::live_with_domain(
+    pg::Transaction& tx, const std::string& domain, const std::optional<Uuid>& self) {
+  co_await tx.query("SELECT pg_advisory_xact_lock(hashtext('crmd.company_domain:' || lower($1)))",
+                    domain);
+  const auto result = co_await tx.query(
+      "SELECT id FROM companies WHERE lower(domain) = lower($1) AND deleted_at IS NULL"
+      " AND ($2::uuid IS NULL OR id <> $2) LIMIT 1",
+      domain, self);
+  if (result.empty()) co_return std::nullopt;
+  co_return result[0].get<Uuid>(0);
+}
+
 asio::awaitable<Company> CompanyRepository::insert(pg::Transaction& tx,
                                                    const CompanyChanges& changes) {
   const auto a = company_assignments(changes, pg::Params{});

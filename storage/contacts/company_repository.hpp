@@ -25,6 +25,12 @@ class CompanyRepository {
                                                                 bool include_deleted);
   boost::asio::awaitable<std::optional<contacts::Company>> lock(pg::Transaction& tx,
                                                                 const Uuid& id);
+  // The live company other than `self` with this domain, if any. Takes a
+  // transaction lock on the domain first, so that two writers of the same
+  // domain are serialised until the first commits.
+  boost::asio::awaitable<std::optional<Uuid>> live_with_domain(pg::Transaction& tx,
+                                                               const std::string& domain,
+                                                               const std::optional<Uuid>& self);
   boost::asio::awaitable<contacts::Company> insert(pg::Transaction& tx,
                                                    const contacts::CompanyChanges& changes);
   boost::asio::awaitable<contacts::Company> update(pg::Transaction& tx, const Uuid& id,

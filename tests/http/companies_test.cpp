@@ -27,8 +27,11 @@ class CompaniesTest : public test::ApiTest {
 };
 
 TEST_F(CompaniesTest, CreateReadUpdateWithMetadata) {
+  // A domain of this run's own: two live companies cannot share one.
+  std::string host = test::unique_name("acme");
+  std::replace(host.begin(), host.end(), '_', '-');
   const auto id = create_company({{"name", "Acme, Inc."},
-                                  {"domain", "https://www.ACME.com/about"},
+                                  {"domain", "https://www." + host + ".COM/about"},
                                   {"industry", "Aerospace"},
                                   {"employees_min", 11},
                                   {"employees_max", 50},
@@ -36,7 +39,7 @@ TEST_F(CompaniesTest, CreateReadUpdateWithMetadata) {
                                   {"attributes", {{"founded", 1950}}}});
   auto read = json_of(send("GET", "/api/v2/companies/" + id));
   EXPECT_EQ(read.at("normalized_name"), "acme");
-  EXPECT_EQ(read.at("domain"), "acme.com");
+  EXPECT_EQ(read.at("domain").as_string(), host + ".com");
   EXPECT_EQ(read.at("technologies").as_array().size(), 1u);
   EXPECT_EQ(read.at("attributes").at("founded"), 1950);
 
@@ -111,6 +114,34 @@ TEST_F(CompaniesTest, ListFiltersOrderingAndTheCompanysContacts) {
             std::vector<std::string>{"In"});
   EXPECT_EQ(names_of(send("GET", "/api/v2/contacts?employees=1-10&q=" + tag), "first_name"),
             std::vector<std::string>{"In"});
+}
+
+}  // namespace
+}  // namespace crmd::http
+
+namespace crmd::http {
+namespace {
+
+TEST_F(CompaniesTest, TwoLiveCompaniesCannotShareADomain) {
+  std::string host = test::unique_name("dom");
+  std::replace(host.begin(), host.end(), '_', '-');
+  const auto domain = host + ".example";
+  const auto first = create_at("/api/v2/companies", {{"name", "First"}, {"domain", domain}});
+  auto twin = send("POST", "/api/v2/companies", R"({"name":"Twin","domain":"WWW.)" + domain + R"("})");
+  EXPECT_EQ(twin.result_int(), 409) << twin.body();
+  EXPECT_EQ(json_of(twin).at("error_code"), "domain_taken");
+  EXPECT_NE(std::string(json_of(twin).at("detail").as_string()).find(first), std::string::npos);
+
+  const auto second = create_at("/api/v2/companies", {{"name", "Second"}});
+  EXPECT_EQ(send("PATCH", "/api/v2/companies/" + second, R"({"domain":")" + domain + R"("})")
+                .result_int(),
+            409);
+  // Once the first is deleted the domain is free; restoring it then clashes.
+  EXPECT_EQ(send("DELETE", "/api/v2/companies/" + first).result_int(), 204);
+  EXPECT_EQ(send("PATCH", "/api/v2/companies/" + second, R"({"domain":")" + domain + R"("})")
+                .result_int(),
+            200);
+  EXPECT_EQ(send("POST", "/api/v2/companies/" + first + "/restore").result_int(), 409);
 }
 
 }  // namespace
