@@ -42,15 +42,19 @@ class ApiTest : public ::testing::Test {
     return std::string(json_of(response).at("id").as_string());
   }
 
-  // Follows a job by long polling its status at location until it has finished.
+  // Follows a job by long polling its status at location until it has
+  // finished, for at most a few minutes.
   boost::json::value finished(const std::string& location) {
     std::int64_t version = 0;
-    while (true) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(2);
+    while (std::chrono::steady_clock::now() < deadline) {
       auto body = json_of(send("GET", location + "?wait=30&version=" + std::to_string(version)));
       const std::string status(body.at("status").as_string());
       if (status == "completed" || status == "failed" || status == "cancelled") return body;
       version = body.at("version").as_int64();
     }
+    ADD_FAILURE() << "the job at " << location << " did not finish";
+    return boost::json::object{{"status", "unfinished"}};
   }
 
   // The path and query of an absolute link (next / previous).

@@ -49,7 +49,7 @@ class JobsApiTest : public test::ApiTest {
     });
   }
   void wait_until_parked(std::size_t n) {
-    while (server.app().job_watchers().parked() != n) std::this_thread::yield();
+    ASSERT_TRUE(test::eventually([&] { return server.app().job_watchers().parked() == n; }));
   }
 
   std::string admin_id;
@@ -68,7 +68,7 @@ TEST_F(JobsApiTest, ALongPollIsWokenByAChangeFromAnotherConnection) {
   // Once the request is parked (not before: then its first read would see
   // the change), the job changes on another connection, as another process
   // would change it.
-  while (server.app().job_watchers().parked() == 0) std::this_thread::yield();
+  wait_until_parked(1);
   test::db_query("UPDATE jobs SET processed = 42 WHERE id = $1", pg::Params(Uuid::parse(id)));
   const auto response = answer.get();
   ASSERT_EQ(response.result_int(), 200);
@@ -78,6 +78,20 @@ TEST_F(JobsApiTest, ALongPollIsWokenByAChangeFromAnotherConnection) {
   // Woken, not timed out (the wait was 60 s).
   EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(30));
   EXPECT_EQ(response[boost::beast::http::field::cache_control], "no-store");
+}
+
+TEST_F(JobsApiTest, ARequestParkedOnADeletedJobAnswers404AtOnce) {
+  const auto id = add_job(admin_id, "completed");
+  const auto version = version_of(id);
+  std::unique_ptr<test::RawClient> connection;
+  const auto started = std::chrono::steady_clock::now();
+  auto answer = wait_on(id, version, connection);
+  wait_until_parked(1);
+  // Deleted from another connection, as another process would delete it.
+  test::db_query("DELETE FROM jobs WHERE id = $1", pg::Params(Uuid::parse(id)));
+  const auto response = answer.get();
+  EXPECT_EQ(response.result_int(), 404);
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(30));  // wait was 60
 }
 
 TEST_F(JobsApiTest, AnUnchangedJobAtTimeoutIs304WithItsETag) {

@@ -115,6 +115,15 @@ boost::json::object json_of(const HttpResponse& response) {
   return boost::json::parse(response.body()).as_object();
 }
 
+bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds deadline) {
+  const auto until = std::chrono::steady_clock::now() + deadline;
+  while (!condition()) {
+    if (std::chrono::steady_clock::now() > until) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  return true;
+}
+
 std::string unique_name(const std::string& prefix) {
   auto id = Uuid::random_v4().str();
   id.erase(std::remove(id.begin(), id.end(), '-'), id.end());

@@ -10,6 +10,8 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/json/object.hpp>
+#include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 #include <thread>
@@ -87,6 +89,11 @@ boost::json::object json_of(const HttpResponse& response);
 
 // A unique name for a table or channel, so tests never see each other's data.
 std::string unique_name(const std::string& prefix);
+
+// Polls condition until it holds or the deadline passes; false then (the
+// caller fails the test): no test waits without a bound.
+bool eventually(const std::function<bool()>& condition,
+                std::chrono::milliseconds deadline = std::chrono::seconds(20));
 
 // One statement on a connection of its own, for checking what a test did.
 pg::Result db_query(const std::string& sql, const pg::Params& params = pg::Params{});
