@@ -66,11 +66,17 @@ actors::IdentityOptions identity_options(const config::Config& c) {
 
 // A lease owner's name: this host and process, and a random part so that a
 // restarted process with the same pid is another owner.
-actors::JobPoolOptions job_pool_options(const config::Config& c) {
+actors::JobPoolOptions job_pool_options(const config::Config& c, Metrics& metrics) {
   char host[256] = {};
   gethostname(host, sizeof host - 1);
+  actors::JobObserver observer{
+      [&metrics](const std::string& kind, std::string_view outcome, double seconds) {
+        metrics.observe_job(kind, outcome, seconds);
+      },
+      [&metrics](std::size_t jobs) { metrics.count_rescued(jobs); }};
   return {c.job_workers, c.job_lease, c.job_poll,
-          std::string(host) + ":" + std::to_string(getpid()) + ":" + hex(random_bytes(4))};
+          std::string(host) + ":" + std::to_string(getpid()) + ":" + hex(random_bytes(4)),
+          std::move(observer)};
 }
 
 std::vector<actors::ScheduledTask> scheduled_tasks(const config::Config& c) {
@@ -114,7 +120,7 @@ App::App(config::Config config)
       contacts_(actors_.contacts, *pool_),
       companies_(*pool_),
       leads_(actors_.leads, *pool_),
-      jobs_(actors_.jobs, *pool_, job_pool_options(config_)),
+      jobs_(actors_.jobs, *pool_, job_pool_options(config_, metrics_)),
       scheduler_(actors_.scheduler, *pool_, scheduled_tasks(config_), config_.scheduler_tick),
       authenticator_(*identity_),
       idempotency_store_(*pool_),

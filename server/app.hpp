@@ -74,6 +74,7 @@ class App {
   void add_metrics_gauges();
 
   config::Config config_;
+  Metrics metrics_;  // first: the job pool reports to it
   boost::asio::io_context io_;
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;
   boost::asio::signal_set signals_;
@@ -95,7 +96,6 @@ class App {
   Authenticator authenticator_;
   storage::IdempotencyStore idempotency_store_;
   http::Idempotency idempotency_;
-  Metrics metrics_;
   http::Router router_;
   http::Pipeline pipeline_;
   actors::JobFileSettings job_files_;

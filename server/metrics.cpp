@@ -26,7 +26,33 @@ Metrics::Metrics()
                            .Name("crmd_internal_errors_total")
                            .Help("Answers of 500: each is a bug, logged with its request id")
                            .Register(*registry_)
-                           .Add({})) {}
+                           .Add({})),
+      job_runs_(prometheus::BuildHistogram()
+                    .Name("crmd_job_run_seconds")
+                    .Help("Job runs by kind and outcome, and how long they ran")
+                    .Register(*registry_)),
+      rescued_(prometheus::BuildCounter()
+                   .Name("crmd_job_rescued_total")
+                   .Help("Jobs whose lease ran out, handed back to the queue")
+                   .Register(*registry_)
+                   .Add({})) {}
+
+void Metrics::observe_job(const std::string& kind, std::string_view outcome, double seconds) {
+  std::string key = kind + " " + std::string(outcome);
+  std::unique_lock lock(mutex_);
+  auto& series = job_series_[key];
+  if (!series) {
+    static const prometheus::Histogram::BucketBoundaries buckets{0.1, 0.5, 1,   5,    10,
+                                                                 30,  60,  300, 1800, 3600};
+    series = &job_runs_.Add({{"kind", kind}, {"outcome", std::string(outcome)}}, buckets);
+  }
+  series->Observe(seconds);
+}
+
+void Metrics::set_job_queue(std::vector<GaugeSample> depth) {
+  std::unique_lock lock(mutex_);
+  job_queue_ = std::move(depth);
+}
 
 void Metrics::observe(std::string_view route, std::string_view method, unsigned status,
                       double seconds) {
@@ -58,7 +84,13 @@ void Metrics::add_scrape_gauge(ScrapeGauge gauge) {
 
 std::string Metrics::serialize() const {
   auto families = registry_->Collect();
-  for (const auto& gauge : scrape_gauges_) {
+  auto gauges = scrape_gauges_;
+  {
+    std::shared_lock lock(mutex_);
+    gauges.push_back({"crmd_job_queue_depth", "Jobs by kind and status (pending, running)",
+                      [depth = job_queue_] { return depth; }});
+  }
+  for (const auto& gauge : gauges) {
     prometheus::MetricFamily family;
     family.name = gauge.name;
     family.help = gauge.help;

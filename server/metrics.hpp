@@ -38,6 +38,13 @@ class Metrics {
   void add_scrape_gauge(ScrapeGauge gauge);
   prometheus::Gauge& in_flight() { return in_flight_; }
   prometheus::Counter& internal_errors() { return internal_errors_; }
+
+  // The job pool: each run by kind and outcome (completed, failed,
+  // cancelled, retried, interrupted) with its time; leases rescued; and the
+  // queue's depth by kind and status, read from the database at each scrape.
+  void observe_job(const std::string& kind, std::string_view outcome, double seconds);
+  void count_rescued(std::size_t jobs) { rescued_.Increment(static_cast<double>(jobs)); }
+  void set_job_queue(std::vector<GaugeSample> depth);
   double internal_error_count() const { return internal_errors_.Value(); }
 
   // The text exposition format (version 0.0.4).
@@ -54,10 +61,14 @@ class Metrics {
   prometheus::Family<prometheus::Histogram>& latency_;
   prometheus::Gauge& in_flight_;
   prometheus::Counter& internal_errors_;
+  prometheus::Family<prometheus::Histogram>& job_runs_;
+  prometheus::Counter& rescued_;
   std::vector<ScrapeGauge> scrape_gauges_;
 
   mutable std::shared_mutex mutex_;
   std::unordered_map<std::string, Series> series_;
+  std::unordered_map<std::string, prometheus::Histogram*> job_series_;  // "kind outcome"
+  std::vector<GaugeSample> job_queue_;
 };
 
 }  // namespace crmd::server

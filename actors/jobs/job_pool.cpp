@@ -116,6 +116,7 @@ asio::awaitable<void> JobPool::run(jobs::Job job) {
   std::optional<JobInterrupted> interrupted;
   std::optional<std::string> retry, failure;
   JobOutcome outcome;
+  const auto started = std::chrono::steady_clock::now();
   {
     auto beat = std::make_shared<asio::steady_timer>(actor_.executor());
     asio::co_spawn(actor_.executor(), heartbeat(lease, beat), asio::detached);
@@ -131,6 +132,15 @@ asio::awaitable<void> JobPool::run(jobs::Job job) {
     }
     beat->expires_at(asio::steady_timer::time_point::min());  // tells the heartbeat to end
     beat->cancel();
+  }
+  if (options_.observer.ran) {
+    const std::string_view how = interrupted ? "interrupted"
+                                 : retry     ? "retried"
+                                 : failure   ? "failed"
+                                             : std::string_view(outcome.status);
+    options_.observer.ran(
+        job.kind, how,
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
   }
   // Named values only in the co_await statements below (see README: g++
   // and temporaries in co_await).
@@ -182,6 +192,7 @@ asio::awaitable<void> JobPool::rescue() {
       spdlog::warn("jobs: rescue failed: {}", e.what());
     }
     if (rescued > 0) wake_all();
+    if (rescued > 0 && options_.observer.rescued) options_.observer.rescued(rescued);
   }
 }
 

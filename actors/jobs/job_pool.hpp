@@ -20,11 +20,21 @@
 
 namespace crmd::actors {
 
+// What the pool reports of its work (the server turns it into metrics).
+struct JobObserver {
+  // A run ended: its kind, how (completed, failed, cancelled, retried,
+  // interrupted) and how long it ran.
+  std::function<void(const std::string& kind, std::string_view outcome, double seconds)> ran;
+  // Expired leases handed back by the rescuer.
+  std::function<void(std::size_t jobs)> rescued;
+};
+
 struct JobPoolOptions {
   std::size_t workers = 2;
   std::chrono::seconds lease{30};
   std::chrono::milliseconds poll{1000};
   std::string owner;  // this process's name in lease_owner
+  JobObserver observer;
 };
 
 // What a handler answers when its job ends by itself.

@@ -52,6 +52,15 @@ void add_ops_routes(http::Router& router, OpsContext context) {
   router.add(beast_http::verb::get, "/metrics", Access::public_,
              [context](Request& request) -> boost::asio::awaitable<Response> {
                authorize_scrape(request, context);
+               const auto depth = co_await context.pool.query(
+                   "SELECT kind, status, count(*)::float8 FROM jobs"
+                   " WHERE status IN ('pending', 'running') GROUP BY kind, status");
+               std::vector<Metrics::GaugeSample> samples;
+               for (auto row : depth)
+                 samples.push_back({{{"kind", row.get<std::string>(0)},
+                                     {"status", row.get<std::string>(1)}},
+                                    row.get<double>(2)});
+               context.metrics.set_job_queue(std::move(samples));
                Response response(beast_http::status::ok, request.message.version());
                response.set(beast_http::field::content_type, "text/plain; version=0.0.4");
                response.body() = context.metrics.serialize();

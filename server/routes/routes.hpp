@@ -22,7 +22,7 @@ namespace crmd::server::routes {
 struct OpsContext {
   pg::Pool& pool;
   const std::atomic<bool>& migrated;
-  const Metrics& metrics;
+  Metrics& metrics;
   std::string metrics_token;  // empty: /metrics is open where the listener is loopback
   bool loopback_listener = true;
 };

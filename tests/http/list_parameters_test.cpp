@@ -57,6 +57,21 @@ TEST_F(ListParametersTest, CompaniesFilterByWholeNameAndDomain) {
   ASSERT_EQ(by_domain.at("results").as_array().size(), 1u);
 }
 
+TEST_F(ListParametersTest, TheJobPoolExportsItsMetrics) {
+  auto started = send("POST", "/api/v2/exports/contacts", "{}");
+  ASSERT_EQ(started.result_int(), 202) << started.body();
+  finished(std::string(started[beast_http::field::location]));
+  test::db_query("INSERT INTO jobs (kind, status) VALUES ('metrics_probe', 'pending')");
+  const auto metrics = client.request("GET", "/metrics").body();
+  EXPECT_NE(metrics.find(R"(crmd_job_run_seconds_count{kind="export_contacts",outcome="completed"})"),
+            std::string::npos)
+      << metrics;
+  EXPECT_NE(metrics.find(R"(crmd_job_queue_depth{kind="metrics_probe",status="pending"})"),
+            std::string::npos);
+  EXPECT_NE(metrics.find("crmd_job_rescued_total"), std::string::npos);
+  test::db_query("DELETE FROM jobs WHERE kind = 'metrics_probe'");
+}
+
 TEST_F(ListParametersTest, AnExportWithAnEmptyObjectExportsTheFilteredList) {
   auto started = send("POST", "/api/v2/exports/contacts", "{}");
   EXPECT_EQ(started.result_int(), 202) << started.body();
