@@ -312,14 +312,39 @@ asio::awaitable<Lead> LeadService::qualify(Uuid id, leads::QualifyRequest reques
                                  ? *request.company
                                  : leads::NewCompany{before->title, std::nullopt,
                                                      before->address_city, before->address_state};
-    company = co_await repository_.insert_company(tx, data);
+    contacts::CompanyChanges changes;
+    changes.name = std::optional<std::string>(data.name);
+    if (data.domain) changes.domain = std::optional<std::string>(contacts::normalize_domain(*data.domain));
+    changes.city = data.city;
+    changes.state = data.state;
+    if (changes.domain) {
+      auto other = co_await companies_.live_with_domain(tx, **changes.domain, std::nullopt);
+      if (other)
+        throw Error(ErrorKind::conflict, "domain_taken",
+                    "company " + other->str() + " already has this domain: qualify with its id",
+                    {{"company.domain", "already the domain of company " + other->str()}});
+    }
+    auto made = co_await companies_.insert(tx, changes);
+    company = made.id;
     created_company = true;
+    const storage::AuditEntry entry{"company_created", "company", made.id.str(), std::nullopt,
+                                    contacts::to_json(made)};
+    co_await storage::write_audit(tx, context, entry);
   }
   const auto deal_title = request.deal_title.value_or(before->title);
   const auto deal =
       co_await repository_.insert_deal(tx, deal_title, company, id, context.user_id());
   auto after = co_await repository_.mark_qualified(tx, id, company, deal, context.user_id());
-  const auto contacts_linked = co_await repository_.copy_contacts_to_company(tx, id, company);
+  const auto linked = co_await repository_.copy_contacts_to_company(tx, id, company);
+  const auto contacts_linked = static_cast<std::int64_t>(linked.size());
+  {
+    const storage::AuditEntry entry{
+        "contact_linked", "contact", "",
+        boost::json::value(boost::json::object{{"company_id", nullptr}}),
+        boost::json::value(
+            boost::json::object{{"company_id", company.str()}, {"reason", "lead_qualified"}})};
+    co_await storage::write_audit_each(tx, context, entry, linked);
+  }
   {
     boost::json::object details = leads::to_json(after);
     details["company_created"] = created_company;

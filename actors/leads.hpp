@@ -13,6 +13,7 @@
 #include "actors/actor.hpp"
 #include "domain/identity/principal.hpp"
 #include "domain/leads/lead.hpp"
+#include "storage/contacts/company_repository.hpp"
 #include "storage/leads/repository.hpp"
 #include "storage/pg/listener.hpp"
 
@@ -22,7 +23,8 @@ inline constexpr const char* kLeadReferenceChannel = "crmd_lead_reference";
 
 class LeadService {
  public:
-  LeadService(Actor& actor, pg::Pool& pool) : actor_(actor), pool_(pool), repository_(pool) {}
+  LeadService(Actor& actor, pg::Pool& pool)
+      : actor_(actor), pool_(pool), repository_(pool), companies_(pool) {}
 
   // Statements run by the repository so far (tests count them).
   std::int64_t statements() const { return repository_.statements(); }
@@ -133,6 +135,7 @@ class LeadService {
   Actor& actor_;
   pg::Pool& pool_;
   storage::LeadRepository repository_;
+  storage::CompanyRepository companies_;  // qualification creates companies through it
   Cache cache_;  // the actor's state
   std::mutex snapshot_mutex_;
   Snapshot snapshot_;  // cache_ once loaded; reset by invalidation

@@ -182,10 +182,19 @@ asio::awaitable<Company> CompanyRepository::update(pg::Transaction& tx, const Uu
     co_await tx.query("UPDATE companies SET " + a.set_list("updated_at = now()") + " WHERE id = $1",
                       a.params);
   const auto m = metadata_assignments(changes, id);
-  if (!m.columns.empty())
-    co_await tx.query("UPDATE company_metadata SET " + m.set_list("updated_at = now()") +
-                          " WHERE company_id = $1",
+  if (!m.columns.empty()) {
+    // An upsert: a company made elsewhere may have no metadata row yet.
+    std::string columns, values, updates;
+    for (std::size_t i = 0; i < m.columns.size(); ++i) {
+      columns += ", " + m.columns[i];
+      values += ", " + m.placeholders[i];
+      updates += m.columns[i] + " = EXCLUDED." + m.columns[i] + ", ";
+    }
+    co_await tx.query("INSERT INTO company_metadata (company_id" + columns + ") VALUES ($1" +
+                          values + ") ON CONFLICT (company_id) DO UPDATE SET " + updates +
+                          "updated_at = now()",
                       m.params);
+  }
   if (a.columns.empty() && !m.columns.empty())
     co_await tx.query("UPDATE companies SET updated_at = now() WHERE id = $1", id);
   const auto result = co_await tx.query(select_one("c.id = $1"), id);

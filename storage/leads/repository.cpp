@@ -590,19 +590,6 @@ asio::awaitable<bool> LeadRepository::live_company_exists(pg::Transaction& tx, c
   co_return !result.empty();
 }
 
-asio::awaitable<Uuid> LeadRepository::insert_company(pg::Transaction& tx,
-                                                     const leads::NewCompany& company) {
-  std::optional<std::string> domain;
-  if (company.domain) domain = contacts::normalize_domain(*company.domain);
-  const auto result = co_await run(
-      tx,
-      "INSERT INTO companies (name, normalized_name, domain, city, state) VALUES ($1, $2, $3, $4,"
-      " $5) RETURNING id",
-      pg::Params(company.name, contacts::normalize_company_name(company.name), domain, company.city,
-                 company.state));
-  co_return result.one().get<Uuid>(0);
-}
-
 asio::awaitable<Uuid> LeadRepository::insert_deal(pg::Transaction& tx, const std::string& title,
                                                   const Uuid& company, const Uuid& lead,
                                                   const std::optional<Uuid>& by) {
@@ -625,16 +612,17 @@ asio::awaitable<Lead> LeadRepository::mark_qualified(pg::Transaction& tx, const 
   co_return *lead;
 }
 
-asio::awaitable<std::int64_t> LeadRepository::copy_contacts_to_company(pg::Transaction& tx,
-                                                                       const Uuid& lead,
-                                                                       const Uuid& company) {
+asio::awaitable<std::vector<std::string>> LeadRepository::copy_contacts_to_company(
+    pg::Transaction& tx, const Uuid& lead, const Uuid& company) {
   const auto result =
       co_await run(tx,
                    "UPDATE contacts c SET company_id = $2, updated_at = now() FROM lead_contacts lc"
                    " WHERE lc.lead_id = $1 AND lc.contact_id = c.id AND c.company_id IS NULL"
-                   " AND c.deleted_at IS NULL",
+                   " AND c.deleted_at IS NULL RETURNING c.id::text",
                    pg::Params(lead, company));
-  co_return result.affected();
+  std::vector<std::string> ids;
+  for (auto row : result) ids.push_back(row.get<std::string>(0));
+  co_return ids;
 }
 
 asio::awaitable<Lead> LeadRepository::mark_disqualified(pg::Transaction& tx, const Uuid& id,

@@ -108,18 +108,15 @@ class LeadRepository {
 
   // Qualification.
   boost::asio::awaitable<bool> live_company_exists(pg::Transaction& tx, const Uuid& id);
-  boost::asio::awaitable<Uuid> insert_company(pg::Transaction& tx,
-                                              const leads::NewCompany& company);
   boost::asio::awaitable<Uuid> insert_deal(pg::Transaction& tx, const std::string& title,
                                            const Uuid& company, const Uuid& lead,
                                            const std::optional<Uuid>& by);
   boost::asio::awaitable<leads::Lead> mark_qualified(pg::Transaction& tx, const Uuid& id,
                                                      const Uuid& company, const Uuid& deal,
                                                      const std::optional<Uuid>& by);
-  // Links the lead's contacts that have no company to it; answers how many.
-  boost::asio::awaitable<std::int64_t> copy_contacts_to_company(pg::Transaction& tx,
-                                                                const Uuid& lead,
-                                                                const Uuid& company);
+  // Links the lead's contacts that have no company to it; answers their ids.
+  boost::asio::awaitable<std::vector<std::string>> copy_contacts_to_company(
+      pg::Transaction& tx, const Uuid& lead, const Uuid& company);
   boost::asio::awaitable<leads::Lead> mark_disqualified(pg::Transaction& tx, const Uuid& id,
                                                         const std::string& reason);
   // Undoes a qualification (its deal soft-deleted, the company kept) and a

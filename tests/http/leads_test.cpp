@@ -359,6 +359,19 @@ TEST_F(LeadsTest, QualifyCreatesCompanyAndDealOnceAndCopiesContacts) {
                   " AND action = 'qualify_lead'",
                   pg::Params(lead)),
             1);
+  // Written through the repositories that own the rows: the company has its
+  // metadata and its audit row, each linked contact its own.
+  EXPECT_EQ(count("SELECT count(*) FROM audit_logs WHERE entity_id = $1 AND action ="
+                  " 'company_created'",
+                  pg::Params(company)),
+            1);
+  EXPECT_EQ(count("SELECT count(*) FROM audit_logs WHERE entity_id = $1 AND action ="
+                  " 'contact_linked'",
+                  pg::Params(contact)),
+            1);
+  auto revenue = send("PATCH", "/api/v2/companies/" + company, R"({"revenue":5000})");
+  ASSERT_EQ(revenue.result_int(), 200) << revenue.body();
+  EXPECT_EQ(json_of(send("GET", "/api/v2/companies/" + company)).at("revenue"), 5000);
   EXPECT_EQ(send("POST", "/api/v2/leads/" + lead + "/qualify").result_int(), 409);
   EXPECT_EQ(send("PATCH", "/api/v2/leads/" + lead, R"({"title":"x"})").result_int(), 409);
   // Still readable; listed only with include_qualified.
