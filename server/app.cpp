@@ -237,9 +237,13 @@ asio::awaitable<void> App::housekeeping() {
       const auto pruned = co_await idempotency_store_.prune();
       if (pruned > 0) spdlog::info("pruned {} expired idempotency keys", pruned);
       const auto tidied = co_await actors::tidy_jobs(jobs_.repository(), blocking_, job_files_);
-      if (tidied.exports_expired + tidied.jobs_pruned + tidied.leftovers_removed > 0)
-        spdlog::info("expired {} exports, removed {} finished jobs and {} leftover files",
-                     tidied.exports_expired, tidied.jobs_pruned, tidied.leftovers_removed);
+      if (tidied.exports_expired + tidied.jobs_pruned + tidied.leftovers_removed +
+              tidied.orphans_removed >
+          0)
+        spdlog::info(
+            "expired {} exports, removed {} finished jobs, {} leftover and {} orphaned files",
+            tidied.exports_expired, tidied.jobs_pruned, tidied.leftovers_removed,
+            tidied.orphans_removed);
     } catch (const std::exception& e) {
       spdlog::warn("housekeeping failed: {}", e.what());
     }

@@ -45,6 +45,24 @@ std::size_t remove_leftovers(const JobFiles& files, std::filesystem::file_time_t
   return removed;
 }
 
+// "<uuid>.csv" files (uploads handed to a job, exports) written before cutoff.
+std::vector<std::string> job_file_names(const JobFiles& files,
+                                        std::filesystem::file_time_type cutoff) {
+  std::vector<std::string> names;
+  for (const auto& dir : {files.blob_dir, files.export_dir}) {
+    std::error_code ec;
+    for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+      const auto name = entry.path().filename().string();
+      if (!entry.is_regular_file(ec) || !name.ends_with(".csv") ||
+          !Uuid::parse(std::string_view(name).substr(0, name.size() - 4)))
+        continue;
+      const auto written = entry.last_write_time(ec);
+      if (!ec && written < cutoff) names.push_back(name);
+    }
+  }
+  return names;
+}
+
 }  // namespace
 
 asio::awaitable<TidyCounts> tidy_jobs(storage::JobRepository& jobs, asio::thread_pool& blocking,
@@ -62,6 +80,21 @@ asio::awaitable<TidyCounts> tidy_jobs(storage::JobRepository& jobs, asio::thread
     return remove_leftovers(files, std::filesystem::file_time_type::clock::now() - kLeftoverAge);
   };
   counts.leftovers_removed = co_await run_blocking(blocking, std::move(leftovers));
+  // Job files old enough that their request has ended, whose job is gone
+  // or was never committed (a failed request after its upload was kept).
+  auto candidates = [files = settings.files] {
+    return job_file_names(files, std::filesystem::file_time_type::clock::now() - kOrphanAge);
+  };
+  const auto names = co_await run_blocking(blocking, std::move(candidates));
+  const auto orphans = co_await jobs.unreferenced_files(names);
+  auto remove = [files = settings.files, orphans] {
+    std::error_code ignored;
+    for (const auto& name : orphans)
+      for (const auto& dir : {files.blob_dir, files.export_dir})
+        std::filesystem::remove(std::filesystem::path(dir) / name, ignored);
+  };
+  co_await run_blocking(blocking, std::move(remove));
+  counts.orphans_removed = orphans.size();
   co_return counts;
 }
 

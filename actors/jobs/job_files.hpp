@@ -29,13 +29,16 @@ boost::asio::awaitable<void> remove_job_files(boost::asio::thread_pool& blocking
                                               std::vector<storage::RemovedJob> jobs);
 
 struct TidyCounts {
-  std::size_t exports_expired = 0, jobs_pruned = 0, leftovers_removed = 0;
+  std::size_t exports_expired = 0, jobs_pruned = 0, leftovers_removed = 0, orphans_removed = 0;
 };
 
 // Files no job will claim, left by a process that stopped while writing
 // them (an upload or export part, an upload not yet handed to its job), are
 // removed once a day old.
 inline constexpr std::chrono::hours kLeftoverAge{24};
+// A job file no job refers to is removed once this old: by then the request
+// that wrote it has committed its job or failed.
+inline constexpr std::chrono::hours kOrphanAge{1};
 
 // One pass of housekeeping: exports past their ttl lose their file, jobs
 // finished longer ago than retention are deleted with theirs, and

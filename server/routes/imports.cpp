@@ -68,14 +68,23 @@ asio::awaitable<Response> start_import(Request& request, ImportContext& imports)
     co_await request.upload->move_to(path);
   const auto creator = jobs::creator_of(*request.principal);
   storage::NewJob job{"import_contacts", payload, creator.user, creator.key};
-  auto created = co_await imports.queue.enqueue(std::move(job), "contacts_import_started",
-                                                std::move(payload), request.context());
-  auto response = http::json_response(request, status::accepted, jobs::to_json(created));
+  // The kept file goes at once if its job is not queued (housekeeping takes
+  // it later if the request's transaction fails after this).
+  std::optional<jobs::Job> created;
+  try {
+    created = co_await imports.queue.enqueue(std::move(job), "contacts_import_started",
+                                             std::move(payload), request.context());
+  } catch (...) {
+    storage::remove_blob_later(imports.blocking, path);
+    throw;
+  }
+  auto response = http::json_response(request, status::accepted, jobs::to_json(*created));
   // The status URL takes the credentials the import came with: a v1 write
   // key is not a v2 bearer token.
   const bool v1 = request.route->path_template.starts_with("/api/v1/");
-  response.set(beast_http::field::location, v1 ? "/api/v1/contacts/import/" + created.id.str() + "/"
-                                               : "/api/v2/jobs/" + created.id.str());
+  const auto id = created->id.str();
+  response.set(beast_http::field::location,
+               v1 ? "/api/v1/contacts/import/" + id + "/" : "/api/v2/jobs/" + id);
   co_return response;
 }
 

@@ -311,4 +311,16 @@ asio::awaitable<std::vector<Uuid>> JobRepository::expire_exports(std::chrono::se
   co_return ids;
 }
 
+asio::awaitable<std::vector<std::string>> JobRepository::unreferenced_files(
+    const std::vector<std::string>& names) {
+  std::vector<std::string> unreferenced;
+  if (names.empty()) co_return unreferenced;
+  const auto result = co_await pool_.query(
+      "SELECT f FROM unnest($1::text[]) AS f WHERE NOT EXISTS (SELECT 1 FROM jobs j"
+      " WHERE j.payload->>'file' = f OR j.id::text || '.csv' = f)",
+      names);
+  for (auto row : result) unreferenced.push_back(row.get<std::string>(0));
+  co_return unreferenced;
+}
+
 }  // namespace crmd::storage

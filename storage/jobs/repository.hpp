@@ -96,6 +96,10 @@ class JobRepository {
   boost::asio::awaitable<std::optional<RemovedJob>> remove(const Uuid& id);
   // Deletes the jobs finished longer ago than retention.
   boost::asio::awaitable<std::vector<RemovedJob>> prune(std::chrono::seconds retention);
+  // Of the given file names, those no job refers to: an import's upload
+  // (its payload's file) or an export's output (<job id>.csv).
+  boost::asio::awaitable<std::vector<std::string>> unreferenced_files(
+      const std::vector<std::string>& names);
   // Marks completed exports finished longer ago than ttl as expired
   // (result.expired); answers those marked now.
   boost::asio::awaitable<std::vector<Uuid>> expire_exports(std::chrono::seconds ttl);

@@ -206,5 +206,31 @@ TEST_F(ExportsTest, ExpiredExportsLoseTheirFilesAndDeletedJobsTakeTheirs) {
   EXPECT_FALSE(std::filesystem::exists(second));
 }
 
+TEST_F(ExportsTest, JobFilesWithoutAJobGoOnceAnHourOld) {
+  const auto& settings = server.app().job_files();
+  const auto old = std::filesystem::file_time_type::clock::now() - actors::kOrphanAge -
+                   std::chrono::minutes(1);
+  // An upload kept for a job that was never committed, and an export of a
+  // job deleted behind the server's back: both old, neither referenced.
+  const auto orphan_upload = settings.files.blob_dir + "/" + Uuid::random_v4().str() + ".csv";
+  const auto orphan_export = settings.files.export_dir + "/" + Uuid::random_v4().str() + ".csv";
+  // A job's file (this export's) stays, however old.
+  exported("?company=" + tag);
+  const auto kept =
+      settings.files.export_dir + "/" + location.substr(location.rfind('/') + 1) + ".csv";
+  for (const auto& path : {orphan_upload, orphan_export}) std::ofstream(path) << "x";
+  for (const auto& path : {orphan_upload, orphan_export, kept})
+    std::filesystem::last_write_time(path, old);
+  const auto counts = boost::asio::co_spawn(server.app().io(),
+                                            actors::tidy_jobs(server.app().jobs().repository(),
+                                                              server.app().blocking(), settings),
+                                            boost::asio::use_future)
+                          .get();
+  EXPECT_EQ(counts.orphans_removed, 2u);
+  EXPECT_FALSE(std::filesystem::exists(orphan_upload));
+  EXPECT_FALSE(std::filesystem::exists(orphan_export));
+  EXPECT_TRUE(std::filesystem::exists(kept));
+}
+
 }  // namespace
 }  // namespace crmd::http
