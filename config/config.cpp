@@ -358,6 +358,11 @@ constexpr std::array kSettings = {
               set_bytes(bytes, v, s, 1, std::uint64_t{1} << 40);
               c.max_upload_bytes = bytes;
             }},
+    Setting{"CRMD_MAX_INFLIGHT_BODY_BYTES", "268435456",
+            "request bodies held in memory by all connections at once; past it 503",
+            [](Config& c, std::string_view v, const Source& s) {
+              set_bytes(c.max_inflight_body_bytes, v, s, 1024, std::uint64_t{1} << 40);
+            }},
     Setting{"CRMD_MAX_CONNECTIONS", "10000", "open client connections at most",
             [](Config& c, std::string_view v, const Source& s) {
               set_count(c.max_connections, v, s, 1, 1'000'000);

@@ -135,6 +135,7 @@ App::App(config::Config config)
                             config_.max_connections,  config_.header_timeout,
                             config_.body_timeout,     config_.idle_timeout};
   limits.max_upload_bytes = config_.max_upload_bytes;
+  limits.max_inflight_body_bytes = config_.max_inflight_body_bytes;
   limits.upload_dir = job_files_.files.blob_dir;
   server_ = std::make_unique<http::Server>(io_, blocking_, pipeline_, limits, tls_context(config_));
   routes::add_ops_routes(router_, {*pool_, migrated_, metrics_, config_.metrics_token,

@@ -65,6 +65,34 @@ Error too_large(std::uint64_t limit) {
                "the body exceeds " + std::to_string(limit) + " bytes");
 }
 
+// Bytes of the global in-memory body budget held by one request, given
+// back when the request is done.
+class BodyReservation {
+ public:
+  BodyReservation() = default;
+  BodyReservation(const BodyReservation&) = delete;
+  BodyReservation& operator=(const BodyReservation&) = delete;
+  ~BodyReservation() { release(); }
+  void release() {
+    if (budget_) budget_->fetch_sub(bytes_);
+    budget_ = nullptr;
+  }
+  // False when the budget cannot take bytes more.
+  bool take(std::atomic<std::size_t>& budget, std::size_t bytes, std::size_t limit) {
+    auto held = budget.load();
+    do {
+      if (held + bytes > limit) return false;
+    } while (!budget.compare_exchange_weak(held, held + bytes));
+    budget_ = &budget;
+    bytes_ = bytes;
+    return true;
+  }
+
+ private:
+  std::atomic<std::size_t>* budget_ = nullptr;
+  std::size_t bytes_ = 0;
+};
+
 // A body read that failed with the client still there to be told why.
 bool reportable(const boost::system::error_code& ec, const Deadline& deadline) {
   return deadline.expired() || (ec != asio::error::operation_aborted && ec != asio::error::eof &&
@@ -287,6 +315,17 @@ asio::awaitable<void> Server::serve(Stream& stream, Session& session) {
     }
     std::shared_ptr<Upload> uploaded;
     std::optional<Message> upload_header;
+    BodyReservation reservation;
+    if (!upload && !parser.is_done()) {
+      const auto declared = parser.content_length();
+      const auto bytes = declared ? static_cast<std::size_t>(*declared) : limits_.max_body_bytes;
+      if (!reservation.take(inflight_body_bytes_, bytes, limits_.max_inflight_body_bytes)) {
+        co_await reject(Error(ErrorKind::unavailable, "server_busy",
+                              "too many request bodies in flight; retry shortly"),
+                        &parser.get());
+        break;
+      }
+    }
     if (upload) {
       beast_http::request_parser<beast_http::buffer_body> streaming(std::move(parser));
       streaming.body_limit(limits_.max_upload_bytes);
@@ -342,6 +381,8 @@ asio::awaitable<void> Server::serve(Stream& stream, Session& session) {
     request.remote_address = remote;
     request.secure = !std::is_same_v<Stream, Tcp::socket>;
     Response response = co_await pipeline_.handle(request);
+    std::string().swap(request.message.body());  // handled: its memory goes back
+    reservation.release();
     const bool keep_alive = request.message.keep_alive() && !draining_;
     response.keep_alive(keep_alive);
     deadline.arm(limits_.body_timeout);

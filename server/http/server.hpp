@@ -29,6 +29,9 @@ struct ServerLimits {
   std::chrono::milliseconds body_timeout{30000};
   std::chrono::milliseconds idle_timeout{60000};
   std::uint64_t max_upload_bytes = 1ull << 30;  // bodies of upload routes, kept on disk
+  // Request bodies held in memory by all connections together; a body past
+  // it waits for none: 503 server_busy.
+  std::size_t max_inflight_body_bytes = 256u << 20;
   std::string upload_dir;                       // where they are kept
 };
 
@@ -64,6 +67,7 @@ class Server {
 
   std::atomic<bool> draining_{false};
   std::atomic<std::size_t> open_{0};
+  std::atomic<std::size_t> inflight_body_bytes_{0};
   std::mutex mutex_;
   std::uint64_t next_id_ = 0;
   std::unordered_map<std::uint64_t, std::shared_ptr<Session>> sessions_;

@@ -112,6 +112,35 @@ TEST(Http, BodyOverTheLimitIs413AndClosesTheConnection) {
   EXPECT_TRUE(client.closed_by_server());
 }
 
+TEST(Http, BodiesInFlightShareOneMemoryBudget) {
+  auto config = test::test_config();
+  config.max_body_bytes = 4096;
+  config.max_inflight_body_bytes = 6000;
+  RunningServer server(add_echo_route, config);
+  // A slow client holds 4000 bytes of the budget while it sends its body.
+  RawClient slow(server.port());
+  slow.send(
+      "POST /test/echo HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+      "Content-Length: 4000\r\n\r\n[");
+  const std::string body = "[" + std::string(3998, ' ') + "]";
+  test::HttpResponse refused;
+  // Once its reservation holds, another body of 4000 bytes does not fit.
+  ASSERT_TRUE(test::eventually([&] {
+    RawClient other(server.port());
+    refused = other.request("POST", "/test/echo", body, "Content-Type: application/json\r\n");
+    return refused.result_int() == 503;
+  }));
+  EXPECT_EQ(json_of(refused).at("error_code"), "server_busy");
+  EXPECT_FALSE(refused[boost::beast::http::field::retry_after].empty());
+  slow.send(std::string(3998, ' ') + "]");
+  EXPECT_EQ(slow.read().result_int(), 200);
+  // Given back: the same body fits again.
+  RawClient after(server.port());
+  EXPECT_EQ(after.request("POST", "/test/echo", body, "Content-Type: application/json\r\n")
+                .result_int(),
+            200);
+}
+
 TEST(Http, ChunkedBodyOverTheLimitIs413) {
   RunningServer server(add_echo_route, small_limits());
   RawClient client(server.port());
