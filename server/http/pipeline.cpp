@@ -12,6 +12,7 @@
 #include "server/auth.hpp"
 #include "server/http/errors.hpp"
 #include "server/logging.hpp"
+#include "storage/pg/error.hpp"
 
 namespace crmd::http {
 namespace {
@@ -184,10 +185,21 @@ boost::asio::awaitable<Response> Pipeline::dispatch(Request& request) {
     co_await auth_.authorize(request, *match.route);
   Response response;
   const auto key = request.message["Idempotency-Key"];
-  if (match.route->options.idempotent_create && !key.empty())
-    response = co_await idempotency_.run(request, *match.route, std::string(key));
-  else
-    response = co_await match.route->handler(request);
+  const bool idempotent = match.route->options.idempotent_create && !key.empty();
+  // A deadlock rolled the route's transaction back whole: it runs once more
+  // before the client hears of it (an upload is consumed by its first run).
+  for (int attempt = 1;; ++attempt) {
+    try {
+      if (idempotent)
+        response = co_await idempotency_.run(request, *match.route, std::string(key));
+      else
+        response = co_await match.route->handler(request);
+      break;
+    } catch (const pg::Error& e) {
+      if (!e.is_deadlock() || attempt > 1 || match.route->options.upload) throw;
+      spdlog::warn("request {}: deadlock, running it again", request.request_id);
+    }
+  }
   if (head && !request.streamed_body) {
     response.prepare_payload();
     const auto length = response.body().size();

@@ -6,6 +6,7 @@
 #include <future>
 
 #include "server/http/json.hpp"
+#include "storage/pg/error.hpp"
 #include "support/test_support.hpp"
 
 namespace crmd::http {
@@ -139,6 +140,25 @@ TEST(Http, BodiesInFlightShareOneMemoryBudget) {
   EXPECT_EQ(after.request("POST", "/test/echo", body, "Content-Type: application/json\r\n")
                 .result_int(),
             200);
+}
+
+TEST(Http, ADeadlockIsRetriedOnceBeforeA503) {
+  std::atomic<int> runs{0};
+  RunningServer server([&](server::App& app) {
+    app.router().add(beast_http::verb::post, "/test/deadlock/{times}", http::Access::public_,
+                     [&runs](http::Request& request) -> boost::asio::awaitable<http::Response> {
+                       const int run = ++runs;
+                       if (run <= std::stoi(request.path_param("times")))
+                         throw pg::Error(pg::ErrorKind::server, "deadlock detected", "40P01");
+                       co_return http::no_content(request);
+                     });
+  });
+  RawClient client(server.port());
+  EXPECT_EQ(client.request("POST", "/test/deadlock/1").result_int(), 204);
+  EXPECT_EQ(runs.load(), 2);
+  runs = 0;
+  EXPECT_EQ(client.request("POST", "/test/deadlock/2").result_int(), 503);
+  EXPECT_EQ(runs.load(), 2);
 }
 
 TEST(Http, ChunkedBodyOverTheLimitIs413) {
