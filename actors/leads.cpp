@@ -62,10 +62,15 @@ std::optional<Uuid> own_leads_only(const identity::RequestContext& context) {
 // ---- reference data and its cache
 
 asio::awaitable<LeadService::Snapshot> LeadService::cache() {
+  bool stale = false;
   {
     std::lock_guard lock(snapshot_mutex_);
-    if (snapshot_) co_return snapshot_;
+    stale = snapshot_ && std::chrono::steady_clock::now() - snapshot_at_ > kReferenceTtl;
+    if (snapshot_ && !stale) co_return snapshot_;
   }
+  // Besides NOTIFY, a TTL: a notification lost with a half-open LISTEN
+  // connection cannot keep a stale cache for long.
+  if (stale) co_await invalidate();
   auto load = [this]() -> asio::awaitable<Snapshot> {
     while (!cache_.loaded) {
       const auto generation = cache_.generation;
@@ -78,6 +83,7 @@ asio::awaitable<LeadService::Snapshot> LeadService::cache() {
       cache_.loaded = true;
       std::lock_guard lock(snapshot_mutex_);
       snapshot_ = std::make_shared<const Cache>(cache_);
+      snapshot_at_ = std::chrono::steady_clock::now();
     }
     Snapshot loaded;
     {

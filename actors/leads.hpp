@@ -138,7 +138,9 @@ class LeadService {
   storage::CompanyRepository companies_;  // qualification creates companies through it
   Cache cache_;  // the actor's state
   std::mutex snapshot_mutex_;
-  Snapshot snapshot_;  // cache_ once loaded; reset by invalidation
+  Snapshot snapshot_;  // cache_ once loaded; reset by invalidation or after kReferenceTtl
+  std::chrono::steady_clock::time_point snapshot_at_;
+  static constexpr std::chrono::seconds kReferenceTtl{60};
 };
 
 // Whether the caller sees only its own leads (a sales user), and whose.
