@@ -137,7 +137,8 @@ asio::awaitable<std::shared_ptr<Connection>> Pool::acquire(bool exclusive) {
 }
 
 asio::awaitable<std::shared_ptr<Connection>> Pool::open_connection() {
-  auto connection = std::make_shared<Connection>(io_.get_executor(), options_.connect, blocking_);
+  auto connection = std::make_shared<Connection>(io_.get_executor(), options_.connect, blocking_,
+                                                 options_.max_prepared);
   std::weak_ptr<Pool> weak = weak_from_this();
   connection->on_death([weak, raw = connection.get()] {
     if (auto pool = weak.lock()) pool->remove(raw);
