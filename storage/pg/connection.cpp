@@ -69,8 +69,9 @@ void Connection::submit(std::string sql, Params params, QueryHandler handler) {
     statement = found->second;
     statements_.splice(statements_.end(), statements_, statement);
   } else {
-    // Room first: the DEALLOCATE goes ahead of this PREPARE in the pipeline.
-    if (!evict(max_prepared_ - 1)) return lost();
+    // Room first: the DEALLOCATE goes ahead of this PREPARE (unless leased).
+    evict(max_prepared_ - 1);
+    if (!send_deallocations()) return lost();
     statement = statements_.insert(
         statements_.end(), Statement{std::move(sql), "s" + std::to_string(next_statement_++)});
     prepared_.emplace(statement->sql, statement);
@@ -99,25 +100,38 @@ void Connection::submit(std::string sql, Params params, QueryHandler handler) {
   }
   pending_.push_back(std::move(pending));
   in_flight_.fetch_add(1, std::memory_order_relaxed);
-  // After the query: behind a ROLLBACK they no longer fail.
-  auto retry = std::move(undeallocated_);
-  undeallocated_.clear();
-  for (auto& name : retry)
-    if (!send_deallocate(std::move(name))) return;
   schedule_flush();
 }
 
-bool Connection::evict(std::size_t keep) {
+void Connection::evict(std::size_t keep) {
   for (auto it = statements_.begin(); prepared_.size() > keep && it != statements_.end();) {
     if (it->users > 0 || !it->cached) {
       ++it;
       continue;
     }
-    std::string name = std::move(it->name);
+    deallocations_.push_back(std::move(it->name));
     prepared_.erase(it->sql);
     it = statements_.erase(it);
-    if (!send_deallocate(std::move(name))) return false;
   }
+}
+
+void Connection::set_leased(bool leased) {
+  // Posted, so it takes effect in order with the queries posted around it:
+  // before the transaction's BEGIN, after its COMMIT or ROLLBACK.
+  asio::post(strand_, [self = shared_from_this(), leased] {
+    self->leased_ = leased;
+    if (!leased && self->alive_ && self->send_deallocations()) self->schedule_flush();
+  });
+}
+
+bool Connection::send_deallocations() {
+  // Never inside a transaction: a DEALLOCATE there would take its snapshot
+  // (SET TRANSACTION after it would fail) or fail once it aborted.
+  if (leased_ || deallocations_.empty()) return true;
+  auto names = std::move(deallocations_);
+  deallocations_.clear();
+  for (auto& name : names)
+    if (!send_deallocate(std::move(name))) return false;
   return true;
 }
 
@@ -253,10 +267,10 @@ bool Connection::process_results() {
         front.statement->cached = false;
       }
       if (!front.deallocated.empty() && front.stage == Stage::query_result) {
-        // Still prepared on the server (in an aborted transaction): retried.
+        // Still prepared on the server: sent again with the next eviction.
         const char* state = PQresultErrorField(raw, PG_DIAG_SQLSTATE);
         if (!state || std::string_view(state) != "26000")
-          undeallocated_.push_back(front.deallocated);
+          deallocations_.push_back(front.deallocated);
       }
     } else if (front.stage == Stage::query_result) {
       front.result = std::move(result);
@@ -281,8 +295,12 @@ void Connection::complete_front() {
   in_flight_.fetch_sub(1, std::memory_order_relaxed);
   release_statement(front);
   front.handler.complete(front.error, std::move(front.result));
-  // Statements kept past the limit while queries used them go now.
-  if (prepared_.size() > max_prepared_ && evict(max_prepared_)) schedule_flush();
+  // Statements kept past the limit while queries used them go now; not
+  // behind a failed DEALLOCATE itself, which waits for the next eviction.
+  if (front.deallocated.empty() && prepared_.size() > max_prepared_) {
+    evict(max_prepared_);
+    if (send_deallocations()) schedule_flush();
+  }
 }
 
 // self: the frame keeps the object alive from creation to destruction.

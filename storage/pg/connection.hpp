@@ -3,7 +3,8 @@
 // sync) and its result is matched to it in FIFO order when it arrives, so
 // queries from different requests share round trips. At most max_prepared
 // statements stay prepared: the least recently used one that no query in
-// flight executes is deallocated, in the pipeline, to make room.
+// flight executes is deallocated, in the pipeline, to make room (while a
+// transaction holds the connection, once it ends).
 // Everything touching the PGconn runs on the connection's strand; callers
 // resume on their own executors.
 #pragma once
@@ -108,6 +109,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   bool alive() const { return alive_.load(std::memory_order_acquire); }
   std::size_t in_flight() const { return in_flight_.load(std::memory_order_relaxed); }
+  // Set while a transaction holds the connection (DEALLOCATEs wait).
+  void set_leased(bool leased);
   // Called once, on the strand, when the connection dies.
   void on_death(std::function<void()> callback) { on_death_ = std::move(callback); }
 
@@ -141,9 +144,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool process_results();  // false on a protocol failure
   void complete_front();
   void release_statement(Pending& pending);
-  // Deallocates unused statements, least recently used first, until at
-  // most keep stay prepared. False when the connection failed.
-  bool evict(std::size_t keep);
+  // Drops unused statements, least recently used first, until at most
+  // keep stay prepared; their DEALLOCATEs wait in deallocations_.
+  void evict(std::size_t keep);
+  // Both false when the connection failed.
+  bool send_deallocations();
   bool send_deallocate(std::string name);
   void fail(const std::string& reason);
 
@@ -157,12 +162,12 @@ class Connection : public std::enable_shared_from_this<Connection> {
   StatementList statements_;
   // Keys view the sql of statements_' elements, which lists never move.
   std::unordered_map<std::string_view, StatementList::iterator> prepared_;
-  // Statements evicted whose DEALLOCATE failed (in an aborted transaction):
-  // sent again after the next query.
-  std::vector<std::string> undeallocated_;
+  // Names of evicted statements still prepared on the server.
+  std::vector<std::string> deallocations_;
   std::size_t next_statement_ = 0;
   bool writing_ = false;
   std::atomic<bool> alive_{false};
+  bool leased_ = false;  // strand only
   std::atomic<std::size_t> in_flight_{0};
   std::function<void()> on_death_;
 };
