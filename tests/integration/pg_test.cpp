@@ -475,23 +475,24 @@ TEST_F(PgTest, ListenerWhosePingGoesUnansweredIsReplaced) {
   auto listener = std::make_shared<Listener>(io.io().get_executor(), blocking, options);
   listener->start();
   const auto channel = test::unique_name("chan");
-  auto work = [&]() -> asio::awaitable<std::vector<Notification>> {
+  auto work = [&]() -> asio::awaitable<bool> {
     auto subscription = co_await listener->subscribe(channel);
     // The connection goes silent: no error, no EOF, only the ping notices.
     proxy.freeze();
-    std::vector<Notification> seen;
-    auto marker = co_await subscription->next();
-    seen.push_back(marker);
-    co_await admin->query("SELECT pg_notify($1, 'again')", channel);
-    auto again = co_await subscription->next();
-    seen.push_back(again);
-    co_return seen;
+    bool missed = false;
+    for (;;) {
+      auto notification = co_await subscription->next();
+      if (notification.payload == "again") break;
+      if (!notification.missed) continue;
+      // On the new connection (a slow machine may have needed more than one).
+      missed = true;
+      co_await admin->query("SELECT pg_notify($1, 'again')", channel);
+    }
+    co_return missed;
   };
-  auto after = finish_within(asio::co_spawn(io.io(), work(), asio::use_future),
-                             std::chrono::seconds(30), [&] { listener->close(); });
-  ASSERT_EQ(after.size(), 2u);
-  EXPECT_TRUE(after[0].missed);
-  EXPECT_EQ(after[1].payload, "again");
+  const bool missed = finish_within(asio::co_spawn(io.io(), work(), asio::use_future),
+                                    std::chrono::seconds(30), [&] { listener->close(); });
+  EXPECT_TRUE(missed);
   EXPECT_GE(proxy.accepted(), 2u);
   listener->close();
 }
