@@ -136,7 +136,8 @@ bool Connection::send_deallocations() {
 }
 
 bool Connection::send_deallocate(std::string name) {
-  // The name is ours ("s<n>"), never input: no quoting needed.
+  // libpq 15 has no PQsendClosePrepared (it came in 17). The name is ours
+  // ("s<n>"), never input: no quoting needed.
   const std::string sql = "DEALLOCATE " + name;
   PGconn* conn = socket_.conn();
   if (!PQsendQueryParams(conn, sql.c_str(), 0, nullptr, nullptr, nullptr, nullptr, 0) ||
