@@ -343,6 +343,17 @@ constexpr std::array kSettings = {
             [](Config& c, std::string_view v, const Source& s) {
               set_ms(c.db_statement_timeout, v, s, 0);
             }},
+    Setting{"CRMD_DB_PREPARED_MAX", "256",
+            "prepared statements kept per PostgreSQL connection, least recently used out",
+            [](Config& c, std::string_view v, const Source& s) {
+              set_count(c.db_prepared_max, v, s, 8, 100'000);
+            }},
+    Setting{"CRMD_LISTEN_PING_S", "30",
+            "seconds between pings of the LISTEN connection; replaced when one is not answered "
+            "as long",
+            [](Config& c, std::string_view v, const Source& s) {
+              set_seconds(c.listen_ping, v, s, 1, 3600);
+            }},
     Setting{"CRMD_MAX_HEADER_BYTES", "16384", "largest request head (request line and headers)",
             [](Config& c, std::string_view v, const Source& s) {
               set_bytes(c.max_header_bytes, v, s, 1024, 1024 * 1024);

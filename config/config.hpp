@@ -47,6 +47,8 @@ struct Config {
   std::chrono::milliseconds db_pool_wait{2000};
   std::chrono::milliseconds db_connect_timeout{5000};
   std::chrono::milliseconds db_statement_timeout{30000};
+  std::size_t db_prepared_max = 256;     // prepared statements per connection
+  std::chrono::seconds listen_ping{30};  // the LISTEN connection's liveness ping
 
   // HTTP limits.
   std::size_t max_header_bytes = 16 * 1024;

@@ -31,6 +31,9 @@ pg::PoolOptions pool_options(const config::Config& c) {
   options.max_size = c.db_pool_size;
   options.min_size = std::min<std::size_t>(2, c.db_pool_size);
   options.wait_limit = c.db_pool_wait;
+  options.max_prepared = c.db_prepared_max;
+  // Read by the LISTEN connection, built from these options' connect part.
+  options.connect.ping_interval = c.listen_ping;
   return options;
 }
 

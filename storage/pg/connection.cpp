@@ -2,6 +2,7 @@
 
 #include <libpq-fe.h>
 
+#include <algorithm>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
@@ -23,12 +24,13 @@ constexpr std::chrono::minutes kDeadlineWithoutTimeout{10};
 }  // namespace
 
 Connection::Connection(asio::any_io_executor io, ConnectOptions options,
-                       asio::thread_pool& blocking)
+                       asio::thread_pool& blocking, std::size_t max_prepared)
     : strand_(asio::make_strand(io)),
       options_(std::move(options)),
       blocking_(blocking),
       socket_(strand_),
-      watchdog_timer_(strand_) {}
+      watchdog_timer_(strand_),
+      max_prepared_(std::max<std::size_t>(max_prepared, 1)) {}
 
 Connection::~Connection() = default;
 
@@ -53,36 +55,110 @@ void Connection::submit(std::string sql, Params params, QueryHandler handler) {
     return;
   }
   PGconn* conn = socket_.conn();
-  Pending pending{
-      Stage::query_result, {}, {}, {}, std::move(handler), std::chrono::steady_clock::now()};
-  auto [it, inserted] = prepared_.try_emplace(sql);
-  if (inserted) {
-    it->second = "s" + std::to_string(next_statement_++);
-    if (!PQsendPrepare(conn, it->second.c_str(), sql.c_str(), static_cast<int>(params.size()),
-                       params.types().data())) {
-      prepared_.erase(it);
-      pending.handler.complete(
-          std::make_exception_ptr(Error(ErrorKind::connection_lost, socket_.last_error())), {});
-      fail(socket_.last_error());
-      return;
+  Pending pending{.stage = Stage::query_result,
+                  .handler = std::move(handler),
+                  .sent_at = std::chrono::steady_clock::now()};
+  auto lost = [&] {
+    std::string message = socket_.last_error();
+    if (message.empty()) message = "connection to PostgreSQL lost";
+    pending.handler.complete(std::make_exception_ptr(Error(ErrorKind::connection_lost, message)),
+                             {});
+  };
+  StatementList::iterator statement;
+  if (auto found = prepared_.find(sql); found != prepared_.end()) {
+    statement = found->second;
+    statements_.splice(statements_.end(), statements_, statement);
+  } else {
+    // Room first: the DEALLOCATE goes ahead of this PREPARE (unless leased).
+    evict(max_prepared_ - 1);
+    if (!send_deallocations()) return lost();
+    statement = statements_.insert(
+        statements_.end(), Statement{std::move(sql), "s" + std::to_string(next_statement_++)});
+    prepared_.emplace(statement->sql, statement);
+    if (!PQsendPrepare(conn, statement->name.c_str(), statement->sql.c_str(),
+                       static_cast<int>(params.size()), params.types().data())) {
+      prepared_.erase(statement->sql);
+      statements_.erase(statement);
+      lost();
+      return fail(socket_.last_error());
     }
     pending.stage = Stage::prepare_result;
-    pending.prepared_sql = sql;
+    pending.prepares = true;
   }
+  ++statement->users;
+  pending.statement = statement;
+  pending.executes = true;
   std::vector<const char*> values;
   values.reserve(params.size());
   for (const auto& v : params.values()) values.push_back(v ? v->c_str() : nullptr);
-  if (!PQsendQueryPrepared(conn, it->second.c_str(), static_cast<int>(params.size()), values.data(),
-                           nullptr, nullptr, 0) ||
+  if (!PQsendQueryPrepared(conn, statement->name.c_str(), static_cast<int>(params.size()),
+                           values.data(), nullptr, nullptr, 0) ||
       !PQpipelineSync(conn)) {
-    pending.handler.complete(
-        std::make_exception_ptr(Error(ErrorKind::connection_lost, socket_.last_error())), {});
-    fail(socket_.last_error());
-    return;
+    release_statement(pending);
+    lost();
+    return fail(socket_.last_error());
   }
   pending_.push_back(std::move(pending));
   in_flight_.fetch_add(1, std::memory_order_relaxed);
   schedule_flush();
+}
+
+void Connection::evict(std::size_t keep) {
+  for (auto it = statements_.begin(); prepared_.size() > keep && it != statements_.end();) {
+    if (it->users > 0 || !it->cached) {
+      ++it;
+      continue;
+    }
+    deallocations_.push_back(std::move(it->name));
+    prepared_.erase(it->sql);
+    it = statements_.erase(it);
+  }
+}
+
+void Connection::set_leased(bool leased) {
+  // Posted, so it takes effect in order with the queries posted around it:
+  // before the transaction's BEGIN, after its COMMIT or ROLLBACK.
+  asio::post(strand_, [self = shared_from_this(), leased] {
+    self->leased_ = leased;
+    if (!leased && self->alive_ && self->send_deallocations()) self->schedule_flush();
+  });
+}
+
+bool Connection::send_deallocations() {
+  // Never inside a transaction: a DEALLOCATE there would take its snapshot
+  // (SET TRANSACTION after it would fail) or fail once it aborted.
+  if (leased_ || deallocations_.empty()) return true;
+  auto names = std::move(deallocations_);
+  deallocations_.clear();
+  for (auto& name : names)
+    if (!send_deallocate(std::move(name))) return false;
+  return true;
+}
+
+bool Connection::send_deallocate(std::string name) {
+  // libpq 15 has no PQsendClosePrepared (it came in 17). The name is ours
+  // ("s<n>"), never input: no quoting needed.
+  const std::string sql = "DEALLOCATE " + name;
+  PGconn* conn = socket_.conn();
+  if (!PQsendQueryParams(conn, sql.c_str(), 0, nullptr, nullptr, nullptr, nullptr, 0) ||
+      !PQpipelineSync(conn)) {
+    fail(socket_.last_error());
+    return false;
+  }
+  Pending pending{.stage = Stage::query_result,
+                  .deallocated = std::move(name),
+                  .sent_at = std::chrono::steady_clock::now()};
+  pending_.push_back(std::move(pending));
+  in_flight_.fetch_add(1, std::memory_order_relaxed);
+  return true;
+}
+
+void Connection::release_statement(Pending& pending) {
+  if (!pending.executes) return;
+  pending.executes = false;
+  auto statement = pending.statement;
+  if (--statement->users > 0) return;
+  if (!statement->cached) statements_.erase(statement);
 }
 
 void Connection::send_detached(std::string sql) {
@@ -106,7 +182,11 @@ asio::awaitable<void> Connection::write_loop(std::shared_ptr<Connection> self) {
   while (alive_) {
     // Awaited into a variable: g++ 12 miscompiles co_await inside conditions.
     const bool writable = co_await socket_.wait_writable();
-    if (!writable) break;
+    if (!writable) {
+      // Only fail() cancels our waits; anything else would strand the output.
+      if (alive_) fail("the wait to send to PostgreSQL was cancelled");
+      break;
+    }
     if (!alive_) break;
     const int pending = PQflush(socket_.conn());
     if (pending < 0) {
@@ -122,7 +202,12 @@ asio::awaitable<void> Connection::write_loop(std::shared_ptr<Connection> self) {
 asio::awaitable<void> Connection::read_loop(std::shared_ptr<Connection> self) {
   while (alive_) {
     const bool readable = co_await socket_.wait_readable();
-    if (!readable) break;
+    if (!readable) {
+      // Without this loop nobody reads: pending queries would wait for the
+      // watchdog.
+      if (alive_) fail("the wait for PostgreSQL's answer was cancelled");
+      break;
+    }
     if (!alive_) break;
     PGconn* conn = socket_.conn();
     if (PQconsumeInput(conn) == 0) {
@@ -168,6 +253,7 @@ bool Connection::process_results() {
         return false;
       }
       complete_front();
+      if (!alive_) return false;
       continue;
     }
     if (status == PGRES_FATAL_ERROR || status == PGRES_PIPELINE_ABORTED) {
@@ -177,8 +263,16 @@ bool Connection::process_results() {
                 ? result_error(raw, socket_.last_error())
                 : Error(ErrorKind::server, "pipeline aborted by an earlier error"));
       }
-      if (front.stage == Stage::prepare_result && !front.prepared_sql.empty())
-        prepared_.erase(front.prepared_sql);
+      if (front.stage == Stage::prepare_result && front.prepares && front.statement->cached) {
+        prepared_.erase(front.statement->sql);
+        front.statement->cached = false;
+      }
+      if (!front.deallocated.empty() && front.stage == Stage::query_result) {
+        // Still prepared on the server: sent again with the next eviction.
+        const char* state = PQresultErrorField(raw, PG_DIAG_SQLSTATE);
+        if (!state || std::string_view(state) != "26000")
+          deallocations_.push_back(front.deallocated);
+      }
     } else if (front.stage == Stage::query_result) {
       front.result = std::move(result);
     }
@@ -200,7 +294,14 @@ void Connection::complete_front() {
   Pending front = std::move(pending_.front());
   pending_.pop_front();
   in_flight_.fetch_sub(1, std::memory_order_relaxed);
+  release_statement(front);
   front.handler.complete(front.error, std::move(front.result));
+  // Statements kept past the limit while queries used them go now; not
+  // behind a failed DEALLOCATE itself, which waits for the next eviction.
+  if (front.deallocated.empty() && prepared_.size() > max_prepared_) {
+    evict(max_prepared_);
+    if (send_deallocations()) schedule_flush();
+  }
 }
 
 // self: the frame keeps the object alive from creation to destruction.
@@ -229,6 +330,7 @@ void Connection::fail(const std::string& reason) {
     Pending front = std::move(pending_.front());
     pending_.pop_front();
     in_flight_.fetch_sub(1, std::memory_order_relaxed);
+    release_statement(front);
     front.handler.complete(
         std::make_exception_ptr(
             Error(ErrorKind::connection_lost, "connection to PostgreSQL lost: " + reason)),

@@ -1,9 +1,12 @@
 // One PostgreSQL connection in pipeline mode, shared by any number of
 // requests: each query is sent at once (prepare on first use, execute,
 // sync) and its result is matched to it in FIFO order when it arrives, so
-// queries from different requests share round trips. Everything touching
-// the PGconn runs on the connection's strand; callers resume on their own
-// executors.
+// queries from different requests share round trips. At most max_prepared
+// statements stay prepared: the least recently used one that no query in
+// flight executes is deallocated, in the pipeline, to make room (while a
+// transaction holds the connection, once it ends).
+// Everything touching the PGconn runs on the connection's strand; callers
+// resume on their own executors.
 #pragma once
 
 #include <atomic>
@@ -16,9 +19,12 @@
 #include <deque>
 #include <exception>
 #include <functional>
+#include <list>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include "storage/pg/socket.hpp"
 
@@ -69,8 +75,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
  public:
   using Executor = boost::asio::strand<boost::asio::any_io_executor>;
 
+  static constexpr std::size_t kDefaultMaxPrepared = 256;
+
   Connection(boost::asio::any_io_executor io, ConnectOptions options,
-             boost::asio::thread_pool& blocking);
+             boost::asio::thread_pool& blocking, std::size_t max_prepared = kDefaultMaxPrepared);
   ~Connection();
 
   // Connects and enters pipeline mode; then starts the reader. Throws Error.
@@ -101,14 +109,26 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   bool alive() const { return alive_.load(std::memory_order_acquire); }
   std::size_t in_flight() const { return in_flight_.load(std::memory_order_relaxed); }
+  // Set while a transaction holds the connection (DEALLOCATEs wait).
+  void set_leased(bool leased);
   // Called once, on the strand, when the connection dies.
   void on_death(std::function<void()> callback) { on_death_ = std::move(callback); }
 
  private:
   enum class Stage { prepare_result, prepare_end, query_result, query_end, sync };
+  struct Statement {
+    std::string sql;
+    std::string name;
+    std::size_t users = 0;  // queries in flight that execute it
+    bool cached = true;     // false once its PREPARE failed: dropped when unused
+  };
+  using StatementList = std::list<Statement>;  // least recently used first
   struct Pending {
-    Stage stage;
-    std::string prepared_sql;  // set when this query prepared a statement
+    Stage stage = Stage::query_result;
+    StatementList::iterator statement;  // valid when executes is set
+    bool executes = false;              // runs a prepared statement
+    bool prepares = false;              // also sent that statement's PREPARE
+    std::string deallocated;            // a DEALLOCATE's statement name
     Result result;
     std::exception_ptr error;
     QueryHandler handler;  // empty for detached queries
@@ -123,6 +143,13 @@ class Connection : public std::enable_shared_from_this<Connection> {
   boost::asio::awaitable<void> watchdog(std::shared_ptr<Connection> self);
   bool process_results();  // false on a protocol failure
   void complete_front();
+  void release_statement(Pending& pending);
+  // Drops unused statements, least recently used first, until at most
+  // keep stay prepared; their DEALLOCATEs wait in deallocations_.
+  void evict(std::size_t keep);
+  // Both false when the connection failed.
+  bool send_deallocations();
+  bool send_deallocate(std::string name);
   void fail(const std::string& reason);
 
   Executor strand_;
@@ -131,10 +158,16 @@ class Connection : public std::enable_shared_from_this<Connection> {
   Socket socket_;
   boost::asio::steady_timer watchdog_timer_;
   std::deque<Pending> pending_;
-  std::unordered_map<std::string, std::string> prepared_;
+  std::size_t max_prepared_;
+  StatementList statements_;
+  // Keys view the sql of statements_' elements, which lists never move.
+  std::unordered_map<std::string_view, StatementList::iterator> prepared_;
+  // Names of evicted statements still prepared on the server.
+  std::vector<std::string> deallocations_;
   std::size_t next_statement_ = 0;
   bool writing_ = false;
   std::atomic<bool> alive_{false};
+  bool leased_ = false;  // strand only
   std::atomic<std::size_t> in_flight_{0};
   std::function<void()> on_death_;
 };

@@ -1,7 +1,9 @@
 // LISTEN/NOTIFY on a dedicated connection. Subscribers read notifications
 // as an async stream. After the connection is lost and re-established the
 // listener LISTENs again and hands every subscriber a notification with
-// `missed` set: what was sent in between is not replayed.
+// `missed` set: what was sent in between is not replayed. A connection that
+// does not answer its periodic ping (ConnectOptions::ping_interval) in time
+// counts as lost, so a half-open TCP connection is found and replaced.
 #pragma once
 
 #include <boost/asio/any_io_executor.hpp>
@@ -70,6 +72,12 @@ class Listener : public std::enable_shared_from_this<Listener> {
   boost::asio::awaitable<void> run(std::shared_ptr<Listener> self);
   boost::asio::awaitable<void> serve_connection();
   boost::asio::awaitable<void> listen(const std::string& channel);
+  // exec with the ping interval as its deadline. Throws Error{connection_lost}.
+  boost::asio::awaitable<void> exec_in_time(const std::string& sql);
+  struct Alarm;
+  // Cancels the socket's waits at `at`, unless disarmed first.
+  std::shared_ptr<Alarm> arm(std::chrono::steady_clock::time_point at);
+  void disarm(Alarm& alarm);
   void dispatch_notifications();
   void broadcast_missed();
 
@@ -78,7 +86,9 @@ class Listener : public std::enable_shared_from_this<Listener> {
   ConnectOptions options_;
   Socket socket_;
   boost::asio::steady_timer retry_timer_;
+  boost::asio::steady_timer alarm_timer_;
   bool closed_ = false;
+  bool idle_ = false;  // strand only: waiting for notifications, which subscribe() may cut short
 
   std::mutex mutex_;  // guards the two members below
   std::vector<Request> requests_;

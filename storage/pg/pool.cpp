@@ -88,6 +88,8 @@ std::shared_ptr<Connection> Pool::pick_locked(bool exclusive) {
     // neighbours; take it only when the pool cannot grow.
     if (best->connection->in_flight() > 0 && can_grow) return nullptr;
     best->leased = true;
+    // Before the transaction's BEGIN reaches the connection.
+    best->connection->set_leased(true);
   } else if (best->connection->in_flight() >= options_.busy_threshold && can_grow) {
     ++opening_;
     asio::co_spawn(io_, grow(shared_from_this()), asio::detached);
@@ -137,7 +139,8 @@ asio::awaitable<std::shared_ptr<Connection>> Pool::acquire(bool exclusive) {
 }
 
 asio::awaitable<std::shared_ptr<Connection>> Pool::open_connection() {
-  auto connection = std::make_shared<Connection>(io_.get_executor(), options_.connect, blocking_);
+  auto connection = std::make_shared<Connection>(io_.get_executor(), options_.connect, blocking_,
+                                                 options_.max_prepared);
   std::weak_ptr<Pool> weak = weak_from_this();
   connection->on_death([weak, raw = connection.get()] {
     if (auto pool = weak.lock()) pool->remove(raw);
@@ -172,6 +175,7 @@ asio::awaitable<std::shared_ptr<Connection>> Pool::open_connection() {
 }
 
 void Pool::release(const std::shared_ptr<Connection>& connection) {
+  connection->set_leased(false);
   std::lock_guard lock(mutex_);
   for (auto& slot : slots_)
     if (slot.connection == connection) slot.leased = false;

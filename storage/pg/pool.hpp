@@ -34,6 +34,8 @@ struct PoolOptions {
   // rate was 6% lower, bench/README.md).
   std::size_t busy_threshold = 4;
   std::chrono::seconds health_check_interval{30};
+  // Prepared statements kept per connection (least recently used out).
+  std::size_t max_prepared = Connection::kDefaultMaxPrepared;
 };
 
 struct PoolStats {

@@ -3,11 +3,14 @@
 #include <libpq-fe.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <boost/asio/bind_executor.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <memory>
+#include <vector>
 
 #include "storage/blocking.hpp"
 
@@ -63,13 +66,26 @@ void Socket::rewrap() {
 
 asio::awaitable<void> Socket::connect(const ConnectOptions& options, asio::thread_pool& blocking) {
   close();
-  const std::string session = session_options(options);
-  conn_ = co_await run_blocking(blocking, [&] {
-    const char* keys[] = {"dbname", "options", "application_name", "client_encoding", nullptr};
-    const char* values[] = {options.conninfo.c_str(), session.c_str(),
-                            options.application_name.c_str(), "UTF8", nullptr};
-    return PQconnectStartParams(keys, values, 1);
-  });
+  // By value: the blocking thread must not read this frame, which may be
+  // gone before it runs (a stopped io_context destroys suspended frames).
+  auto start = [conninfo = options.conninfo, session = session_options(options),
+                application_name = options.application_name,
+                idle = options.keepalive_idle.count()] {
+    const std::string idle_s = std::to_string(idle);
+    const std::string interval_s = std::to_string(std::max<long long>(1, idle / 3));
+    std::vector<const char*> keys, values;
+    if (idle > 0) {
+      // Ahead of dbname, so that the same keywords in conninfo win.
+      keys.insert(keys.end(),
+                  {"keepalives", "keepalives_idle", "keepalives_interval", "keepalives_count"});
+      values.insert(values.end(), {"1", idle_s.c_str(), interval_s.c_str(), "3"});
+    }
+    keys.insert(keys.end(), {"dbname", "options", "application_name", "client_encoding", nullptr});
+    values.insert(values.end(),
+                  {conninfo.c_str(), session.c_str(), application_name.c_str(), "UTF8", nullptr});
+    return PQconnectStartParams(keys.data(), values.data(), 1);
+  };
+  conn_ = co_await run_blocking(blocking, std::move(start));
   if (!conn_) throw Error(ErrorKind::connection_lost, "out of memory starting a connection");
   if (PQstatus(conn_) == CONNECTION_BAD) {
     const std::string message = last_error();
@@ -77,13 +93,24 @@ asio::awaitable<void> Socket::connect(const ConnectOptions& options, asio::threa
     throw Error(ErrorKind::connection_lost, "cannot connect to PostgreSQL: " + message);
   }
 
+  // The handler can run after this frame is gone (the deadline may pass just
+  // as the poll finishes): it holds its state and touches the socket only
+  // while the frame, disarming it on the way out, still waits.
+  struct DeadlineState {
+    bool armed = true;
+    bool expired = false;
+  };
+  struct Disarm {
+    std::shared_ptr<DeadlineState> state;
+    ~Disarm() { state->armed = false; }
+  };
+  auto state = std::make_shared<DeadlineState>();
+  const Disarm disarm{state};
   asio::steady_timer deadline(descriptor_.get_executor(), options.connect_timeout);
-  bool timed_out = false;
-  deadline.async_wait([&](boost::system::error_code ec) {
-    if (!ec) {
-      timed_out = true;
-      descriptor_.cancel();
-    }
+  deadline.async_wait([state, this](boost::system::error_code ec) {
+    if (ec || !state->armed) return;
+    state->expired = true;
+    descriptor_.cancel();
   });
   PostgresPollingStatusType status = PGRES_POLLING_WRITING;
   while (status != PGRES_POLLING_OK) {
@@ -93,13 +120,14 @@ asio::awaitable<void> Socket::connect(const ConnectOptions& options, asio::threa
       ready = co_await wait_readable();
     else
       ready = co_await wait_writable();
-    if (!ready || timed_out) break;
+    if (!ready || state->expired) break;
     status = PQconnectPoll(conn_);
     if (status == PGRES_POLLING_FAILED) break;
   }
+  state->armed = false;
   deadline.cancel();
   if (status != PGRES_POLLING_OK) {
-    const std::string message = timed_out ? "timed out" : last_error();
+    const std::string message = state->expired ? "timed out" : last_error();
     close();
     throw Error(ErrorKind::connection_lost, "cannot connect to PostgreSQL: " + message);
   }

@@ -22,6 +22,12 @@ struct ConnectOptions {
   std::chrono::milliseconds connect_timeout{5000};
   std::chrono::milliseconds statement_timeout{30000};  // 0: none
   std::string application_name = "crmd";
+  // The LISTEN connection, which otherwise only waits on the server, pings
+  // it this often and is replaced when a ping is not answered as long.
+  std::chrono::milliseconds ping_interval{30000};
+  // When set, TCP keepalive probes start after this idle time (libpq ignores
+  // them on Unix sockets); keepalive keywords in conninfo take precedence.
+  std::chrono::seconds keepalive_idle{0};
 };
 
 class Socket {

@@ -1,8 +1,21 @@
 #include <gtest/gtest.h>
+#include <libpq-fe.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
 
+#include <atomic>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/local/stream_protocol.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
+#include <future>
 
 #include "server/http/errors.hpp"
 #include "storage/pg/listener.hpp"
@@ -15,9 +28,148 @@ namespace {
 using test::IoThreads;
 namespace asio = boost::asio;
 
+// Waits for work at most `limit`; past it the test fails and `give_up`
+// runs (it should make the work end, e.g. by closing what it waits on).
+template <class T>
+T finish_within(std::future<T> done, std::chrono::seconds limit,
+                const std::function<void()>& give_up) {
+  if (done.wait_for(limit) != std::future_status::ready) {
+    ADD_FAILURE() << "not done within " << limit.count() << " s";
+    give_up();
+  }
+  return done.get();
+}
+
+// The conninfo of the test database with its host and port replaced.
+std::string conninfo_via(const std::string& host, unsigned short port) {
+  char* error = nullptr;
+  PQconninfoOption* options = PQconninfoParse(test::database_url().c_str(), &error);
+  if (!options) {
+    PQfreemem(error);
+    throw std::runtime_error("unparsable DATABASE_URL");
+  }
+  std::string out;
+  for (auto* o = options; o->keyword; ++o) {
+    const std::string key = o->keyword;
+    if (!o->val || key == "host" || key == "hostaddr" || key == "port") continue;
+    std::string value;
+    for (const char* c = o->val; *c; ++c) {
+      if (*c == '\\' || *c == '\'') value += '\\';
+      value += *c;
+    }
+    out += key + "='" + value + "' ";
+  }
+  PQconninfoFree(options);
+  return out + "host=" + host + " port=" + std::to_string(port);
+}
+
+// The Unix socket of the test database, or "" when it is reached over TCP.
+std::string database_socket_path() {
+  char* error = nullptr;
+  PQconninfoOption* options = PQconninfoParse(test::database_url().c_str(), &error);
+  if (!options) {
+    PQfreemem(error);
+    return "";
+  }
+  std::string host, port = "5432";
+  for (auto* o = options; o->keyword; ++o) {
+    if (!o->val || !*o->val) continue;
+    if (std::string_view(o->keyword) == "host") host = o->val;
+    if (std::string_view(o->keyword) == "port") port = o->val;
+  }
+  PQconninfoFree(options);
+  if (!host.starts_with('/')) return "";
+  return host + "/.s.PGSQL." + port;
+}
+
+// A TCP proxy on 127.0.0.1 to the test database's Unix socket. freeze()
+// makes the connections it carries stop forwarding without closing, as a
+// network that lost them would; later connections are carried normally.
+class FreezableProxy {
+ public:
+  explicit FreezableProxy(std::string socket_path)
+      : path_(std::move(socket_path)),
+        acceptor_(io_, {asio::ip::address_v4::loopback(), 0}),
+        guard_(io_.get_executor()) {
+    asio::co_spawn(io_, accept(), asio::detached);
+    thread_ = std::thread([this] { io_.run(); });
+  }
+  ~FreezableProxy() {
+    asio::post(io_, asio::use_future([this] {
+                 acceptor_.close();
+                 for (auto& session : sessions_) session->close();
+                 sessions_.clear();
+               }))
+        .get();
+    guard_.reset();
+    thread_.join();
+  }
+  unsigned short port() const { return acceptor_.local_endpoint().port(); }
+  std::size_t accepted() const { return accepted_; }
+  void freeze() {
+    asio::post(io_, asio::use_future([this] {
+                 for (auto& session : sessions_) session->frozen = true;
+               }))
+        .get();
+  }
+
+ private:
+  struct Session {
+    explicit Session(asio::io_context& io) : client(io), server(io) {}
+    void close() {
+      boost::system::error_code ignored;
+      client.close(ignored);
+      server.close(ignored);
+    }
+    asio::ip::tcp::socket client;
+    asio::local::stream_protocol::socket server;
+    bool frozen = false;
+  };
+
+  asio::awaitable<void> accept() {
+    for (;;) {
+      auto session = std::make_shared<Session>(io_);
+      boost::system::error_code ec;
+      co_await acceptor_.async_accept(session->client,
+                                      asio::redirect_error(asio::use_awaitable, ec));
+      if (ec) co_return;
+      session->server.connect(asio::local::stream_protocol::endpoint(path_), ec);
+      if (ec) continue;
+      ++accepted_;
+      sessions_.push_back(session);
+      asio::co_spawn(io_, pump(session, session->client, session->server), asio::detached);
+      asio::co_spawn(io_, pump(session, session->server, session->client), asio::detached);
+    }
+  }
+
+  template <class From, class To>
+  static asio::awaitable<void> pump(std::shared_ptr<Session> session, From& from, To& to) {
+    char buffer[16384];
+    for (;;) {
+      boost::system::error_code ec;
+      const std::size_t n = co_await from.async_read_some(
+          asio::buffer(buffer), asio::redirect_error(asio::use_awaitable, ec));
+      if (ec) break;
+      if (session->frozen) co_return;  // swallowed: nothing answers any more
+      co_await asio::async_write(to, asio::buffer(buffer, n),
+                                 asio::redirect_error(asio::use_awaitable, ec));
+      if (ec) break;
+    }
+    if (!session->frozen) session->close();
+  }
+
+  std::string path_;
+  asio::io_context io_;
+  asio::ip::tcp::acceptor acceptor_;
+  asio::executor_work_guard<asio::io_context::executor_type> guard_;
+  std::vector<std::shared_ptr<Session>> sessions_;  // proxy thread only
+  std::atomic<std::size_t> accepted_{0};
+  std::thread thread_;
+};
+
 class PgTest : public ::testing::Test {
  protected:
-  std::shared_ptr<Pool> make_pool(std::size_t max_size = 2,
+  static PoolOptions pool_options(std::size_t max_size = 2,
                                   std::chrono::milliseconds wait = std::chrono::milliseconds(2000),
                                   std::string application_name = "crmd-test") {
     PoolOptions options;
@@ -26,10 +178,18 @@ class PgTest : public ::testing::Test {
     options.max_size = max_size;
     options.min_size = 1;
     options.wait_limit = wait;
+    return options;
+  }
+  std::shared_ptr<Pool> start_pool(const PoolOptions& options) {
     auto pool = std::make_shared<Pool>(io.io(), blocking, options);
     io.run(pool->start());
     pools.push_back(pool);
     return pool;
+  }
+  std::shared_ptr<Pool> make_pool(std::size_t max_size = 2,
+                                  std::chrono::milliseconds wait = std::chrono::milliseconds(2000),
+                                  std::string application_name = "crmd-test") {
+    return start_pool(pool_options(max_size, wait, std::move(application_name)));
   }
 
   void TearDown() override {
@@ -105,6 +265,104 @@ TEST_F(PgTest, PreparedStatementIsReusedAndSyntaxErrorsDoNotPoisonTheCache) {
     EXPECT_EQ(
         io.run(pool->query("SELECT $1::int4 + 1", std::int32_t{i})).one().get<std::int32_t>(0),
         i + 1);
+}
+
+TEST_F(PgTest, PreparedStatementsStayWithinTheLimitLeastRecentlyUsedOut) {
+  constexpr std::size_t kLimit = 16;
+  auto options = pool_options(1);  // one connection: the count below is its own
+  options.max_prepared = kLimit;
+  auto pool = start_pool(options);
+  auto prepared_count = [&] {
+    return io.run(pool->query("SELECT count(*) FROM pg_prepared_statements"))
+        .one()
+        .get<std::int64_t>(0);
+  };
+  auto text = [](int i) { return "SELECT $1::int8 + " + std::to_string(i); };
+  auto add = [pool](std::string sql, std::int64_t value) -> asio::awaitable<std::int64_t> {
+    const auto result = co_await pool->query(std::move(sql), value);
+    co_return result.one().get<std::int64_t>(0);
+  };
+  // 2,000 texts, 50 in flight at once: evictions also meet statements that
+  // every query in flight still uses, which must stay.
+  constexpr int kTexts = 2000;
+  constexpr int kWindow = 50;
+  for (int start = 0; start < kTexts; start += kWindow) {
+    std::vector<std::future<std::int64_t>> results;
+    for (int i = start; i < start + kWindow; ++i)
+      results.push_back(asio::co_spawn(io.io(), add(text(i), 1'000'000), asio::use_future));
+    for (int i = start; i < start + kWindow; ++i)
+      ASSERT_EQ(results[i - start].get(), 1'000'000 + i);
+  }
+  EXPECT_LE(prepared_count(), static_cast<std::int64_t>(kLimit));
+  // The first text was evicted long ago: prepared again, it still answers.
+  EXPECT_EQ(io.run(add(text(0), 5)), 5);
+  EXPECT_EQ(io.run(add(text(0), 6)), 6);
+  EXPECT_EQ(io.run(pool->query("SELECT count(*) FROM pg_prepared_statements WHERE statement = $1",
+                               text(0)))
+                .one()
+                .get<std::int64_t>(0),
+            1);
+  EXPECT_LE(prepared_count(), static_cast<std::int64_t>(kLimit));
+}
+
+TEST_F(PgTest, StatementsEvictedInATransactionAreDeallocatedAfterIt) {
+  constexpr std::size_t kLimit = 8;
+  auto options = pool_options(1);
+  options.max_prepared = kLimit;
+  auto pool = start_pool(options);
+  auto prepared_count = [&] {
+    return io.run(pool->query("SELECT count(*) FROM pg_prepared_statements"))
+        .one()
+        .get<std::int64_t>(0);
+  };
+  for (int i = 0; i < static_cast<int>(kLimit); ++i)
+    io.run(pool->query("SELECT " + std::to_string(i)));
+  io.run([&]() -> asio::awaitable<void> {
+    // A DEALLOCATE in the transaction would take its snapshot before this.
+    auto tx = co_await pool->begin();
+    co_await tx.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ");
+    co_await tx.query("SELECT 'repeatable'::text");
+    co_await tx.commit();
+  }());
+  EXPECT_LE(prepared_count(), static_cast<std::int64_t>(kLimit));
+  io.run([&]() -> asio::awaitable<void> {
+    auto tx = co_await pool->begin();
+    try {
+      co_await tx.query("SELECT 1/0");
+    } catch (const Error&) {
+    }
+    // New texts make room; in the aborted transaction a DEALLOCATE would fail.
+    for (int i = 0; i < 3; ++i) {
+      try {
+        co_await tx.query("SELECT 'aborted " + std::to_string(i) + "'");
+      } catch (const Error&) {
+      }
+    }
+    co_await tx.rollback();
+  }());
+  EXPECT_LE(prepared_count(), static_cast<std::int64_t>(kLimit));
+  EXPECT_EQ(io.run(pool->query("SELECT 'after'::text")).one().get<std::string>(0), "after");
+}
+
+TEST_F(PgTest, TcpKeepalivesFollowTheOptions) {
+  const auto path = database_socket_path();
+  if (path.empty()) GTEST_SKIP() << "the test database is not on a Unix socket";
+  FreezableProxy proxy(path);
+  ConnectOptions options;
+  options.conninfo = conninfo_via("127.0.0.1", proxy.port());
+  options.keepalive_idle = std::chrono::seconds(7);
+  auto strand = asio::make_strand(io.io());
+  Socket socket(strand);
+  asio::co_spawn(strand, socket.connect(options, blocking), asio::use_future).get();
+  const int fd = PQsocket(socket.conn());
+  int on = 0, idle = 0;
+  socklen_t size = sizeof on;
+  ASSERT_EQ(getsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, &size), 0);
+  size = sizeof idle;
+  ASSERT_EQ(getsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, &size), 0);
+  EXPECT_EQ(on, 1);
+  EXPECT_EQ(idle, 7);
+  asio::post(strand, asio::use_future([&] { socket.close(); })).get();
 }
 
 class TableTest : public PgTest {
@@ -203,6 +461,39 @@ TEST_F(PgTest, ListenerReconnectsAndSaysNotificationsMayBeMissed) {
   }());
   EXPECT_TRUE(after[0].missed);
   EXPECT_EQ(after[1].payload, "again");
+  listener->close();
+}
+
+TEST_F(PgTest, ListenerWhosePingGoesUnansweredIsReplaced) {
+  const auto path = database_socket_path();
+  if (path.empty()) GTEST_SKIP() << "the test database is not on a Unix socket";
+  auto admin = make_pool();
+  FreezableProxy proxy(path);
+  ConnectOptions options;
+  options.conninfo = conninfo_via("127.0.0.1", proxy.port());
+  options.ping_interval = std::chrono::milliseconds(200);
+  auto listener = std::make_shared<Listener>(io.io().get_executor(), blocking, options);
+  listener->start();
+  const auto channel = test::unique_name("chan");
+  auto work = [&]() -> asio::awaitable<bool> {
+    auto subscription = co_await listener->subscribe(channel);
+    // The connection goes silent: no error, no EOF, only the ping notices.
+    proxy.freeze();
+    bool missed = false;
+    for (;;) {
+      auto notification = co_await subscription->next();
+      if (notification.payload == "again") break;
+      if (!notification.missed) continue;
+      // On the new connection (a slow machine may have needed more than one).
+      missed = true;
+      co_await admin->query("SELECT pg_notify($1, 'again')", channel);
+    }
+    co_return missed;
+  };
+  const bool missed = finish_within(asio::co_spawn(io.io(), work(), asio::use_future),
+                                    std::chrono::seconds(30), [&] { listener->close(); });
+  EXPECT_TRUE(missed);
+  EXPECT_GE(proxy.accepted(), 2u);
   listener->close();
 }
 

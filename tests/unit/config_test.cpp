@@ -37,6 +37,8 @@ const std::vector<std::string> kAllEnvVars = {
     "CRMD_DB_POOL_WAIT_MS",
     "CRMD_DB_CONNECT_TIMEOUT_MS",
     "CRMD_DB_STATEMENT_TIMEOUT_MS",
+    "CRMD_DB_PREPARED_MAX",
+    "CRMD_LISTEN_PING_S",
     "CRMD_MAX_HEADER_BYTES",
     "CRMD_MAX_BODY_BYTES",
     "CRMD_MAX_INFLIGHT_BODY_BYTES",
@@ -97,6 +99,7 @@ bool same_settings(const Config& a, const Config& b) {
          a.db_pool_size == b.db_pool_size && a.db_pool_wait == b.db_pool_wait &&
          a.db_connect_timeout == b.db_connect_timeout &&
          a.db_statement_timeout == b.db_statement_timeout &&
+         a.db_prepared_max == b.db_prepared_max && a.listen_ping == b.listen_ping &&
          a.max_header_bytes == b.max_header_bytes && a.max_body_bytes == b.max_body_bytes &&
          a.max_connections == b.max_connections && a.header_timeout == b.header_timeout &&
          a.body_timeout == b.body_timeout && a.idle_timeout == b.idle_timeout &&
