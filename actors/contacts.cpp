@@ -113,11 +113,36 @@ asio::awaitable<contacts::ApolloSearch> ContactService::analyze_apollo(std::stri
   co_return co_await actor_.call(std::move(analyze));
 }
 
+asio::awaitable<void> ContactService::resolve_named_companies(
+    pg::Transaction& tx, const std::vector<contacts::ContactChanges*>& changes,
+    std::vector<storage::AuditEntry>& audit) {
+  std::vector<storage::CompanyRef> refs;
+  for (const auto* c : changes)
+    if (c->names_company())
+      refs.push_back({c->company_name.value_or(c->company_domain.value_or("")), c->company_domain});
+  if (refs.empty()) co_return;
+  auto resolved = co_await storage::resolve_companies(tx, refs);
+  for (auto* c : changes) {
+    if (!c->names_company()) continue;
+    const storage::CompanyRef ref{c->company_name.value_or(c->company_domain.value_or("")),
+                                  c->company_domain};
+    if (auto it = resolved.ids.find(ref.key()); it != resolved.ids.end())
+      c->company_id = std::optional<Uuid>(it->second);
+  }
+  for (const auto& company : resolved.created)
+    audit.emplace_back("company_created", "company", company.id.str(), std::nullopt,
+                       contacts::to_json(company));
+}
+
 asio::awaitable<Contact> ContactService::create(contacts::ContactChanges changes,
                                                 identity::RequestContext context) {
   if (!changes.owner_user_id && context.user_id()) changes.owner_user_id = context.user_id();
   auto scope = co_await storage::WriteScope::begin(pool_, context);
   auto& tx = scope.tx();
+  std::vector<storage::AuditEntry> companies;
+  const std::vector<contacts::ContactChanges*> naming(1, &changes);
+  co_await resolve_named_companies(tx, naming, companies);
+  co_await storage::write_audits(tx, context, companies);
   auto created = co_await repository_.insert(tx, changes);
   {
     const storage::AuditEntry entry{"contact_created", "contact", created.id.str(), std::nullopt,
@@ -134,6 +159,10 @@ asio::awaitable<Contact> ContactService::update(Uuid id, contacts::ContactChange
   auto before = co_await repository_.lock(write.tx(), id);
   if (!before || before->deleted_at) throw no_such_contact();
   write.require_version(before->updated_at);
+  std::vector<storage::AuditEntry> companies;
+  const std::vector<contacts::ContactChanges*> naming(1, &changes);
+  co_await resolve_named_companies(write.tx(), naming, companies);
+  co_await storage::write_audits(write.tx(), write.context(), companies);
   auto after = co_await repository_.update(write.tx(), id, changes);
   const storage::AuditEntry entry{"contact_updated", "contact", id.str(),
                                   contacts::to_json(*before), contacts::to_json(after)};
@@ -193,13 +222,17 @@ asio::awaitable<std::vector<contacts::BatchResult>> ContactService::upsert_batch
   const auto unknown_companies = co_await repository_.unknown_companies(tx, company_ids);
   const auto unknown_owners = co_await repository_.unknown_users(tx, owner_ids);
   fail_unknown(items, unknown_companies, unknown_owners);
+  std::vector<storage::AuditEntry> audit;
+  std::vector<contacts::ContactChanges*> naming;
+  for (auto& item : items)
+    if (item.changes) naming.push_back(&*item.changes);
+  co_await resolve_named_companies(tx, naming, audit);
   std::map<std::string, Contact> existing;
   auto locked = co_await repository_.lock_by_emails(tx, emails);
   for (auto& contact : locked)
     existing.emplace(identity::normalize_email(*contact.email), std::move(contact));
 
   std::vector<contacts::BatchResult> results;
-  std::vector<storage::AuditEntry> audit;
   for (auto& item : items) {
     if (!item.changes) {
       results.push_back({item.index, "error", std::nullopt, std::move(item.errors)});

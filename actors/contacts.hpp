@@ -10,6 +10,8 @@
 #include "domain/contacts/contact.hpp"
 #include "domain/contacts/contact_method.hpp"
 #include "domain/identity/principal.hpp"
+#include "storage/audit.hpp"
+#include "storage/contacts/company_repository.hpp"
 #include "storage/contacts/contact_method_repository.hpp"
 #include "storage/contacts/repository.hpp"
 #include "storage/pg/listener.hpp"
@@ -61,6 +63,11 @@ class ContactService {
                                              identity::RequestContext context);
 
  private:
+  // Gives each change that names a company (company, company_domain) its
+  // company_id, creating the companies not found; their audit rows go to audit.
+  boost::asio::awaitable<void> resolve_named_companies(
+      pg::Transaction& tx, const std::vector<contacts::ContactChanges*>& changes,
+      std::vector<storage::AuditEntry>& audit);
   Actor& actor_;
   TtlCache<std::string, contacts::ApolloSearch> apollo_cache_{1000, std::chrono::hours(1)};
 

@@ -4,6 +4,7 @@
 
 #include "domain/common/fields.hpp"
 #include "domain/common/json_of.hpp"
+#include "domain/contacts/company.hpp"
 #include "domain/identity/user.hpp"
 
 namespace crmd::contacts {
@@ -45,8 +46,8 @@ boost::json::object to_json(const Contact& c, const boost::json::storage_ptr& sp
 
 ContactChanges parse_contact(const boost::json::value& body, bool creating, bool may_set_owner) {
   FieldReader r(body, {"first_name", "last_name", "title", "seniority", "departments", "email",
-                       "email_status", "phone", "company_id", "linkedin_url", "city", "state",
-                       "country", "owner_user_id"});
+                       "email_status", "phone", "company_id", "company", "company_domain",
+                       "linkedin_url", "city", "state", "country", "owner_user_id"});
   ContactChanges c;
   r.change("first_name", c.first_name, 100);
   r.change("last_name", c.last_name, 100);
@@ -68,6 +69,12 @@ ContactChanges parse_contact(const boost::json::value& body, bool creating, bool
            "expected verified, unverified, likely_to_engage, unavailable, bounced or unknown");
   r.change("phone", c.phone, 50);
   r.change("company_id", c.company_id);
+  c.company_name = r.string("company", false, 255);
+  if (c.company_name && c.company_name->empty()) c.company_name.reset();
+  if (auto domain = r.string("company_domain", false, 255); domain && !domain->empty()) {
+    c.company_domain = normalize_domain(*domain);
+    if (!c.company_domain) r.fail("company_domain", "expected a host name such as example.com");
+  }
   r.change("linkedin_url", c.linkedin_url, kMaxText);
   r.change("city", c.city, 100);
   r.change("state", c.state, 100);

@@ -46,7 +46,12 @@ struct ContactChanges {
       linkedin_url, city, state, country;
   Change<std::vector<std::string>> departments;
   Change<Uuid> company_id;
+  // A company named instead of an id, as integrations send it: found by
+  // domain, then by normalized name, else created. company_id wins.
+  std::optional<std::string> company_name, company_domain;
   Change<Uuid> owner_user_id;  // admins only
+
+  bool names_company() const { return !company_id && (company_name || company_domain); }
 };
 
 // For POST (creating: first or last name, or e-mail, is required) and PATCH.

@@ -1,5 +1,7 @@
 #include "storage/contacts/company_repository.hpp"
 
+#include <boost/json/array.hpp>
+
 #include "domain/common/error.hpp"
 #include "storage/contacts/employees_filter.hpp"
 #include "storage/sql.hpp"
@@ -148,6 +150,58 @@ asio::awaitable<std::optional<Company>> CompanyRepository::lock(pg::Transaction&
   const auto result = co_await tx.query(select_one("c.id = $1 FOR UPDATE OF c"), id);
   if (result.empty()) co_return std::nullopt;
   co_return company_from(result[0]);
+}
+
+std::string CompanyRef::key() const {
+  return domain.value_or("") + "|" + contacts::normalize_company_name(name);
+}
+
+asio::awaitable<ResolvedCompanies> resolve_companies(pg::Transaction& tx,
+                                                     const std::vector<CompanyRef>& refs) {
+  ResolvedCompanies resolved;
+  boost::json::array wanted;
+  const auto text = [](const std::optional<std::string>& v) {
+    return v ? boost::json::value(*v) : boost::json::value(nullptr);
+  };
+  for (const auto& ref : refs)
+    wanted.push_back(boost::json::object{
+        {"name", ref.name},
+        {"normalized", contacts::normalize_company_name(ref.name)},
+        {"domain", text(ref.domain)},
+        {"industry", text(ref.industry)},
+        {"emin", ref.employees ? boost::json::value(ref.employees->min) : nullptr},
+        {"emax", ref.employees && ref.employees->max ? boost::json::value(*ref.employees->max)
+                                                     : nullptr}});
+  if (wanted.empty()) co_return resolved;
+  // By domain first, then by normalized name; the rest are created.
+  const auto result = co_await tx.query(
+      "WITH wanted AS (SELECT DISTINCT ON (coalesce(domain, ''), normalized) * FROM"
+      "   jsonb_to_recordset($1::jsonb) AS x(name text, normalized text, domain text,"
+      "   industry text, emin bigint, emax bigint)),"
+      " found AS (SELECT w.*, coalesce("
+      "   (SELECT c.id FROM companies c WHERE w.domain IS NOT NULL AND lower(c.domain) = w.domain"
+      "    AND c.deleted_at IS NULL ORDER BY c.created_at LIMIT 1),"
+      "   (SELECT c.id FROM companies c WHERE c.normalized_name = w.normalized"
+      "    AND c.deleted_at IS NULL ORDER BY c.created_at LIMIT 1)) AS id FROM wanted w),"
+      " created AS (INSERT INTO companies (name, normalized_name, domain, industry,"
+      "   employees_min, employees_max) SELECT name, normalized, domain, industry, emin, emax"
+      "   FROM found WHERE id IS NULL RETURNING id, normalized_name, domain),"
+      " metadata AS (INSERT INTO company_metadata (company_id) SELECT id FROM created)"
+      " SELECT coalesce(f.domain, '') || '|' || f.normalized, coalesce(f.id, c.id), f.id IS NULL"
+      " FROM found f LEFT JOIN created c ON f.id IS NULL AND c.normalized_name = f.normalized"
+      "   AND c.domain IS NOT DISTINCT FROM f.domain",
+      boost::json::value(std::move(wanted)));
+  std::vector<Uuid> created;
+  for (auto row : result) {
+    resolved.ids.emplace(row.get<std::string>(0), row.get<Uuid>(1));
+    if (row.get<bool>(2)) created.push_back(row.get<Uuid>(1));
+  }
+  if (!created.empty()) {
+    // Read back whole, for their audit rows (metadata rows commit with them).
+    const auto rows = co_await tx.query(select_one("c.id = ANY($1::uuid[])"), created);
+    for (auto row : rows) resolved.created.push_back(company_from(row));
+  }
+  co_return resolved;
 }
 
 asio::awaitable<std::optional<Uuid>> CompanyRepository::live_with_domain(

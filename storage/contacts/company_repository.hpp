@@ -3,13 +3,38 @@
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
+#include <map>
 #include <optional>
+#include <vector>
 
 #include "domain/common/page.hpp"
 #include "domain/contacts/company.hpp"
 #include "storage/pg/pool.hpp"
 
 namespace crmd::storage {
+
+// A company named by a write that has no company id (an imported row, a
+// contact with "company" or "company_domain").
+struct CompanyRef {
+  std::string name;                   // the domain when only a domain is known
+  std::optional<std::string> domain;  // normalized host name
+  std::optional<std::string> industry;
+  std::optional<contacts::EmployeeRange> employees;
+
+  // "<domain>|<normalized name>": what resolve_companies() answers by.
+  std::string key() const;
+};
+
+struct ResolvedCompanies {
+  std::map<std::string, Uuid> ids;  // by CompanyRef::key()
+  std::vector<contacts::Company> created;
+};
+
+// Finds each company by domain, then by normalized name, among live ones,
+// and creates (with its metadata row) those found neither way, in one
+// statement.
+boost::asio::awaitable<ResolvedCompanies> resolve_companies(pg::Transaction& tx,
+                                                           const std::vector<CompanyRef>& refs);
 
 class CompanyRepository {
  public:

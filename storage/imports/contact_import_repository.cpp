@@ -5,6 +5,7 @@
 
 #include "domain/contacts/company.hpp"
 #include "domain/contacts/titles.hpp"
+#include "storage/contacts/company_repository.hpp"
 
 namespace crmd::storage {
 namespace asio = boost::asio;
@@ -19,65 +20,25 @@ boost::json::value text_or_null(const std::optional<std::string>& value) {
   return value ? boost::json::value(*value) : boost::json::value(nullptr);
 }
 
-// The companies the rows name, found or created; answers "domain|name" →
-// id for each company key.
-asio::awaitable<std::map<std::string, std::string>> resolve_companies(
-    pg::Transaction& tx, const std::vector<imports::ContactRow>& rows) {
-  std::map<std::string, std::string> ids;
-  boost::json::array wanted;
-  for (const auto& row : rows) {
-    if (!row.company_name && !row.company_domain) continue;
-    const auto normalized =
-        contacts::normalize_company_name(row.company_name.value_or(*row.company_domain));
-    wanted.push_back(boost::json::object{
-        {"name", row.company_name.value_or(*row.company_domain)},
-        {"normalized", normalized},
-        {"domain", text_or_null(row.company_domain)},
-        {"industry", text_or_null(row.company_industry)},
-        {"emin", row.company_employees ? boost::json::value(row.company_employees->min)
-                                       : boost::json::value(nullptr)},
-        {"emax", row.company_employees && row.company_employees->max
-                     ? boost::json::value(*row.company_employees->max)
-                     : boost::json::value(nullptr)}});
-  }
-  if (wanted.empty()) co_return ids;
-  // By domain first, then by normalized name; the rest are created.
-  const auto result = co_await tx.query(
-      "WITH wanted AS (SELECT DISTINCT ON (coalesce(domain, ''), normalized) * FROM"
-      "   jsonb_to_recordset($1::jsonb) AS x(name text, normalized text, domain text,"
-      "   industry text, emin bigint, emax bigint)),"
-      " found AS (SELECT w.*, coalesce("
-      "   (SELECT c.id FROM companies c WHERE w.domain IS NOT NULL AND lower(c.domain) = w.domain"
-      "    AND c.deleted_at IS NULL ORDER BY c.created_at LIMIT 1),"
-      "   (SELECT c.id FROM companies c WHERE c.normalized_name = w.normalized"
-      "    AND c.deleted_at IS NULL ORDER BY c.created_at LIMIT 1)) AS id FROM wanted w),"
-      " created AS (INSERT INTO companies (name, normalized_name, domain, industry,"
-      "   employees_min, employees_max) SELECT name, normalized, domain, industry, emin, emax"
-      "   FROM found WHERE id IS NULL RETURNING id, normalized_name, domain),"
-      " metadata AS (INSERT INTO company_metadata (company_id) SELECT id FROM created)"
-      " SELECT coalesce(f.domain, '') || '|' || f.normalized, coalesce(f.id, c.id)::text"
-      " FROM found f LEFT JOIN created c ON f.id IS NULL AND c.normalized_name = f.normalized"
-      "   AND c.domain IS NOT DISTINCT FROM f.domain",
-      boost::json::value(std::move(wanted)));
-  for (auto row : result) ids.emplace(row.get<std::string>(0), row.get<std::string>(1));
-  co_return ids;
-}
-
 }  // namespace
 
 asio::awaitable<ImportCounts> import_contacts(pg::Transaction& tx,
                                               const std::vector<imports::ContactRow>& rows,
                                               ImportMode mode) {
-  const auto companies = co_await resolve_companies(tx, rows);
+  std::vector<CompanyRef> refs;
+  for (const auto& row : rows)
+    if (row.company_name || row.company_domain)
+      refs.push_back({row.company_name.value_or(*row.company_domain), row.company_domain,
+                      row.company_industry, row.company_employees});
+  const auto companies = co_await resolve_companies(tx, refs);
   boost::json::array input;
   for (const auto& row : rows) {
     const auto& c = row.contact;
     std::optional<std::string> company;
     if (row.company_name || row.company_domain) {
-      const auto key = row.company_domain.value_or("") + "|" +
-                       contacts::normalize_company_name(
-                           row.company_name.value_or(row.company_domain.value_or("")));
-      if (auto it = companies.find(key); it != companies.end()) company = it->second;
+      const CompanyRef ref{row.company_name.value_or(*row.company_domain), row.company_domain};
+      if (auto it = companies.ids.find(ref.key()); it != companies.ids.end())
+        company = it->second.str();
     }
     const auto title = c.title && *c.title ? std::optional<std::string>(**c.title) : std::nullopt;
     std::optional<std::string> seniority =

@@ -109,3 +109,47 @@ TEST_F(ContactsV1Test, BatchUpsertsByEmailAndReportsEachItem) {
 
 }  // namespace
 }  // namespace crmd::http
+
+namespace crmd::http {
+namespace {
+
+TEST_F(ContactsV1Test, WritesNameTheirCompanyByNameOrDomain) {
+  std::string host = test::unique_name("named");
+  std::replace(host.begin(), host.end(), '_', '-');
+  const auto name = "Named " + host + " GmbH";
+  auto first = with_key("POST", "/api/v1/contacts/",
+                        R"({"first_name":"A","company":")" + name + R"(","company_domain":"https://)" +
+                            host + R"(.example/x"})");
+  ASSERT_EQ(first.result_int(), 201) << first.body();
+  const auto company = json_of(first).at("company_id");
+  ASSERT_TRUE(company.is_string());
+  EXPECT_EQ(test::db_query("SELECT count(*) FROM audit_logs WHERE entity_id = $1 AND action ="
+                           " 'company_created'",
+                           pg::Params(std::string(company.as_string())))
+                .one()
+                .get<std::int64_t>(0),
+            1);
+  // Found again by domain (v2), by normalized name (the v1 batch).
+  auto by_domain = send("POST", "/api/v2/contacts",
+                        R"({"first_name":"B","company_domain":")" + host + R"(.example"})");
+  ASSERT_EQ(by_domain.result_int(), 201) << by_domain.body();
+  EXPECT_EQ(json_of(by_domain).at("company_id"), company);
+  auto batch = with_key("POST", "/api/v1/contacts/batch/",
+                        R"({"contacts":[{"first_name":"C","company":"named )" + host + R"( gmbh"}]})");
+  ASSERT_EQ(batch.result_int(), 200) << batch.body();
+  const std::string created(json_of(batch).at("results").at(0).at("id").as_string());
+  EXPECT_EQ(json_of(send("GET", "/api/v2/contacts/" + created)).at("company_id"), company);
+  // company_id wins over a name.
+  const auto other = create_at("/api/v2/companies", {{"name", test::unique_name("Other")}});
+  auto explicit_id = send("POST", "/api/v2/contacts",
+                          R"({"first_name":"D","company_id":")" + other + R"(","company":")" +
+                              name + R"("})");
+  ASSERT_EQ(explicit_id.result_int(), 201);
+  EXPECT_EQ(json_of(explicit_id).at("company_id").as_string(), other);
+  EXPECT_EQ(send("POST", "/api/v2/contacts", R"({"first_name":"E","company_domain":"not a host"})")
+                .result_int(),
+            422);
+}
+
+}  // namespace
+}  // namespace crmd::http
