@@ -19,6 +19,11 @@ Error no_such_contact() {
   return Error(ErrorKind::not_found, "not_found", "no such contact");
 }
 
+Error not_yours() {
+  return Error(ErrorKind::forbidden, "not_owner",
+               "a sales user changes only its own contacts and unowned ones");
+}
+
 Error no_such_method() {
   return Error(ErrorKind::not_found, "not_found", "no such contact method");
 }
@@ -158,6 +163,7 @@ asio::awaitable<Contact> ContactService::update(Uuid id, contacts::ContactChange
   auto write = co_await storage::AuditedWrite::begin(pool_, std::move(context));
   auto before = co_await repository_.lock(write.tx(), id);
   if (!before || before->deleted_at) throw no_such_contact();
+  if (!contacts::may_change(*before, write.context())) throw not_yours();
   write.require_version(before->updated_at);
   std::vector<storage::AuditEntry> companies;
   const std::vector<contacts::ContactChanges*> naming(1, &changes);
@@ -260,9 +266,11 @@ asio::awaitable<std::vector<contacts::BatchResult>> ContactService::upsert_batch
   co_return results;
 }
 
-asio::awaitable<void> ContactService::lock_live(pg::Transaction& tx, const Uuid& id) {
+asio::awaitable<void> ContactService::lock_live(pg::Transaction& tx, const Uuid& id,
+                                                const identity::RequestContext& context) {
   auto contact = co_await repository_.lock(tx, id);
   if (!contact || contact->deleted_at) throw no_such_contact();
+  if (!contacts::may_change(*contact, context)) throw not_yours();
 }
 
 asio::awaitable<std::vector<contacts::ContactMethod>> ContactService::methods(Uuid contact_id) {
@@ -275,7 +283,7 @@ asio::awaitable<contacts::ContactMethod> ContactService::add_method(
     Uuid contact_id, contacts::ContactMethodChanges changes, identity::RequestContext context) {
   auto scope = co_await storage::WriteScope::begin(pool_, context);
   auto& tx = scope.tx();
-  co_await lock_live(tx, contact_id);
+  co_await lock_live(tx, contact_id, context);
   const auto existing = co_await methods_.count(tx, contact_id);
   if (existing >= static_cast<std::int64_t>(contacts::kMaxMethodsPerContact))
     throw Error(ErrorKind::conflict, "too_many_methods",
@@ -294,7 +302,7 @@ asio::awaitable<contacts::ContactMethod> ContactService::add_method(
 asio::awaitable<contacts::ContactMethod> ContactService::update_method(
     Uuid contact_id, Uuid id, boost::json::value body, identity::RequestContext context) {
   auto tx = co_await pool_.begin();
-  co_await lock_live(tx, contact_id);
+  co_await lock_live(tx, contact_id, context);
   auto before = co_await methods_.find(tx, contact_id, id);
   if (!before) throw no_such_method();
   const auto changes = contacts::parse_contact_method(body, before->type);
@@ -311,7 +319,7 @@ asio::awaitable<contacts::ContactMethod> ContactService::update_method(
 asio::awaitable<void> ContactService::remove_method(Uuid contact_id, Uuid id,
                                                     identity::RequestContext context) {
   auto tx = co_await pool_.begin();
-  co_await lock_live(tx, contact_id);
+  co_await lock_live(tx, contact_id, context);
   auto before = co_await methods_.find(tx, contact_id, id);
   if (!before) throw no_such_method();
   co_await methods_.remove(tx, id);

@@ -82,7 +82,8 @@ class ContactService {
   std::uint64_t company_generation_ = 0;
   pg::Pool& pool_;
   // Locks the live contact for a write to its methods.
-  boost::asio::awaitable<void> lock_live(pg::Transaction& tx, const Uuid& id);
+  boost::asio::awaitable<void> lock_live(pg::Transaction& tx, const Uuid& id,
+                                         const identity::RequestContext& context);
 
   storage::ContactRepository repository_;
   storage::ContactMethodRepository methods_;

@@ -44,6 +44,12 @@ boost::json::object to_json(const Contact& c, const boost::json::storage_ptr& sp
                              sp);
 }
 
+bool may_change(const Contact& contact, const identity::RequestContext& context) {
+  if (!context.principal || context.principal->role != identity::Role::sales) return true;
+  if (context.principal->kind == identity::Principal::Kind::api_key) return true;
+  return !contact.owner_user_id || contact.owner_user_id == context.user_id();
+}
+
 ContactChanges parse_contact(const boost::json::value& body, bool creating, bool may_set_owner) {
   FieldReader r(body, {"first_name", "last_name", "title", "seniority", "departments", "email",
                        "email_status", "phone", "company_id", "company", "company_domain",

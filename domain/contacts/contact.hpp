@@ -10,6 +10,7 @@
 #include "domain/common/fields.hpp"
 #include "domain/common/time.hpp"
 #include "domain/common/uuid.hpp"
+#include "domain/identity/principal.hpp"
 
 namespace crmd::contacts {
 
@@ -53,6 +54,12 @@ struct ContactChanges {
 
   bool names_company() const { return !company_id && (company_name || company_domain); }
 };
+
+// Who may change a contact: every role reads every contact, but a sales user
+// changes only contacts it owns or that have no owner; managers, admins and
+// API keys (held to their scopes) change any. Deleting and restoring are for
+// managers and admins (their routes say so).
+bool may_change(const Contact& contact, const identity::RequestContext& context);
 
 // For POST (creating: first or last name, or e-mail, is required) and PATCH.
 // Throws Error{validation} naming every unknown, read-only or invalid field;

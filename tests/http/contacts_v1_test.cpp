@@ -151,5 +151,42 @@ TEST_F(ContactsV1Test, WritesNameTheirCompanyByNameOrDomain) {
             422);
 }
 
+// A sales user changes its own contacts and unowned ones, nobody else's.
+TEST_F(ContactsV1Test, SalesUsersChangeOwnAndUnownedContactsOnly) {
+  auto sales_token = [&] {
+    const auto email = test::unique_name("seller") + "@crmd.test";
+    create_at("/api/v2/users", {{"email", email}, {"password", "password-for-" + email},
+                                {"role", "sales"}, {"name", "Seller"}});
+    auto login = send("POST", "/api/v2/auth/login",
+                      R"({"email":")" + email + R"(","password":"password-for-)" + email + R"("})");
+    return std::string(json_of(login).at("access_token").as_string());
+  };
+  const auto ann = sales_token(), bob = sales_token();
+  auto as = [&](const std::string& who, const std::string& method, const std::string& target,
+                const std::string& body = "") {
+    return client.request(method, target, body,
+                          "Authorization: Bearer " + who + "\r\n" +
+                              (body.empty() ? "" : "Content-Type: application/json\r\n"));
+  };
+  auto created = as(ann, "POST", "/api/v2/contacts", R"({"first_name":"Anns"})");
+  ASSERT_EQ(created.result_int(), 201);
+  const std::string anns(json_of(created).at("id").as_string());
+  auto unowned = with_key("POST", "/api/v1/contacts/", R"({"first_name":"Nobodys"})");
+  ASSERT_EQ(unowned.result_int(), 201);
+  const std::string nobodys(json_of(unowned).at("id").as_string());
+
+  EXPECT_EQ(as(ann, "PATCH", "/api/v2/contacts/" + anns, R"({"city":"Oslo"})").result_int(), 200);
+  auto refused = as(bob, "PATCH", "/api/v2/contacts/" + anns, R"({"city":"Rome"})");
+  EXPECT_EQ(refused.result_int(), 403);
+  EXPECT_EQ(json_of(refused).at("error_code"), "not_owner");
+  EXPECT_EQ(as(bob, "POST", "/api/v2/contacts/" + anns + "/methods",
+               R"({"type":"phone","value":"+4712345678"})")
+                .result_int(),
+            403);
+  EXPECT_EQ(as(bob, "PATCH", "/api/v2/contacts/" + nobodys, R"({"city":"Rome"})").result_int(),
+            200);
+  EXPECT_EQ(json_of(send("GET", "/api/v2/contacts/" + anns)).at("city"), "Oslo");
+}
+
 }  // namespace
 }  // namespace crmd::http
