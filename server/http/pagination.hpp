@@ -4,6 +4,7 @@
 #pragma once
 
 #include <array>
+#include <charconv>
 #include <boost/json/array.hpp>
 #include <boost/json/monotonic_resource.hpp>
 #include <optional>
@@ -79,8 +80,6 @@ class KeysetPage {
                    count);
   }
 
- private:
-  static constexpr std::size_t kArenaFirstBlockBytes = 16 * 1024;
   // The first and last row shown, for the cursors.
   struct Edge {
     std::string_view sort_key;
@@ -88,12 +87,56 @@ class KeysetPage {
   };
   // Of `fetched` rows, the ones the page shows: [first, last).
   std::pair<std::size_t, std::size_t> shown(std::size_t fetched) const;
+  // results: the shown rows' JSON, of `fetched` rows read.
   Response respond(const Request& request, boost::json::array results, std::size_t fetched,
                    const Edge& front, const Edge& back, std::optional<std::int64_t> count) const;
+
+ private:
+  static constexpr std::size_t kArenaFirstBlockBytes = 16 * 1024;
 
   PageRequest page_;
   std::string fingerprint_;
   std::optional<PagePosition> position_;
 };
+
+// A page of a short list read whole (contact methods, a lead's contacts,
+// statuses, origins, API keys: tens of rows), with the cursors and answer
+// of a keyset list. The sort key is the row's place in `all`; a cursor
+// finds its row again by id, so rows added or removed meanwhile do not
+// shift the page.
+template <class T, class IdOf, class JsonOf>
+Response page_of_all(const Request& request, std::string fingerprint, const std::vector<T>& all,
+                     IdOf id_of, JsonOf json_of_row) {
+  const KeysetPage page(request, std::move(fingerprint));
+  std::size_t begin = 0, end = all.size();
+  if (const auto& at = page.position()) {
+    std::size_t place = 0;
+    const auto [ptr, ec] =
+        std::from_chars(at->sort_key.data(), at->sort_key.data() + at->sort_key.size(), place);
+    (void)ptr;
+    if (ec != std::errc{}) throw invalid_cursor();
+    for (std::size_t i = 0; i < all.size(); ++i)
+      if (id_of(all[i]) == at->id) place = i;
+    if (at->backward)
+      end = std::min(place, all.size());
+    else
+      begin = std::min(place + 1, all.size());
+  }
+  const bool backward = page.position() && page.position()->backward;
+  if (backward)
+    begin = end - std::min(end - begin, page.fetch_limit());
+  else
+    end = begin + std::min(end - begin, page.fetch_limit());
+  const auto [first, last] = page.shown(end - begin);
+  boost::json::array results;
+  for (auto i = begin + first; i < begin + last; ++i) results.push_back(json_of_row(all[i]));
+  const auto front_key = std::to_string(begin + first), back_key = std::to_string(begin + last - 1);
+  KeysetPage::Edge front{}, back{};
+  if (first < last) {
+    front = {front_key, id_of(all[begin + first])};
+    back = {back_key, id_of(all[begin + last - 1])};
+  }
+  return page.respond(request, std::move(results), end - begin, front, back, std::nullopt);
+}
 
 }  // namespace crmd::http

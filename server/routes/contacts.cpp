@@ -24,12 +24,6 @@ Uuid method_id(const Request& request) {
   return request.path_uuid("method_id", "contact method");
 }
 
-Response methods_response(const Request& request,
-                          const std::vector<contacts::ContactMethod>& methods) {
-  boost::json::array results;
-  for (const auto& m : methods) results.push_back(contacts::to_json(m));
-  return http::json_response(request, status::ok, boost::json::object{{"results", results}});
-}
 
 }  // namespace
 
@@ -117,7 +111,11 @@ void add_contact_routes(http::Router& router, actors::ContactService& contacts) 
   router.add(verb::get, "/api/v2/contacts/{id}/methods", Access::sales,
              [&contacts](Request& request) -> asio::awaitable<Response> {
                auto methods = co_await contacts.methods(contact_id(request));
-               co_return methods_response(request, methods);
+               request.query().reject_unknown(http::kPageParameters);
+               co_return http::page_of_all(
+                   request, "contact-methods:" + contact_id(request).str(), methods,
+                   [](const contacts::ContactMethod& m) { return m.id; },
+                   [](const contacts::ContactMethod& m) { return contacts::to_json(m); });
              });
 
   router.add(

@@ -146,11 +146,11 @@ void add_identity_routes(http::Router& router, actors::IdentityService& identity
 
   router.add(verb::get, "/api/v2/api-keys", Access::admin,
              [&identity](Request& request) -> asio::awaitable<Response> {
-               boost::json::array results;
+               request.query().reject_unknown(http::kPageParameters);
                const auto keys = co_await identity.list_api_keys();
-               for (const auto& key : keys) results.push_back(storage::to_json(key));
-               co_return http::json_response(request, status::ok,
-                                             boost::json::object{{"results", std::move(results)}});
+               co_return http::page_of_all(
+                   request, "api-keys", keys, [](const storage::ApiKey& key) { return key.id; },
+                   [](const storage::ApiKey& key) { return storage::to_json(key); });
              });
 
   router.add(verb::delete_, "/api/v2/api-keys/{id}", Access::admin,

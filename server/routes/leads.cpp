@@ -85,11 +85,14 @@ void add_reference_routes(http::Router& router, actors::LeadService& leads, Refe
   const bool is_status = which == Reference::statuses;
   router.add(verb::get, path, Access::sales,
              [&leads, which, is_status](Request& request) -> asio::awaitable<Response> {
+               request.query().reject_unknown(http::kPageParameters);
                auto items = co_await leads.references(which);
-               boost::json::array results;
-               for (const auto& item : items) results.push_back(leads::to_json(item, is_status));
-               co_return http::json_response(request, status::ok,
-                                             boost::json::object{{"results", results}});
+               co_return http::page_of_all(
+                   request, is_status ? "lead-statuses" : "lead-origins", items,
+                   [](const leads::ReferenceItem& item) { return item.id; },
+                   [is_status](const leads::ReferenceItem& item) {
+                     return leads::to_json(item, is_status);
+                   });
              });
   router.add(verb::post, path, Access::admin,
              [&leads, which, is_status, path](Request& request) -> asio::awaitable<Response> {
@@ -117,11 +120,11 @@ void add_reference_routes(http::Router& router, actors::LeadService& leads, Refe
 void add_tag_routes(http::Router& router, actors::LeadService& leads) {
   router.add(verb::get, "/api/v2/tags", Access::sales,
              [&leads](Request& request) -> asio::awaitable<Response> {
+               request.query().reject_unknown(http::kPageParameters);
                auto tags = co_await leads.tags();
-               boost::json::array results;
-               for (const auto& tag : tags) results.push_back(leads::to_json(tag));
-               co_return http::json_response(request, status::ok,
-                                             boost::json::object{{"results", results}});
+               co_return http::page_of_all(
+                   request, "tags", tags, [](const leads::Tag& tag) { return tag.id; },
+                   [](const leads::Tag& tag) { return leads::to_json(tag); });
              });
   router.add(verb::post, "/api/v2/tags", Access::manager,
              [&leads](Request& request) -> asio::awaitable<Response> {
@@ -282,8 +285,13 @@ void add_lead_routes(http::Router& router, actors::LeadService& leads) {
 
   router.add(verb::get, "/api/v2/leads/{id}/contacts", Access::sales,
              [&leads](Request& request) -> asio::awaitable<Response> {
-               auto list = co_await leads.contacts(lead_id(request), request.context());
-               co_return contacts_response(request, list);
+               request.query().reject_unknown(http::kPageParameters);
+               const auto id = lead_id(request);
+               auto list = co_await leads.contacts(id, request.context());
+               co_return http::page_of_all(
+                   request, "lead-contacts:" + id.str(), list,
+                   [](const leads::LeadContact& c) { return c.contact_id; },
+                   [](const leads::LeadContact& c) { return leads::to_json(c); });
              });
 
   router.add(verb::post, "/api/v2/leads/{id}/contacts", Access::sales,

@@ -2,6 +2,8 @@
 // whole list), and take the filters integrators look for.
 #include "api_fixture.hpp"
 
+#include <set>
+
 namespace crmd::http {
 namespace {
 
@@ -83,6 +85,49 @@ TEST_F(ListParametersTest, AnExportWithAnEmptyObjectExportsTheFilteredList) {
                 .one()
                 .get<std::int64_t>(0),
             1);
+}
+
+}  // namespace
+}  // namespace crmd::http
+
+namespace crmd::http {
+namespace {
+
+// Short lists read whole answer the same cursor pages as every list.
+TEST_F(ListParametersTest, ShortListsPageBothWaysLikeEveryList) {
+  const auto contact = create_at("/api/v2/contacts", {{"first_name", "Paged"}});
+  for (int i = 0; i < 5; ++i)
+    create_at("/api/v2/contacts/" + contact + "/methods",
+              {{"type", "phone"}, {"value", "+4711111" + std::to_string(10 + i)}});
+  const std::string first_page = "/api/v2/contacts/" + contact + "/methods?limit=2";
+  std::vector<std::string> seen;
+  std::string target = first_page;
+  std::string last_previous;
+  for (int page = 0; page < 3; ++page) {
+    const auto body = json_of(send("GET", target));
+    for (const auto& row : body.at("results").as_array())
+      seen.emplace_back(row.at("id").as_string());
+    EXPECT_EQ(body.at("previous").is_null(), page == 0);
+    if (body.at("previous").is_string()) last_previous = path_of(body.at("previous"));
+    if (page < 2)
+      target = path_of(body.at("next"));
+    else
+      EXPECT_TRUE(body.at("next").is_null());
+  }
+  EXPECT_EQ(seen.size(), 5u);
+  EXPECT_EQ(std::set<std::string>(seen.begin(), seen.end()).size(), 5u);
+  // Back from the last page: the two before it.
+  const auto back = json_of(send("GET", last_previous));
+  ASSERT_EQ(back.at("results").as_array().size(), 2u);
+  EXPECT_EQ(back.at("results").at(0).at("id").as_string(), seen[2]);
+  EXPECT_EQ(back.at("results").at(1).at("id").as_string(), seen[3]);
+  for (const char* list : {"/api/v2/tags", "/api/v2/lead-statuses", "/api/v2/lead-origins",
+                           "/api/v2/api-keys"}) {
+    const auto body = json_of(send("GET", std::string(list) + "?limit=1"));
+    EXPECT_TRUE(body.contains("next") && body.contains("previous")) << list;
+    EXPECT_LE(body.at("results").as_array().size(), 1u) << list;
+    EXPECT_EQ(send("GET", std::string(list) + "?page=2").result_int(), 422) << list;
+  }
 }
 
 }  // namespace
