@@ -382,9 +382,9 @@ asio::awaitable<User> IdentityService::user(const Uuid& id) {
   co_return *found;
 }
 
-asio::awaitable<std::vector<User>> IdentityService::list_users(
-    std::size_t limit, std::optional<std::pair<Timestamp, Uuid>> after) {
-  co_return co_await repository_.list_users(limit, after);
+asio::awaitable<std::vector<Listed<User>>> IdentityService::list_users(
+    std::size_t limit, const std::optional<PagePosition>& from) {
+  co_return co_await repository_.list_users(limit, from);
 }
 
 asio::awaitable<User> IdentityService::create_user(identity::NewUser user, RequestContext context) {

@@ -72,8 +72,8 @@ class IdentityService {
   static bool looks_like_api_key(std::string_view token) { return token.starts_with("crmd_"); }
 
   boost::asio::awaitable<identity::User> user(const Uuid& id);
-  boost::asio::awaitable<std::vector<identity::User>> list_users(
-      std::size_t limit, std::optional<std::pair<Timestamp, Uuid>> after);
+  boost::asio::awaitable<std::vector<Listed<identity::User>>> list_users(
+      std::size_t limit, const std::optional<PagePosition>& from);
   boost::asio::awaitable<identity::User> create_user(identity::NewUser user,
                                                      identity::RequestContext context);
   boost::asio::awaitable<identity::User> update_user(Uuid id, identity::UserPatch patch,

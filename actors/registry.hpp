@@ -1,6 +1,5 @@
-// One actor per domain, created at start. The domains fill in their state
-// and repositories as they are built; an actor without either is still a
-// strand with a bounded mailbox.
+// One actor per domain that has one, created at start. A new domain (deals,
+// drive, calendar, email) adds its actor here when it is built.
 #pragma once
 
 #include <memory>
@@ -16,18 +15,12 @@ class Registry {
       : identity(io, "identity", mailbox_limit),
         contacts(io, "contacts", mailbox_limit),
         leads(io, "leads", mailbox_limit),
-        deals(io, "deals", mailbox_limit),
-        drive(io, "drive", mailbox_limit),
-        calendar(io, "calendar", mailbox_limit),
-        email(io, "email", mailbox_limit),
         jobs(io, "jobs", mailbox_limit),
         scheduler(io, "scheduler", mailbox_limit) {}
 
-  Actor identity, contacts, leads, deals, drive, calendar, email, jobs, scheduler;
+  Actor identity, contacts, leads, jobs, scheduler;
 
-  std::vector<const Actor*> all() const {
-    return {&identity, &contacts, &leads, &deals, &drive, &calendar, &email, &jobs, &scheduler};
-  }
+  std::vector<const Actor*> all() const { return {&identity, &contacts, &leads, &jobs, &scheduler}; }
 };
 
 }  // namespace crmd::actors

@@ -30,6 +30,10 @@ std::string read_email(FieldReader& reader) {
 
 }  // namespace
 
+boost::json::value to_json(const User& u, const boost::json::storage_ptr& sp) {
+  return boost::json::value(to_json(u), sp);
+}
+
 boost::json::object to_json(const User& u) {
   return {{"id", json_of(u.id)},
           {"email", u.email},

@@ -24,6 +24,8 @@ struct User {
 };
 
 boost::json::object to_json(const User& user);
+// In a list answer's storage (see http::KeysetPage).
+boost::json::value to_json(const User& user, const boost::json::storage_ptr& sp);
 
 struct NewUser {
   std::string email;  // trimmed, lower-cased

@@ -71,25 +71,9 @@ void add_identity_routes(http::Router& router, actors::IdentityService& identity
   router.add(verb::get, "/api/v2/users", Access::admin,
              [&identity](Request& request) -> asio::awaitable<Response> {
                request.query().reject_unknown(http::kPageParameters);
-               auto page = http::page_request(request);
-               std::optional<std::pair<Timestamp, Uuid>> after;
-               if (page.after) {
-                 auto at =
-                     page.after->size() == 2 ? parse_timestamp((*page.after)[0]) : std::nullopt;
-                 auto id = page.after->size() == 2 ? Uuid::parse((*page.after)[1]) : std::nullopt;
-                 if (!at || !id)
-                   throw invalid_cursor();
-                 after.emplace(*at, *id);
-               }
-               auto users = co_await identity.list_users(page.limit + 1, after);
-               std::optional<std::vector<std::string>> next;
-               if (users.size() > page.limit) {
-                 users.pop_back();
-                 next = {format_rfc3339(users.back().created_at), users.back().id.str()};
-               }
-               boost::json::array results;
-               for (const auto& user : users) results.push_back(identity::to_json(user));
-               co_return http::page_response(request, std::move(results), next);
+               const http::KeysetPage page(request, "users");
+               auto users = co_await identity.list_users(page.fetch_limit(), page.position());
+               co_return page.respond(request, users);
              });
 
   router.add(verb::post, "/api/v2/users", Access::admin,

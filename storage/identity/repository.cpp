@@ -1,5 +1,7 @@
 #include "storage/identity/repository.hpp"
 
+#include "storage/sql.hpp"
+
 #include <boost/json/array.hpp>
 
 #include "domain/common/error.hpp"
@@ -73,21 +75,17 @@ asio::awaitable<std::int64_t> IdentityRepository::count_users() {
   co_return result.one().get<std::int64_t>(0);
 }
 
-asio::awaitable<std::vector<User>> IdentityRepository::list_users(
-    std::size_t limit, const std::optional<std::pair<Timestamp, Uuid>>& after) {
-  // Two statements, not ?: : g++ 12 miscompiles co_await inside it.
-  pg::Result result;
-  if (after)
-    result = co_await pool_.query(std::string("SELECT ") + kUserColumns +
-                                      " FROM users WHERE (created_at, id) > ($1, $2)"
-                                      " ORDER BY created_at, id LIMIT $3",
-                                  after->first, after->second, static_cast<std::int64_t>(limit));
-  else
-    result = co_await pool_.query(
-        std::string("SELECT ") + kUserColumns + " FROM users ORDER BY created_at, id LIMIT $1",
-        static_cast<std::int64_t>(limit));
-  std::vector<User> users;
-  for (auto row : result) users.push_back(user_from(row));
+asio::awaitable<std::vector<Listed<User>>> IdentityRepository::list_users(
+    std::size_t limit, const std::optional<PagePosition>& from) {
+  pg::Params params;
+  KeysetQuery keyset{kUserColumns, "users", "TRUE"};
+  keyset.sort = "created_at";
+  keyset.sort_type = SortKeyType::timestamp;
+  const auto result = co_await pool_.query(keyset.sql(from, limit, params), params);
+  std::vector<Listed<User>> users;
+  constexpr int kSortKey = 8;
+  for (auto row : result) users.push_back({user_from(row), row.get<std::string>(kSortKey)});
+  reorder(users, from);
   co_return users;
 }
 

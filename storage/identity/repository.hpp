@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "domain/common/page.hpp"
 #include "domain/identity/user.hpp"
 #include "storage/pg/pool.hpp"
 
@@ -58,8 +59,8 @@ class IdentityRepository {
   boost::asio::awaitable<std::optional<identity::User>> find_user(const Uuid& id);
   boost::asio::awaitable<std::int64_t> count_users();
   // Users ordered by (created_at, id), after the given position.
-  boost::asio::awaitable<std::vector<identity::User>> list_users(
-      std::size_t limit, const std::optional<std::pair<Timestamp, Uuid>>& after);
+  boost::asio::awaitable<std::vector<Listed<identity::User>>> list_users(
+      std::size_t limit, const std::optional<PagePosition>& from);
 
   // Throws Error{conflict} when the e-mail is taken.
   boost::asio::awaitable<identity::User> insert_user(pg::Transaction& tx,

@@ -407,6 +407,16 @@ TEST_F(IdentityTest, UserPagesFollowNextLinksWithoutGapsOrRepeats) {
     }
   }
   for (const auto& email : made) EXPECT_TRUE(seen_emails.contains(email)) << email;
+  // And back: the second page's previous link is the first page.
+  const auto base = "http://127.0.0.1:" + std::to_string(server.port());
+  auto first = json_of(client.request("GET", "/api/v2/users?limit=2", "", bearer(admin)));
+  auto second = json_of(client.request(
+      "GET", std::string(first.at("next").as_string()).substr(base.size()), "", bearer(admin)));
+  ASSERT_TRUE(second.at("previous").is_string());
+  auto back = json_of(client.request(
+      "GET", std::string(second.at("previous").as_string()).substr(base.size()), "",
+      bearer(admin)));
+  EXPECT_EQ(back.at("results"), first.at("results"));
   EXPECT_EQ(client.request("GET", "/api/v2/users?cursor=garbage", "", bearer(admin)).result_int(),
             400);
 }
