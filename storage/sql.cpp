@@ -63,4 +63,17 @@ std::string KeysetQuery::sql(const std::optional<PagePosition>& position, std::s
          ", page.page_id" + direction;
 }
 
+boost::asio::awaitable<pg::Result> query_or_map(pg::Transaction& tx, std::string sql,
+                                                pg::Params params, ErrorMapper map_error) {
+  std::optional<pg::Error> failure;
+  pg::Result result;
+  try {
+    result = co_await tx.query(std::move(sql), std::move(params));
+  } catch (const pg::Error& e) {
+    failure = e;
+  }
+  if (failure) map_error(*failure);
+  co_return result;
+}
+
 }  // namespace crmd::storage

@@ -2,6 +2,7 @@
 // ILIKE patterns, the SET list of a partial update, and keyset pages.
 #pragma once
 
+#include <boost/asio/awaitable.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -10,6 +11,7 @@
 #include "domain/common/fields.hpp"
 #include "domain/common/page.hpp"
 #include "storage/pg/params.hpp"
+#include "storage/pg/pool.hpp"
 
 namespace crmd::storage {
 
@@ -61,16 +63,26 @@ struct KeysetQuery {
   std::string columns;  // the SELECT list, without the sort key
   std::string table;    // "contacts" or "companies c"
   std::string where;
-  std::string sort;        // an expression, e.g. "created_at" or "lower(full_name)"
+  std::string sort;  // an expression, e.g. "created_at" or "lower(full_name)"
   SortKeyType sort_type = SortKeyType::text;  // how a cursor's key reads and compares
-  std::string id = "id";   // the tiebreaker column
-  std::string joins;       // joined to the page's rows, e.g. their metadata
+  std::string id = "id";                      // the tiebreaker column
+  std::string joins;                          // joined to the page's rows, e.g. their metadata
   bool descending = false;
   std::size_t offset = 0;  // rows skipped (Apollo's page numbers), without a position
 
   std::string sql(const std::optional<PagePosition>& position, std::size_t limit,
                   pg::Params& params) const;
 };
+
+// Throws the API error a database error stands for (a unique violation as
+// 409 naming the field...), or the database error itself.
+using ErrorMapper = void (*)(const pg::Error&);
+
+// One statement in tx whose failure is mapped: the one shape of "run it, or
+// say what its constraint violation means". (A catch block cannot co_await,
+// and g++ 12 wants the error carried out of it, hence this one place.)
+boost::asio::awaitable<pg::Result> query_or_map(pg::Transaction& tx, std::string sql,
+                                                pg::Params params, ErrorMapper map_error);
 
 template <class T>
 void reorder(std::vector<T>& rows, const std::optional<PagePosition>& position) {

@@ -234,6 +234,12 @@ asio::awaitable<pg::Result> LeadRepository::run(pg::Transaction& tx, std::string
   co_return co_await tx.query(std::move(sql), std::move(params));
 }
 
+asio::awaitable<pg::Result> LeadRepository::run(pg::Transaction& tx, std::string sql,
+                                                pg::Params params, ErrorMapper map_error) {
+  statements_.fetch_add(1);
+  co_return co_await query_or_map(tx, std::move(sql), std::move(params), map_error);
+}
+
 // ---- reference data
 
 asio::awaitable<std::vector<leads::ReferenceItem>> LeadRepository::references(Reference which) {
@@ -275,33 +281,20 @@ Assignments reference_assignments(const leads::ReferenceChanges& c, Reference wh
 asio::awaitable<leads::ReferenceItem> LeadRepository::insert_reference(
     pg::Transaction& tx, Reference which, const leads::ReferenceChanges& changes) {
   auto a = reference_assignments(changes, which, pg::Params{});
-  std::optional<pg::Error> failure;
-  pg::Result result;
-  try {
-    result = co_await run(
-        tx, a.insert_into(table_of(which)) + " RETURNING " + reference_columns(which), a.params);
-  } catch (const pg::Error& e) {
-    failure = e;
-  }
-  if (failure) rethrow_reference_error(*failure);
+  auto result =
+      co_await run(tx, a.insert_into(table_of(which)) + " RETURNING " + reference_columns(which),
+                   a.params, rethrow_reference_error);
   co_return reference_from(result.one());
 }
 
 asio::awaitable<std::optional<leads::ReferenceItem>> LeadRepository::update_reference(
     pg::Transaction& tx, Reference which, const Uuid& id, const leads::ReferenceChanges& changes) {
   auto a = reference_assignments(changes, which, pg::Params(id));
-  std::optional<pg::Error> failure;
-  pg::Result result;
-  try {
-    result = co_await run(tx,
-                          std::string("UPDATE ") + table_of(which) + " SET " + a.set_list("") +
-                              (a.columns.empty() ? "id = id" : "") + " WHERE id = $1 RETURNING " +
-                              reference_columns(which),
-                          a.params);
-  } catch (const pg::Error& e) {
-    failure = e;
-  }
-  if (failure) rethrow_reference_error(*failure);
+  auto result = co_await run(tx,
+                             std::string("UPDATE ") + table_of(which) + " SET " + a.set_list("") +
+                                 (a.columns.empty() ? "id = id" : "") +
+                                 " WHERE id = $1 RETURNING " + reference_columns(which),
+                             a.params, rethrow_reference_error);
   if (result.empty()) co_return std::nullopt;
   co_return reference_from(result[0]);
 }
@@ -341,15 +334,8 @@ asio::awaitable<leads::Tag> LeadRepository::insert_tag(pg::Transaction& tx,
   Assignments a;
   a.add("name", changes.name);
   a.add("color", changes.color);
-  std::optional<pg::Error> failure;
-  pg::Result result;
-  try {
-    result = co_await run(tx, a.insert_into("tags") + " RETURNING " + std::string(kTagColumns),
-                          a.params);
-  } catch (const pg::Error& e) {
-    failure = e;
-  }
-  if (failure) rethrow_tag_error(*failure);
+  auto result = co_await run(tx, a.insert_into("tags") + " RETURNING " + std::string(kTagColumns),
+                             a.params, rethrow_tag_error);
   co_return tag_from(result.one());
 }
 
@@ -358,17 +344,10 @@ asio::awaitable<leads::Tag> LeadRepository::update_tag(pg::Transaction& tx, cons
   Assignments a{{}, {}, pg::Params(id)};
   a.add("name", changes.name);
   a.add("color", changes.color);
-  std::optional<pg::Error> failure;
-  pg::Result result;
-  try {
-    result = co_await run(tx,
-                          "UPDATE tags SET " + a.set_list("updated_at = now()") +
-                              " WHERE id = $1 RETURNING " + std::string(kTagColumns),
-                          a.params);
-  } catch (const pg::Error& e) {
-    failure = e;
-  }
-  if (failure) rethrow_tag_error(*failure);
+  auto result = co_await run(tx,
+                             "UPDATE tags SET " + a.set_list("updated_at = now()") +
+                                 " WHERE id = $1 RETURNING " + std::string(kTagColumns),
+                             a.params, rethrow_tag_error);
   co_return tag_from(result.one());
 }
 
@@ -503,16 +482,10 @@ asio::awaitable<std::optional<Lead>> LeadRepository::lock(pg::Transaction& tx, c
 
 asio::awaitable<Lead> LeadRepository::insert(pg::Transaction& tx, const LeadColumns& columns) {
   auto a = assignments_of(columns, pg::Params{});
-  std::optional<pg::Error> failure;
-  pg::Result result;
-  try {
-    // A new lead's first interaction is its creation.
-    a.set("last_interaction_at", std::string("now"), "::timestamptz");
-    result = co_await run(tx, a.insert_into("leads") + " RETURNING id", a.params);
-  } catch (const pg::Error& e) {
-    failure = e;
-  }
-  if (failure) rethrow_write_error(*failure);
+  // A new lead's first interaction is its creation.
+  a.set("last_interaction_at", std::string("now"), "::timestamptz");
+  auto result =
+      co_await run(tx, a.insert_into("leads") + " RETURNING id", a.params, rethrow_write_error);
   const auto id = result.one().get<Uuid>(0);
   co_await run(tx,
                "INSERT INTO lead_activity_stats (lead_id, last_interaction_at)"
@@ -528,15 +501,9 @@ asio::awaitable<std::optional<leads::PriorityInputs>> LeadRepository::update(
   if (a.columns.empty()) co_return std::nullopt;
   // updated_at and last_interaction_at: the leads_track trigger, when a
   // tracked field changes; RETURNING sees the row as the trigger left it.
-  std::optional<pg::Error> failure;
-  pg::Result result;
-  try {
-    result = co_await run(
-        tx, "UPDATE leads SET " + a.set_list("") + " WHERE id = $1 RETURNING " + kInputs, a.params);
-  } catch (const pg::Error& e) {
-    failure = e;
-  }
-  if (failure) rethrow_write_error(*failure);
+  auto result =
+      co_await run(tx, "UPDATE leads SET " + a.set_list("") + " WHERE id = $1 RETURNING " + kInputs,
+                   a.params, rethrow_write_error);
   co_return inputs_from(result.one());
 }
 
@@ -863,7 +830,8 @@ asio::awaitable<std::vector<AuditRow>> LeadRepository::audit(
     std::optional<std::int64_t> before_id, std::size_t limit) {
   const auto result = co_await run(
       "SELECT id, actor_id, actor_type, action, entity_type, entity_id, before, after, request_id,"
-      " at, actor_label FROM audit_logs WHERE entity_type = $1 AND ($2::text IS NULL OR entity_id = $2)"
+      " at, actor_label FROM audit_logs WHERE entity_type = $1 AND ($2::text IS NULL OR entity_id "
+      "= $2)"
       " AND ($3::bigint IS NULL OR id < $3) ORDER BY id DESC LIMIT $4",
       pg::Params(entity_type, entity_id, before_id, static_cast<std::int64_t>(limit)));
   std::vector<AuditRow> rows;

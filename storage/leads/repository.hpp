@@ -13,6 +13,7 @@
 #include "domain/leads/lead.hpp"
 #include "domain/leads/scoring.hpp"
 #include "storage/pg/pool.hpp"
+#include "storage/sql.hpp"
 
 namespace crmd::storage {
 
@@ -163,6 +164,8 @@ class LeadRepository {
  private:
   boost::asio::awaitable<pg::Result> run(std::string sql, pg::Params params);
   boost::asio::awaitable<pg::Result> run(pg::Transaction& tx, std::string sql, pg::Params params);
+  boost::asio::awaitable<pg::Result> run(pg::Transaction& tx, std::string sql, pg::Params params,
+                                         ErrorMapper map_error);
 
   pg::Pool& pool_;
   std::atomic<std::int64_t> statements_{0};
