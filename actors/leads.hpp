@@ -13,6 +13,7 @@
 #include "actors/actor.hpp"
 #include "domain/identity/principal.hpp"
 #include "domain/leads/lead.hpp"
+#include "storage/audit.hpp"
 #include "storage/contacts/company_repository.hpp"
 #include "storage/leads/repository.hpp"
 #include "storage/pg/listener.hpp"
@@ -105,7 +106,7 @@ class LeadService {
   boost::asio::awaitable<std::vector<storage::AuditRow>> audit(
       std::string entity_type, std::optional<std::string> entity_id,
       std::optional<std::int64_t> before_id, std::size_t limit) {
-    return repository_.audit(entity_type, entity_id, before_id, limit);
+    return storage::read_audit(pool_, entity_type, entity_id, before_id, limit);
   }
 
  private:

@@ -3,6 +3,8 @@
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 
+#include "domain/common/json_of.hpp"
+
 namespace crmd::storage {
 
 namespace {
@@ -31,7 +33,8 @@ boost::asio::awaitable<void> write_audit(pg::Transaction& tx,
   const auto actor = actor_of(context);
   co_await tx.query(
       "INSERT INTO audit_logs (actor_id, actor_type, action, entity_type, entity_id, before, after,"
-      " request_id, ip, actor_label) VALUES ($1, $2, $3, $4, NULLIF($5, ''), $6, $7, NULLIF($8, ''),"
+      " request_id, ip, actor_label) VALUES ($1, $2, $3, $4, NULLIF($5, ''), $6, $7, NULLIF($8, "
+      "''),"
       " NULLIF($9, ''), NULLIF($10, ''))",
       actor.id, actor.type, entry.action, entry.entity_type, entry.entity_id, entry.before,
       entry.after, context.request_id, context.ip, actor.label);
@@ -70,6 +73,40 @@ boost::asio::awaitable<void> write_audit_each(pg::Transaction& tx,
       " NULLIF($8, ''), NULLIF($10, '') FROM unnest($9::text[]) AS id",
       actor.id, actor.type, entry.action, entry.entity_type, entry.before, entry.after,
       context.request_id, context.ip, entity_ids, actor.label);
+}
+
+boost::json::object to_json(const AuditRow& a) {
+  return {{"id", a.id},
+          {"actor_id", json_of(a.actor_id)},
+          {"actor_type", a.actor_type},
+          {"actor_label", json_of(a.actor_label)},
+          {"action", a.action},
+          {"entity_type", a.entity_type},
+          {"entity_id", json_of(a.entity_id)},
+          {"before", a.before.value_or(nullptr)},
+          {"after", a.after.value_or(nullptr)},
+          {"request_id", json_of(a.request_id)},
+          {"at", json_of(a.at)}};
+}
+
+boost::asio::awaitable<std::vector<AuditRow>> read_audit(
+    pg::Pool& pool, const std::string& entity_type, const std::optional<std::string>& entity_id,
+    std::optional<std::int64_t> before_id, std::size_t limit) {
+  const auto result = co_await pool.query(
+      "SELECT id, actor_id, actor_type, action, entity_type, entity_id, before, after, request_id,"
+      " at, actor_label FROM audit_logs WHERE entity_type = $1 AND ($2::text IS NULL OR entity_id "
+      "= $2)"
+      " AND ($3::bigint IS NULL OR id < $3) ORDER BY id DESC LIMIT $4",
+      pg::Params(entity_type, entity_id, before_id, static_cast<std::int64_t>(limit)));
+  std::vector<AuditRow> rows;
+  for (auto r : result)
+    rows.push_back(
+        {r.get<std::int64_t>(0), r.get<std::optional<Uuid>>(1), r.get<std::string>(2),
+         r.get<std::string>(3), r.get<std::string>(4), r.get<std::optional<std::string>>(5),
+         r.get<std::optional<boost::json::value>>(6), r.get<std::optional<boost::json::value>>(7),
+         r.get<std::optional<std::string>>(8), r.get<Timestamp>(9),
+         r.get<std::optional<std::string>>(10)});
+  co_return rows;
 }
 
 }  // namespace crmd::storage

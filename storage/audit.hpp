@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "domain/common/time.hpp"
 #include "domain/identity/principal.hpp"
 #include "storage/pg/pool.hpp"
 
@@ -44,5 +45,24 @@ boost::asio::awaitable<void> write_audit_each(pg::Transaction& tx,
                                               const identity::RequestContext& context,
                                               const AuditEntry& entry,
                                               const std::vector<std::string>& entity_ids);
+
+// A row of the audit log as read back.
+struct AuditRow {
+  std::int64_t id = 0;
+  std::optional<Uuid> actor_id;
+  std::string actor_type, action, entity_type;
+  std::optional<std::string> entity_id;
+  std::optional<boost::json::value> before, after;
+  std::optional<std::string> request_id;
+  Timestamp at;
+  std::optional<std::string> actor_label;
+};
+boost::json::object to_json(const AuditRow& row);
+
+// The audit trail of an entity (any entity of the type when entity_id is
+// empty), newest first, before the given row id.
+boost::asio::awaitable<std::vector<AuditRow>> read_audit(
+    pg::Pool& pool, const std::string& entity_type, const std::optional<std::string>& entity_id,
+    std::optional<std::int64_t> before_id, std::size_t limit);
 
 }  // namespace crmd::storage

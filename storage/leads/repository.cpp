@@ -209,20 +209,6 @@ std::string where_of(const leads::LeadListQuery& q, pg::Params& params) {
 
 }  // namespace
 
-boost::json::object to_json(const AuditRow& a) {
-  return {{"id", a.id},
-          {"actor_id", json_of(a.actor_id)},
-          {"actor_type", a.actor_type},
-          {"actor_label", json_of(a.actor_label)},
-          {"action", a.action},
-          {"entity_type", a.entity_type},
-          {"entity_id", json_of(a.entity_id)},
-          {"before", a.before.value_or(nullptr)},
-          {"after", a.after.value_or(nullptr)},
-          {"request_id", json_of(a.request_id)},
-          {"at", json_of(a.at)}};
-}
-
 asio::awaitable<pg::Result> LeadRepository::run(std::string sql, pg::Params params) {
   statements_.fetch_add(1);
   co_return co_await pool_.query(std::move(sql), std::move(params));
@@ -823,26 +809,6 @@ asio::awaitable<std::vector<SlaBreach>> LeadRepository::sla_breaches(
                         row.get<std::optional<std::int32_t>>(kColumnCount).value_or(0),
                         row.get<double>(kColumnCount + 1)});
   co_return breaches;
-}
-
-asio::awaitable<std::vector<AuditRow>> LeadRepository::audit(
-    const std::string& entity_type, const std::optional<std::string>& entity_id,
-    std::optional<std::int64_t> before_id, std::size_t limit) {
-  const auto result = co_await run(
-      "SELECT id, actor_id, actor_type, action, entity_type, entity_id, before, after, request_id,"
-      " at, actor_label FROM audit_logs WHERE entity_type = $1 AND ($2::text IS NULL OR entity_id "
-      "= $2)"
-      " AND ($3::bigint IS NULL OR id < $3) ORDER BY id DESC LIMIT $4",
-      pg::Params(entity_type, entity_id, before_id, static_cast<std::int64_t>(limit)));
-  std::vector<AuditRow> rows;
-  for (auto r : result)
-    rows.push_back(
-        {r.get<std::int64_t>(0), r.get<std::optional<Uuid>>(1), r.get<std::string>(2),
-         r.get<std::string>(3), r.get<std::string>(4), r.get<std::optional<std::string>>(5),
-         r.get<std::optional<boost::json::value>>(6), r.get<std::optional<boost::json::value>>(7),
-         r.get<std::optional<std::string>>(8), r.get<Timestamp>(9),
-         r.get<std::optional<std::string>>(10)});
-  co_return rows;
 }
 
 }  // namespace crmd::storage

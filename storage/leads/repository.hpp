@@ -25,18 +25,6 @@ struct LeadColumns {
   Change<Uuid> status_id, origin_id, owner_user_id;
 };
 
-struct AuditRow {
-  std::int64_t id = 0;
-  std::optional<Uuid> actor_id;
-  std::string actor_type, action, entity_type;
-  std::optional<std::string> entity_id;
-  std::optional<boost::json::value> before, after;
-  std::optional<std::string> request_id;
-  Timestamp at;
-  std::optional<std::string> actor_label;
-};
-boost::json::object to_json(const AuditRow& row);
-
 struct SlaBreach {
   leads::Lead lead;
   int sla_days = 0;
@@ -73,8 +61,7 @@ class LeadRepository {
   // The ids of the named tags (created when missing if may_create) and of
   // the given ids; Error{validation} for an unknown one.
   boost::asio::awaitable<std::vector<Uuid>> resolve_tags(pg::Transaction& tx,
-                                                         const leads::TagSet& set,
-                                                         bool may_create);
+                                                         const leads::TagSet& set, bool may_create);
   boost::asio::awaitable<void> set_lead_tags(pg::Transaction& tx, const Uuid& lead,
                                              const std::vector<Uuid>& tags);
   boost::asio::awaitable<void> add_lead_tag(pg::Transaction& tx, const Uuid& lead, const Uuid& tag);
@@ -116,8 +103,9 @@ class LeadRepository {
                                                      const Uuid& company, const Uuid& deal,
                                                      const std::optional<Uuid>& by);
   // Links the lead's contacts that have no company to it; answers their ids.
-  boost::asio::awaitable<std::vector<std::string>> copy_contacts_to_company(
-      pg::Transaction& tx, const Uuid& lead, const Uuid& company);
+  boost::asio::awaitable<std::vector<std::string>> copy_contacts_to_company(pg::Transaction& tx,
+                                                                            const Uuid& lead,
+                                                                            const Uuid& company);
   boost::asio::awaitable<leads::Lead> mark_disqualified(pg::Transaction& tx, const Uuid& id,
                                                         const std::string& reason);
   // Undoes a qualification (its deal soft-deleted, the company kept) and a
@@ -154,12 +142,6 @@ class LeadRepository {
   // Live leads flagged by the SLA worker, longest without interaction first.
   boost::asio::awaitable<std::vector<SlaBreach>> sla_breaches(const std::optional<Uuid>& owner,
                                                               std::size_t limit);
-
-  // The audit trail of an entity, newest first, before the given row id.
-  boost::asio::awaitable<std::vector<AuditRow>> audit(const std::string& entity_type,
-                                                      const std::optional<std::string>& entity_id,
-                                                      std::optional<std::int64_t> before_id,
-                                                      std::size_t limit);
 
  private:
   boost::asio::awaitable<pg::Result> run(std::string sql, pg::Params params);
