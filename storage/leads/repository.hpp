@@ -2,7 +2,9 @@
 // sales view. Writes take the caller's transaction so that the audit row
 // commits with them. Every statement but the loads of the reference-data
 // cache goes through run(), which counts it: tests read the count to prove
-// that a page costs one statement.
+// that a page costs one statement. Its methods live in one file per concern:
+// repository.cpp (leads and qualification), reference_data, tags,
+// lead_contacts, activities and sales_view (with the SLA breaches).
 #pragma once
 
 #include <atomic>
