@@ -74,7 +74,6 @@ class App {
   void add_metrics_gauges();
 
   config::Config config_;
-  Metrics metrics_;  // first: the job pool reports to it
   boost::asio::io_context io_;
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;
   boost::asio::signal_set signals_;
@@ -93,6 +92,10 @@ class App {
   actors::JobPool jobs_;
   actors::JobWatchers job_watchers_{20};  // parked status requests per caller at most
   actors::Scheduler scheduler_;
+  // After io_ and the pool: its scrape gauges hold the pool, whose last
+  // owner posts to io_ as it goes. (The job pool above reports to it only
+  // once running.)
+  Metrics metrics_;
   Authenticator authenticator_;
   storage::IdempotencyStore idempotency_store_;
   http::Idempotency idempotency_;
