@@ -8,8 +8,8 @@
 #include "domain/identity/password.hpp"
 #include "domain/identity/scopes.hpp"
 #include "storage/audit.hpp"
-#include "storage/write_scope.hpp"
 #include "storage/blocking.hpp"
+#include "storage/write_scope.hpp"
 
 namespace crmd::actors {
 namespace asio = boost::asio;

@@ -320,7 +320,8 @@ asio::awaitable<Lead> LeadService::qualify(Uuid id, leads::QualifyRequest reques
                                                      before->address_city, before->address_state};
     contacts::CompanyChanges changes;
     changes.name = std::optional<std::string>(data.name);
-    if (data.domain) changes.domain = std::optional<std::string>(contacts::normalize_domain(*data.domain));
+    if (data.domain)
+      changes.domain = std::optional<std::string>(contacts::normalize_domain(*data.domain));
     changes.city = data.city;
     changes.state = data.state;
     if (changes.domain) {
@@ -446,8 +447,8 @@ asio::awaitable<Lead> LeadService::set_lead_tags(Uuid lead, leads::TagSet set,
   auto tx = co_await pool_.begin();
   auto before = co_await lock_writable(tx, lead, context);
   // The tag vocabulary is the managers': sales users pick existing tags.
-  const bool may_create = context.principal && identity::at_least(context.principal->role,
-                                                                  identity::Role::manager);
+  const bool may_create =
+      context.principal && identity::at_least(context.principal->role, identity::Role::manager);
   const auto ids = co_await repository_.resolve_tags(tx, set, may_create);
   co_await repository_.set_lead_tags(tx, lead, ids);
   std::optional<Lead> after = co_await rescore(tx, lead, std::nullopt);

@@ -137,7 +137,7 @@ class LeadService {
   pg::Pool& pool_;
   storage::LeadRepository repository_;
   storage::CompanyRepository companies_;  // qualification creates companies through it
-  Cache cache_;  // the actor's state
+  Cache cache_;                           // the actor's state
   std::mutex snapshot_mutex_;
   Snapshot snapshot_;  // cache_ once loaded; reset by invalidation or after kReferenceTtl
   std::chrono::steady_clock::time_point snapshot_at_;

@@ -20,7 +20,9 @@ class Registry {
 
   Actor identity, contacts, leads, jobs, scheduler;
 
-  std::vector<const Actor*> all() const { return {&identity, &contacts, &leads, &jobs, &scheduler}; }
+  std::vector<const Actor*> all() const {
+    return {&identity, &contacts, &leads, &jobs, &scheduler};
+  }
 };
 
 }  // namespace crmd::actors

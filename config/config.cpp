@@ -234,8 +234,10 @@ void set_public_url(Config& c, std::string_view text, const Source& source) {
   const auto host = text.substr(text.find("//") + 2);
   if (!text.empty() &&
       (!scheme || host.empty() || host.find_first_of("?#@ \t") != std::string_view::npos))
-    fail(source, "an absolute http:// or https:// URL without query or user, such as "
-                 "https://crm.example.com", text);
+    fail(source,
+         "an absolute http:// or https:// URL without query or user, such as "
+         "https://crm.example.com",
+         text);
   c.public_url = text;
 }
 

@@ -53,7 +53,7 @@ struct Config {
   // HTTP limits.
   std::size_t max_header_bytes = 16 * 1024;
   std::size_t max_body_bytes = 1024 * 1024;
-  std::uint64_t max_upload_bytes = 1ull << 30;  // upload routes' bodies, streamed to disk
+  std::uint64_t max_upload_bytes = 1ull << 30;       // upload routes' bodies, streamed to disk
   std::size_t max_inflight_body_bytes = 256u << 20;  // all bodies held in memory at once
   std::size_t max_connections = 10000;
   std::chrono::milliseconds header_timeout{10000};

@@ -15,8 +15,8 @@
 #include "server/app.hpp"
 #include "server/logging.hpp"
 #include "storage/embedded_postgres.hpp"
-#include "storage/pg/conninfo.hpp"
 #include "storage/migrations.hpp"
+#include "storage/pg/conninfo.hpp"
 #include "storage/secret_file.hpp"
 
 namespace {
@@ -87,9 +87,10 @@ int run(int argc, char** argv) {
     }
     embedded.emplace(storage::EmbeddedPostgres::start(config.data_dir));
     config.database_url = embedded->conninfo();
-    spdlog::info("database: the embedded PostgreSQL under {}/pg (set DATABASE_URL in "
-                 "production)",
-                 config.data_dir);
+    spdlog::info(
+        "database: the embedded PostgreSQL under {}/pg (set DATABASE_URL in "
+        "production)",
+        config.data_dir);
   } else {
     spdlog::info("database: {}", pg::describe_conninfo(config.database_url));
   }

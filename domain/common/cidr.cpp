@@ -37,7 +37,8 @@ std::optional<Cidr> Cidr::parse(std::string_view text) {
   cidr.prefix_ = bits;
   if (slash != std::string_view::npos) {
     const auto digits = text.substr(slash + 1);
-    const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), cidr.prefix_);
+    const auto [end, ec] =
+        std::from_chars(digits.data(), digits.data() + digits.size(), cidr.prefix_);
     if (digits.empty() || ec != std::errc{} || end != digits.data() + digits.size() ||
         cidr.prefix_ > bits)
       return std::nullopt;

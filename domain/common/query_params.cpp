@@ -1,7 +1,7 @@
 #include "domain/common/query_params.hpp"
 
-#include <boost/url/params_view.hpp>
 #include <algorithm>
+#include <boost/url/params_view.hpp>
 #include <charconv>
 
 #include "domain/common/error.hpp"

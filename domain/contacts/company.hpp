@@ -54,7 +54,7 @@ std::string normalize_company_name(std::string_view name);
 std::optional<std::string> normalize_domain(std::string_view text);
 
 struct CompanyListQuery {
-  std::optional<std::string> q;  // a fragment of the name or the domain
+  std::optional<std::string> q;    // a fragment of the name or the domain
   std::vector<std::string> names;  // whole names, compared normalized ("acme" = "ACME, Inc.")
   std::vector<std::string> domains, industries, cities, states, countries;
   std::vector<EmployeeRange> employees;

@@ -31,12 +31,28 @@ void read_ordering(const QueryParams& query, ListOrder& order, bool& descending)
   std::tie(order, descending) = *parsed;
 }
 
-const std::array<std::string_view, 22> kListParameters{
-    "q",          "title",         "seniority",     "department",     "city",
-    "state",      "country",       "email_status",  "email",          "email_domain",
-    "company",    "industry",      "employees",     "company_id",     "owner",
-    "created_after", "created_before", "updated_after", "updated_before", "ordering",
-    "include_deleted", "count"};
+const std::array<std::string_view, 22> kListParameters{"q",
+                                                       "title",
+                                                       "seniority",
+                                                       "department",
+                                                       "city",
+                                                       "state",
+                                                       "country",
+                                                       "email_status",
+                                                       "email",
+                                                       "email_domain",
+                                                       "company",
+                                                       "industry",
+                                                       "employees",
+                                                       "company_id",
+                                                       "owner",
+                                                       "created_after",
+                                                       "created_before",
+                                                       "updated_after",
+                                                       "updated_before",
+                                                       "ordering",
+                                                       "include_deleted",
+                                                       "count"};
 
 ContactListQuery contact_list_query(const QueryParams& query) {
   ContactListQuery q;

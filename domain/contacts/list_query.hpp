@@ -30,8 +30,8 @@ struct ContactListQuery {
   std::vector<std::string> emails;         // exact, case-insensitive
   std::vector<std::string> email_domains;  // the part after '@', case-insensitive
   std::vector<std::string> companies;      // fragments of the company's name
-  std::vector<std::string> industries;   // the company's industry
-  std::vector<EmployeeRange> employees;  // the company's head count
+  std::vector<std::string> industries;     // the company's industry
+  std::vector<EmployeeRange> employees;    // the company's head count
   std::vector<Uuid> company_ids, owners;
   std::optional<Timestamp> created_after, created_before, updated_after, updated_before;
   bool include_deleted = false;

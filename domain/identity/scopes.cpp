@@ -7,9 +7,9 @@ namespace crmd::identity {
 namespace {
 
 constexpr std::array<std::string_view, 15> kScopes{
-    "contacts:read",   "contacts:write",  "contacts:import", "contacts:export", "contacts:*",
-    "companies:read",  "companies:write", "companies:*",     "leads:read",      "leads:write",
-    "leads:*",         "jobs:read",       "jobs:write",      "jobs:*",          "*"};
+    "contacts:read",  "contacts:write",  "contacts:import", "contacts:export", "contacts:*",
+    "companies:read", "companies:write", "companies:*",     "leads:read",      "leads:write",
+    "leads:*",        "jobs:read",       "jobs:write",      "jobs:*",          "*"};
 
 // The path's first segment after the API prefix → the resource of its scope.
 struct ResourceOfPath {

@@ -53,7 +53,7 @@ bool ascii_alnum(unsigned char c) {
 
 bool atext(unsigned char c) {
   return ascii_alnum(c) || std::string_view("!#$%&'*+/=?^_`{|}~-").find(static_cast<char>(c)) !=
-                                std::string_view::npos;
+                               std::string_view::npos;
 }
 
 // A letter or digit, or a byte of a UTF-8 sequence (IDN labels: the
@@ -67,9 +67,8 @@ bool valid_label(std::string_view label) {
   if (!let_dig(static_cast<unsigned char>(label.front())) ||
       !let_dig(static_cast<unsigned char>(label.back())))
     return false;
-  return std::all_of(label.begin(), label.end(), [](char c) {
-    return let_dig(static_cast<unsigned char>(c)) || c == '-';
-  });
+  return std::all_of(label.begin(), label.end(),
+                     [](char c) { return let_dig(static_cast<unsigned char>(c)) || c == '-'; });
 }
 
 }  // namespace

@@ -1,13 +1,12 @@
 #include "domain/imports/contact_rows.hpp"
 
-#include "domain/common/storable_text.hpp"
-
 #include <algorithm>
 #include <array>
 #include <boost/json/array.hpp>
 #include <cctype>
 
 #include "domain/common/error.hpp"
+#include "domain/common/storable_text.hpp"
 #include "domain/contacts/company.hpp"
 #include "domain/exports/csv_writer.hpp"
 

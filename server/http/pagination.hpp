@@ -4,9 +4,9 @@
 #pragma once
 
 #include <array>
-#include <charconv>
 #include <boost/json/array.hpp>
 #include <boost/json/monotonic_resource.hpp>
+#include <charconv>
 #include <optional>
 #include <string>
 #include <vector>

@@ -2,9 +2,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include <boost/beast/core/string.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
-#include <boost/beast/core/string.hpp>
 #include <boost/url/parse.hpp>
 
 #include "domain/common/storable_text.hpp"
@@ -117,7 +117,8 @@ boost::asio::awaitable<void> Pipeline::admit(Request& request) const {
 }
 
 void Pipeline::set_listen_url(std::string url) {
-  if (options_.public_url.empty()) base_url_.store(std::make_shared<const std::string>(std::move(url)));
+  if (options_.public_url.empty())
+    base_url_.store(std::make_shared<const std::string>(std::move(url)));
 }
 
 bool Pipeline::trusted(std::string_view address) const {
@@ -181,8 +182,7 @@ boost::asio::awaitable<Response> Pipeline::dispatch(Request& request) {
   request.path_params = std::move(match.params);
   reject_unstorable_target(request);
   // Public routes skip the check's coroutine frame altogether.
-  if (match.route->access != Access::public_)
-    co_await auth_.authorize(request, *match.route);
+  if (match.route->access != Access::public_) co_await auth_.authorize(request, *match.route);
   Response response;
   const auto key = request.message["Idempotency-Key"];
   const bool idempotent = match.route->options.idempotent_create && !key.empty();

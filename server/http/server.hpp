@@ -32,7 +32,7 @@ struct ServerLimits {
   // Request bodies held in memory by all connections together; a body past
   // it waits for none: 503 server_busy.
   std::size_t max_inflight_body_bytes = 256u << 20;
-  std::string upload_dir;                       // where they are kept
+  std::string upload_dir;  // where they are kept
 };
 
 class Server {

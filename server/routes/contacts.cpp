@@ -24,7 +24,6 @@ Uuid method_id(const Request& request) {
   return request.path_uuid("method_id", "contact method");
 }
 
-
 }  // namespace
 
 contacts::ContactListQuery contact_list_query(const Request& request) {

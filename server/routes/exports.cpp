@@ -51,8 +51,8 @@ Error invalid(const std::string& field, const std::string& message) {
 // {"ids": [...]} in the body, or the list's filters in the query string.
 exports::ContactSelection selection_of(const Request& request) {
   exports::ContactSelection selection;
-  const auto body =
-      request.message.body().empty() ? boost::json::value(boost::json::object()) : http::parse_json_body(request);
+  const auto body = request.message.body().empty() ? boost::json::value(boost::json::object())
+                                                   : http::parse_json_body(request);
   const auto* object = body.if_object();
   if (!object) throw invalid("body", "expected an object");
   // No body, or {}: everything the list's filters in the query select.

@@ -119,24 +119,23 @@ void add_job_routes(http::Router& router, JobRoutesContext context) {
              },
              {.scope = "contacts:import"});
 
-  router.add(verb::get, "/api/v2/jobs", Access::sales,
-             [&jobs](Request& request) -> asio::awaitable<Response> {
-               const auto query = request.query();
-               static constexpr std::array<std::string_view, 2> kJobListParameters{"kind",
-                                                                                    "status"};
-               query.reject_unknown(kJobListParameters, http::kPageParameters);
-               const auto kind = query.get("kind");
-               const auto state = query.get("status");
-               std::optional<jobs::Creator> creator;
-               if (request.principal->role != identity::Role::admin)
-                 creator = jobs::creator_of(*request.principal);
-               const auto fingerprint =
-                   contacts::Fingerprint().add("kind", kind).add("status", state).digest();
-               const http::KeysetPage page(request, fingerprint);
-               auto rows =
-                   co_await jobs.list(creator, kind, state, page.fetch_limit(), page.position());
-               co_return page.respond(request, rows);
-             });
+  router.add(
+      verb::get, "/api/v2/jobs", Access::sales,
+      [&jobs](Request& request) -> asio::awaitable<Response> {
+        const auto query = request.query();
+        static constexpr std::array<std::string_view, 2> kJobListParameters{"kind", "status"};
+        query.reject_unknown(kJobListParameters, http::kPageParameters);
+        const auto kind = query.get("kind");
+        const auto state = query.get("status");
+        std::optional<jobs::Creator> creator;
+        if (request.principal->role != identity::Role::admin)
+          creator = jobs::creator_of(*request.principal);
+        const auto fingerprint =
+            contacts::Fingerprint().add("kind", kind).add("status", state).digest();
+        const http::KeysetPage page(request, fingerprint);
+        auto rows = co_await jobs.list(creator, kind, state, page.fetch_limit(), page.position());
+        co_return page.respond(request, rows);
+      });
 
   router.add(verb::get, "/api/v2/jobs/{id}/errors", Access::sales,
              [&jobs](Request& request) -> asio::awaitable<Response> {

@@ -35,11 +35,21 @@ Error invalid(std::string_view name, const std::string& expected) {
                std::string(name) + ": " + expected, {{std::string(name), expected}});
 }
 
-constexpr std::array<std::string_view, 15> kLeadListParameters{
-    "status",       "origin",          "tag",           "owner",
-    "q",            "priority_min",    "priority_max",  "created_after",
-    "created_before", "interaction_after", "interaction_before", "include_qualified",
-    "include_disqualified", "include_deleted", "ordering"};
+constexpr std::array<std::string_view, 15> kLeadListParameters{"status",
+                                                               "origin",
+                                                               "tag",
+                                                               "owner",
+                                                               "q",
+                                                               "priority_min",
+                                                               "priority_max",
+                                                               "created_after",
+                                                               "created_before",
+                                                               "interaction_after",
+                                                               "interaction_before",
+                                                               "include_qualified",
+                                                               "include_disqualified",
+                                                               "include_deleted",
+                                                               "ordering"};
 
 leads::LeadListQuery lead_list_query(const Request& request) {
   const auto query = request.query();
@@ -359,7 +369,7 @@ void add_audit_routes(http::Router& router, actors::LeadService& leads) {
              [&leads](Request& request) -> asio::awaitable<Response> {
                const auto query = request.query();
                static constexpr std::array<std::string_view, 2> kAuditParameters{"entity_type",
-                                                                                  "entity_id"};
+                                                                                 "entity_id"};
                query.reject_unknown(kAuditParameters, http::kPageParameters);
                const auto entity_type = query.get("entity_type");
                if (!entity_type || entity_type->empty())

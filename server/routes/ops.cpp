@@ -23,9 +23,9 @@ void authorize_scrape(const Request& request, const OpsContext& context) {
   }
   const auto header = request.message[beast_http::field::authorization];
   constexpr std::string_view kScheme = "Bearer ";
-  const bool ok = header.starts_with(kScheme) &&
-                  constant_time_equal(sha256_hex(header.substr(kScheme.size())),
-                                      sha256_hex(context.metrics_token));
+  const bool ok =
+      header.starts_with(kScheme) && constant_time_equal(sha256_hex(header.substr(kScheme.size())),
+                                                         sha256_hex(context.metrics_token));
   if (!ok)
     throw Error(ErrorKind::unauthorized, "not_authenticated",
                 "/metrics needs the bearer token of CRMD_METRICS_TOKEN");
@@ -57,9 +57,9 @@ void add_ops_routes(http::Router& router, OpsContext context) {
                    " WHERE status IN ('pending', 'running') GROUP BY kind, status");
                std::vector<Metrics::GaugeSample> samples;
                for (auto row : depth)
-                 samples.push_back({{{"kind", row.get<std::string>(0)},
-                                     {"status", row.get<std::string>(1)}},
-                                    row.get<double>(2)});
+                 samples.push_back(
+                     {{{"kind", row.get<std::string>(0)}, {"status", row.get<std::string>(1)}},
+                      row.get<double>(2)});
                context.metrics.set_job_queue(std::move(samples));
                Response response(beast_http::status::ok, request.message.version());
                response.set(beast_http::field::content_type, "text/plain; version=0.0.4");

@@ -170,8 +170,8 @@ asio::awaitable<ResolvedCompanies> resolve_companies(pg::Transaction& tx,
         {"domain", text(ref.domain)},
         {"industry", text(ref.industry)},
         {"emin", ref.employees ? boost::json::value(ref.employees->min) : nullptr},
-        {"emax", ref.employees && ref.employees->max ? boost::json::value(*ref.employees->max)
-                                                     : nullptr}});
+        {"emax",
+         ref.employees && ref.employees->max ? boost::json::value(*ref.employees->max) : nullptr}});
   if (wanted.empty()) co_return resolved;
   // By domain first, then by normalized name; the rest are created.
   const auto result = co_await tx.query(

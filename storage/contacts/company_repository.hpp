@@ -34,7 +34,7 @@ struct ResolvedCompanies {
 // and creates (with its metadata row) those found neither way, in one
 // statement.
 boost::asio::awaitable<ResolvedCompanies> resolve_companies(pg::Transaction& tx,
-                                                           const std::vector<CompanyRef>& refs);
+                                                            const std::vector<CompanyRef>& refs);
 
 class CompanyRepository {
  public:

@@ -1,11 +1,10 @@
 #include "storage/identity/repository.hpp"
 
-#include "storage/sql.hpp"
-
 #include <boost/json/array.hpp>
 
 #include "domain/common/error.hpp"
 #include "domain/common/json_of.hpp"
+#include "storage/sql.hpp"
 
 namespace crmd::storage {
 namespace asio = boost::asio;

@@ -76,9 +76,7 @@ TEST_F(ApiKeyScopesTest, AReadOnlyKeyReadsV1ButWritesNothing) {
   expect_insufficient(
       with_key(key, "POST", "/api/v1/contacts/batch/", R"({"items":[{"first_name":"No"}]})"),
       "contacts:write");
-  expect_insufficient(
-      import_with_key(key, "first_name\nNo\n"),
-      "contacts:import");
+  expect_insufficient(import_with_key(key, "first_name\nNo\n"), "contacts:import");
   EXPECT_EQ(json_of(send("GET", path)).at("first_name"), "Scoped");  // nothing changed
 }
 
@@ -87,9 +85,7 @@ TEST_F(ApiKeyScopesTest, WriteGrantsReadAndTheConfiguredKeyHasEveryContactsScope
   EXPECT_EQ(with_key(writer, "GET", "/api/v1/contacts/").result_int(), 200);
   EXPECT_EQ(with_key(writer, "POST", "/api/v1/contacts/", R"({"first_name":"Yes"})").result_int(),
             201);
-  expect_insufficient(
-      import_with_key(writer, "first_name\nNo\n"),
-      "contacts:import");
+  expect_insufficient(import_with_key(writer, "first_name\nNo\n"), "contacts:import");
 
   auto imported = import_with_key("scopes-write-key", "first_name\nYes\n");
   ASSERT_EQ(imported.result_int(), 202) << imported.body();

@@ -127,7 +127,8 @@ TEST_F(CompaniesTest, TwoLiveCompaniesCannotShareADomain) {
   std::replace(host.begin(), host.end(), '_', '-');
   const auto domain = host + ".example";
   const auto first = create_at("/api/v2/companies", {{"name", "First"}, {"domain", domain}});
-  auto twin = send("POST", "/api/v2/companies", R"({"name":"Twin","domain":"WWW.)" + domain + R"("})");
+  auto twin =
+      send("POST", "/api/v2/companies", R"({"name":"Twin","domain":"WWW.)" + domain + R"("})");
   EXPECT_EQ(twin.result_int(), 409) << twin.body();
   EXPECT_EQ(json_of(twin).at("error_code"), "domain_taken");
   EXPECT_NE(std::string(json_of(twin).at("detail").as_string()).find(first), std::string::npos);

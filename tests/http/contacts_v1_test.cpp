@@ -118,8 +118,8 @@ TEST_F(ContactsV1Test, WritesNameTheirCompanyByNameOrDomain) {
   std::replace(host.begin(), host.end(), '_', '-');
   const auto name = "Named " + host + " GmbH";
   auto first = with_key("POST", "/api/v1/contacts/",
-                        R"({"first_name":"A","company":")" + name + R"(","company_domain":"https://)" +
-                            host + R"(.example/x"})");
+                        R"({"first_name":"A","company":")" + name +
+                            R"(","company_domain":"https://)" + host + R"(.example/x"})");
   ASSERT_EQ(first.result_int(), 201) << first.body();
   const auto company = json_of(first).at("company_id");
   ASSERT_TRUE(company.is_string());
@@ -134,16 +134,17 @@ TEST_F(ContactsV1Test, WritesNameTheirCompanyByNameOrDomain) {
                         R"({"first_name":"B","company_domain":")" + host + R"(.example"})");
   ASSERT_EQ(by_domain.result_int(), 201) << by_domain.body();
   EXPECT_EQ(json_of(by_domain).at("company_id"), company);
-  auto batch = with_key("POST", "/api/v1/contacts/batch/",
-                        R"({"contacts":[{"first_name":"C","company":"named )" + host + R"( gmbh"}]})");
+  auto batch =
+      with_key("POST", "/api/v1/contacts/batch/",
+               R"({"contacts":[{"first_name":"C","company":"named )" + host + R"( gmbh"}]})");
   ASSERT_EQ(batch.result_int(), 200) << batch.body();
   const std::string created(json_of(batch).at("results").at(0).at("id").as_string());
   EXPECT_EQ(json_of(send("GET", "/api/v2/contacts/" + created)).at("company_id"), company);
   // company_id wins over a name.
   const auto other = create_at("/api/v2/companies", {{"name", test::unique_name("Other")}});
-  auto explicit_id = send("POST", "/api/v2/contacts",
-                          R"({"first_name":"D","company_id":")" + other + R"(","company":")" +
-                              name + R"("})");
+  auto explicit_id =
+      send("POST", "/api/v2/contacts",
+           R"({"first_name":"D","company_id":")" + other + R"(","company":")" + name + R"("})");
   ASSERT_EQ(explicit_id.result_int(), 201);
   EXPECT_EQ(json_of(explicit_id).at("company_id").as_string(), other);
   EXPECT_EQ(send("POST", "/api/v2/contacts", R"({"first_name":"E","company_domain":"not a host"})")
@@ -155,8 +156,10 @@ TEST_F(ContactsV1Test, WritesNameTheirCompanyByNameOrDomain) {
 TEST_F(ContactsV1Test, SalesUsersChangeOwnAndUnownedContactsOnly) {
   auto sales_token = [&] {
     const auto email = test::unique_name("seller") + "@crmd.test";
-    create_at("/api/v2/users", {{"email", email}, {"password", "password-for-" + email},
-                                {"role", "sales"}, {"name", "Seller"}});
+    create_at("/api/v2/users", {{"email", email},
+                                {"password", "password-for-" + email},
+                                {"role", "sales"},
+                                {"name", "Seller"}});
     auto login = send("POST", "/api/v2/auth/login",
                       R"({"email":")" + email + R"(","password":"password-for-)" + email + R"("})");
     return std::string(json_of(login).at("access_token").as_string());

@@ -208,8 +208,8 @@ TEST_F(ExportsTest, ExpiredExportsLoseTheirFilesAndDeletedJobsTakeTheirs) {
 
 TEST_F(ExportsTest, JobFilesWithoutAJobGoOnceAnHourOld) {
   const auto& settings = server.app().job_files();
-  const auto old = std::filesystem::file_time_type::clock::now() - actors::kOrphanAge -
-                   std::chrono::minutes(1);
+  const auto old =
+      std::filesystem::file_time_type::clock::now() - actors::kOrphanAge - std::chrono::minutes(1);
   // An upload kept for a job that was never committed, and an export of a
   // job deleted behind the server's back: both old, neither referenced.
   const auto orphan_upload = settings.files.blob_dir + "/" + Uuid::random_v4().str() + ".csv";

@@ -1,9 +1,8 @@
 // Input crafted to break the server gets a clear 4xx, never a 500 (the
 // fixture fails any test that provokes one) nor a silently cut value.
-#include "api_fixture.hpp"
-
 #include <boost/json/parse.hpp>
 
+#include "api_fixture.hpp"
 #include "domain/identity/jwt.hpp"
 
 namespace crmd::http {
@@ -22,9 +21,9 @@ class HostileInputTest : public test::JobServerTest {
 };
 
 TEST_F(HostileInputTest, InvalidUtf8OrNulInTheTargetIs400) {
-  for (const char* target : {"/api/v2/contacts?q=%C0%AF", "/api/v2/companies?q=%FF%FE",
-                             "/api/v2/contacts?city=a%00b", "/api/v2/leads?q=%ED%A0%80",
-                             "/api/v2/contacts/%FF"}) {
+  for (const char* target :
+       {"/api/v2/contacts?q=%C0%AF", "/api/v2/companies?q=%FF%FE", "/api/v2/contacts?city=a%00b",
+        "/api/v2/leads?q=%ED%A0%80", "/api/v2/contacts/%FF"}) {
     auto response = send("GET", target);
     EXPECT_EQ(response.result_int(), 400) << target << ": " << response.body();
     EXPECT_EQ(json_of(response).at("error_code"), "invalid_encoding") << target;
@@ -45,8 +44,9 @@ TEST_F(HostileInputTest, NulInAJsonStringOrKeyIs422NamingTheField) {
   const auto lead = create_at("/api/v2/leads", {{"title", "Tagged"}});
   expect_field_error(send("PUT", "/api/v2/leads/" + lead + "/tags", R"({"tags":["t\u0000x"]})"),
                      "tags[0]");
-  EXPECT_EQ(test::db_query("SELECT count(*) FROM leads WHERE legal_name = ''").one().get<std::int64_t>(0),
-            0);
+  EXPECT_EQ(
+      test::db_query("SELECT count(*) FROM leads WHERE legal_name = ''").one().get<std::int64_t>(0),
+      0);
 }
 
 TEST_F(HostileInputTest, ANumberJsonbCannotHoldIs422) {
@@ -57,9 +57,9 @@ TEST_F(HostileInputTest, ANumberJsonbCannotHoldIs422) {
 
 TEST_F(HostileInputTest, ApolloPagesCannotWrapPastTheDepthGuard) {
   // 2^60 + 1: times a page size of 25 it wraps to a small offset in 64 bits.
-  auto response = send(
-      "POST", "/api/v2/apollo/contacts",
-      R"({"url":"https://app.apollo.io/#/people?page=1152921504606846977&perPage=16"})");
+  auto response =
+      send("POST", "/api/v2/apollo/contacts",
+           R"({"url":"https://app.apollo.io/#/people?page=1152921504606846977&perPage=16"})");
   EXPECT_EQ(response.result_int(), 422) << response.body();
 }
 
@@ -77,9 +77,10 @@ TEST_F(HostileInputTest, LikeWildcardsInTextFiltersAreLiterals) {
 }
 
 TEST_F(HostileInputTest, AnImportMappingWithNulIs422) {
-  auto response = client.request(
-      "POST", "/api/v2/imports/contacts?mapping=%7B%22%5Cu0000%22%3A%22email%22%7D",
-      "email\na@example.com\n", "Authorization: Bearer " + token + "\r\nContent-Type: text/csv\r\n");
+  auto response =
+      client.request("POST", "/api/v2/imports/contacts?mapping=%7B%22%5Cu0000%22%3A%22email%22%7D",
+                     "email\na@example.com\n",
+                     "Authorization: Bearer " + token + "\r\nContent-Type: text/csv\r\n");
   EXPECT_EQ(response.result_int(), 422) << response.body();
 }
 
@@ -88,9 +89,9 @@ TEST_F(HostileInputTest, ACsvCellWithNulFailsItsRowAloneAndTheImportGoesOn) {
   std::string csv = "first_name,email\nBad";
   csv += '\0';
   csv += "Cell,bad@example.com\nGood," + good + "\n";
-  auto accepted = client.request("POST", "/api/v2/imports/contacts", csv,
-                                 "Authorization: Bearer " + token +
-                                     "\r\nContent-Type: text/csv\r\n");
+  auto accepted =
+      client.request("POST", "/api/v2/imports/contacts", csv,
+                     "Authorization: Bearer " + token + "\r\nContent-Type: text/csv\r\n");
   ASSERT_EQ(accepted.result_int(), 202) << accepted.body();
   const auto job = finished(std::string(accepted[beast_http::field::location]));
   ASSERT_EQ(job.at("status"), "completed") << boost::json::serialize(job);
@@ -104,13 +105,14 @@ TEST_F(HostileInputTest, EmailAddressesAreValidatedAsAddresses) {
                          std::string(R"({"first_name":"E","email":")") + bad + R"("})");
     EXPECT_EQ(response.result_int(), 422) << bad << ": " << response.body();
   }
-  auto idn = send("POST", "/api/v2/contacts",
-                  R"({"first_name":"E","email":")" + test::unique_name("anna") + R"(@m\u00fcnchen.de"})");
+  auto idn =
+      send("POST", "/api/v2/contacts",
+           R"({"first_name":"E","email":")" + test::unique_name("anna") + R"(@m\u00fcnchen.de"})");
   EXPECT_EQ(idn.result_int(), 201) << idn.body();
 
-  auto accepted = client.request("POST", "/api/v2/imports/contacts",
-                                 "first_name,email\nBad,<a@b.com>\n", "Authorization: Bearer " +
-                                     token + "\r\nContent-Type: text/csv\r\n");
+  auto accepted =
+      client.request("POST", "/api/v2/imports/contacts", "first_name,email\nBad,<a@b.com>\n",
+                     "Authorization: Bearer " + token + "\r\nContent-Type: text/csv\r\n");
   ASSERT_EQ(accepted.result_int(), 202) << accepted.body();
   const auto job = finished(std::string(accepted[beast_http::field::location]));
   EXPECT_EQ(job.at("progress").at("failed"), 1) << boost::json::serialize(job);
@@ -138,9 +140,9 @@ TEST_F(HostileInputTest, ACursorKeyItsOrderingCannotReadIs400) {
   auto view = send("GET", "/api/v2/leads/sales-view?limit=1");
   ASSERT_EQ(view.result_int(), 200) << view.body();
   const std::string view_next(json_of(view).at("next").as_string());
-  auto view_parts =
-      boost::json::parse(*identity::base64url_decode(view_next.substr(view_next.find("cursor=") + 7)))
-          .as_array();
+  auto view_parts = boost::json::parse(*identity::base64url_decode(
+                                           view_next.substr(view_next.find("cursor=") + 7)))
+                        .as_array();
   view_parts[2] = "1e9|yesterday";
   auto bad_view = send("GET", "/api/v2/leads/sales-view?limit=1&cursor=" +
                                   identity::base64url_encode(boost::json::serialize(view_parts)));

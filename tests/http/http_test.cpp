@@ -137,9 +137,9 @@ TEST(Http, BodiesInFlightShareOneMemoryBudget) {
   EXPECT_EQ(slow.read().result_int(), 200);
   // Given back: the same body fits again.
   RawClient after(server.port());
-  EXPECT_EQ(after.request("POST", "/test/echo", body, "Content-Type: application/json\r\n")
-                .result_int(),
-            200);
+  EXPECT_EQ(
+      after.request("POST", "/test/echo", body, "Content-Type: application/json\r\n").result_int(),
+      200);
 }
 
 TEST(Http, ADeadlockIsRetriedOnceBeforeA503) {

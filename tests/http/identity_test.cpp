@@ -301,14 +301,15 @@ TEST_F(IdentityTest, FailedLoginsAreRateLimited) {
 
 TEST_F(IdentityTest, ParallelWrongPasswordsCannotRaceTheLimit) {
   const auto email = make_user("sales");
-  const auto body = boost::json::serialize(
-      boost::json::object{{"email", email}, {"password", "wrong-password"}});
+  const auto body =
+      boost::json::serialize(boost::json::object{{"email", email}, {"password", "wrong-password"}});
   std::vector<std::unique_ptr<test::RawClient>> clients;
   for (int i = 0; i < 30; ++i) {
     clients.push_back(std::make_unique<test::RawClient>(server.port()));
-    clients.back()->send("POST /api/v2/auth/login HTTP/1.1\r\nHost: t\r\n"
-                         "Content-Type: application/json\r\nContent-Length: " +
-                         std::to_string(body.size()) + "\r\n\r\n" + body);
+    clients.back()->send(
+        "POST /api/v2/auth/login HTTP/1.1\r\nHost: t\r\n"
+        "Content-Type: application/json\r\nContent-Length: " +
+        std::to_string(body.size()) + "\r\n\r\n" + body);
   }
   int refused = 0, limited = 0;
   for (auto& c : clients) {
@@ -413,9 +414,9 @@ TEST_F(IdentityTest, UserPagesFollowNextLinksWithoutGapsOrRepeats) {
   auto second = json_of(client.request(
       "GET", std::string(first.at("next").as_string()).substr(base.size()), "", bearer(admin)));
   ASSERT_TRUE(second.at("previous").is_string());
-  auto back = json_of(client.request(
-      "GET", std::string(second.at("previous").as_string()).substr(base.size()), "",
-      bearer(admin)));
+  auto back = json_of(
+      client.request("GET", std::string(second.at("previous").as_string()).substr(base.size()), "",
+                     bearer(admin)));
   EXPECT_EQ(back.at("results"), first.at("results"));
   EXPECT_EQ(client.request("GET", "/api/v2/users?cursor=garbage", "", bearer(admin)).result_int(),
             400);

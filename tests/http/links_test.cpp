@@ -68,9 +68,9 @@ class TrustedProxyTest : public LinksTest {
 };
 
 TEST_F(TrustedProxyTest, ATrustedProxyNamesTheHostAndTheClient) {
-  const auto link =
-      next_link("X-Forwarded-Host: crm.example.org\r\nX-Forwarded-Proto: https\r\n"
-                "X-Forwarded-For: 203.0.113.9, 127.0.0.2\r\n");
+  const auto link = next_link(
+      "X-Forwarded-Host: crm.example.org\r\nX-Forwarded-Proto: https\r\n"
+      "X-Forwarded-For: 203.0.113.9, 127.0.0.2\r\n");
   EXPECT_TRUE(link.starts_with("https://crm.example.org/api/v2/")) << link;
   // The client address recorded with a change is the forwarded one.
   auto created = client.request("POST", "/api/v2/companies",

@@ -1,8 +1,8 @@
 // Lists refuse parameters they do not know (a typo must not return the
 // whole list), and take the filters integrators look for.
-#include "api_fixture.hpp"
-
 #include <set>
+
+#include "api_fixture.hpp"
 
 namespace crmd::http {
 namespace {
@@ -13,9 +13,10 @@ class ListParametersTest : public test::JobServerTest {};
 
 TEST_F(ListParametersTest, AnUnknownParameterIs422NamingIt) {
   for (const char* target :
-       {"/api/v2/contacts?emial=a@b.com", "/api/v2/contacts?owner_user_id=x", "/api/v2/contacts?page=2",
-        "/api/v1/contacts/?page=2", "/api/v2/companies?nmae=acme", "/api/v2/leads?disqualified=true",
-        "/api/v2/jobs?state=running", "/api/v2/users?offset=5", "/api/v2/audit?entity_type=user&x=1"}) {
+       {"/api/v2/contacts?emial=a@b.com", "/api/v2/contacts?owner_user_id=x",
+        "/api/v2/contacts?page=2", "/api/v1/contacts/?page=2", "/api/v2/companies?nmae=acme",
+        "/api/v2/leads?disqualified=true", "/api/v2/jobs?state=running", "/api/v2/users?offset=5",
+        "/api/v2/audit?entity_type=user&x=1"}) {
     auto response = send("GET", target);
     ASSERT_EQ(response.result_int(), 422) << target << ": " << response.body();
     EXPECT_EQ(json_of(response).at("error_code"), "unknown_query_parameter") << target;
@@ -25,7 +26,8 @@ TEST_F(ListParametersTest, AnUnknownParameterIs422NamingIt) {
 
 TEST_F(ListParametersTest, RepeatedFiltersAreCapped) {
   std::string target = "/api/v2/contacts?";
-  for (int i = 0; i < 21; ++i) target += "employees=" + std::to_string(i) + "-" + std::to_string(i + 1) + "&";
+  for (int i = 0; i < 21; ++i)
+    target += "employees=" + std::to_string(i) + "-" + std::to_string(i + 1) + "&";
   EXPECT_EQ(send("GET", target).result_int(), 422);
 }
 
@@ -40,17 +42,20 @@ TEST_F(ListParametersTest, ContactsFilterByEmailAndEmailDomain) {
   const auto email = name + "@Filter-" + name + ".example";
   const auto id = create_at("/api/v2/contacts", {{"first_name", "Mail"}, {"email", email}});
   create_at("/api/v2/contacts", {{"first_name", "Other"}, {"email", name + "@else.example"}});
-  auto by_email = json_of(send("GET", "/api/v2/contacts?email=" + name + "@filter-" + name + ".EXAMPLE"));
+  auto by_email =
+      json_of(send("GET", "/api/v2/contacts?email=" + name + "@filter-" + name + ".EXAMPLE"));
   ASSERT_EQ(by_email.at("results").as_array().size(), 1u);
   EXPECT_EQ(by_email.at("results").at(0).at("id").as_string(), id);
-  auto by_domain = json_of(send("GET", "/api/v2/contacts?email_domain=filter-" + name + ".example"));
+  auto by_domain =
+      json_of(send("GET", "/api/v2/contacts?email_domain=filter-" + name + ".example"));
   ASSERT_EQ(by_domain.at("results").as_array().size(), 1u);
   EXPECT_EQ(by_domain.at("results").at(0).at("id").as_string(), id);
 }
 
 TEST_F(ListParametersTest, CompaniesFilterByWholeNameAndDomain) {
   const auto name = host_safe(test::unique_name("Named"));
-  const auto id = create_at("/api/v2/companies", {{"name", name + ", Inc."}, {"domain", name + ".example"}});
+  const auto id =
+      create_at("/api/v2/companies", {{"name", name + ", Inc."}, {"domain", name + ".example"}});
   create_at("/api/v2/companies", {{"name", name + " Labs"}});
   auto by_name = json_of(send("GET", "/api/v2/companies?name=" + name));
   ASSERT_EQ(by_name.at("results").as_array().size(), 1u);
@@ -65,8 +70,9 @@ TEST_F(ListParametersTest, TheJobPoolExportsItsMetrics) {
   finished(std::string(started[beast_http::field::location]));
   test::db_query("INSERT INTO jobs (kind, status) VALUES ('metrics_probe', 'pending')");
   const auto metrics = client.request("GET", "/metrics").body();
-  EXPECT_NE(metrics.find(R"(crmd_job_run_seconds_count{kind="export_contacts",outcome="completed"})"),
-            std::string::npos)
+  EXPECT_NE(
+      metrics.find(R"(crmd_job_run_seconds_count{kind="export_contacts",outcome="completed"})"),
+      std::string::npos)
       << metrics;
   EXPECT_NE(metrics.find(R"(crmd_job_queue_depth{kind="metrics_probe",status="pending"})"),
             std::string::npos);
@@ -121,8 +127,8 @@ TEST_F(ListParametersTest, ShortListsPageBothWaysLikeEveryList) {
   ASSERT_EQ(back.at("results").as_array().size(), 2u);
   EXPECT_EQ(back.at("results").at(0).at("id").as_string(), seen[2]);
   EXPECT_EQ(back.at("results").at(1).at("id").as_string(), seen[3]);
-  for (const char* list : {"/api/v2/tags", "/api/v2/lead-statuses", "/api/v2/lead-origins",
-                           "/api/v2/api-keys"}) {
+  for (const char* list :
+       {"/api/v2/tags", "/api/v2/lead-statuses", "/api/v2/lead-origins", "/api/v2/api-keys"}) {
     const auto body = json_of(send("GET", std::string(list) + "?limit=1"));
     EXPECT_TRUE(body.contains("next") && body.contains("previous")) << list;
     EXPECT_LE(body.at("results").as_array().size(), 1u) << list;

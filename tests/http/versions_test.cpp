@@ -16,12 +16,14 @@ class VersionsTest : public test::ApiTest {
     const std::string first(read[beast_http::field::etag]);
     ASSERT_FALSE(first.empty());
 
-    auto current = send("PATCH", path, R"({")" + field + R"(":"One"})", "If-Match: " + first + "\r\n");
+    auto current =
+        send("PATCH", path, R"({")" + field + R"(":"One"})", "If-Match: " + first + "\r\n");
     ASSERT_EQ(current.result_int(), 200) << current.body();
     const std::string second(current[beast_http::field::etag]);
     EXPECT_NE(second, first);
 
-    auto stale = send("PATCH", path, R"({")" + field + R"(":"Two"})", "If-Match: " + first + "\r\n");
+    auto stale =
+        send("PATCH", path, R"({")" + field + R"(":"Two"})", "If-Match: " + first + "\r\n");
     EXPECT_EQ(stale.result_int(), 412) << stale.body();
     EXPECT_EQ(json_of(stale).at("error_code"), "precondition_failed");
     EXPECT_EQ(json_of(send("GET", path)).at(field), "One");  // nothing changed

@@ -23,7 +23,8 @@ TEST(Cidr, Ipv4AndIpv6NetworksContainTheirAddresses) {
 }
 
 TEST(Cidr, MalformedNetworksAreRefused) {
-  for (const char* bad : {"", "10.0.0.0/33", "10.0.0/8", "::1/129", "x/8", "10.0.0.0/", "10.0.0.0/a"})
+  for (const char* bad :
+       {"", "10.0.0.0/33", "10.0.0/8", "::1/129", "x/8", "10.0.0.0/", "10.0.0.0/a"})
     EXPECT_FALSE(Cidr::parse(bad)) << bad;
 }
 

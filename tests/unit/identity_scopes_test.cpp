@@ -1,10 +1,9 @@
-#include "domain/identity/scopes.hpp"
-
 #include <gtest/gtest.h>
 
 #include <vector>
 
 #include "domain/identity/principal.hpp"
+#include "domain/identity/scopes.hpp"
 
 namespace crmd::identity {
 namespace {

@@ -23,8 +23,13 @@ TEST(StorableText, NulIsNotStorableAndCopiesReplaceIt) {
   using namespace std::string_literals;
   EXPECT_TRUE(storable("ok"));
   EXPECT_FALSE(storable("a\0b"s));
-  EXPECT_EQ(storable_copy("a\0b"s), "a\xEF\xBF\xBD" "b");
-  EXPECT_EQ(storable_copy("\xFF" "ok\xC3\xBC"), "\xEF\xBF\xBD" "ok\xC3\xBC");
+  EXPECT_EQ(storable_copy("a\0b"s),
+            "a\xEF\xBF\xBD"
+            "b");
+  EXPECT_EQ(storable_copy("\xFF"
+                          "ok\xC3\xBC"),
+            "\xEF\xBF\xBD"
+            "ok\xC3\xBC");
 }
 
 TEST(StorableText, JsonNamesThePathOfTheFirstBadValue) {

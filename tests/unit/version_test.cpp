@@ -1,8 +1,8 @@
 #include "domain/common/version.hpp"
 
-#include "domain/common/error.hpp"
-
 #include <gtest/gtest.h>
+
+#include "domain/common/error.hpp"
 
 namespace crmd {
 namespace {
