@@ -614,9 +614,9 @@ asio::awaitable<std::vector<Listed<leads::SalesViewRow>>> LeadService::sales_vie
   co_return rows;
 }
 
-asio::awaitable<std::vector<storage::SlaBreach>> LeadService::sla_breaches(
-    std::size_t limit, identity::RequestContext context) {
-  co_return co_await repository_.sla_breaches(own_leads_only(context), limit);
+asio::awaitable<std::vector<Listed<storage::SlaBreach>>> LeadService::sla_breaches(
+    std::size_t limit, std::optional<PagePosition> from, identity::RequestContext context) {
+  co_return co_await repository_.sla_breaches(own_leads_only(context), limit, from);
 }
 
 }  // namespace crmd::actors

@@ -100,8 +100,8 @@ class LeadService {
 
   boost::asio::awaitable<std::vector<Listed<leads::SalesViewRow>>> sales_view(
       std::size_t limit, std::optional<PagePosition> from, identity::RequestContext context);
-  boost::asio::awaitable<std::vector<storage::SlaBreach>> sla_breaches(
-      std::size_t limit, identity::RequestContext context);
+  boost::asio::awaitable<std::vector<Listed<storage::SlaBreach>>> sla_breaches(
+      std::size_t limit, std::optional<PagePosition> from, identity::RequestContext context);
 
   boost::asio::awaitable<std::vector<storage::AuditRow>> audit(
       std::string entity_type, std::optional<std::string> entity_id,

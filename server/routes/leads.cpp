@@ -187,18 +187,17 @@ void add_lead_routes(http::Router& router, actors::LeadService& leads) {
 
   router.add(verb::get, "/api/v2/leads/sla-breaches", Access::sales,
              [&leads](Request& request) -> asio::awaitable<Response> {
-               const auto limit = request.query().integer("limit", 100, 1, 1000);
-               auto breaches =
-                   co_await leads.sla_breaches(static_cast<std::size_t>(limit), request.context());
-               boost::json::array results;
-               for (const auto& b : breaches) {
-                 auto o = leads::to_json(b.lead);
-                 o["sla_days"] = b.sla_days;
-                 o["days_without_interaction"] = b.days_without_interaction;
-                 results.push_back(std::move(o));
-               }
-               co_return http::json_response(request, status::ok,
-                                             boost::json::object{{"results", results}});
+               request.query().reject_unknown(http::kPageParameters);
+               const auto own = actors::own_leads_only(request.context());
+               const auto fingerprint =
+                   contacts::Fingerprint()
+                       .add("view", std::optional<std::string>("sla-breaches"))
+                       .add("owner", own ? std::vector<Uuid>{*own} : std::vector<Uuid>{})
+                       .digest();
+               const http::KeysetPage page(request, fingerprint);
+               auto rows = co_await leads.sla_breaches(page.fetch_limit(), page.position(),
+                                                       request.context());
+               co_return page.respond(request, rows);
              });
 
   router.add(verb::get, "/api/v2/leads", Access::sales,

@@ -28,10 +28,13 @@ struct LeadColumns {
 };
 
 struct SlaBreach {
+  Uuid id;  // the lead's
   leads::Lead lead;
   int sla_days = 0;
   double days_without_interaction = 0;
 };
+// The lead's JSON with sla_days and days_without_interaction.
+boost::json::value to_json(const SlaBreach& breach, const boost::json::storage_ptr& sp);
 
 class LeadRepository {
  public:
@@ -142,8 +145,9 @@ class LeadRepository {
       const std::optional<Uuid>& owner, std::size_t limit, const std::optional<PagePosition>& from);
 
   // Live leads flagged by the SLA worker, longest without interaction first.
-  boost::asio::awaitable<std::vector<SlaBreach>> sla_breaches(const std::optional<Uuid>& owner,
-                                                              std::size_t limit);
+  // Live leads past their status's SLA, longest without interaction first.
+  boost::asio::awaitable<std::vector<Listed<SlaBreach>>> sla_breaches(
+      const std::optional<Uuid>& owner, std::size_t limit, const std::optional<PagePosition>& from);
 
  private:
   boost::asio::awaitable<pg::Result> run(std::string sql, pg::Params params);

@@ -74,26 +74,39 @@ asio::awaitable<std::vector<Listed<leads::SalesViewRow>>> LeadRepository::sales_
   co_return rows;
 }
 
-asio::awaitable<std::vector<SlaBreach>> LeadRepository::sla_breaches(
-    const std::optional<Uuid>& owner, std::size_t limit) {
+boost::json::value to_json(const SlaBreach& breach, const boost::json::storage_ptr& sp) {
+  boost::json::object o(leads::to_json(breach.lead), sp);
+  o["sla_days"] = breach.sla_days;
+  o["days_without_interaction"] = breach.days_without_interaction;
+  return o;
+}
+
+asio::awaitable<std::vector<Listed<SlaBreach>>> LeadRepository::sla_breaches(
+    const std::optional<Uuid>& owner, std::size_t limit, const std::optional<PagePosition>& from) {
   pg::Params params;
   std::string where =
       "l.sla_breached_at IS NOT NULL AND l.deleted_at IS NULL AND l.qualified_at IS NULL"
       " AND l.disqualified_at IS NULL";
   if (owner) where += " AND l.owner_user_id = " + placeholder(params, *owner);
-  const auto result = co_await run(
-      std::string("SELECT ") + kColumns +
-          ", s.sla_days, extract(epoch FROM now() - coalesce(l.last_interaction_at,"
-          " l.created_at))::float8 / 86400 FROM leads l JOIN lead_statuses s"
-          " ON s.id = l.lead_status_id WHERE " +
-          where + " ORDER BY coalesce(l.last_interaction_at, l.created_at), l.id LIMIT " +
-          placeholder(params, static_cast<std::int64_t>(limit)),
-      params);
-  std::vector<SlaBreach> breaches;
-  for (auto row : result)
-    breaches.push_back({lead_from(row),
-                        row.get<std::optional<std::int32_t>>(kColumnCount).value_or(0),
-                        row.get<double>(kColumnCount + 1)});
+  KeysetQuery keyset{std::string(kColumns) +
+                         ", s.sla_days, extract(epoch FROM now() - coalesce(l.last_interaction_at,"
+                         " l.created_at))::float8 / 86400",
+                     "leads l", where};
+  keyset.sort = "coalesce(l.last_interaction_at, l.created_at)";
+  keyset.sort_type = SortKeyType::timestamp;
+  keyset.id = "l.id";
+  keyset.joins = "JOIN lead_statuses s ON s.id = l.lead_status_id";
+  const auto result = co_await run(keyset.sql(from, limit, params), params);
+  std::vector<Listed<SlaBreach>> breaches;
+  for (auto row : result) {
+    auto lead = lead_from(row);
+    const auto id = lead.id;
+    breaches.push_back(
+        {{id, std::move(lead), row.get<std::optional<std::int32_t>>(kColumnCount).value_or(0),
+          row.get<double>(kColumnCount + 1)},
+         row.get<std::string>(kColumnCount + 2)});
+  }
+  reorder(breaches, from);
   co_return breaches;
 }
 

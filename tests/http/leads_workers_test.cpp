@@ -208,15 +208,20 @@ TEST_F(LeadWorkersTest, SlaWorkerFlagsLeadsPastTheirStatusSlaAndListsThem) {
   run(actors::kLeadSlaJob);
   const auto listed = [&] {
     std::set<std::string> ids;
-    auto response = send("GET", "/api/v2/leads/sla-breaches?limit=1000");
-    EXPECT_EQ(response.result_int(), 200) << response.body();
-    const auto body = json_of(response);
-    for (const auto& row : body.at("results").as_array()) {
-      ids.insert(text(row.at("id")));
-      if (text(row.at("id")) == late) {
-        EXPECT_EQ(row.at("sla_days"), 2);
-        EXPECT_GE(row.at("days_without_interaction").as_double(), 4.9);
+    // Every page, following the next links (the list is cursor-paged).
+    std::string target = "/api/v2/leads/sla-breaches?limit=100";
+    for (int page = 0; page < 1000 && !target.empty(); ++page) {
+      auto response = send("GET", target);
+      EXPECT_EQ(response.result_int(), 200) << response.body();
+      const auto body = json_of(response);
+      for (const auto& row : body.at("results").as_array()) {
+        ids.insert(text(row.at("id")));
+        if (text(row.at("id")) == late) {
+          EXPECT_EQ(row.at("sla_days"), 2);
+          EXPECT_GE(row.at("days_without_interaction").as_double(), 4.9);
+        }
       }
+      target = body.at("next").is_string() ? path_of(body.at("next")) : "";
     }
     return ids;
   };
