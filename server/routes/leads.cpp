@@ -80,6 +80,16 @@ leads::LeadListQuery lead_list_query(const Request& request) {
   return q;
 }
 
+// The fingerprint of a lead view's cursors: the view and whose leads it
+// shows (a sales user's list is not a manager's).
+std::string view_fingerprint(const char* view, const Request& request) {
+  const auto own = actors::own_leads_only(request.context());
+  return contacts::Fingerprint()
+      .add("view", std::optional<std::string>(view))
+      .add("owner", own ? std::vector<Uuid>{*own} : std::vector<Uuid>{})
+      .digest();
+}
+
 Response lead_response(const Request& request, status code, const leads::Lead& lead) {
   return http::record_response(request, code, leads::to_json(lead), lead.updated_at);
 }
@@ -172,14 +182,7 @@ void add_lead_routes(http::Router& router, actors::LeadService& leads) {
   // Before /api/v2/leads/{id}: the first matching route wins.
   router.add(verb::get, "/api/v2/leads/sales-view", Access::sales,
              [&leads](Request& request) -> asio::awaitable<Response> {
-               // Cursors are the caller's: a sales user's list is not a manager's.
-               const auto own = actors::own_leads_only(request.context());
-               const auto fingerprint =
-                   contacts::Fingerprint()
-                       .add("view", std::optional<std::string>("sales"))
-                       .add("owner", own ? std::vector<Uuid>{*own} : std::vector<Uuid>{})
-                       .digest();
-               const http::KeysetPage page(request, fingerprint);
+               const http::KeysetPage page(request, view_fingerprint("sales", request));
                auto rows = co_await leads.sales_view(page.fetch_limit(), page.position(),
                                                      request.context());
                co_return page.respond(request, rows);
@@ -188,13 +191,7 @@ void add_lead_routes(http::Router& router, actors::LeadService& leads) {
   router.add(verb::get, "/api/v2/leads/sla-breaches", Access::sales,
              [&leads](Request& request) -> asio::awaitable<Response> {
                request.query().reject_unknown(http::kPageParameters);
-               const auto own = actors::own_leads_only(request.context());
-               const auto fingerprint =
-                   contacts::Fingerprint()
-                       .add("view", std::optional<std::string>("sla-breaches"))
-                       .add("owner", own ? std::vector<Uuid>{*own} : std::vector<Uuid>{})
-                       .digest();
-               const http::KeysetPage page(request, fingerprint);
+               const http::KeysetPage page(request, view_fingerprint("sla-breaches", request));
                auto rows = co_await leads.sla_breaches(page.fetch_limit(), page.position(),
                                                        request.context());
                co_return page.respond(request, rows);
