@@ -544,7 +544,17 @@ TEST_F(LeadsTest, SalesViewHidesQualifiedAndDeletedLeadsInOneStatement) {
 }
 
 TEST_F(LeadsTest, StatusesAndOriginsCacheRefreshesOnAnotherProcessChange) {
-  auto statuses = json_of(send("GET", "/api/v2/lead-statuses")).at("results").as_array();
+  // Every status, page after page: the list is cursor-paged.
+  const auto all_statuses = [&] {
+    boost::json::array all;
+    for (std::string path = "/api/v2/lead-statuses?limit=100"; !path.empty();) {
+      auto page = json_of(send("GET", path));
+      for (const auto& s : page.at("results").as_array()) all.push_back(s);
+      path = page.at("next").is_string() ? path_of(page.at("next")) : "";
+    }
+    return all;
+  };
+  auto statuses = all_statuses();
   ASSERT_GE(statuses.size(), 5u);
   EXPECT_EQ(statuses[0].at("code"), "NEW");
   std::string code = test::unique_name("S");
@@ -556,8 +566,7 @@ TEST_F(LeadsTest, StatusesAndOriginsCacheRefreshesOnAnotherProcessChange) {
   bool seen = false;
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
   while (!seen && std::chrono::steady_clock::now() < deadline) {
-    auto listed = json_of(send("GET", "/api/v2/lead-statuses")).at("results").as_array();
-    for (const auto& s : listed) seen = seen || text(s.at("code")) == code;
+    for (const auto& s : all_statuses()) seen = seen || text(s.at("code")) == code;
   }
   ASSERT_TRUE(seen);
   auto lead =
@@ -574,8 +583,7 @@ TEST_F(LeadsTest, StatusesAndOriginsCacheRefreshesOnAnotherProcessChange) {
   ASSERT_EQ(login.result_int(), 200) << login.body();
   const std::string other_token(json_of(login).at("access_token").as_string());
   std::string status_id;
-  const auto all = json_of(send("GET", "/api/v2/lead-statuses"));
-  for (const auto& s : all.at("results").as_array())
+  for (const auto& s : all_statuses())
     if (text(s.at("code")) == code) status_id = text(s.at("id"));
   auto relabel = other_client.request(
       "PATCH", "/api/v2/lead-statuses/" + status_id, R"({"label":"Relabelled"})",
@@ -584,8 +592,7 @@ TEST_F(LeadsTest, StatusesAndOriginsCacheRefreshesOnAnotherProcessChange) {
   bool relabelled = false;
   const auto relabel_deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
   while (!relabelled && std::chrono::steady_clock::now() < relabel_deadline) {
-    auto listed = json_of(send("GET", "/api/v2/lead-statuses")).at("results").as_array();
-    for (const auto& s : listed)
+    for (const auto& s : all_statuses())
       relabelled =
           relabelled || (text(s.at("code")) == code && text(s.at("label")) == "Relabelled");
   }
