@@ -70,7 +70,9 @@ void JobPool::start(pg::Listener& listener) {
   for (const auto& [kind, handler] : handlers_) kinds_.push_back(kind);
   all_stopped_ = std::make_shared<asio::steady_timer>(strand);
   rescue_timer_ = std::make_shared<asio::steady_timer>(strand);
-  running_workers_ = options_.workers;
+  // The rescuer counts too: stop() waits for it, so that it never wakes on
+  // a pool that is gone.
+  running_workers_ = options_.workers > 0 ? options_.workers + 1 : 0;
   for (std::size_t i = 0; i < options_.workers; ++i) asio::co_spawn(strand, work(), asio::detached);
   if (options_.workers > 0) {
     asio::co_spawn(strand, rescue(), asio::detached);
@@ -194,6 +196,7 @@ asio::awaitable<void> JobPool::rescue() {
     if (rescued > 0) wake_all();
     if (rescued > 0 && options_.observer.rescued) options_.observer.rescued(rescued);
   }
+  if (--running_workers_ == 0 && all_stopped_) all_stopped_->cancel();
 }
 
 asio::awaitable<void> JobPool::follow(pg::Listener& listener) {
