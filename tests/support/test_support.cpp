@@ -119,7 +119,7 @@ bool eventually(const std::function<bool()>& condition, std::chrono::millisecond
   const auto until = std::chrono::steady_clock::now() + deadline;
   while (!condition()) {
     if (std::chrono::steady_clock::now() > until) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    std::this_thread::yield();  // the conditions polled have no notification to wait on
   }
   return true;
 }
