@@ -18,10 +18,10 @@ class CompanyService {
   boost::asio::awaitable<contacts::Company> get(Uuid id, bool include_deleted);
   boost::asio::awaitable<std::vector<Listed<contacts::Company>>> list(
       contacts::CompanyListQuery query, std::size_t limit, std::optional<PagePosition> from) {
-    return repository_.list(query, limit, from);
+    co_return co_await repository_.list(query, limit, from);
   }
   boost::asio::awaitable<std::int64_t> count(contacts::CompanyListQuery query) {
-    return repository_.count(query);
+    co_return co_await repository_.count(query);
   }
   boost::asio::awaitable<contacts::Company> create(contacts::CompanyChanges changes,
                                                    identity::RequestContext context);

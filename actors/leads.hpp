@@ -103,10 +103,10 @@ class LeadService {
   boost::asio::awaitable<std::vector<Listed<storage::SlaBreach>>> sla_breaches(
       std::size_t limit, std::optional<PagePosition> from, identity::RequestContext context);
 
-  boost::asio::awaitable<std::vector<storage::AuditRow>> audit(
+  boost::asio::awaitable<std::vector<Listed<storage::AuditRow>>> audit(
       std::string entity_type, std::optional<std::string> entity_id,
-      std::optional<std::int64_t> before_id, std::size_t limit) {
-    return storage::read_audit(pool_, entity_type, entity_id, before_id, limit);
+      std::optional<PagePosition> from, std::size_t limit) {
+    co_return co_await storage::read_audit(pool_, entity_type, entity_id, from, limit);
   }
 
  private:

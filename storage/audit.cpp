@@ -4,6 +4,7 @@
 #include <boost/json/object.hpp>
 
 #include "domain/common/json_of.hpp"
+#include "storage/sql.hpp"
 
 namespace crmd::storage {
 
@@ -75,37 +76,44 @@ boost::asio::awaitable<void> write_audit_each(pg::Transaction& tx,
       context.request_id, context.ip, entity_ids, actor.label);
 }
 
-boost::json::object to_json(const AuditRow& a) {
-  return {{"id", a.id},
-          {"actor_id", json_of(a.actor_id)},
-          {"actor_type", a.actor_type},
-          {"actor_label", json_of(a.actor_label)},
-          {"action", a.action},
-          {"entity_type", a.entity_type},
-          {"entity_id", json_of(a.entity_id)},
-          {"before", a.before.value_or(nullptr)},
-          {"after", a.after.value_or(nullptr)},
-          {"request_id", json_of(a.request_id)},
-          {"at", json_of(a.at)}};
+boost::json::object to_json(const AuditRow& a, const boost::json::storage_ptr& sp) {
+  return boost::json::object({{"id", a.id},
+                              {"actor_id", json_of(a.actor_id, sp)},
+                              {"actor_type", json_of(a.actor_type, sp)},
+                              {"actor_label", json_of(a.actor_label, sp)},
+                              {"action", json_of(a.action, sp)},
+                              {"entity_type", json_of(a.entity_type, sp)},
+                              {"entity_id", json_of(a.entity_id, sp)},
+                              {"before", boost::json::value(a.before.value_or(nullptr), sp)},
+                              {"after", boost::json::value(a.after.value_or(nullptr), sp)},
+                              {"request_id", json_of(a.request_id, sp)},
+                              {"at", json_of(a.at, sp)}},
+                             sp);
 }
 
-boost::asio::awaitable<std::vector<AuditRow>> read_audit(
+boost::asio::awaitable<std::vector<Listed<AuditRow>>> read_audit(
     pg::Pool& pool, const std::string& entity_type, const std::optional<std::string>& entity_id,
-    std::optional<std::int64_t> before_id, std::size_t limit) {
-  const auto result = co_await pool.query(
-      "SELECT id, actor_id, actor_type, action, entity_type, entity_id, before, after, request_id,"
-      " at, actor_label FROM audit_logs WHERE entity_type = $1 AND ($2::text IS NULL OR entity_id "
-      "= $2)"
-      " AND ($3::bigint IS NULL OR id < $3) ORDER BY id DESC LIMIT $4",
-      pg::Params(entity_type, entity_id, before_id, static_cast<std::int64_t>(limit)));
-  std::vector<AuditRow> rows;
+    const std::optional<PagePosition>& from, std::size_t limit) {
+  pg::Params params(entity_type, entity_id);
+  KeysetQuery keyset{
+      "id, actor_id, actor_type, action, entity_type, entity_id, before, after, request_id, at,"
+      " actor_label",
+      "audit_logs", "entity_type = $1 AND ($2::text IS NULL OR entity_id = $2)"};
+  keyset.sort = "id";
+  keyset.sort_type = SortKeyType::integer;
+  keyset.unique_sort = true;
+  keyset.descending = true;
+  const auto result = co_await pool.query(keyset.sql(from, limit, params), params);
+  std::vector<Listed<AuditRow>> rows;
   for (auto r : result)
     rows.push_back(
-        {r.get<std::int64_t>(0), r.get<std::optional<Uuid>>(1), r.get<std::string>(2),
-         r.get<std::string>(3), r.get<std::string>(4), r.get<std::optional<std::string>>(5),
-         r.get<std::optional<boost::json::value>>(6), r.get<std::optional<boost::json::value>>(7),
-         r.get<std::optional<std::string>>(8), r.get<Timestamp>(9),
-         r.get<std::optional<std::string>>(10)});
+        {{r.get<std::int64_t>(0), r.get<std::optional<Uuid>>(1), r.get<std::string>(2),
+          r.get<std::string>(3), r.get<std::string>(4), r.get<std::optional<std::string>>(5),
+          r.get<std::optional<boost::json::value>>(6), r.get<std::optional<boost::json::value>>(7),
+          r.get<std::optional<std::string>>(8), r.get<Timestamp>(9),
+          r.get<std::optional<std::string>>(10)},
+         r.get<std::string>(11)});
+  reorder(rows, from);
   co_return rows;
 }
 

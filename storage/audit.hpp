@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "domain/common/page.hpp"
 #include "domain/common/time.hpp"
 #include "domain/identity/principal.hpp"
 #include "storage/pg/pool.hpp"
@@ -57,12 +58,12 @@ struct AuditRow {
   Timestamp at;
   std::optional<std::string> actor_label;
 };
-boost::json::object to_json(const AuditRow& row);
+boost::json::object to_json(const AuditRow& row, const boost::json::storage_ptr& sp = {});
 
 // The audit trail of an entity (any entity of the type when entity_id is
-// empty), newest first, before the given row id.
-boost::asio::awaitable<std::vector<AuditRow>> read_audit(
+// empty), newest first, a page from the position.
+boost::asio::awaitable<std::vector<Listed<AuditRow>>> read_audit(
     pg::Pool& pool, const std::string& entity_type, const std::optional<std::string>& entity_id,
-    std::optional<std::int64_t> before_id, std::size_t limit);
+    const std::optional<PagePosition>& from, std::size_t limit);
 
 }  // namespace crmd::storage

@@ -66,6 +66,9 @@ struct KeysetQuery {
   std::string sort;  // an expression, e.g. "created_at" or "lower(full_name)"
   SortKeyType sort_type = SortKeyType::text;  // how a cursor's key reads and compares
   std::string id = "id";                      // the tiebreaker column
+  // The sort key alone orders the rows (it is the id itself, as in the
+  // audit log): a position compares it only, and its cursor's id is nil.
+  bool unique_sort = false;
   std::string joins;                          // joined to the page's rows, e.g. their metadata
   bool descending = false;
   std::size_t offset = 0;  // rows skipped (Apollo's page numbers), without a position

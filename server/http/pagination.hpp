@@ -9,6 +9,7 @@
 #include <charconv>
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "domain/common/page.hpp"
@@ -75,9 +76,8 @@ class KeysetPage {
     results.reserve(last - first);
     for (auto i = first; i < last; ++i) results.push_back(to_json(rows[i].item, sp));
     return respond(request, std::move(results), rows.size(),
-                   first < last ? Edge{rows[first].sort_key, rows[first].item.id} : Edge{},
-                   first < last ? Edge{rows[last - 1].sort_key, rows[last - 1].item.id} : Edge{},
-                   count);
+                   first < last ? edge(rows[first]) : Edge{},
+                   first < last ? edge(rows[last - 1]) : Edge{}, count);
   }
 
   // The first and last row shown, for the cursors.
@@ -93,6 +93,16 @@ class KeysetPage {
 
  private:
   static constexpr std::size_t kArenaFirstBlockBytes = 16 * 1024;
+
+  // A row's place: its sort key and UUID, or its sort key alone where the
+  // row's id is a number and the sort key itself (KeysetQuery::unique_sort).
+  template <class T>
+  static Edge edge(const Listed<T>& row) {
+    if constexpr (std::is_same_v<decltype(row.item.id), Uuid>)
+      return {row.sort_key, row.item.id};
+    else
+      return {row.sort_key, Uuid{}};
+  }
 
   PageRequest page_;
   std::string fingerprint_;

@@ -90,18 +90,6 @@ asio::awaitable<Response> job_status(Request& request, storage::JobRepository& j
   co_return response;
 }
 
-namespace {
-
-boost::json::object error_json(const storage::JobError& e) {
-  return {{"row", e.row_number ? boost::json::value(*e.row_number) : boost::json::value(nullptr)},
-          {"field", e.field},
-          {"code", e.code},
-          {"message", e.message},
-          {"raw", e.raw}};
-}
-
-}  // namespace
-
 void add_job_routes(http::Router& router, JobRoutesContext context) {
   auto shared = std::make_shared<JobRoutesContext>(std::move(context));
   auto& jobs = shared->jobs;
@@ -141,25 +129,9 @@ void add_job_routes(http::Router& router, JobRoutesContext context) {
              [&jobs](Request& request) -> asio::awaitable<Response> {
                const auto id = request.path_uuid("id", "job");
                co_await visible_job(jobs, request, id);
-               const auto page = http::page_request(request);
-               std::int64_t after = 0;
-               if (page.after) {
-                 const auto& key = *page.after;
-                 if (key.size() != 1 || key[0].empty() ||
-                     key[0].find_first_not_of("0123456789") != std::string::npos ||
-                     key[0].size() > 18)
-                   throw invalid_cursor();
-                 after = std::stoll(key[0]);
-               }
-               auto errors = co_await jobs.errors(id, after, page.limit + 1);
-               std::optional<std::vector<std::string>> next;
-               if (errors.size() > page.limit) {
-                 errors.pop_back();
-                 next = std::vector<std::string>{std::to_string(errors.back().id)};
-               }
-               boost::json::array results;
-               for (const auto& e : errors) results.push_back(error_json(e));
-               co_return http::page_response(request, std::move(results), next);
+               const http::KeysetPage page(request, "job-errors:" + id.str());
+               auto errors = co_await jobs.errors(id, page.position(), page.fetch_limit());
+               co_return page.respond(request, errors);
              });
 
   router.add(verb::post, "/api/v2/jobs/{id}/cancel", Access::sales,

@@ -371,27 +371,11 @@ void add_audit_routes(http::Router& router, actors::LeadService& leads) {
                if (!entity_type || entity_type->empty())
                  throw invalid("entity_type", "is required");
                const auto entity_id = query.get("entity_id");
-               const auto page = http::page_request(request);
-               const std::string fingerprint = *entity_type + "\x1f" + entity_id.value_or("");
-               std::optional<std::int64_t> before;
-               if (page.after) {
-                 if (page.after->size() != 2 || (*page.after)[0] != fingerprint)
-                   throw invalid_cursor();
-                 try {
-                   before = std::stoll((*page.after)[1]);
-                 } catch (const std::exception&) {
-                   throw invalid_cursor();
-                 }
-               }
-               auto rows = co_await leads.audit(*entity_type, entity_id, before, page.limit + 1);
-               std::optional<std::vector<std::string>> next;
-               if (rows.size() > page.limit) {
-                 rows.pop_back();
-                 next = std::vector<std::string>{fingerprint, std::to_string(rows.back().id)};
-               }
-               boost::json::array results;
-               for (const auto& row : rows) results.push_back(storage::to_json(row));
-               co_return http::page_response(request, std::move(results), next);
+               const http::KeysetPage page(request,
+                                           "audit:" + *entity_type + "\x1f" + entity_id.value_or(""));
+               auto rows = co_await leads.audit(*entity_type, entity_id, page.position(),
+                                                page.fetch_limit());
+               co_return page.respond(request, rows);
              });
 }
 

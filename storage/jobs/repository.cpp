@@ -3,6 +3,7 @@
 #include <random>
 
 #include "domain/common/error.hpp"
+#include "domain/common/json_of.hpp"
 #include "storage/sql.hpp"
 
 namespace crmd::storage {
@@ -230,17 +231,31 @@ asio::awaitable<std::optional<bool>> JobRepository::cancel_requested(const Lease
   co_return result[0].get<bool>(0);
 }
 
-asio::awaitable<std::vector<JobError>> JobRepository::errors(const Uuid& job, std::int64_t after_id,
-                                                             std::size_t limit) {
-  const auto result = co_await pool_.query(
-      "SELECT id, row_number, coalesce(field, ''), code, message, coalesce(raw, '')"
-      " FROM job_errors WHERE job_id = $1 AND id > $2 ORDER BY id LIMIT $3",
-      job, after_id, static_cast<std::int64_t>(limit));
-  std::vector<JobError> out;
+boost::json::object to_json(const JobError& e, const boost::json::storage_ptr& sp) {
+  return boost::json::object({{"row", json_of(e.row_number, sp)},
+                              {"field", json_of(e.field, sp)},
+                              {"code", json_of(e.code, sp)},
+                              {"message", json_of(e.message, sp)},
+                              {"raw", json_of(e.raw, sp)}},
+                             sp);
+}
+
+asio::awaitable<std::vector<Listed<JobError>>> JobRepository::errors(
+    const Uuid& job, const std::optional<PagePosition>& from, std::size_t limit) {
+  pg::Params params(job);
+  KeysetQuery keyset{"id, row_number, coalesce(field, ''), code, message, coalesce(raw, '')",
+                     "job_errors", "job_id = $1"};
+  keyset.sort = "id";
+  keyset.sort_type = SortKeyType::integer;
+  keyset.unique_sort = true;
+  const auto result = co_await pool_.query(keyset.sql(from, limit, params), params);
+  std::vector<Listed<JobError>> out;
   for (auto r : result)
-    out.push_back({r.get<std::int64_t>(0), r.get<std::optional<std::int64_t>>(1),
-                   r.get<std::string>(2), r.get<std::string>(3), r.get<std::string>(4),
-                   r.get<std::string>(5)});
+    out.push_back({{r.get<std::int64_t>(0), r.get<std::optional<std::int64_t>>(1),
+                    r.get<std::string>(2), r.get<std::string>(3), r.get<std::string>(4),
+                    r.get<std::string>(5)},
+                   r.get<std::string>(6)});
+  reorder(out, from);
   co_return out;
 }
 

@@ -26,6 +26,7 @@ struct JobError {
   std::optional<std::int64_t> row_number;
   std::string field, code, message, raw;
 };
+boost::json::object to_json(const JobError& error, const boost::json::storage_ptr& sp = {});
 
 // What a deleted job leaves on disk to remove: its upload (payload.file)
 // or, for an export, the file named by its id.
@@ -85,8 +86,8 @@ class JobRepository {
   // Whether a client asked the job to stop; nullopt when the lease is lost.
   boost::asio::awaitable<std::optional<bool>> cancel_requested(const Lease& lease);
 
-  boost::asio::awaitable<std::vector<JobError>> errors(const Uuid& job, std::int64_t after_id,
-                                                       std::size_t limit);
+  boost::asio::awaitable<std::vector<Listed<JobError>>> errors(
+      const Uuid& job, const std::optional<PagePosition>& from, std::size_t limit);
   // The creator's jobs (everyone's when creator is empty), newest first.
   boost::asio::awaitable<std::vector<Listed<jobs::Job>>> list(
       const std::optional<jobs::Creator>& creator, const std::optional<std::string>& kind,

@@ -148,6 +148,17 @@ TEST_F(HostileInputTest, ACursorKeyItsOrderingCannotReadIs400) {
                                   identity::base64url_encode(boost::json::serialize(view_parts)));
   EXPECT_EQ(bad_view.result_int(), 400) << bad_view.body();
   EXPECT_EQ(json_of(bad_view).at("error_code"), "invalid_cursor");
+
+  auto audit = send("GET", "/api/v2/audit?entity_type=lead&limit=1");
+  ASSERT_EQ(audit.result_int(), 200) << audit.body();
+  const std::string audit_next(json_of(audit).at("next").as_string());
+  auto audit_parts = boost::json::parse(*identity::base64url_decode(
+                                            audit_next.substr(audit_next.find("cursor=") + 7)))
+                         .as_array();
+  audit_parts[2] = "12 OR 1=1";
+  auto bad_audit = send("GET", "/api/v2/audit?entity_type=lead&limit=1&cursor=" +
+                                   identity::base64url_encode(boost::json::serialize(audit_parts)));
+  EXPECT_EQ(bad_audit.result_int(), 400) << bad_audit.body();
 }
 
 }  // namespace

@@ -138,6 +138,10 @@ TEST_F(JobsApiTest, CancelDeleteAndErrorPages) {
   auto second = json_of(send("GET", path_of(first.at("next"))));
   EXPECT_EQ(second.at("results").at(0).at("row"), 3);
   EXPECT_TRUE(second.at("next").is_null());
+  auto back = json_of(send("GET", path_of(second.at("previous"))));
+  ASSERT_EQ(back.at("results").as_array().size(), 2u);
+  EXPECT_EQ(back.at("results").at(0).at("row"), 1);
+  EXPECT_TRUE(back.at("previous").is_null());
   EXPECT_EQ(send("DELETE", "/api/v2/jobs/" + pending).result_int(), 204);
   EXPECT_EQ(send("GET", "/api/v2/jobs/" + pending).result_int(), 404);
 }

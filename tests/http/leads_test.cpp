@@ -628,6 +628,10 @@ TEST_F(LeadsTest, ActivityAndAuditTrail) {
   ASSERT_EQ(next.at("results").as_array().size(), 1u);
   EXPECT_EQ(next.at("results").as_array()[0].at("action"), "lead_created");
   EXPECT_TRUE(next.at("next").is_null());
+  auto back = json_of(send("GET", path_of(next.at("previous"))));
+  ASSERT_EQ(back.at("results").as_array().size(), 1u);
+  EXPECT_EQ(back.at("results").as_array()[0].at("action"), "lead_updated");
+  EXPECT_TRUE(back.at("previous").is_null());
   EXPECT_EQ(send("GET", "/api/v2/audit").result_int(), 422);
 }
 

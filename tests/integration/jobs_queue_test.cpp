@@ -120,11 +120,12 @@ TEST_F(JobQueueTest, ErrorsAreKeptUnderTheLeaseOnly) {
     co_await jobs.add_errors(tx, stale, errors);
     co_await tx.commit();
   }());
-  const auto kept = io.run(jobs.errors(job.id, 0, 100));
+  const auto kept = io.run(jobs.errors(job.id, std::nullopt, 100));
   ASSERT_EQ(kept.size(), 2u);
-  EXPECT_EQ(kept[0].row_number, 3);
-  EXPECT_EQ(kept[1].code, "malformed_row");
-  EXPECT_EQ(io.run(jobs.errors(job.id, kept[0].id, 100)).size(), 1u);
+  EXPECT_EQ(kept[0].item.row_number, 3);
+  EXPECT_EQ(kept[1].item.code, "malformed_row");
+  const PagePosition after_first{kept[0].sort_key, Uuid{}};
+  EXPECT_EQ(io.run(jobs.errors(job.id, after_first, 100)).size(), 1u);
 }
 
 }  // namespace
