@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "domain/common/fields.hpp"
+#include "domain/common/ordering.hpp"
 #include "domain/common/page.hpp"
 #include "storage/pg/params.hpp"
 #include "storage/pg/pool.hpp"
@@ -69,9 +70,16 @@ struct KeysetQuery {
   // The sort key alone orders the rows (it is the id itself, as in the
   // audit log): a position compares it only, and its cursor's id is nil.
   bool unique_sort = false;
-  std::string joins;                          // joined to the page's rows, e.g. their metadata
+  std::string joins;  // joined to the page's rows, e.g. their metadata
   bool descending = false;
   std::size_t offset = 0;  // rows skipped (Apollo's page numbers), without a position
+
+  // Sorts by one of a resource's orderings.
+  void order_by(const SortOrder& order) {
+    sort = std::string(order.by->sql);
+    sort_type = order.by->key_type;
+    descending = order.descending;
+  }
 
   std::string sql(const std::optional<PagePosition>& position, std::size_t limit,
                   pg::Params& params) const;

@@ -10,12 +10,16 @@ namespace crmd {
 namespace {
 
 [[noreturn]] void invalid(std::string_view name, std::string message) {
-  throw Error(ErrorKind::validation, "invalid_query_parameter",
-              "query parameter " + std::string(name) + ": " + message,
-              {{std::string(name), std::move(message)}});
+  throw invalid_query_parameter(name, std::move(message));
 }
 
 }  // namespace
+
+Error invalid_query_parameter(std::string_view name, std::string message) {
+  auto detail = "query parameter " + std::string(name) + ": " + message;
+  return Error(ErrorKind::validation, "invalid_query_parameter", std::move(detail),
+               {{std::string(name), std::move(message)}});
+}
 
 std::optional<std::string> QueryParams::get(std::string_view name) const {
   auto params = url_.params();

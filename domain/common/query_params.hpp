@@ -15,6 +15,10 @@
 
 namespace crmd {
 
+class Error;
+// 422 invalid_query_parameter: the parameter and what it expects.
+Error invalid_query_parameter(std::string_view name, std::string expected);
+
 class QueryParams {
  public:
   explicit QueryParams(boost::urls::url_view url) : url_(url) {}

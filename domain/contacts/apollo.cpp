@@ -271,7 +271,7 @@ ContactListQuery list_query_of(const ApolloFilters& f) {
   q.companies = f.companies;
   q.employees = f.employees;
   if (f.ordering)
-    if (auto parsed = parse_ordering(*f.ordering)) std::tie(q.order, q.descending) = *parsed;
+    if (auto parsed = parse_ordering(*f.ordering, kContactOrderings)) q.order = *parsed;
   return q;
 }
 

@@ -139,7 +139,7 @@ std::string CompanyListQuery::fingerprint() const {
       .add("updated_after", updated_after)
       .add("updated_before", updated_before)
       .add("include_deleted", include_deleted)
-      .add(order, descending)
+      .add(order)
       .digest();
 }
 

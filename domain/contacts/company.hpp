@@ -3,6 +3,7 @@
 // filters of its list.
 #pragma once
 
+#include <array>
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 #include <optional>
@@ -53,6 +54,12 @@ std::string normalize_company_name(std::string_view name);
 // "https://www.Acme.com/about" → "acme.com"; nullopt when not a host name.
 std::optional<std::string> normalize_domain(std::string_view text);
 
+inline constexpr std::array<Ordering, 3> kCompanyOrderings{{
+    {"created_at", "c.created_at", SortKeyType::timestamp},
+    {"updated_at", "c.updated_at", SortKeyType::timestamp},
+    {"name", "c.normalized_name", SortKeyType::text},
+}};
+
 struct CompanyListQuery {
   std::optional<std::string> q;    // a fragment of the name or the domain
   std::vector<std::string> names;  // whole names, compared normalized ("acme" = "ACME, Inc.")
@@ -60,8 +67,7 @@ struct CompanyListQuery {
   std::vector<EmployeeRange> employees;
   std::optional<Timestamp> created_after, created_before, updated_after, updated_before;
   bool include_deleted = false;
-  ListOrder order = ListOrder::created_at;
-  bool descending = false;
+  SortOrder order{&kCompanyOrderings[0]};
 
   std::string fingerprint() const;
 };

@@ -3,32 +3,16 @@
 #include "domain/common/error.hpp"
 
 namespace crmd::contacts {
-namespace {
-
-Error invalid(std::string_view name, const std::string& expected) {
-  return Error(ErrorKind::validation, "invalid_query_parameter",
-               std::string(name) + ": " + expected, {{std::string(name), expected}});
-}
-
-}  // namespace
 
 std::vector<EmployeeRange> employee_ranges(const QueryParams& query) {
   std::vector<EmployeeRange> ranges;
   for (const auto& text : query.all("employees")) {
     auto range = parse_employee_range(text);
-    if (!range) throw invalid("employees", "expected ranges such as 11-50 or 10001+");
+    if (!range)
+      throw invalid_query_parameter("employees", "expected ranges such as 11-50 or 10001+");
     ranges.push_back(*range);
   }
   return ranges;
-}
-
-void read_ordering(const QueryParams& query, ListOrder& order, bool& descending) {
-  auto text = query.get("ordering");
-  if (!text) return;
-  auto parsed = parse_ordering(*text);
-  if (!parsed)
-    throw invalid("ordering", "expected created_at, updated_at or name, '-' for descending");
-  std::tie(order, descending) = *parsed;
 }
 
 const std::array<std::string_view, 22> kListParameters{"q",
@@ -75,7 +59,7 @@ ContactListQuery contact_list_query(const QueryParams& query) {
   q.created_before = query.timestamp("created_before");
   q.updated_after = query.timestamp("updated_after");
   q.updated_before = query.timestamp("updated_before");
-  read_ordering(query, q.order, q.descending);
+  q.order = read_ordering(query, kContactOrderings);
   return q;
 }
 

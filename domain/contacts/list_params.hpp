@@ -14,9 +14,6 @@ namespace crmd::contacts {
 // `employees=11-50&employees=10001+`.
 std::vector<EmployeeRange> employee_ranges(const QueryParams& query);
 
-// `ordering=created_at|updated_at|name`, '-' for descending.
-void read_ordering(const QueryParams& query, ListOrder& order, bool& descending);
-
 // The parameters of the contacts list (filters, ordering, include_deleted
 // and count), paging aside.
 extern const std::array<std::string_view, 22> kListParameters;

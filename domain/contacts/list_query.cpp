@@ -63,8 +63,8 @@ Fingerprint& Fingerprint::add(const char* name, bool value) {
   return add(name, std::optional<std::string>(value ? "1" : "0"));
 }
 
-Fingerprint& Fingerprint::add(ListOrder order, bool descending) {
-  return add("ordering", std::to_string(static_cast<int>(order)) + (descending ? "-" : "+"));
+Fingerprint& Fingerprint::add(const SortOrder& order) {
+  return add("ordering", std::optional<std::string>(order.text()));
 }
 
 std::string Fingerprint::digest() const {
@@ -93,7 +93,7 @@ std::string ContactListQuery::fingerprint() const {
       .add("updated_after", updated_after)
       .add("updated_before", updated_before)
       .add("include_deleted", include_deleted)
-      .add(order, descending)
+      .add(order)
       .digest();
 }
 
@@ -125,19 +125,8 @@ std::string ContactListQuery::query_string() const {
         std::pair{"updated_after", updated_after}, std::pair{"updated_before", updated_before}})
     if (t) params.append({name, format_rfc3339(*t)});
   if (include_deleted) params.append({"include_deleted", "true"});
-  static constexpr const char* kOrders[] = {"created_at", "updated_at", "name"};
-  params.append(
-      {"ordering", std::string(descending ? "-" : "") + kOrders[static_cast<int>(order)]});
+  params.append({"ordering", order.text()});
   return std::string(url.encoded_query());
-}
-
-std::optional<std::pair<ListOrder, bool>> parse_ordering(std::string_view text) {
-  const bool descending = text.starts_with('-');
-  if (descending) text.remove_prefix(1);
-  if (text == "created_at") return std::pair{ListOrder::created_at, descending};
-  if (text == "updated_at") return std::pair{ListOrder::updated_at, descending};
-  if (text == "name") return std::pair{ListOrder::name, descending};
-  return std::nullopt;
 }
 
 }  // namespace crmd::contacts

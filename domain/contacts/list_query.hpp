@@ -2,10 +2,12 @@
 // cursor carries so that it only works for the query it came from.
 #pragma once
 
+#include <array>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "domain/common/ordering.hpp"
 #include "domain/common/time.hpp"
 #include "domain/common/uuid.hpp"
 
@@ -21,7 +23,12 @@ struct EmployeeRange {
 // "11-50", "11,50" (Apollo's form), "10001+" or "10001,"; nullopt otherwise.
 std::optional<EmployeeRange> parse_employee_range(std::string_view text);
 
-enum class ListOrder { created_at, updated_at, name };
+// Contacts sort as `c`: the list and the export read them under that name.
+inline constexpr std::array<Ordering, 3> kContactOrderings{{
+    {"created_at", "c.created_at", SortKeyType::timestamp},
+    {"updated_at", "c.updated_at", SortKeyType::timestamp},
+    {"name", "lower(c.full_name)", SortKeyType::text},
+}};
 
 struct ContactListQuery {
   std::optional<std::string> q;
@@ -35,8 +42,7 @@ struct ContactListQuery {
   std::vector<Uuid> company_ids, owners;
   std::optional<Timestamp> created_after, created_before, updated_after, updated_before;
   bool include_deleted = false;
-  ListOrder order = ListOrder::created_at;
-  bool descending = false;
+  SortOrder order{&kContactOrderings[0]};
 
   // Canonical text of everything above: equal queries, equal fingerprints.
   std::string fingerprint() const;
@@ -55,14 +61,11 @@ class Fingerprint {
   Fingerprint& add(const char* name, const std::optional<Timestamp>& value);
   Fingerprint& add(const char* name, const std::vector<EmployeeRange>& values);
   Fingerprint& add(const char* name, bool value);
-  Fingerprint& add(ListOrder order, bool descending);
+  Fingerprint& add(const SortOrder& order);
   std::string digest() const;
 
  private:
   std::string text_;
 };
-
-// "created_at", "-updated_at", "name"...; nullopt when not one of them.
-std::optional<std::pair<ListOrder, bool>> parse_ordering(std::string_view text);
 
 }  // namespace crmd::contacts

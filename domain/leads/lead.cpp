@@ -319,21 +319,8 @@ std::string LeadListQuery::fingerprint() const {
       .add("include_deleted", include_deleted)
       .add("include_disqualified", include_disqualified)
       .add("visible_to", visible_to ? std::vector<Uuid>{*visible_to} : std::vector<Uuid>{})
-      .add("ordering", std::optional<std::string>(std::to_string(static_cast<int>(order)) +
-                                                  (descending ? "-" : "+")))
+      .add(order)
       .digest();
-}
-
-std::optional<std::pair<LeadOrder, bool>> parse_lead_ordering(std::string_view text) {
-  const bool descending = text.starts_with('-');
-  if (descending) text.remove_prefix(1);
-  if (text == "created_at") return std::pair{LeadOrder::created_at, descending};
-  if (text == "updated_at") return std::pair{LeadOrder::updated_at, descending};
-  if (text == "priority" || text == "priority_score")
-    return std::pair{LeadOrder::priority, descending};
-  if (text == "title") return std::pair{LeadOrder::title, descending};
-  if (text == "last_interaction_at") return std::pair{LeadOrder::last_interaction, descending};
-  return std::nullopt;
 }
 
 }  // namespace crmd::leads

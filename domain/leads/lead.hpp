@@ -2,6 +2,7 @@
 // filters, and the reference data (statuses, origins) and tags.
 #pragma once
 
+#include <array>
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 #include <optional>
@@ -9,6 +10,7 @@
 #include <vector>
 
 #include "domain/common/fields.hpp"
+#include "domain/common/ordering.hpp"
 #include "domain/common/time.hpp"
 #include "domain/common/uuid.hpp"
 
@@ -168,7 +170,16 @@ struct SalesViewRow {
 };
 boost::json::object to_json(const SalesViewRow& row, const boost::json::storage_ptr& sp = {});
 
-enum class LeadOrder { created_at, updated_at, priority, title, last_interaction };
+inline constexpr std::array<Ordering, 6> kLeadOrderings{{
+    {"created_at", "l.created_at", SortKeyType::timestamp},
+    {"updated_at", "l.updated_at", SortKeyType::timestamp},
+    {"priority", "l.priority_score", SortKeyType::integer},
+    {"priority_score", "l.priority_score", SortKeyType::integer},
+    {"title", "lower(l.legal_name)", SortKeyType::text},
+    // Never: before every interaction.
+    {"last_interaction_at", "coalesce(l.last_interaction_at, '-infinity'::timestamptz)",
+     SortKeyType::timestamp},
+}};
 
 struct LeadListQuery {
   std::vector<std::string> statuses, origins, tags;  // codes, codes, names (any of)
@@ -180,13 +191,9 @@ struct LeadListQuery {
   bool include_deleted = false;
   bool include_disqualified = true;
   std::optional<Uuid> visible_to;  // a sales user sees own leads only
-  LeadOrder order = LeadOrder::created_at;
-  bool descending = false;
+  SortOrder order{&kLeadOrderings[0]};
 
   std::string fingerprint() const;
 };
-
-// "created_at", "-priority", "title"...; nullopt when not one of them.
-std::optional<std::pair<LeadOrder, bool>> parse_lead_ordering(std::string_view text);
 
 }  // namespace crmd::leads

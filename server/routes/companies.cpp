@@ -53,7 +53,7 @@ contacts::CompanyListQuery company_list_query(const Request& request) {
   q.updated_after = query.timestamp("updated_after");
   q.updated_before = query.timestamp("updated_before");
   q.include_deleted = include_deleted(request);
-  contacts::read_ordering(query, q.order, q.descending);
+  q.order = read_ordering(query, contacts::kCompanyOrderings);
   return q;
 }
 

@@ -30,11 +30,6 @@ bool may_set_owner(const Request& request) {
   return request.principal && identity::at_least(request.principal->role, identity::Role::manager);
 }
 
-Error invalid(std::string_view name, const std::string& expected) {
-  return Error(ErrorKind::validation, "invalid_query_parameter",
-               std::string(name) + ": " + expected, {{std::string(name), expected}});
-}
-
 constexpr std::array<std::string_view, 15> kLeadListParameters{"status",
                                                                "origin",
                                                                "tag",
@@ -69,14 +64,7 @@ leads::LeadListQuery lead_list_query(const Request& request) {
   q.include_qualified = query.boolean("include_qualified", false);
   q.include_disqualified = query.boolean("include_disqualified", true);
   q.include_deleted = include_deleted(request);
-  if (auto text = query.get("ordering")) {
-    auto parsed = leads::parse_lead_ordering(*text);
-    if (!parsed)
-      throw invalid("ordering",
-                    "expected created_at, updated_at, priority, title or last_interaction_at, "
-                    "'-' for descending");
-    std::tie(q.order, q.descending) = *parsed;
-  }
+  q.order = read_ordering(query, leads::kLeadOrderings);
   return q;
 }
 
@@ -369,10 +357,10 @@ void add_audit_routes(http::Router& router, actors::LeadService& leads) {
                query.reject_unknown(kAuditParameters, http::kPageParameters);
                const auto entity_type = query.get("entity_type");
                if (!entity_type || entity_type->empty())
-                 throw invalid("entity_type", "is required");
+                 throw invalid_query_parameter("entity_type", "is required");
                const auto entity_id = query.get("entity_id");
-               const http::KeysetPage page(request,
-                                           "audit:" + *entity_type + "\x1f" + entity_id.value_or(""));
+               const http::KeysetPage page(
+                   request, "audit:" + *entity_type + "\x1f" + entity_id.value_or(""));
                auto rows = co_await leads.audit(*entity_type, entity_id, page.position(),
                                                 page.fetch_limit());
                co_return page.respond(request, rows);

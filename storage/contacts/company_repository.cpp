@@ -112,16 +112,11 @@ std::string where_of(const contacts::CompanyListQuery& q, pg::Params& params) {
 asio::awaitable<std::vector<Listed<Company>>> CompanyRepository::list(
     const contacts::CompanyListQuery& q, std::size_t limit,
     const std::optional<PagePosition>& from) {
-  using contacts::ListOrder;
   pg::Params params;
   KeysetQuery keyset{kColumns, "companies c", where_of(q, params)};
   keyset.joins = "LEFT JOIN company_metadata m ON m.company_id = c.id";
-  keyset.sort = q.order == ListOrder::created_at   ? "c.created_at"
-                : q.order == ListOrder::updated_at ? "c.updated_at"
-                                                   : "c.normalized_name";
-  keyset.sort_type = q.order == ListOrder::name ? SortKeyType::text : SortKeyType::timestamp;
   keyset.id = "c.id";
-  keyset.descending = q.descending;
+  keyset.order_by(q.order);
   const auto result = co_await pool_.query(keyset.sql(from, limit, params), params);
   std::vector<Listed<Company>> rows;
   for (auto row : result) rows.push_back({company_from(row), row.get<std::string>(kSortKey)});

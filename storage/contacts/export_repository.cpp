@@ -24,7 +24,6 @@ constexpr const char* kExportColumns =
 
 asio::awaitable<void> open_contact_export(pg::Transaction& tx,
                                           const exports::ContactSelection& selection) {
-  using contacts::ListOrder;
   pg::Params params;
   std::string where, order = "c.created_at, c.id";
   if (!selection.ids.empty()) {
@@ -33,11 +32,8 @@ asio::awaitable<void> open_contact_export(pg::Transaction& tx,
   } else {
     const auto& q = selection.query;
     where = contact_list_where(q, params);
-    const char* sort = q.order == ListOrder::created_at   ? "c.created_at"
-                       : q.order == ListOrder::updated_at ? "c.updated_at"
-                                                          : "lower(c.full_name)";
-    const char* direction = q.descending ? " DESC" : "";
-    order = std::string(sort) + direction + ", c.id" + direction;
+    const char* direction = q.order.descending ? " DESC" : "";
+    order = std::string(q.order.by->sql) + direction + ", c.id" + direction;
   }
   // The contacts are filtered alone (the list's WHERE names their columns
   // unqualified), then joined to their companies.

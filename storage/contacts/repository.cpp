@@ -164,14 +164,10 @@ std::string contact_list_where(const contacts::ContactListQuery& q, pg::Params& 
 asio::awaitable<std::vector<Listed<Contact>>> ContactRepository::list(
     const contacts::ContactListQuery& q, std::size_t limit, const std::optional<PagePosition>& from,
     std::size_t offset, const CompanyIds* companies) {
-  using contacts::ListOrder;
   pg::Params params;
-  KeysetQuery keyset{kColumns, "contacts", contact_list_where(q, params, companies)};
-  keyset.sort = q.order == ListOrder::created_at   ? "created_at"
-                : q.order == ListOrder::updated_at ? "updated_at"
-                                                   : "lower(full_name)";
-  keyset.sort_type = q.order == ListOrder::name ? SortKeyType::text : SortKeyType::timestamp;
-  keyset.descending = q.descending;
+  KeysetQuery keyset{kColumns, "contacts c", contact_list_where(q, params, companies)};
+  keyset.id = "c.id";
+  keyset.order_by(q.order);
   keyset.offset = offset;
   const auto result = co_await pool_.query(keyset.sql(from, limit, params), params);
   std::vector<Listed<Contact>> rows;

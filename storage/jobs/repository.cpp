@@ -251,10 +251,10 @@ asio::awaitable<std::vector<Listed<JobError>>> JobRepository::errors(
   const auto result = co_await pool_.query(keyset.sql(from, limit, params), params);
   std::vector<Listed<JobError>> out;
   for (auto r : result)
-    out.push_back({{r.get<std::int64_t>(0), r.get<std::optional<std::int64_t>>(1),
-                    r.get<std::string>(2), r.get<std::string>(3), r.get<std::string>(4),
-                    r.get<std::string>(5)},
-                   r.get<std::string>(6)});
+    out.push_back(
+        {{r.get<std::int64_t>(0), r.get<std::optional<std::int64_t>>(1), r.get<std::string>(2),
+          r.get<std::string>(3), r.get<std::string>(4), r.get<std::string>(5)},
+         r.get<std::string>(6)});
   reorder(out, from);
   co_return out;
 }

@@ -89,34 +89,10 @@ asio::awaitable<pg::Result> LeadRepository::run(pg::Transaction& tx, std::string
 
 asio::awaitable<std::vector<Listed<Lead>>> LeadRepository::list(
     const leads::LeadListQuery& q, std::size_t limit, const std::optional<PagePosition>& from) {
-  using leads::LeadOrder;
   pg::Params params;
   KeysetQuery keyset{kColumns, "leads l", where_of(q, params)};
   keyset.id = "l.id";
-  switch (q.order) {
-    case LeadOrder::created_at:
-      keyset.sort = "l.created_at";
-      keyset.sort_type = SortKeyType::timestamp;
-      break;
-    case LeadOrder::updated_at:
-      keyset.sort = "l.updated_at";
-      keyset.sort_type = SortKeyType::timestamp;
-      break;
-    case LeadOrder::priority:
-      keyset.sort = "l.priority_score";
-      keyset.sort_type = SortKeyType::integer;
-      break;
-    case LeadOrder::title:
-      keyset.sort = "lower(l.legal_name)";
-      keyset.sort_type = SortKeyType::text;
-      break;
-    case LeadOrder::last_interaction:
-      // Never: before every interaction.
-      keyset.sort = "coalesce(l.last_interaction_at, '-infinity'::timestamptz)";
-      keyset.sort_type = SortKeyType::timestamp;
-      break;
-  }
-  keyset.descending = q.descending;
+  keyset.order_by(q.order);
   const auto result = co_await run(keyset.sql(from, limit, params), params);
   std::vector<Listed<Lead>> rows;
   for (auto row : result) rows.push_back({lead_from(row), row.get<std::string>(kColumnCount)});

@@ -53,8 +53,7 @@ TEST(ContactSelection, RoundTripsThroughThePayload) {
   filters.query.companies = {"acme"};
   filters.query.titles = {"VP Sales", "CEO"};
   filters.query.employees = {{11, 50}, {10001, std::nullopt}};
-  filters.query.order = contacts::ListOrder::name;
-  filters.query.descending = true;
+  filters.query.order = *parse_ordering("-name", contacts::kContactOrderings);
   filters.query.include_deleted = true;
   const auto back = contact_selection_from_json(to_json(filters));
   EXPECT_TRUE(back.ids.empty());

@@ -76,9 +76,9 @@ TEST(LeadFields, TitleIsRequiredOnCreateAndOwnerOnlyForManagers) {
 }
 
 TEST(LeadFields, OrderingAndDisqualifyReason) {
-  EXPECT_EQ(parse_lead_ordering("-priority"), (std::pair{LeadOrder::priority, true}));
-  EXPECT_EQ(parse_lead_ordering("title"), (std::pair{LeadOrder::title, false}));
-  EXPECT_FALSE(parse_lead_ordering("nope"));
+  EXPECT_EQ(parse_ordering("-priority", kLeadOrderings), (SortOrder{&kLeadOrderings[2], true}));
+  EXPECT_EQ(parse_ordering("title", kLeadOrderings)->text(), "title");
+  EXPECT_FALSE(parse_ordering("nope", kLeadOrderings));
   EXPECT_THROW(parse_disqualify(boost::json::object{}), Error);
   EXPECT_EQ(parse_disqualify(boost::json::object{{"reason", "no budget"}}), "no budget");
 }

@@ -3,6 +3,7 @@
 #include <boost/url/parse.hpp>
 
 #include "domain/common/error.hpp"
+#include "domain/common/ordering.hpp"
 #include "domain/common/query_params.hpp"
 
 namespace crmd {
@@ -49,4 +50,26 @@ TEST(QueryParams, BooleansTimesAndUuids) {
 }
 
 }  // namespace
+constexpr std::array<Ordering, 2> kOrderings{{
+    {"created_at", "t.created_at", SortKeyType::timestamp},
+    {"name", "lower(t.name)", SortKeyType::text},
+}};
+
+TEST(Orderings, OneTableReadsTheParameterBothWays) {
+  auto parsed = parse_ordering("-name", kOrderings);
+  ASSERT_TRUE(parsed);
+  EXPECT_EQ(parsed->by, &kOrderings[1]);
+  EXPECT_TRUE(parsed->descending);
+  EXPECT_EQ(parsed->text(), "-name");
+  EXPECT_FALSE(parse_ordering("--name", kOrderings));
+  EXPECT_EQ(read_ordering(params("/x"), kOrderings), (SortOrder{&kOrderings[0], false}));
+  try {
+    read_ordering(params("/x?ordering=size"), kOrderings);
+    FAIL() << "an unknown ordering was accepted";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::validation);
+    EXPECT_NE(std::string(e.what()).find("created_at or name"), std::string::npos) << e.what();
+  }
+}
+
 }  // namespace crmd
