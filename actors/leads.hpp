@@ -120,6 +120,9 @@ class LeadService {
   // published; loaded (on the strand) otherwise.
   boost::asio::awaitable<Snapshot> cache();
   boost::asio::awaitable<void> invalidate();
+  // The code of the status a new lead starts in: the lowest-ordered active
+  // one (NEW), if any.
+  boost::asio::awaitable<std::optional<std::string>> default_status();
   // Codes to ids (Error{validation} for an unknown or inactive code).
   boost::asio::awaitable<storage::LeadColumns> resolve(const leads::LeadChanges& changes);
   // Locks a lead the caller may change: live (not deleted, not qualified:
@@ -132,6 +135,9 @@ class LeadService {
                                               std::optional<leads::PriorityInputs> inputs);
   boost::asio::awaitable<leads::Lead> visible(const Uuid& id,
                                               const identity::RequestContext& context);
+  // A lead the caller may not see answers as a missing one.
+  static Error no_such_lead();
+  static bool may_see(const leads::Lead& lead, const identity::RequestContext& context);
 
   Actor& actor_;
   pg::Pool& pool_;
