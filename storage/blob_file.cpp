@@ -47,34 +47,60 @@ asio::awaitable<void> BlobWriter::finish() {
 
 asio::awaitable<void> extract_multipart_file(asio::thread_pool& blocking, std::string from,
                                              std::string boundary, std::string to) {
-  auto extract = [from = std::move(from), boundary = std::move(boundary), to = std::move(to)] {
-    constexpr std::size_t kChunk = 256 * 1024;
-    std::ifstream in(from, std::ios::binary);
-    if (!in) throw std::runtime_error("cannot read " + from);
-    imports::MultipartScanner scanner(boundary);
-    std::string chunk(kChunk, '\0');
-    while (in && !scanner.file()) {
-      in.read(chunk.data(), kChunk);
-      scanner.feed(std::string_view(chunk.data(), static_cast<std::size_t>(in.gcount())));
-      if (scanner.error()) break;
-    }
-    if (!scanner.file()) scanner.finish();
-    if (scanner.error())
-      throw Error(ErrorKind::validation, "invalid_upload", *scanner.error(),
-                  {{"file", *scanner.error()}});
-    const auto span = *scanner.file();
-    in.clear();
-    in.seekg(static_cast<std::streamoff>(span.begin));
-    std::ofstream out(to, std::ios::binary | std::ios::trunc);
-    for (auto left = span.end - span.begin; left > 0 && in && out;) {
-      const auto n = std::min<std::uint64_t>(left, kChunk);
-      in.read(chunk.data(), static_cast<std::streamsize>(n));
-      out.write(chunk.data(), in.gcount());
-      left -= static_cast<std::uint64_t>(in.gcount());
-    }
-    if (!in || !out.flush()) throw std::runtime_error("cannot copy the upload's file to " + to);
+  // One task per chunk, not one over the whole upload (up to 1 GiB): the
+  // disk pool stays free for downloads and other uploads between chunks.
+  constexpr std::size_t kChunk = 256 * 1024;
+  struct Files {
+    std::ifstream in;
+    std::ofstream out;
+    std::string chunk = std::string(kChunk, '\0');
   };
-  co_await run_blocking(blocking, std::move(extract));
+  auto files = std::make_shared<Files>();
+  auto open = [files, from] {
+    files->in.open(from, std::ios::binary);
+    if (!files->in) throw std::runtime_error("cannot read " + from);
+  };
+  co_await run_blocking(blocking, std::move(open));
+
+  imports::MultipartScanner scanner(boundary);
+  auto read = [files] {
+    files->in.read(files->chunk.data(), kChunk);
+    return std::string_view(files->chunk.data(), static_cast<std::size_t>(files->in.gcount()));
+  };
+  bool more = true;
+  while (more && !scanner.file() && !scanner.error()) {
+    const auto chunk = co_await run_blocking(blocking, read);
+    scanner.feed(chunk);
+    more = static_cast<bool>(files->in);
+  }
+  if (!scanner.file() && !scanner.error()) scanner.finish();
+  if (scanner.error())
+    throw Error(ErrorKind::validation, "invalid_upload", *scanner.error(),
+                {{"file", *scanner.error()}});
+
+  const auto span = *scanner.file();
+  auto start = [files, to, begin = span.begin] {
+    files->in.clear();
+    files->in.seekg(static_cast<std::streamoff>(begin));
+    files->out.open(to, std::ios::binary | std::ios::trunc);
+  };
+  co_await run_blocking(blocking, std::move(start));
+  auto left = span.end - span.begin;
+  while (left > 0) {
+    auto copy = [files, n = std::min<std::uint64_t>(left, kChunk), to] {
+      files->in.read(files->chunk.data(), static_cast<std::streamsize>(n));
+      files->out.write(files->chunk.data(), files->in.gcount());
+      if (!files->in || !files->out)
+        throw std::runtime_error("cannot copy the upload's file to " + to);
+      return static_cast<std::uint64_t>(files->in.gcount());
+    };
+    const auto copied = co_await run_blocking(blocking, std::move(copy));
+    left -= copied;
+  }
+  auto flush = [files, to] {
+    if (!files->out.flush()) throw std::runtime_error("cannot copy the upload's file to " + to);
+  };
+  co_await run_blocking(blocking, std::move(flush));
 }
 
 asio::awaitable<void> BlobWriter::discard() {
