@@ -1,3 +1,5 @@
+#include <future>
+
 #include "api_fixture.hpp"
 
 namespace crmd::http {
@@ -50,6 +52,44 @@ TEST_F(CompaniesTest, CreateReadUpdateWithMetadata) {
   EXPECT_TRUE(json_of(patched).at("technologies").as_array().empty());
   EXPECT_EQ(json_of(patched).at("industry"), "Aerospace");  // untouched
   EXPECT_EQ(audit_rows("company_updated", id), 1);
+}
+
+// A rename locks the company, then (by trigger) its contacts' copy of the
+// name; a contact insert naming the company holds only its new row, which
+// the rename cannot see, and waits on the company for its foreign key. No
+// cycle: every write answers, and every contact ends linked.
+TEST_F(CompaniesTest, RenamesAndContactInsertsNamingTheCompanyRunTogether) {
+  std::string host = test::unique_name("race");
+  std::replace(host.begin(), host.end(), '_', '-');
+  const auto company = create_company({{"name", "Race Co"}, {"domain", host + ".com"}});
+  const auto writer = [&](bool renames) {
+    test::RawClient raw(server.port());
+    const std::string headers =
+        "Authorization: Bearer " + token + "\r\nContent-Type: application/json\r\n";
+    std::vector<unsigned> statuses;
+    for (int i = 0; i < 15; ++i) {
+      const auto body = renames ? boost::json::serialize(
+                                      boost::json::object{{"name", "Race Co " + std::to_string(i)}})
+                                : boost::json::serialize(boost::json::object{
+                                      {"first_name", "Racer"}, {"company_domain", host + ".com"}});
+      statuses.push_back(raw.request(renames ? "PATCH" : "POST",
+                                     renames ? "/api/v2/companies/" + company : "/api/v2/contacts",
+                                     body, headers)
+                             .result_int());
+    }
+    return statuses;
+  };
+  auto renaming = std::async(std::launch::async, writer, true);
+  auto inserting = std::async(std::launch::async, writer, false);
+  auto inserting_too = std::async(std::launch::async, writer, false);
+  for (auto status : renaming.get()) EXPECT_EQ(status, 200u);
+  for (auto* inserts : {&inserting, &inserting_too})
+    for (auto status : inserts->get()) EXPECT_EQ(status, 201u);
+  EXPECT_EQ(test::db_query("SELECT count(*) FROM contacts WHERE company_id = $1",
+                           pg::Params(Uuid::parse(company)))
+                .one()
+                .get<std::int64_t>(0),
+            30);
 }
 
 TEST_F(CompaniesTest, InvalidFieldsAre422NamingEachOne) {
