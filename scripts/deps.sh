@@ -8,6 +8,7 @@ CRMD_PACKAGES=(
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libpq-dev libssl-dev prometheus-cpp-dev libspdlog-dev libfmt-dev
   libgtest-dev libgmock-dev libsodium-dev libcrypt-dev python3-jwt libcurl4-openssl-dev
+  zlib1g-dev
   postgresql postgresql-contrib
   wrk curl
 )
