@@ -1,4 +1,4 @@
-#include "actors/jobs/job_watchers.hpp"
+#include "actors/watchers.hpp"
 
 #include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
@@ -23,9 +23,9 @@ void end_wait_on_its_executor(const std::shared_ptr<asio::steady_timer>& timer,
 
 }  // namespace
 
-asio::awaitable<void> JobWatchers::follow(pg::Listener& listener) {
+asio::awaitable<void> Watchers::follow(pg::Listener& listener) {
   try {
-    auto subscription = co_await listener.subscribe("crmd_jobs");
+    auto subscription = co_await listener.subscribe(channel_);
     // Requests parked before the LISTEN took effect may have missed a change.
     wake_all();
     while (true) {
@@ -38,7 +38,10 @@ asio::awaitable<void> JobWatchers::follow(pg::Listener& listener) {
         const auto text = std::string_view(n.payload).substr(space + 1);
         std::from_chars(text.data(), text.data() + text.size(), version);
       }
-      if (id) wake(*id, version);
+      if (id)
+        wake(*id, version);
+      else
+        wake_all();
     }
   } catch (const std::exception&) {
     // The listener closed (shutdown).
@@ -46,10 +49,9 @@ asio::awaitable<void> JobWatchers::follow(pg::Listener& listener) {
   wake_all();
 }
 
-JobWatchers::Ticket JobWatchers::park(const Uuid& job, std::int64_t after_version,
-                                      const std::string& caller,
-                                      const asio::any_io_executor& executor,
-                                      std::chrono::milliseconds timeout) {
+Watchers::Ticket Watchers::park(const Uuid& job, std::int64_t after_version,
+                                const std::string& caller, const asio::any_io_executor& executor,
+                                std::chrono::milliseconds timeout) {
   auto ticket = std::make_shared<Waiter>(
       Waiter{job, caller, executor, std::make_shared<asio::steady_timer>(executor, timeout),
              after_version});
@@ -58,7 +60,7 @@ JobWatchers::Ticket JobWatchers::park(const Uuid& job, std::int64_t after_versio
   auto& count = per_caller_[caller];
   if (count >= max_per_caller_) {
     Error error(ErrorKind::rate_limited, "too_many_waits",
-                "too many requests of this caller are waiting on jobs");
+                "too many requests of this caller are waiting");
     error.retry_after(1);
     throw error;
   }
@@ -67,13 +69,13 @@ JobWatchers::Ticket JobWatchers::park(const Uuid& job, std::int64_t after_versio
   return ticket;
 }
 
-asio::awaitable<void> JobWatchers::wait(Ticket ticket) {
+asio::awaitable<void> Watchers::wait(Ticket ticket) {
   boost::system::error_code ignored;
   co_await ticket->timer->async_wait(asio::redirect_error(asio::use_awaitable, ignored));
   leave(ticket);
 }
 
-void JobWatchers::leave(const Ticket& ticket) {
+void Watchers::leave(const Ticket& ticket) {
   if (!ticket) return;
   std::lock_guard lock(mutex_);
   if (!ticket->parked) return;
@@ -86,24 +88,24 @@ void JobWatchers::leave(const Ticket& ticket) {
   if (--per_caller_[ticket->caller] == 0) per_caller_.erase(ticket->caller);
 }
 
-void JobWatchers::wake(const Uuid& job, std::int64_t version) {
+void Watchers::wake(const Uuid& job, std::int64_t version) {
   std::lock_guard lock(mutex_);
   for (auto [it, end] = waiters_.equal_range(job); it != end; ++it)
     if (version > it->second->after_version)
       end_wait_on_its_executor(it->second->timer, it->second->executor);
 }
 
-void JobWatchers::wake_all() {
+void Watchers::wake_all() {
   std::lock_guard lock(mutex_);
   for (auto& [id, waiter] : waiters_) end_wait_on_its_executor(waiter->timer, waiter->executor);
 }
 
-std::size_t JobWatchers::parked() {
+std::size_t Watchers::parked() {
   std::lock_guard lock(mutex_);
   return waiters_.size();
 }
 
-void JobWatchers::shut_down() {
+void Watchers::shut_down() {
   {
     std::lock_guard lock(mutex_);
     shut_down_ = true;

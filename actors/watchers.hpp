@@ -1,8 +1,11 @@
-// Long polling of jobs: requests waiting for a job to change park here, and
-// the one LISTEN on crmd_jobs of this process wakes those of the job that
-// changed (whichever process changed it). Waiting costs a timer, not a
-// database connection. After the LISTEN connection was lost every waiter
-// wakes to read again; at shutdown every waiter wakes and no new one waits.
+// Long polling: requests waiting for something to change park here, and the
+// one LISTEN of this process on the channel wakes them (whichever process
+// made the change). On crmd_jobs a notification names a job and its version
+// ("<id> <version>") and wakes the waiters of that job past that version;
+// one without an id (crmd_events) wakes every waiter. Waiting costs a timer,
+// not a database connection. After the LISTEN connection was lost every
+// waiter wakes to read again; at shutdown every waiter wakes and no new one
+// waits.
 #pragma once
 
 #include <boost/asio/any_io_executor.hpp>
@@ -26,18 +29,20 @@ struct UuidHash {
   }
 };
 
-class JobWatchers {
+class Watchers {
   struct Waiter;
 
  public:
   using Ticket = std::shared_ptr<Waiter>;
 
-  explicit JobWatchers(std::size_t max_per_caller) : max_per_caller_(max_per_caller) {}
+  Watchers(std::string channel, std::size_t max_per_caller)
+      : channel_(std::move(channel)), max_per_caller_(max_per_caller) {}
 
-  // Follows crmd_jobs until the listener closes.
+  // Follows the channel until the listener closes.
   boost::asio::awaitable<void> follow(pg::Listener& listener);
 
-  // Registers a wait for the job's version to pass after_version (then the
+  // Registers a wait for the job's version to pass after_version (any key
+  // and version for a channel without ids) (then the
   // caller reads the job again, so that no change slips between its read and
   // the wait), and waits up to timeout. Error{rate_limited} past
   // max_per_caller waits; null after shutdown (answer at once).
@@ -62,11 +67,19 @@ class JobWatchers {
   void wake(const Uuid& job, std::int64_t version);
   void wake_all();
 
+  std::string channel_;
   std::size_t max_per_caller_;
   std::mutex mutex_;
   bool shut_down_ = false;
   std::unordered_multimap<Uuid, Ticket, UuidHash> waiters_;
   std::map<std::string, std::size_t> per_caller_;
+};
+
+// Leaves the wait however the waiting request ends.
+struct LeaveOnExit {
+  Watchers& watchers;
+  Watchers::Ticket ticket;
+  ~LeaveOnExit() { watchers.leave(ticket); }
 };
 
 }  // namespace crmd::actors

@@ -435,6 +435,19 @@ constexpr std::array kSettings = {
             [](Config& c, std::string_view v, const Source& s) {
               set_seconds(c.job_retention, v, s, 60, 3650 * kDay);
             }},
+    Setting{"CRMD_EVENT_RETENTION_S", "2592000",
+            "seconds events are kept in the change feed (and their audit rows) before pruning",
+            [](Config& c, std::string_view v, const Source& s) {
+              set_seconds(c.event_retention, v, s, 60, 3650 * kDay);
+            }},
+    Setting{"CRMD_EVENT_PRUNE_INTERVAL_S", "300", "seconds between runs pruning old events",
+            [](Config& c, std::string_view v, const Source& s) {
+              set_seconds(c.event_prune_interval, v, s);
+            }},
+    Setting{"CRMD_OUTBOUND_CA_FILE", "(none)",
+            "a PEM file of CAs that outbound HTTPS trusts besides the system's (tests, private "
+            "deployments)",
+            [](Config& c, std::string_view v, const Source&) { c.outbound_ca_file = v; }},
     Setting{"CRMD_SCHEDULER_ENABLED", "true",
             "enqueue the periodic lead workers (priority, engagement, SLA) from this process",
             [](Config& c, std::string_view v, const Source& s) {

@@ -77,11 +77,14 @@ struct Config {
 
   std::size_t actor_mailbox_limit = 1024;
 
-  std::size_t job_workers = 2;                    // jobs run at once in this process
-  std::chrono::seconds job_lease{30};             // a worker's hold on a job, renewed at a third
-  std::chrono::milliseconds job_poll{1000};       // claim attempts when no NOTIFY came
-  std::chrono::seconds export_ttl{86400};         // a finished export's download window
-  std::chrono::seconds job_retention{7 * 86400};  // finished jobs and their files, then removed
+  std::size_t job_workers = 2;                       // jobs run at once in this process
+  std::chrono::seconds job_lease{30};                // a worker's hold on a job, renewed at a third
+  std::chrono::milliseconds job_poll{1000};          // claim attempts when no NOTIFY came
+  std::chrono::seconds export_ttl{86400};            // a finished export's download window
+  std::chrono::seconds job_retention{7 * 86400};     // finished jobs and their files, then removed
+  std::chrono::seconds event_retention{30 * 86400};  // events in the feed, then pruned
+  std::chrono::seconds event_prune_interval{300};    // between pruning runs
+  std::string outbound_ca_file;                      // a CA outbound TLS trusts beyond the system's
 
   bool scheduler_enabled = true;                        // this process enqueues periodic runs
   std::chrono::milliseconds scheduler_tick{10000};      // how often it looks for a due run

@@ -11,6 +11,7 @@
 #include <boost/asio/use_future.hpp>
 #include <filesystem>
 
+#include "actors/event_retention.hpp"
 #include "actors/jobs/contact_export.hpp"
 #include "actors/jobs/contact_import.hpp"
 #include "actors/leads_workers.hpp"
@@ -85,7 +86,8 @@ actors::JobPoolOptions job_pool_options(const config::Config& c, Metrics& metric
 std::vector<actors::ScheduledTask> scheduled_tasks(const config::Config& c) {
   return {{actors::kLeadPriorityJob, c.lead_priority_interval},
           {actors::kLeadEngagementJob, c.lead_engagement_interval},
-          {actors::kLeadSlaJob, c.lead_sla_interval}};
+          {actors::kLeadSlaJob, c.lead_sla_interval},
+          {actors::kEventPruneJob, c.event_prune_interval}};
 }
 
 bool is_loopback(const std::string& host) {
@@ -153,6 +155,7 @@ App::App(config::Config config)
   const auto& files = job_files_.files;
   std::filesystem::create_directories(files.export_dir);
   routes::add_job_routes(router_, {jobs_.repository(), job_watchers_, blocking_, files});
+  routes::add_changes_routes(router_, {event_feed_, event_watchers_});
   routes::add_lead_routes(router_, leads_);
   routes::add_audit_routes(router_, leads_);
   routes::add_import_routes(router_, {jobs_, blocking_, files.blob_dir});
@@ -168,6 +171,9 @@ App::App(config::Config config)
                     actors::scheduled_handler(*pool_, actors::lead_engagement_work(*pool_)));
   jobs_.add_handler(actors::kLeadSlaJob,
                     actors::scheduled_handler(*pool_, actors::lead_sla_work(*pool_)));
+  jobs_.add_handler(actors::kEventPruneJob,
+                    actors::scheduled_handler(
+                        *pool_, actors::event_prune_work(event_feed_, config_.event_retention)));
   add_metrics_gauges();
 }
 
@@ -200,6 +206,7 @@ asio::awaitable<void> App::startup() {
   asio::co_spawn(io_, leads_.follow_changes(*listener_), asio::detached);
   jobs_.start(*listener_);
   asio::co_spawn(io_, job_watchers_.follow(*listener_), asio::detached);
+  asio::co_spawn(io_, event_watchers_.follow(*listener_), asio::detached);
   asio::co_spawn(io_, contacts_.follow_company_changes(*listener_), asio::detached);
   if (config_.scheduler_enabled) scheduler_.start();
   co_await bootstrap_admin();
@@ -266,6 +273,7 @@ asio::awaitable<void> App::shutdown() {
   auto stop_jobs = [this] { return jobs_.stop(); };
   co_await actors_.jobs.call(std::move(stop_jobs));
   job_watchers_.shut_down();  // parked status requests answer now
+  event_watchers_.shut_down();
   co_await server_->shutdown(config_.shutdown_grace);
   listener_->close();
   pool_->close();

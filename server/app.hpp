@@ -17,16 +17,17 @@
 #include "actors/identity.hpp"
 #include "actors/jobs/job_files.hpp"
 #include "actors/jobs/job_pool.hpp"
-#include "actors/jobs/job_watchers.hpp"
 #include "actors/leads.hpp"
 #include "actors/registry.hpp"
 #include "actors/scheduler.hpp"
+#include "actors/watchers.hpp"
 #include "config/config.hpp"
 #include "server/auth.hpp"
 #include "server/http/pipeline.hpp"
 #include "server/http/router.hpp"
 #include "server/http/server.hpp"
 #include "server/metrics.hpp"
+#include "storage/events/feed.hpp"
 #include "storage/pg/listener.hpp"
 #include "storage/pg/pool.hpp"
 
@@ -58,7 +59,8 @@ class App {
   actors::Registry& actors() { return actors_; }
   actors::IdentityService& identity() { return *identity_; }
   actors::JobPool& jobs() { return jobs_; }
-  actors::JobWatchers& job_watchers() { return job_watchers_; }
+  actors::Watchers& job_watchers() { return job_watchers_; }
+  actors::Watchers& event_watchers() { return event_watchers_; }
   const actors::JobFileSettings& job_files() const { return job_files_; }
   actors::LeadService& leads() { return leads_; }
   actors::Scheduler& scheduler() { return scheduler_; }
@@ -90,7 +92,9 @@ class App {
   actors::CompanyService companies_;
   actors::LeadService leads_;
   actors::JobPool jobs_;
-  actors::JobWatchers job_watchers_{20};  // parked status requests per caller at most
+  actors::Watchers job_watchers_{"crmd_jobs", 20};      // parked status requests per caller at most
+  actors::Watchers event_watchers_{"crmd_events", 20};  // parked feed reads per caller at most
+  storage::EventFeed event_feed_{*pool_};
   actors::Scheduler scheduler_;
   // After io_ and the pool: its scrape gauges hold the pool, whose last
   // owner posts to io_ as it goes. (The job pool above reports to it only

@@ -4,6 +4,7 @@
 #include <boost/json/object.hpp>
 
 #include "domain/common/json_of.hpp"
+#include "domain/events/event.hpp"
 #include "storage/sql.hpp"
 
 namespace crmd::storage {
@@ -34,11 +35,12 @@ boost::asio::awaitable<void> write_audit(pg::Transaction& tx,
   const auto actor = actor_of(context);
   co_await tx.query(
       "INSERT INTO audit_logs (actor_id, actor_type, action, entity_type, entity_id, before, after,"
-      " request_id, ip, actor_label) VALUES ($1, $2, $3, $4, NULLIF($5, ''), $6, $7, NULLIF($8, "
-      "''),"
-      " NULLIF($9, ''), NULLIF($10, ''))",
+      " request_id, ip, actor_label, event_type, changed) VALUES ($1, $2, $3, $4, NULLIF($5, ''),"
+      " $6, $7, NULLIF($8, ''), NULLIF($9, ''), NULLIF($10, ''), $11, $12)",
       actor.id, actor.type, entry.action, entry.entity_type, entry.entity_id, entry.before,
-      entry.after, context.request_id, context.ip, actor.label);
+      entry.after, context.request_id, context.ip, actor.label,
+      events::event_type_of(entry.entity_type, entry.action),
+      events::changed_fields(entry.before, entry.after));
 }
 
 boost::asio::awaitable<void> write_audits(pg::Transaction& tx,
@@ -46,18 +48,26 @@ boost::asio::awaitable<void> write_audits(pg::Transaction& tx,
                                           const std::vector<AuditEntry>& entries) {
   if (entries.empty()) co_return;
   boost::json::array rows;
-  for (const auto& e : entries)
+  for (const auto& e : entries) {
+    const auto type = events::event_type_of(e.entity_type, e.action);
+    boost::json::array changed;
+    for (auto& field : events::changed_fields(e.before, e.after)) changed.emplace_back(field);
     rows.push_back(boost::json::object{{"action", e.action},
                                        {"entity_type", e.entity_type},
                                        {"entity_id", e.entity_id},
                                        {"before", e.before.value_or(nullptr)},
-                                       {"after", e.after.value_or(nullptr)}});
+                                       {"after", e.after.value_or(nullptr)},
+                                       {"event_type", type ? boost::json::value(*type) : nullptr},
+                                       {"changed", std::move(changed)}});
+  }
   const auto actor = actor_of(context);
   co_await tx.query(
       "INSERT INTO audit_logs (actor_id, actor_type, action, entity_type, entity_id, before, after,"
-      " request_id, ip, actor_label) SELECT $1, $2, e->>'action', e->>'entity_type',"
-      " NULLIF(e->>'entity_id', ''), NULLIF(e->'before', 'null'), NULLIF(e->'after', 'null'),"
-      " NULLIF($3, ''), NULLIF($4, ''), NULLIF($6, '') FROM jsonb_array_elements($5::jsonb) AS e",
+      " request_id, ip, actor_label, event_type, changed) SELECT $1, $2, e->>'action',"
+      " e->>'entity_type', NULLIF(e->>'entity_id', ''), NULLIF(e->'before', 'null'),"
+      " NULLIF(e->'after', 'null'), NULLIF($3, ''), NULLIF($4, ''), NULLIF($6, ''),"
+      " e->>'event_type', ARRAY(SELECT jsonb_array_elements_text(e->'changed'))"
+      " FROM jsonb_array_elements($5::jsonb) AS e",
       actor.id, actor.type, context.request_id, context.ip, boost::json::value(std::move(rows)),
       actor.label);
 }
@@ -70,10 +80,12 @@ boost::asio::awaitable<void> write_audit_each(pg::Transaction& tx,
   const auto actor = actor_of(context);
   co_await tx.query(
       "INSERT INTO audit_logs (actor_id, actor_type, action, entity_type, entity_id, before, after,"
-      " request_id, ip, actor_label) SELECT $1, $2, $3, $4, id, $5, $6, NULLIF($7, ''),"
-      " NULLIF($8, ''), NULLIF($10, '') FROM unnest($9::text[]) AS id",
+      " request_id, ip, actor_label, event_type, changed) SELECT $1, $2, $3, $4, id, $5, $6,"
+      " NULLIF($7, ''), NULLIF($8, ''), NULLIF($10, ''), $11, $12 FROM unnest($9::text[]) AS id",
       actor.id, actor.type, entry.action, entry.entity_type, entry.before, entry.after,
-      context.request_id, context.ip, entity_ids, actor.label);
+      context.request_id, context.ip, entity_ids, actor.label,
+      events::event_type_of(entry.entity_type, entry.action),
+      events::changed_fields(entry.before, entry.after));
 }
 
 boost::json::object to_json(const AuditRow& a, const boost::json::storage_ptr& sp) {

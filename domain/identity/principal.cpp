@@ -18,9 +18,9 @@ std::string_view actor_type(const Principal& principal) {
   return "anonymous";
 }
 
-}  // namespace crmd::identity
-
-namespace crmd::identity {
+std::string caller_key(const Principal& principal) {
+  return std::string(actor_type(principal)) + ":" + principal.id.str();
+}
 
 bool Principal::may(std::string_view scope) const {
   return kind != Kind::api_key || grants(scopes, scope);

@@ -38,6 +38,8 @@ struct Principal {
 };
 
 std::string_view actor_type(const Principal& principal);
+// "<actor type>:<id>": whose requests count together against a per-caller cap.
+std::string caller_key(const Principal& principal);
 
 struct RequestContext {
   std::string request_id;

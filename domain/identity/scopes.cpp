@@ -6,17 +6,19 @@
 namespace crmd::identity {
 namespace {
 
-constexpr std::array<std::string_view, 15> kScopes{
+constexpr std::array<std::string_view, 16> kScopes{
     "contacts:read",  "contacts:write",  "contacts:import", "contacts:export", "contacts:*",
     "companies:read", "companies:write", "companies:*",     "leads:read",      "leads:write",
-    "leads:*",        "jobs:read",       "jobs:write",      "jobs:*",          "*"};
+    "leads:*",        "jobs:read",       "jobs:write",      "jobs:*",          "changes:read",
+    "*"};
 
 // The path's first segment after the API prefix → the resource of its scope.
 struct ResourceOfPath {
   std::string_view segment;
   std::string_view resource;
 };
-constexpr std::array<ResourceOfPath, 8> kResources{{
+constexpr std::array<ResourceOfPath, 9> kResources{{
+    {"changes", "changes"},
     {"contacts", "contacts"},
     {"companies", "companies"},
     {"leads", "leads"},

@@ -49,22 +49,24 @@ PageRequest page_request(const Request& request) {
   PageRequest page;
   page.limit = static_cast<std::size_t>(
       query.integer("limit", kDefaultPageSize, 1, static_cast<std::int64_t>(kMaxPageSize)));
-  if (auto cursor = query.get("cursor")) {
-    if (cursor->size() > kMaxCursorBytes) throw bad_cursor();
-    auto text = identity::base64url_decode(*cursor);
-    if (!text) throw bad_cursor();
-    boost::system::error_code ec;
-    auto value = boost::json::parse(*text, ec);
-    const auto* parts = value.if_array();
-    if (ec || !parts) throw bad_cursor();
-    std::vector<std::string> key;
-    for (const auto& part : *parts) {
-      if (!part.is_string()) throw bad_cursor();
-      key.emplace_back(part.get_string());
-    }
-    page.after = std::move(key);
-  }
+  if (auto cursor = query.get("cursor")) page.after = decode_cursor(*cursor);
   return page;
+}
+
+std::vector<std::string> decode_cursor(std::string_view cursor) {
+  if (cursor.size() > kMaxCursorBytes) throw bad_cursor();
+  auto text = identity::base64url_decode(cursor);
+  if (!text) throw bad_cursor();
+  boost::system::error_code ec;
+  auto value = boost::json::parse(*text, ec);
+  const auto* parts = value.if_array();
+  if (ec || !parts) throw bad_cursor();
+  std::vector<std::string> key;
+  for (const auto& part : *parts) {
+    if (!part.is_string()) throw bad_cursor();
+    key.emplace_back(part.get_string());
+  }
+  return key;
 }
 
 Response page_response(const Request& request, boost::json::array results,

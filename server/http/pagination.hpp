@@ -33,6 +33,8 @@ struct PageRequest {
 PageRequest page_request(const Request& request);
 
 std::string encode_cursor(const std::vector<std::string>& key);
+// The parts of a cursor made by encode_cursor; Error invalid_cursor otherwise.
+std::vector<std::string> decode_cursor(std::string_view cursor);
 
 // The absolute URL of a path and query, on the request's base_url.
 std::string absolute_url(const Request& request, std::string_view path_and_query);

@@ -38,24 +38,12 @@ asio::awaitable<jobs::Job> visible_job(storage::JobRepository& jobs, const Reque
 
 namespace {
 
-std::string caller_of(const Request& request) {
-  const auto& p = *request.principal;
-  return std::string(identity::actor_type(p)) + ":" + p.id.str();
-}
-
-// Leaves the wait however the handler ends.
-struct LeaveOnExit {
-  actors::JobWatchers& watchers;
-  actors::JobWatchers::Ticket ticket;
-  ~LeaveOnExit() { watchers.leave(ticket); }
-};
-
 // GET a job; with ?wait=S&version=N, held until its version passes N (or S
 // seconds). ETag is the version; If-None-Match with it answers 304.
 }  // namespace
 
 asio::awaitable<Response> job_status(Request& request, storage::JobRepository& jobs,
-                                     actors::JobWatchers& watchers, const Uuid& id,
+                                     actors::Watchers& watchers, const Uuid& id,
                                      std::string_view kind, JobDecorator decorate) {
   const auto query = request.query();
   const auto wait = query.integer("wait", 0, 0, kMaxWaitSeconds);
@@ -69,7 +57,7 @@ asio::awaitable<Response> job_status(Request& request, storage::JobRepository& j
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) break;
-    LeaveOnExit parked{watchers, watchers.park(id, *after, caller_of(request), executor, left)};
+    actors::LeaveOnExit parked{watchers, watchers.park(id, *after, identity::caller_key(*request.principal), executor, left)};
     if (!parked.ticket) break;
     job = co_await visible_job(jobs, request, id, kind);  // a change before parking shows here
     if (job.version > *after) break;

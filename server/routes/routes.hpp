@@ -10,10 +10,11 @@
 #include "actors/identity.hpp"
 #include "actors/jobs/job_files.hpp"
 #include "actors/jobs/job_pool.hpp"
-#include "actors/jobs/job_watchers.hpp"
+#include "actors/watchers.hpp"
 #include "actors/leads.hpp"
 #include "server/http/router.hpp"
 #include "server/metrics.hpp"
+#include "storage/events/feed.hpp"
 #include "storage/jobs/repository.hpp"
 #include "storage/pg/pool.hpp"
 
@@ -43,7 +44,7 @@ void add_apollo_routes(http::Router& router, actors::ContactService& contacts);
 // /api/v1/contacts/import/{id}/.
 struct JobRoutesContext {
   storage::JobRepository& jobs;
-  actors::JobWatchers& watchers;
+  actors::Watchers& watchers;
   boost::asio::thread_pool& blocking;
   actors::JobFiles files;  // a deleted job's files go with it
 };
@@ -62,9 +63,16 @@ using JobDecorator =
     std::function<void(const http::Request&, const jobs::Job&, boost::json::object&)>;
 boost::asio::awaitable<http::Response> job_status(http::Request& request,
                                                   storage::JobRepository& jobs,
-                                                  actors::JobWatchers& watchers, const Uuid& id,
+                                                  actors::Watchers& watchers, const Uuid& id,
                                                   std::string_view kind = {},
                                                   JobDecorator decorate = {});
+
+// GET /api/v2/changes: the change feed, long-polled.
+struct ChangesContext {
+  storage::EventFeed& feed;
+  actors::Watchers& watchers;
+};
+void add_changes_routes(http::Router& router, ChangesContext context);
 
 struct ImportContext {
   actors::JobPool& queue;
@@ -79,7 +87,7 @@ struct ExportContext {
   actors::JobPool& queue;
   boost::asio::thread_pool& blocking;
   storage::JobRepository& jobs;
-  actors::JobWatchers& watchers;
+  actors::Watchers& watchers;
   std::string export_dir;
   std::string link_secret;   // signs download links
   std::chrono::seconds ttl;  // how long a finished export can be downloaded

@@ -17,6 +17,10 @@ inline config::Config api_config() {
   return config;
 }
 
+struct User {
+  std::string id, token;
+};
+
 class ApiTest : public ::testing::Test {
  protected:
   explicit ApiTest(config::Config config = api_config())
@@ -55,6 +59,28 @@ class ApiTest : public ::testing::Test {
     }
     ADD_FAILURE() << "the job at " << location << " did not finish";
     return boost::json::object{{"status", "unfinished"}};
+  }
+
+  // A new user of the role, signed in.
+  User make_user(const std::string& role) {
+    const auto email = unique_name(role) + "@crmd.test";
+    const auto id = create_at("/api/v2/users", {{"email", email},
+                                                {"name", "User " + role},
+                                                {"password", "password-" + email},
+                                                {"role", role}});
+    RawClient c(server.port());
+    auto login = c.request("POST", "/api/v2/auth/login",
+                           R"({"email":")" + email + R"(","password":"password-)" + email + R"("})",
+                           "Content-Type: application/json\r\n");
+    EXPECT_EQ(login.result_int(), 200) << login.body();
+    return {id, std::string(json_of(login).at("access_token").as_string())};
+  }
+
+  HttpResponse send_as(const User& user, const std::string& method, const std::string& target,
+                       const std::string& body = "") {
+    std::string headers = "Authorization: Bearer " + user.token + "\r\n";
+    if (!body.empty()) headers += "Content-Type: application/json\r\n";
+    return client.request(method, target, body, headers);
   }
 
   // The path and query of an absolute link (next / previous).

@@ -15,39 +15,14 @@ namespace crmd::http {
 namespace {
 
 using test::json_of;
+using test::User;
 
 std::string text(const boost::json::value& v) {
   return v.is_string() ? std::string(v.as_string()) : boost::json::serialize(v);
 }
 
-struct User {
-  std::string id, token;
-};
-
 class LeadsTest : public test::ApiTest {
  protected:
-  // A new user of the role, signed in.
-  User make_user(const std::string& role) {
-    const auto email = test::unique_name(role) + "@crmd.test";
-    const auto id = create_at("/api/v2/users", {{"email", email},
-                                                {"name", "User " + role},
-                                                {"password", "password-" + email},
-                                                {"role", role}});
-    test::RawClient c(server.port());
-    auto login = c.request("POST", "/api/v2/auth/login",
-                           R"({"email":")" + email + R"(","password":"password-)" + email + R"("})",
-                           "Content-Type: application/json\r\n");
-    EXPECT_EQ(login.result_int(), 200) << login.body();
-    return {id, std::string(json_of(login).at("access_token").as_string())};
-  }
-
-  test::HttpResponse send_as(const User& user, const std::string& method, const std::string& target,
-                             const std::string& body = "") {
-    std::string headers = "Authorization: Bearer " + user.token + "\r\n";
-    if (!body.empty()) headers += "Content-Type: application/json\r\n";
-    return client.request(method, target, body, headers);
-  }
-
   std::string create_lead(const boost::json::object& body) {
     return create_at("/api/v2/leads", body);
   }
