@@ -14,6 +14,7 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 
+#include "server/http/compression.hpp"
 #include "server/http/framing.hpp"
 #include "storage/blob_file.hpp"
 
@@ -130,6 +131,20 @@ asio::awaitable<boost::system::error_code> write_streamed_body(Stream& stream, B
     spdlog::error("streamed body failed: {}", e.what());
   }
   co_return make_error_code(asio::error::connection_aborted);
+}
+
+// The header alone before a chunked streamed body, whose source frames the
+// chunks: Beast would end a chunked message at once, its body being empty.
+template <class Stream>
+asio::awaitable<boost::system::error_code> write_answer(Stream& stream, Response& response,
+                                                        bool header_only) {
+  if (header_only) {
+    beast_http::response_serializer<beast_http::string_body> serializer(response);
+    auto [ec, n] = co_await beast_http::async_write_header(stream, serializer, kTuple);
+    co_return ec;
+  }
+  auto [ec, n] = co_await beast_http::async_write(stream, response, kTuple);
+  co_return ec;
 }
 
 }  // namespace
@@ -380,13 +395,16 @@ asio::awaitable<void> Server::serve(Stream& stream, Session& session) {
     request.upload = std::move(uploaded);
     request.remote_address = remote;
     request.secure = !std::is_same_v<Stream, Tcp::socket>;
+    const AnswerCoding coding(request.message);
     Response response = co_await pipeline_.handle(request);
     std::string().swap(request.message.body());  // handled: its memory goes back
     reservation.release();
+    co_await coding.apply(response, request.streamed_body, blocking_);
     const bool keep_alive = request.message.keep_alive() && !draining_;
     response.keep_alive(keep_alive);
+    const bool header_only = request.streamed_body && response.chunked();
     deadline.arm(limits_.body_timeout);
-    auto [write_ec, write_n] = co_await beast_http::async_write(stream, response, kTuple);
+    auto write_ec = co_await write_answer(stream, response, header_only);
     deadline.disarm();
     if (!write_ec && request.streamed_body && request.method() != beast_http::verb::head)
       write_ec = co_await write_streamed_body(stream, *request.streamed_body, deadline,
