@@ -85,6 +85,8 @@ struct Config {
   std::chrono::seconds event_retention{30 * 86400};  // events in the feed, then pruned
   std::chrono::seconds event_prune_interval{300};    // between pruning runs
   std::string outbound_ca_file;                      // a CA outbound TLS trusts beyond the system's
+  bool webhooks_allow_private = false;  // http and private addresses as webhook targets
+  std::chrono::milliseconds webhook_retry_base{5000};  // the first retry's wait at most
 
   bool scheduler_enabled = true;                        // this process enqueues periodic runs
   std::chrono::milliseconds scheduler_tick{10000};      // how often it looks for a due run

@@ -16,6 +16,7 @@
 #include "actors/jobs/contact_import.hpp"
 #include "actors/leads_workers.hpp"
 #include "domain/common/crypto.hpp"
+#include "server/openapi/docs.hpp"
 #include "server/routes/routes.hpp"
 #include "storage/migrations.hpp"
 
@@ -90,6 +91,12 @@ std::vector<actors::ScheduledTask> scheduled_tasks(const config::Config& c) {
           {actors::kEventPruneJob, c.event_prune_interval}};
 }
 
+web::OutboundOptions outbound_options(const config::Config& c) {
+  web::OutboundOptions options;
+  if (!c.outbound_ca_file.empty()) options.ca_file = c.outbound_ca_file;
+  return options;
+}
+
 bool is_loopback(const std::string& host) {
   return host == "localhost" || host == "::1" || host.starts_with("127.");
 }
@@ -127,6 +134,11 @@ App::App(config::Config config)
       leads_(actors_.leads, *pool_),
       jobs_(actors_.jobs, *pool_, job_pool_options(config_, metrics_)),
       scheduler_(actors_.scheduler, *pool_, scheduled_tasks(config_), config_.scheduler_tick),
+      http_client_(io_.get_executor(), outbound_options(config_), &outbound_metrics_),
+      webhook_dispatcher_(io_.get_executor(), *pool_, event_feed_, http_client_,
+                          {.allow_private = config_.webhooks_allow_private,
+                           .retry_base = config_.webhook_retry_base}),
+      webhooks_(*pool_, webhook_dispatcher_),
       authenticator_(*identity_),
       idempotency_store_(*pool_),
       idempotency_(idempotency_store_),
@@ -156,11 +168,14 @@ App::App(config::Config config)
   std::filesystem::create_directories(files.export_dir);
   routes::add_job_routes(router_, {jobs_.repository(), job_watchers_, blocking_, files});
   routes::add_changes_routes(router_, {event_feed_, event_watchers_});
+  routes::add_webhook_routes(router_, {webhooks_, config_.webhooks_allow_private});
   routes::add_lead_routes(router_, leads_);
   routes::add_audit_routes(router_, leads_);
   routes::add_import_routes(router_, {jobs_, blocking_, files.blob_dir});
   routes::add_export_routes(router_, {jobs_, blocking_, jobs_.repository(), job_watchers_,
                                       files.export_dir, config_.jwt_secret, config_.export_ttl});
+  // /openapi.json is built from every route at its first request.
+  openapi::add_docs_routes(router_, {blocking_});
   jobs_.add_handler("import_contacts",
                     actors::contact_import_handler(*pool_, blocking_, {files.blob_dir}));
   jobs_.add_handler("export_contacts",
@@ -207,6 +222,7 @@ asio::awaitable<void> App::startup() {
   jobs_.start(*listener_);
   asio::co_spawn(io_, job_watchers_.follow(*listener_), asio::detached);
   asio::co_spawn(io_, event_watchers_.follow(*listener_), asio::detached);
+  webhook_dispatcher_.start(*listener_);
   asio::co_spawn(io_, contacts_.follow_company_changes(*listener_), asio::detached);
   if (config_.scheduler_enabled) scheduler_.start();
   co_await bootstrap_admin();
@@ -274,6 +290,8 @@ asio::awaitable<void> App::shutdown() {
   co_await actors_.jobs.call(std::move(stop_jobs));
   job_watchers_.shut_down();  // parked status requests answer now
   event_watchers_.shut_down();
+  webhook_dispatcher_.stop();
+  http_client_.stop();  // deliveries in flight fail now (and are retried later)
   co_await server_->shutdown(config_.shutdown_grace);
   listener_->close();
   pool_->close();

@@ -21,6 +21,7 @@
 #include "actors/registry.hpp"
 #include "actors/scheduler.hpp"
 #include "actors/watchers.hpp"
+#include "actors/webhooks.hpp"
 #include "config/config.hpp"
 #include "server/auth.hpp"
 #include "server/http/pipeline.hpp"
@@ -30,6 +31,8 @@
 #include "storage/events/feed.hpp"
 #include "storage/pg/listener.hpp"
 #include "storage/pg/pool.hpp"
+#include "storage/web/http_client.hpp"
+#include "storage/web/outbound_metrics.hpp"
 
 namespace crmd::server {
 
@@ -100,6 +103,11 @@ class App {
   // owner posts to io_ as it goes. (The job pool above reports to it only
   // once running.)
   Metrics metrics_;
+  // After metrics_ (it reports to it), before anything that sends through it.
+  web::OutboundMetrics outbound_metrics_{metrics_.registry()};
+  web::HttpClient http_client_;
+  actors::WebhookDispatcher webhook_dispatcher_;
+  actors::WebhookService webhooks_;
   Authenticator authenticator_;
   storage::IdempotencyStore idempotency_store_;
   http::Idempotency idempotency_;

@@ -47,6 +47,9 @@ class Metrics {
   void set_job_queue(std::vector<GaugeSample> depth);
   double internal_error_count() const { return internal_errors_.Value(); }
 
+  // Where other components (the outbound client) register their metrics.
+  prometheus::Registry& registry() { return *registry_; }
+
   // The text exposition format (version 0.0.4).
   std::string serialize() const;
 

@@ -70,6 +70,11 @@ inline constexpr auto kEventTypes = std::to_array<std::string_view>({
     "user.deactivated",
     "user.reactivated",
     "user.role_changed",
+    "webhook.created",
+    "webhook.updated",
+    "webhook.deleted",
+    "webhook.secret_rotated",
+    "webhook.disabled",
 });
 // Whether a `types` term names an event type or an entity type of one.
 bool known_type_filter(std::string_view term);

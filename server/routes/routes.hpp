@@ -10,8 +10,9 @@
 #include "actors/identity.hpp"
 #include "actors/jobs/job_files.hpp"
 #include "actors/jobs/job_pool.hpp"
-#include "actors/watchers.hpp"
 #include "actors/leads.hpp"
+#include "actors/watchers.hpp"
+#include "actors/webhooks.hpp"
 #include "server/http/router.hpp"
 #include "server/metrics.hpp"
 #include "storage/events/feed.hpp"
@@ -73,6 +74,13 @@ struct ChangesContext {
   actors::Watchers& watchers;
 };
 void add_changes_routes(http::Router& router, ChangesContext context);
+
+// /api/v2/webhooks: subscriptions, deliveries, replay, ping.
+struct WebhookContext {
+  actors::WebhookService& webhooks;
+  bool allow_private;  // CRMD_WEBHOOKS_ALLOW_PRIVATE: http and private targets allowed
+};
+void add_webhook_routes(http::Router& router, WebhookContext context);
 
 struct ImportContext {
   actors::JobPool& queue;

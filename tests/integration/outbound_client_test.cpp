@@ -23,6 +23,7 @@
 #include <mutex>
 #include <thread>
 
+#include "fakes/http_server.hpp"
 #include "storage/web/http_client.hpp"
 #include "storage/web/outbound_errors.hpp"
 #include "support/test_support.hpp"
@@ -37,123 +38,9 @@ namespace bhttp = boost::beast::http;
 namespace ssl = boost::asio::ssl;
 using asio::ip::tcp;
 
-// What the fake answers to one request.
-struct Answer {
-  unsigned status = 200;
-  std::vector<Header> headers;
-  std::string body;
-  std::chrono::milliseconds delay{0};
-  bool chunked = false;
-  bool reset_mid_body = false;  // the head and part of the body, then a TCP reset
-};
-
-// Answers request number n (from 0, over all connections) with script(n).
-class FakeServer {
- public:
-  explicit FakeServer(std::function<Answer(std::size_t)> script, ssl::context* tls = nullptr)
-      : script_(std::move(script)),
-        tls_(tls),
-        acceptor_(io_, {asio::ip::make_address("127.0.0.1"), 0}) {
-    asio::co_spawn(io_, accept_loop(), asio::detached);
-    thread_ = std::thread([this] { io_.run(); });
-  }
-  ~FakeServer() {
-    io_.stop();
-    thread_.join();
-  }
-
-  unsigned short port() const { return acceptor_.local_endpoint().port(); }
-  std::string url(const std::string& path = "/") const {
-    return std::string(tls_ ? "https" : "http") + "://127.0.0.1:" + std::to_string(port()) + path;
-  }
-  std::size_t connections() const { return connections_.load(); }
-  std::size_t requests() const { return requests_.load(); }
-  std::vector<bhttp::request<bhttp::string_body>> received() {
-    std::lock_guard lock(mutex_);
-    return received_;
-  }
-
- private:
-  asio::awaitable<void> accept_loop() {
-    for (;;) {
-      boost::system::error_code ec;
-      tcp::socket socket =
-          co_await acceptor_.async_accept(asio::redirect_error(asio::use_awaitable, ec));
-      if (ec) co_return;
-      ++connections_;
-      if (tls_)
-        asio::co_spawn(io_, serve_tls(std::move(socket)), asio::detached);
-      else
-        asio::co_spawn(io_, serve_plain(std::move(socket)), asio::detached);
-    }
-  }
-
-  asio::awaitable<void> serve_plain(tcp::socket socket) { co_await serve(socket, socket); }
-
-  asio::awaitable<void> serve_tls(tcp::socket socket) {
-    ssl::stream<tcp::socket> stream(std::move(socket), *tls_);
-    boost::system::error_code ec;
-    co_await stream.async_handshake(ssl::stream_base::server,
-                                    asio::redirect_error(asio::use_awaitable, ec));
-    if (ec) co_return;  // the client refused our certificate
-    co_await serve(stream, stream.next_layer());
-  }
-
-  template <class Stream>
-  asio::awaitable<void> serve(Stream& stream, tcp::socket& socket) {
-    beast::flat_buffer buffer;
-    for (;;) {
-      boost::system::error_code ec;
-      bhttp::request<bhttp::string_body> request;
-      co_await bhttp::async_read(stream, buffer, request,
-                                 asio::redirect_error(asio::use_awaitable, ec));
-      if (ec) co_return;
-      {
-        std::lock_guard lock(mutex_);
-        received_.push_back(request);
-      }
-      const Answer answer = script_(requests_++);
-      if (answer.delay > 0ms) {
-        asio::steady_timer timer(io_, answer.delay);
-        co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-      }
-      if (answer.reset_mid_body) {
-        const std::string partial = "HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\nonly some";
-        co_await asio::async_write(stream, asio::buffer(partial),
-                                   asio::redirect_error(asio::use_awaitable, ec));
-        socket.set_option(asio::socket_base::linger(true, 0), ec);
-        socket.close(ec);
-        co_return;
-      }
-      bhttp::response<bhttp::string_body> response{static_cast<bhttp::status>(answer.status),
-                                                   request.version()};
-      for (const auto& [name, value] : answer.headers) response.insert(name, value);
-      response.body() = answer.body;
-      if (answer.chunked)
-        response.chunked(true);
-      else
-        response.prepare_payload();
-      response.keep_alive(request.keep_alive());
-      co_await bhttp::async_write(stream, response, asio::redirect_error(asio::use_awaitable, ec));
-      if (ec || !response.keep_alive()) co_return;
-    }
-  }
-
-  std::function<Answer(std::size_t)> script_;
-  ssl::context* tls_;
-  asio::io_context io_;
-  tcp::acceptor acceptor_;
-  std::thread thread_;
-  std::atomic<std::size_t> connections_{0};
-  std::atomic<std::size_t> requests_{0};
-  std::mutex mutex_;
-  std::vector<bhttp::request<bhttp::string_body>> received_;
-};
-
-// The same answer to every request.
-std::function<Answer(std::size_t)> always(Answer answer) {
-  return [answer](std::size_t) { return answer; };
-}
+using test::always;
+using test::Answer;
+using test::FakeServer;
 
 class OutboundClientTest : public ::testing::Test {
  protected:
