@@ -9,6 +9,9 @@ CRMD_PACKAGES=(
   libpq-dev libssl-dev prometheus-cpp-dev libspdlog-dev libfmt-dev
   libgtest-dev libgmock-dev libsodium-dev libcrypt-dev python3-jwt libcurl4-openssl-dev
   zlib1g-dev
+  # /docs serves python3-flasgger's Swagger UI; tests validate /openapi.json with
+  # python3-jsonschema and render /docs in a headless chromium
+  python3-flasgger python3-jsonschema chromium
   postgresql postgresql-contrib
   wrk curl
 )

@@ -1,11 +1,13 @@
 // crmd: the CRM API server. `crmd` serves, `crmd migrate` applies the
-// schema and exits, `crmd --help` lists the settings.
+// schema and exits, `crmd openapi` prints the OpenAPI document, `crmd
+// --help` lists the settings.
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_future.hpp>
+#include <boost/json/serialize.hpp>
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
@@ -14,6 +16,7 @@
 #include "config/config.hpp"
 #include "server/app.hpp"
 #include "server/logging.hpp"
+#include "server/openapi/document.hpp"
 #include "storage/embedded_postgres.hpp"
 #include "storage/migrations.hpp"
 #include "storage/pg/conninfo.hpp"
@@ -25,9 +28,10 @@ using namespace crmd;
 
 void print_usage() {
   std::printf(
-      "usage: crmd [migrate] [--setting=value ...]\n"
+      "usage: crmd [migrate | openapi] [--setting=value ...]\n"
       "  crmd          serve the API\n"
       "  crmd migrate  apply database migrations and exit\n"
+      "  crmd openapi  print the OpenAPI 3.1 document (/openapi.json) and exit\n"
       "  crmd --help   this text\n\n"
       "Settings come from the environment; a flag overrides its variable.\n"
       "Without DATABASE_URL crmd runs its own PostgreSQL under CRMD_DATA_DIR/pg.\n\n%s",
@@ -51,6 +55,33 @@ int migrate_only(const config::Config& config) {
   return 0;
 }
 
+// The document of the routes an App registers, with no database and no
+// listener: the App is built (routes are added in its constructor) but never
+// started. Its data directory is a throwaway one (the constructor makes
+// directories under it).
+int print_openapi() {
+  namespace fs = std::filesystem;
+  char pattern[] = "/tmp/crmd-openapi-XXXXXX";
+  const char* dir = mkdtemp(pattern);
+  if (!dir) throw std::runtime_error("cannot make a temporary directory");
+  int code = 0;
+  {
+    config::Config config;
+    config.threads = 1;
+    config.data_dir = dir;
+    config.database_url = "host=/nonexistent";  // never connected to
+    config.jwt_secret = std::string(32, 'x');   // never signs anything
+    spdlog::set_level(spdlog::level::off);      // stdout is the document's
+    server::App app(config);
+    const auto text = boost::json::serialize(openapi::document(app.router()));
+    code = std::fwrite(text.data(), 1, text.size(), stdout) == text.size() ? 0 : 1;
+    std::fputc('\n', stdout);
+  }
+  std::error_code ignored;
+  fs::remove_all(dir, ignored);
+  return code;
+}
+
 int run(int argc, char** argv) {
   bool migrate = false;
   std::vector<std::string> flags;
@@ -60,6 +91,7 @@ int run(int argc, char** argv) {
       print_usage();
       return 0;
     }
+    if (arg == "openapi" && i == 1) return print_openapi();
     if (arg == "migrate" && flags.empty() && !migrate)
       migrate = true;
     else

@@ -57,4 +57,31 @@ boost::json::object to_json(const std::vector<BatchResult>& results) {
           {"failed", totals["error"]}};
 }
 
+schema::Schema json_schema(std::type_identity<std::vector<BatchResult>>) {
+  using namespace schema;
+  const Schema field_error =
+      Object("FieldError").field("field", string()).field("message", string());
+  return Object("ContactBatchResult")
+      .field("results", array(Object()
+                                  .field("index", integer(0))
+                                  .field("status", one_of_strings({"created", "updated", "error"}))
+                                  .field("id", nullable(uuid()))
+                                  .field("errors", array(field_error))))
+      .field("created", integer(0))
+      .field("updated", integer(0))
+      .field("failed", integer(0));
+}
+
+schema::Schema contact_batch_schema() {
+  using namespace schema;
+  auto items = array(contact_input_schema(), kMaxBatchSize);
+  items["minItems"] = 1;
+  const Schema wrapped = Object().field("contacts", items);
+  return {{"title", "ContactBatch"},
+          {"description",
+           "Contacts matched by e-mail: updated when found, created otherwise; an invalid item "
+           "is that item's error"},
+          {"oneOf", boost::json::array{wrapped, items}}};
+}
+
 }  // namespace crmd::contacts

@@ -27,6 +27,9 @@ struct BatchResult {
 
 // {"results": [...], "created": n, "updated": n, "failed": n}
 boost::json::object to_json(const std::vector<BatchResult>& results);
+// The schema of to_json(results), and of the batch's body.
+schema::Schema json_schema(std::type_identity<std::vector<BatchResult>>);
+schema::Schema contact_batch_schema();
 
 // Reads {"contacts": [...]} (or a bare array). Throws Error{validation} for
 // any other shape, an empty batch or more than kMaxBatchSize items; item

@@ -143,4 +143,45 @@ std::string CompanyListQuery::fingerprint() const {
       .digest();
 }
 
+schema::Schema json_schema(std::type_identity<Company>) {
+  using namespace schema;
+  const auto text = [] { return nullable(string()); };
+  return Object("Company")
+      .field("id", uuid())
+      .field("name", string())
+      .field("normalized_name", string(), "the name by which imports find the company again")
+      .field("domain", text())
+      .field("industry", text())
+      .field("employees_min", nullable(integer(0)))
+      .field("employees_max", nullable(integer(0)))
+      .field("city", text())
+      .field("state", text())
+      .field("country", text())
+      .field("technologies", array(string()))
+      .field("revenue", nullable(integer(0)))
+      .field("attributes", any_object())
+      .field("created_at", timestamp())
+      .field("updated_at", timestamp())
+      .field("deleted_at", nullable(timestamp()));
+}
+
+schema::Schema company_input_schema(bool creating) {
+  using namespace schema;
+  Object o(creating ? "NewCompany" : "CompanyChanges");
+  if (creating)
+    o.field("name", string(200));
+  else
+    o.optional("name", string(200));
+  return o.optional("domain", nullable(string(253)), "a host name such as example.com")
+      .optional("industry", nullable(string(100)))
+      .optional("employees_min", nullable(integer(0, kMaxEmployees)))
+      .optional("employees_max", nullable(integer(0, kMaxEmployees)))
+      .optional("city", nullable(string(100)))
+      .optional("state", nullable(string(100)))
+      .optional("country", nullable(string(100)))
+      .optional("technologies", nullable(array(string(100), 100)))
+      .optional("revenue", nullable(integer(0)))
+      .optional("attributes", nullable(any_object()), "at most 16 KiB");
+}
+
 }  // namespace crmd::contacts

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "domain/common/fields.hpp"
+#include "domain/common/json_schema.hpp"
 #include "domain/common/time.hpp"
 #include "domain/common/uuid.hpp"
 #include "domain/contacts/list_query.hpp"
@@ -35,6 +36,9 @@ struct Company {
 
 // sp: the storage of the answer being built (see json_of).
 boost::json::object to_json(const Company& company, const boost::json::storage_ptr& sp = {});
+// The schema of to_json(Company), and of what POST (creating) and PATCH take.
+schema::Schema json_schema(std::type_identity<Company>);
+schema::Schema company_input_schema(bool creating);
 
 struct CompanyChanges {
   Change<std::string> name, domain, industry, city, state, country;

@@ -107,4 +107,57 @@ void clear_absent(ContactChanges& c) {
   clear(c.company_id);
 }
 
+schema::Schema json_schema(std::type_identity<Contact>) {
+  using namespace schema;
+  const auto text = [] { return nullable(string()); };
+  return Object("Contact")
+      .field("id", uuid())
+      .field("first_name", string())
+      .field("last_name", string())
+      .field("full_name", string())
+      .field("title", text())
+      .field("normalized_title", text(), "the title with its seniority and department read out")
+      .field("seniority", text())
+      .field("departments", array(string()))
+      .field("email", nullable(string()))
+      .field("email_status", nullable(string()))
+      .field("phone", text())
+      .field("company_id", nullable(uuid()))
+      .field("company_name", text(), "the name of company_id (read only)")
+      .field("linkedin_url", text())
+      .field("city", text())
+      .field("state", text())
+      .field("country", text())
+      .field("owner_user_id", nullable(uuid()))
+      .field("created_at", timestamp())
+      .field("updated_at", timestamp())
+      .field("deleted_at", nullable(timestamp()));
+}
+
+schema::Schema contact_input_schema() {
+  using namespace schema;
+  std::initializer_list<std::string_view> statuses{"verified",    "unverified", "likely_to_engage",
+                                                   "unavailable", "bounced",    "unknown"};
+  return Object("ContactInput")
+      .describe(
+          "A new contact needs a first or last name, or an e-mail; null clears a field. PUT "
+          "(v1) clears what it leaves out.")
+      .optional("first_name", nullable(string(100)))
+      .optional("last_name", nullable(string(100)))
+      .optional("title", nullable(string(kMaxText)))
+      .optional("seniority", nullable(string(32)))
+      .optional("departments", nullable(array(string(100), kMaxDepartments)))
+      .optional("email", nullable(string(254)))
+      .optional("email_status", nullable(one_of_strings(statuses)))
+      .optional("phone", nullable(string(50)))
+      .optional("company_id", nullable(uuid()))
+      .optional("company", string(255), "a company by name: found again, or created")
+      .optional("company_domain", string(255), "the company's domain, to find it by")
+      .optional("linkedin_url", nullable(string(kMaxText)))
+      .optional("city", nullable(string(100)))
+      .optional("state", nullable(string(100)))
+      .optional("country", nullable(string(100)))
+      .optional("owner_user_id", nullable(uuid()), "managers and admins only");
+}
+
 }  // namespace crmd::contacts

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "domain/common/fields.hpp"
+#include "domain/common/json_schema.hpp"
 #include "domain/common/time.hpp"
 #include "domain/common/uuid.hpp"
 #include "domain/identity/principal.hpp"
@@ -40,6 +41,9 @@ struct Contact {
 
 // sp: the storage of the answer being built (see json_of).
 boost::json::object to_json(const Contact& contact, const boost::json::storage_ptr& sp = {});
+// The schema of to_json(Contact), and of what POST, PATCH and PUT take.
+schema::Schema json_schema(std::type_identity<Contact>);
+schema::Schema contact_input_schema();
 
 // The writable fields (see Change for absent versus null).
 struct ContactChanges {

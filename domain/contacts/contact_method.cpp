@@ -48,4 +48,28 @@ ContactMethodChanges parse_contact_method(const boost::json::value& body,
   return c;
 }
 
+schema::Schema json_schema(std::type_identity<ContactMethod>) {
+  using namespace schema;
+  return Object("ContactMethod")
+      .field("id", uuid())
+      .field("contact_id", uuid())
+      .field("type", one_of_strings({"email", "phone", "linkedin", "other"}))
+      .field("value", string())
+      .field("label", nullable(string()))
+      .field("is_primary", boolean())
+      .field("created_at", timestamp())
+      .field("updated_at", timestamp());
+}
+
+schema::Schema contact_method_input_schema(bool creating) {
+  using namespace schema;
+  Object o(creating ? "NewContactMethod" : "ContactMethodChanges");
+  const auto type = one_of_strings({"email", "phone", "linkedin", "other"});
+  if (creating)
+    o.field("type", type).field("value", string(500));
+  else
+    o.optional("type", type).optional("value", string(500), "required when the type changes");
+  return o.optional("label", nullable(string(100))).optional("is_primary", boolean());
+}
+
 }  // namespace crmd::contacts

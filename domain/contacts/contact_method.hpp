@@ -8,6 +8,7 @@
 #include <string>
 
 #include "domain/common/fields.hpp"
+#include "domain/common/json_schema.hpp"
 #include "domain/common/time.hpp"
 #include "domain/common/uuid.hpp"
 
@@ -27,6 +28,10 @@ struct ContactMethod {
 };
 
 boost::json::object to_json(const ContactMethod& method);
+// The schema of to_json(ContactMethod), and of what POST (creating) and
+// PATCH take.
+schema::Schema json_schema(std::type_identity<ContactMethod>);
+schema::Schema contact_method_input_schema(bool creating);
 
 struct ContactMethodChanges {
   std::optional<std::string> type;

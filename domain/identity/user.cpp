@@ -137,4 +137,34 @@ Credentials parse_credentials(const boost::json::value& body) {
   return credentials;
 }
 
+schema::Schema json_schema(std::type_identity<User>) {
+  using namespace schema;
+  return Object("User")
+      .field("id", uuid())
+      .field("email", string())
+      .field("name", string())
+      .field("role", one_of_strings({"admin", "manager", "sales"}))
+      .field("is_active", boolean())
+      .field("created_at", timestamp())
+      .field("updated_at", timestamp())
+      .field("last_sign_in_at", nullable(timestamp()));
+}
+
+schema::Schema new_user_schema() {
+  using namespace schema;
+  return Object("NewUser")
+      .field("email", string(kMaxEmailBytes))
+      .optional("name", string(kMaxNameBytes))
+      .field("password", string(kMaxPasswordBytes))
+      .field("role", one_of_strings({"admin", "manager", "sales"}));
+}
+
+schema::Schema user_patch_schema() {
+  using namespace schema;
+  return Object("UserChanges")
+      .optional("name", string(kMaxNameBytes))
+      .optional("role", one_of_strings({"admin", "manager", "sales"}))
+      .optional("is_active", boolean());
+}
+
 }  // namespace crmd::identity

@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 
+#include "domain/common/json_schema.hpp"
 #include "domain/common/time.hpp"
 #include "domain/common/uuid.hpp"
 #include "domain/identity/role.hpp"
@@ -26,6 +27,10 @@ struct User {
 boost::json::object to_json(const User& user);
 // In a list answer's storage (see http::KeysetPage).
 boost::json::value to_json(const User& user, const boost::json::storage_ptr& sp);
+// The schema of to_json(User), and of what POST and PATCH /users take.
+schema::Schema json_schema(std::type_identity<User>);
+schema::Schema new_user_schema();
+schema::Schema user_patch_schema();
 
 struct NewUser {
   std::string email;  // trimmed, lower-cased

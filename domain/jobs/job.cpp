@@ -63,4 +63,33 @@ std::chrono::milliseconds retry_delay(std::int32_t attempts, double jitter) {
   return std::chrono::milliseconds(static_cast<std::int64_t>(seconds * scale * 1000));
 }
 
+schema::Schema json_schema(std::type_identity<Job>) {
+  using namespace schema;
+  return Object("Job")
+      .open()  // a kind's route adds its own fields (exports: download_url)
+      .field("id", uuid())
+      .field("kind", string())
+      .field("status", one_of_strings({"pending", "running", "completed", "failed", "cancelled"}))
+      .field("version", integer(1), "grows with every change: ?wait=&version= long-polls on it")
+      .field("progress", Object()
+                             .field("total", nullable(integer(0)))
+                             .field("processed", integer(0))
+                             .field("created", integer(0))
+                             .field("updated", integer(0))
+                             .field("skipped", integer(0))
+                             .field("failed", integer(0)))
+      .field("errors_dropped", integer(0))
+      .field("payload", any())
+      .field("result", any(), "null until finished")
+      .field("error", nullable(string()))
+      .field("attempts", integer(0))
+      .field("max_attempts", integer(0))
+      .field("cancel_requested", boolean())
+      .field("created_by", nullable(uuid()))
+      .field("created_at", timestamp())
+      .field("started_at", nullable(timestamp()))
+      .field("finished_at", nullable(timestamp()))
+      .field("updated_at", timestamp());
+}
+
 }  // namespace crmd::jobs

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 
+#include "domain/common/json_schema.hpp"
 #include "domain/common/time.hpp"
 #include "domain/common/uuid.hpp"
 #include "domain/identity/principal.hpp"
@@ -48,6 +49,8 @@ struct Job {
 
 // sp: the storage of the answer being built (see json_of).
 boost::json::object to_json(const Job& job, const boost::json::storage_ptr& sp = {});
+// The schema of to_json(Job).
+schema::Schema json_schema(std::type_identity<Job>);
 
 // Who creates a job, as stored: a signed-in user by id; an API key, the
 // write key or an external subject by "<kind>:<id>".

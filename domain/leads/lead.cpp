@@ -323,4 +323,210 @@ std::string LeadListQuery::fingerprint() const {
       .digest();
 }
 
+namespace {
+
+schema::Schema lead_contact_schema(bool in_view) {
+  using namespace schema;
+  Object o(in_view ? "" : "LeadContact");
+  o.field("contact_id", uuid())
+      .field("full_name", string())
+      .field("email", nullable(string()))
+      .field("phone", nullable(string()))
+      .field("title", nullable(string()))
+      .field("is_primary", boolean(), "the primary contact: marked so, else the earliest added");
+  if (!in_view) o.field("added_at", timestamp());
+  return o;
+}
+
+}  // namespace
+
+schema::Schema json_schema(std::type_identity<Lead>) {
+  using namespace schema;
+  const auto text = [] { return nullable(string()); };
+  return Object("Lead")
+      .field("id", uuid())
+      .field("title", string())
+      .field("trade_name", text())
+      .field("status", text(), "the status's code")
+      .field("status_id", nullable(uuid()))
+      .field("origin", text(), "the origin's code")
+      .field("origin_id", nullable(uuid()))
+      .field("owner_user_id", nullable(uuid()))
+      .field("qualified_company_id", nullable(uuid()))
+      .field("qualified_master_deal_id", nullable(uuid()))
+      .field("address_city", text())
+      .field("address_state", text())
+      .field("last_interaction_at", nullable(timestamp()))
+      .field("priority_score", integer(0, 100))
+      .field("disqualified_at", nullable(timestamp()))
+      .field("disqualification_reason", text())
+      .field("qualified_at", nullable(timestamp()))
+      .field("sla_breached_at", nullable(timestamp()))
+      .field("tags", array(string()), "tag names, sorted")
+      .field("created_at", timestamp())
+      .field("updated_at", timestamp())
+      .field("deleted_at", nullable(timestamp()));
+}
+
+schema::Schema lead_input_schema(bool creating) {
+  using namespace schema;
+  Object o(creating ? "NewLead" : "LeadChanges");
+  if (creating)
+    o.field("title", string(kMaxText));
+  else
+    o.optional("title", string(kMaxText));
+  return o.optional("trade_name", nullable(string(kMaxText)))
+      .optional("status", nullable(string(64)), "a status code")
+      .optional("origin", nullable(string(64)), "an origin code")
+      .optional("address_city", nullable(string(100)))
+      .optional("address_state", nullable(string(100)))
+      .optional("owner_user_id", nullable(uuid()), "managers and admins only");
+}
+
+schema::Schema qualify_schema() {
+  using namespace schema;
+  return Object("Qualification")
+      .describe("Links an existing company, or creates one; the body may be empty.")
+      .optional("company_id", uuid())
+      .optional("company", nullable(Object()
+                                        .field("name", string(kMaxText))
+                                        .optional("domain", string(253))
+                                        .optional("city", string(100))
+                                        .optional("state", string(100))))
+      .optional("deal_title", string(kMaxText), "default: the lead's title");
+}
+
+schema::Schema disqualify_schema() {
+  using namespace schema;
+  return Object("Disqualification").field("reason", string(2000));
+}
+
+schema::Schema reference_schema(bool is_status) {
+  using namespace schema;
+  Object o(is_status ? "LeadStatus" : "LeadOrigin");
+  o.field("id", uuid())
+      .field("code", string())
+      .field("label", string())
+      .field("description", nullable(string()))
+      .field("is_active", boolean())
+      .field("sort_order", integer())
+      .field("created_at", timestamp());
+  if (is_status) o.field("sla_days", nullable(integer(1)), "days without interaction allowed");
+  return o;
+}
+
+schema::Schema reference_input_schema(bool is_status, bool creating) {
+  using namespace schema;
+  Object o(std::string(is_status ? "LeadStatus" : "LeadOrigin") + (creating ? "Input" : "Changes"));
+  const auto code = described(string(64), "upper case letters, digits and _");
+  if (creating)
+    o.field("code", code).field("label", string(200));
+  else
+    o.optional("code", code).optional("label", string(200));
+  o.optional("description", nullable(string(2000)))
+      .optional("is_active", boolean())
+      .optional("sort_order", integer(-1000000, 1000000));
+  if (is_status) o.optional("sla_days", nullable(integer(1, 3650)));
+  return o;
+}
+
+schema::Schema json_schema(std::type_identity<Tag>) {
+  using namespace schema;
+  return Object("Tag")
+      .field("id", uuid())
+      .field("name", string())
+      .field("color", nullable(string()))
+      .field("created_at", timestamp());
+}
+
+schema::Schema tag_input_schema(bool creating) {
+  using namespace schema;
+  Object o(creating ? "NewTag" : "TagChanges");
+  if (creating)
+    o.field("name", string(100));
+  else
+    o.optional("name", string(100));
+  return o.optional("color", nullable(string(32)));
+}
+
+schema::Schema tag_set_schema() {
+  using namespace schema;
+  return Object("LeadTagSet")
+      .describe("The lead's tags, replaced: by name (created when new) or by id.")
+      .optional("tags", array(string(100), 100))
+      .optional("tag_ids", array(uuid(), 100));
+}
+
+schema::Schema json_schema(std::type_identity<LeadContact>) {
+  return lead_contact_schema(false);
+}
+
+schema::Schema json_schema(std::type_identity<Activity>) {
+  using namespace schema;
+  return Object("Activity")
+      .field("id", uuid())
+      .field("lead_id", uuid())
+      .field("kind", one_of_strings({"email", "event", "call", "note"}))
+      .field("summary", nullable(string()))
+      .field("occurred_at", timestamp())
+      .field("created_by", nullable(uuid()))
+      .field("created_at", timestamp());
+}
+
+schema::Schema new_activity_schema() {
+  using namespace schema;
+  return Object("NewActivity")
+      .field("kind", one_of_strings({"call", "note", "email", "event"}))
+      .optional("summary", string(2000))
+      .optional("occurred_at", timestamp(), "default now; not in the future");
+}
+
+schema::Schema json_schema(std::type_identity<ActivityStats>) {
+  using namespace schema;
+  return Object("ActivityStats")
+      .field("lead_id", uuid())
+      .field("engagement_score", integer())
+      .field("last_interaction_at", nullable(timestamp()))
+      .field("last_email_at", nullable(timestamp()))
+      .field("last_event_at", nullable(timestamp()))
+      .field("total_emails", integer(0))
+      .field("total_events", integer(0))
+      .field("total_interactions", integer(0))
+      .field("created_at", timestamp())
+      .field("updated_at", timestamp());
+}
+
+schema::Schema json_schema(std::type_identity<SalesViewRow>) {
+  using namespace schema;
+  const auto text = [] { return nullable(string()); };
+  const Schema owner = Object().field("id", uuid()).field("name", nullable(string()));
+  const Schema activity = Object()
+                              .field("engagement_score", integer())
+                              .field("last_interaction_at", nullable(timestamp()))
+                              .field("last_email_at", nullable(timestamp()))
+                              .field("last_event_at", nullable(timestamp()))
+                              .field("total_emails", integer(0))
+                              .field("total_events", integer(0))
+                              .field("total_interactions", integer(0));
+  return Object("SalesViewRow")
+      .field("id", uuid())
+      .field("title", string())
+      .field("trade_name", text())
+      .field("status", text())
+      .field("status_label", text())
+      .field("origin", text())
+      .field("origin_label", text())
+      .field("owner", nullable(owner))
+      .field("address_city", text())
+      .field("address_state", text())
+      .field("last_interaction_at", nullable(timestamp()))
+      .field("priority_score", integer(0, 100))
+      .field("sla_breached_at", nullable(timestamp()))
+      .field("tags", array(string()))
+      .field("created_at", timestamp())
+      .field("updated_at", timestamp())
+      .field("primary_contact", nullable(lead_contact_schema(true)))
+      .field("activity", nullable(activity));
+}
+
 }  // namespace crmd::leads

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "domain/common/fields.hpp"
+#include "domain/common/json_schema.hpp"
 #include "domain/common/ordering.hpp"
 #include "domain/common/time.hpp"
 #include "domain/common/uuid.hpp"
@@ -43,6 +44,9 @@ struct Lead {
 
 // sp: the storage of the answer being built (see json_of).
 boost::json::object to_json(const Lead& lead, const boost::json::storage_ptr& sp = {});
+// The schema of to_json(Lead), and of what POST (creating) and PATCH take.
+schema::Schema json_schema(std::type_identity<Lead>);
+schema::Schema lead_input_schema(bool creating);
 
 // The writable fields; status and origin by code.
 struct LeadChanges {
@@ -72,6 +76,8 @@ QualifyRequest parse_qualify(const boost::json::value& body);
 
 // POST …/disqualify: {"reason": "..."} (required).
 std::string parse_disqualify(const boost::json::value& body);
+schema::Schema qualify_schema();
+schema::Schema disqualify_schema();
 
 // A lead status or origin.
 struct ReferenceItem {
@@ -85,6 +91,10 @@ struct ReferenceItem {
   Timestamp created_at;
 };
 boost::json::object to_json(const ReferenceItem& item, bool is_status);
+// The schemas of to_json(item, is_status) and of what POST (creating) and
+// PATCH take: LeadStatus or LeadOrigin.
+schema::Schema reference_schema(bool is_status);
+schema::Schema reference_input_schema(bool is_status, bool creating);
 
 struct ReferenceChanges {
   Change<std::string> code, label, description;
@@ -102,6 +112,8 @@ struct Tag {
   Timestamp created_at;
 };
 boost::json::object to_json(const Tag& tag);
+schema::Schema json_schema(std::type_identity<Tag>);
+schema::Schema tag_input_schema(bool creating);
 
 struct TagChanges {
   Change<std::string> name, color;
@@ -114,6 +126,7 @@ struct TagSet {
   std::vector<Uuid> ids;
 };
 TagSet parse_tag_set(const boost::json::value& body);
+schema::Schema tag_set_schema();
 
 struct LeadContact {
   Uuid contact_id;
@@ -126,6 +139,7 @@ struct LeadContact {
   Timestamp added_at;
 };
 boost::json::object to_json(const LeadContact& contact);
+schema::Schema json_schema(std::type_identity<LeadContact>);
 
 // Something that happened with a lead: a call or a note logged through the
 // API, an e-mail or a calendar event added by their modules.
@@ -139,6 +153,7 @@ struct Activity {
   Timestamp created_at;
 };
 boost::json::object to_json(const Activity& activity, const boost::json::storage_ptr& sp = {});
+schema::Schema json_schema(std::type_identity<Activity>);
 
 struct NewActivity {
   std::string kind;
@@ -149,6 +164,7 @@ struct NewActivity {
 // not be more than kActivityClockSkew after it (a logged activity happened).
 inline constexpr std::chrono::minutes kActivityClockSkew{5};
 NewActivity parse_activity(const boost::json::value& body, Timestamp now);
+schema::Schema new_activity_schema();
 
 struct ActivityStats {
   Uuid lead_id;
@@ -158,6 +174,7 @@ struct ActivityStats {
   Timestamp created_at, updated_at;
 };
 boost::json::object to_json(const ActivityStats& stats);
+schema::Schema json_schema(std::type_identity<ActivityStats>);
 
 // A row of the sales view: the lead with everything the team works from.
 struct SalesViewRow {
@@ -169,6 +186,7 @@ struct SalesViewRow {
   Uuid id;  // the lead's, for the page helper
 };
 boost::json::object to_json(const SalesViewRow& row, const boost::json::storage_ptr& sp = {});
+schema::Schema json_schema(std::type_identity<SalesViewRow>);
 
 inline constexpr std::array<Ordering, 6> kLeadOrderings{{
     {"created_at", "l.created_at", SortKeyType::timestamp},

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "server/http/request.hpp"
+#include "server/openapi/operation.hpp"
 
 namespace crmd::http {
 
@@ -28,6 +29,36 @@ enum class Access {
 
 using Handler = std::function<boost::asio::awaitable<Response>(Request&)>;
 
+// How to declare a route for the OpenAPI document (GET /openapi.json, /docs,
+// `crmd openapi`): give RouteOptions::doc where the route is added.
+//
+//   using namespace crmd::openapi;
+//   router.add(verb::get, "/api/v2/contacts/{id}", Access::sales, handler,
+//              {.doc = op("getContact", "Get a contact")
+//                          .tag("contacts")
+//                          .query("include_deleted", schema::boolean(), "admins only")
+//                          .ok(schema::schema_of<contacts::Contact>())});
+//
+// - op(id, summary): a unique camelCase operation id and a one-line summary;
+//   tag() groups operations on /docs.
+// - Parameters: query(name, schema, description) (page_params() for limit
+//   and cursor), header(), path() for a {name} that is not a UUID; every
+//   other {name} of the template is documented as a UUID on its own.
+// - Body: json_body(schema) (required unless told), body_of(type, schema).
+// - Answers: ok / created / accepted (JSON, with their schema), no_content(),
+//   reply(status, description, content type, schema) for the others,
+//   errors({404, 409}) for error statuses the handler answers in the error
+//   shape. The generator adds what the route implies: 401/403 and the
+//   security scheme from the Access level and scope, 404 for {params},
+//   409 for writes, 412 and If-Match for writes to {params}, 400/413/415/422
+//   for a body, 422 for query parameters, the Idempotency-Key header for
+//   idempotent creates, and 400/500/503 everywhere.
+// - Schemas: a domain type's comes from json_schema() next to its to_json()
+//   (schema::schema_of<T>()); schema::Object("Title") builds one, and a
+//   schema with a title becomes a component (one declaration per title).
+// - tests/http/openapi_test.cpp fails on a route without doc, and every HTTP
+//   test checks each answer against its operation (tests/support).
+
 struct RouteOptions {
   // A creating POST: an Idempotency-Key header makes retries get the first answer.
   bool idempotent_create = false;
@@ -37,6 +68,8 @@ struct RouteOptions {
   // What an API key must hold to call the route (see domain/identity/scopes.hpp);
   // empty: the path's default_scope(). A route with no scope refuses keys.
   std::string scope;
+  // The route's OpenAPI operation (see above); none: listed as undocumented.
+  std::optional<openapi::Operation> doc;
 };
 
 struct Route {

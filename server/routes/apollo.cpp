@@ -4,6 +4,7 @@
 #include "domain/common/fields.hpp"
 #include "server/http/json.hpp"
 #include "server/http/pagination.hpp"
+#include "server/openapi/operation.hpp"
 #include "server/routes/routes.hpp"
 
 namespace crmd::server::routes {
@@ -13,6 +14,7 @@ using boost::beast::http::verb;
 using http::Access;
 using http::Request;
 using http::Response;
+using openapi::op;
 
 namespace {
 
@@ -67,13 +69,27 @@ asio::awaitable<Response> search(Request& request, actors::ContactService& conta
 }  // namespace
 
 void add_apollo_routes(http::Router& router, actors::ContactService& contacts) {
-  router.add(verb::post, "/api/v2/apollo/contacts", Access::sales,
-             [&contacts](Request& request) -> asio::awaitable<Response> {
-               auto url = read_url(request);
-               auto analysis = co_await contacts.analyze_apollo(url);
-               co_return co_await search(request, contacts, std::move(url), std::move(analysis));
-             },
-             {.scope = "contacts:read"});
+  router.add(
+      verb::post, "/api/v2/apollo/contacts", Access::sales,
+      [&contacts](Request& request) -> asio::awaitable<Response> {
+        auto url = read_url(request);
+        auto analysis = co_await contacts.analyze_apollo(url);
+        co_return co_await search(request, contacts, std::move(url), std::move(analysis));
+      },
+      {.scope = "contacts:read",
+       .doc = op("searchContactsByApolloUrl", "Run an Apollo people-search URL as a contact search")
+                  .tag("contacts")
+                  .describe("The first page; next and previous continue on GET /api/v2/contacts.")
+                  .json_body(
+                      schema::Object("ApolloSearch")
+                          .field("url", schema::string(static_cast<std::int64_t>(kMaxUrlBytes))))
+                  .ok(schema::Object("ApolloSearchResult")
+                          .field("results", schema::array(schema::schema_of<contacts::Contact>()))
+                          .field("next", schema::nullable(schema::uri()))
+                          .field("previous", schema::nullable(schema::uri()))
+                          .field("apollo_url", schema::string())
+                          .field("mapping_summary", schema::any_object())
+                          .field("unmapped_parameters", schema::array(schema::any())))});
 }
 
 }  // namespace crmd::server::routes

@@ -2,6 +2,7 @@
 #include "domain/contacts/list_params.hpp"
 #include "server/http/json.hpp"
 #include "server/http/pagination.hpp"
+#include "server/openapi/params.hpp"
 #include "server/routes/list_params.hpp"
 #include "server/routes/routes.hpp"
 
@@ -13,6 +14,9 @@ using beast_http::verb;
 using http::Access;
 using http::Request;
 using http::Response;
+using openapi::op;
+using openapi::page_of;
+using openapi::page_params;
 
 namespace {
 
@@ -75,29 +79,50 @@ void add_contact_routes(http::Router& router, actors::ContactService& contacts) 
              [&contacts](Request& request) -> asio::awaitable<Response> {
                co_return co_await create_contact(request, contacts, "/api/v2/contacts/", "");
              },
-             {.idempotent_create = true});
+             {.idempotent_create = true,
+              .doc = op("createContact", "Create a contact")
+                         .tag("contacts")
+                         .json_body(contacts::contact_input_schema())
+                         .created(schema::schema_of<contacts::Contact>())});
 
   router.add(verb::get, "/api/v2/contacts", Access::sales,
              [&contacts](Request& request) -> asio::awaitable<Response> {
                co_return co_await list_contacts(request, contacts, contact_list_query(request));
-             });
+             },
+             {.doc = op("listContacts", "List contacts")
+                         .tag("contacts")
+                         .query(openapi::contact_list_params())
+                         .query(page_params())
+                         .ok(page_of(schema::schema_of<contacts::Contact>(), true))});
 
-  router.add(verb::get, "/api/v2/contacts/{id}", Access::sales,
-             [&contacts](Request& request) -> asio::awaitable<Response> {
-               auto contact = co_await contacts.get(contact_id(request), include_deleted(request));
-               co_return http::record_response(request, status::ok, contacts::to_json(contact),
-                                               contact.updated_at);
-             });
+  router.add(
+      verb::get, "/api/v2/contacts/{id}", Access::sales,
+      [&contacts](Request& request) -> asio::awaitable<Response> {
+        auto contact = co_await contacts.get(contact_id(request), include_deleted(request));
+        co_return http::record_response(request, status::ok, contacts::to_json(contact),
+                                        contact.updated_at);
+      },
+      {.doc = op("getContact", "Get a contact")
+                  .tag("contacts")
+                  .query({openapi::flag("include_deleted", "a deleted contact too (admins only)")})
+                  .ok(schema::schema_of<contacts::Contact>())
+                  .with_header(200, "ETag")});
 
   router.add(verb::patch, "/api/v2/contacts/{id}", Access::sales,
              [&contacts](Request& request) -> asio::awaitable<Response> {
                co_return co_await update_contact(request, contacts, false);
-             });
+             },
+             {.doc = op("updateContact", "Change a contact")
+                         .tag("contacts")
+                         .json_body(contacts::contact_input_schema())
+                         .ok(schema::schema_of<contacts::Contact>())
+                         .with_header(200, "ETag")});
 
   router.add(verb::delete_, "/api/v2/contacts/{id}", Access::manager,
              [&contacts](Request& request) -> asio::awaitable<Response> {
                co_return co_await delete_contact(request, contacts);
-             });
+             },
+             {.doc = op("deleteContact", "Delete a contact (soft)").tag("contacts").no_content()});
 
   router.add(verb::post, "/api/v2/contacts/{id}/restore", Access::manager,
              [&contacts](Request& request) -> asio::awaitable<Response> {
@@ -105,7 +130,10 @@ void add_contact_routes(http::Router& router, actors::ContactService& contacts) 
                    co_await contacts.set_deleted(contact_id(request), false, request.context());
                co_return http::record_response(request, status::ok, contacts::to_json(contact),
                                                contact.updated_at);
-             });
+             },
+             {.doc = op("restoreContact", "Restore a deleted contact")
+                         .tag("contacts")
+                         .ok(schema::schema_of<contacts::Contact>())});
 
   router.add(verb::get, "/api/v2/contacts/{id}/methods", Access::sales,
              [&contacts](Request& request) -> asio::awaitable<Response> {
@@ -115,7 +143,11 @@ void add_contact_routes(http::Router& router, actors::ContactService& contacts) 
                    request, "contact-methods:" + contact_id(request).str(), methods,
                    [](const contacts::ContactMethod& m) { return m.id; },
                    [](const contacts::ContactMethod& m) { return contacts::to_json(m); });
-             });
+             },
+             {.doc = op("listContactMethods", "List a contact's e-mails, phones and links")
+                         .tag("contacts")
+                         .query(page_params())
+                         .ok(page_of(schema::schema_of<contacts::ContactMethod>()))});
 
   router.add(
       verb::post, "/api/v2/contacts/{id}/methods", Access::sales,
@@ -129,7 +161,11 @@ void add_contact_routes(http::Router& router, actors::ContactService& contacts) 
                      "/api/v2/contacts/" + id.str() + "/methods/" + method.id.str());
         co_return response;
       },
-      {.idempotent_create = true});
+      {.idempotent_create = true,
+       .doc = op("createContactMethod", "Add an e-mail, phone or link to a contact")
+                  .tag("contacts")
+                  .json_body(contacts::contact_method_input_schema(true))
+                  .created(schema::schema_of<contacts::ContactMethod>())});
 
   router.add(verb::patch, "/api/v2/contacts/{id}/methods/{method_id}", Access::sales,
              [&contacts](Request& request) -> asio::awaitable<Response> {
@@ -139,15 +175,21 @@ void add_contact_routes(http::Router& router, actors::ContactService& contacts) 
                auto updated =
                    co_await contacts.update_method(id, method, std::move(body), request.context());
                co_return http::json_response(request, status::ok, contacts::to_json(updated));
-             });
+             },
+             {.doc = op("updateContactMethod", "Change a contact method")
+                         .tag("contacts")
+                         .json_body(contacts::contact_method_input_schema(false))
+                         .ok(schema::schema_of<contacts::ContactMethod>())});
 
-  router.add(verb::delete_, "/api/v2/contacts/{id}/methods/{method_id}", Access::sales,
-             [&contacts](Request& request) -> asio::awaitable<Response> {
-               const auto id = contact_id(request);
-               const auto method = method_id(request);
-               co_await contacts.remove_method(id, method, request.context());
-               co_return http::no_content(request);
-             });
+  router.add(
+      verb::delete_, "/api/v2/contacts/{id}/methods/{method_id}", Access::sales,
+      [&contacts](Request& request) -> asio::awaitable<Response> {
+        const auto id = contact_id(request);
+        const auto method = method_id(request);
+        co_await contacts.remove_method(id, method, request.context());
+        co_return http::no_content(request);
+      },
+      {.doc = op("deleteContactMethod", "Remove a contact method").tag("contacts").no_content()});
 }
 
 }  // namespace crmd::server::routes

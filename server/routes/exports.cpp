@@ -17,6 +17,7 @@
 #include "server/http/errors.hpp"
 #include "server/http/json.hpp"
 #include "server/http/pagination.hpp"
+#include "server/openapi/params.hpp"
 #include "server/routes/list_params.hpp"
 #include "server/routes/routes.hpp"
 #include "storage/blocking.hpp"
@@ -30,6 +31,7 @@ using beast_http::verb;
 using http::Access;
 using http::Request;
 using http::Response;
+using openapi::op;
 
 namespace {
 
@@ -177,15 +179,41 @@ asio::awaitable<Response> download(Request& request, ExportContext& exports) {
   co_return response;
 }
 
+// The job, with where and until when a complete export can be fetched.
+schema::Schema export_schema() {
+  auto s = schema::schema_of<jobs::Job>();
+  s["title"] = "Export";
+  auto& properties = s["properties"].as_object();
+  properties["expires_at"] = schema::timestamp();
+  properties["expired"] = schema::boolean();
+  properties["download_url"] = schema::described(schema::uri(), "signed; works 15 minutes");
+  s["additionalProperties"] = false;
+  return s;
+}
+
 }  // namespace
 
 void add_export_routes(http::Router& router, ExportContext exports) {
   auto context = std::make_shared<ExportContext>(std::move(exports));
-  router.add(verb::post, "/api/v2/exports/contacts", Access::sales,
-             [context](Request& request) -> asio::awaitable<Response> {
-               co_return co_await start_export(request, *context);
-             },
-             {.idempotent_create = true, .scope = std::string(kScope)});
+  router.add(
+      verb::post, "/api/v2/exports/contacts", Access::sales,
+      [context](Request& request) -> asio::awaitable<Response> {
+        co_return co_await start_export(request, *context);
+      },
+      {.idempotent_create = true,
+       .scope = std::string(kScope),
+       .doc =
+           op("exportContacts", "Export contacts to CSV")
+               .tag("exports")
+               .describe(
+                   "The given ids, or the contacts the list's filters in the query string select.")
+               .query(openapi::contact_list_params())
+               .json_body(
+                   schema::Object("ExportSelection")
+                       .optional("ids", schema::array(schema::uuid(), static_cast<std::int64_t>(
+                                                                          exports::kMaxExportIds))),
+                   false)
+               .accepted(schema::schema_of<jobs::Job>())});
   router.add(verb::get, "/api/v2/exports/{id}", Access::sales,
              [context](Request& request) -> asio::awaitable<Response> {
                const auto id = request.path_uuid("id", "export");
@@ -193,12 +221,31 @@ void add_export_routes(http::Router& router, ExportContext exports) {
                co_return co_await job_status(request, context->jobs, context->watchers, id, kKind,
                                              std::move(decorate));
              },
-             {.scope = std::string(kScope)});
+             {.scope = std::string(kScope),
+              .doc = op("getExport",
+                        "An export's status (long-polled), with its download link once complete")
+                         .tag("exports")
+                         .query("wait", schema::integer(0, 60),
+                                "seconds to hold the answer until the version passes ?version=")
+                         .query("version", schema::integer(0), "the version last seen")
+                         .header("If-None-Match", schema::string())
+                         .ok(export_schema())
+                         .with_header(200, "ETag")
+                         .reply(304, "Not modified since If-None-Match")
+                         .errors({429})});
   router.add(verb::get, "/api/v2/exports/{id}/download", Access::bearer_or_signed,
              [context](Request& request) -> asio::awaitable<Response> {
                co_return co_await download(request, *context);
              },
-             {.scope = std::string(kScope)});
+             {.scope = std::string(kScope),
+              .doc = op("downloadExport", "Download a complete export (Range supported)")
+                         .tag("exports")
+                         .query("token", schema::string(),
+                                "the signed token of download_url (instead of a bearer token)")
+                         .header("Range", schema::string(), "bytes=first-last")
+                         .reply(200, "The CSV file", "text/csv", schema::string())
+                         .reply(206, "Part of the CSV file", "text/csv", schema::string())
+                         .errors({409, 410, 416})});
 }
 
 }  // namespace crmd::server::routes

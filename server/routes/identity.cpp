@@ -4,6 +4,7 @@
 #include "domain/common/fields.hpp"
 #include "server/http/json.hpp"
 #include "server/http/pagination.hpp"
+#include "server/openapi/storage_schemas.hpp"
 #include "server/routes/routes.hpp"
 
 namespace crmd::server::routes {
@@ -14,6 +15,9 @@ using beast_http::verb;
 using http::Access;
 using http::Request;
 using http::Response;
+using openapi::op;
+using openapi::page_of;
+using openapi::page_params;
 
 namespace {
 
@@ -33,6 +37,20 @@ std::string refresh_token_of(const Request& request) {
   return *token;
 }
 
+schema::Schema session_schema() {
+  using namespace schema;
+  return Object("Session")
+      .field("access_token", string(), "a JWT for Authorization: Bearer (30 minutes)")
+      .field("refresh_token", string(), "for POST /api/v2/auth/refresh (7 days, rotated)")
+      .field("token_type", one_of_strings({"bearer"}))
+      .field("expires_in", integer(0), "seconds the access token is valid")
+      .field("user", schema_of<identity::User>());
+}
+
+schema::Schema refresh_token_schema() {
+  return schema::Object("RefreshToken").field("refresh_token", schema::string(8192));
+}
+
 }  // namespace
 
 void add_identity_routes(http::Router& router, actors::IdentityService& identity) {
@@ -41,32 +59,57 @@ void add_identity_routes(http::Router& router, actors::IdentityService& identity
                auto credentials = identity::parse_credentials(http::parse_json_body(request));
                auto session = co_await identity.login(std::move(credentials), request.context());
                co_return http::json_response(request, status::ok, session_json(session));
-             });
+             },
+             {.doc = op("login", "Sign in with e-mail and password")
+                         .tag("auth")
+                         .json_body(schema::Object("Credentials")
+                                        .field("email", schema::string(254))
+                                        .field("password", schema::string(1024)))
+                         .ok(session_schema())
+                         .errors({401, 429})});
 
   router.add(verb::post, "/api/v2/auth/refresh", Access::public_,
              [&identity](Request& request) -> asio::awaitable<Response> {
                auto session =
                    co_await identity.refresh(refresh_token_of(request), request.context());
                co_return http::json_response(request, status::ok, session_json(session));
-             });
+             },
+             {.doc = op("refreshSession", "Trade a refresh token for a new session")
+                         .tag("auth")
+                         .json_body(refresh_token_schema())
+                         .ok(session_schema())
+                         .errors({401})});
 
   router.add(verb::post, "/api/v2/auth/logout", Access::public_,
              [&identity](Request& request) -> asio::awaitable<Response> {
                co_await identity.logout(refresh_token_of(request), request.context());
                co_return http::no_content(request);
-             });
+             },
+             {.doc = op("logout", "Revoke a refresh token and its family")
+                         .tag("auth")
+                         .json_body(refresh_token_schema())
+                         .no_content()
+                         .errors({401})});
 
-  router.add(verb::get, "/api/v2/auth/me", Access::sales,
-             [](Request& request) -> asio::awaitable<Response> {
-               const auto& p = *request.principal;
-               co_return http::json_response(
-                   request, status::ok,
-                   boost::json::object{{"id", p.id.str()},
-                                       {"email", p.email},
-                                       {"name", p.name},
-                                       {"role", identity::to_string(p.role)},
-                                       {"kind", identity::actor_type(p)}});
-             });
+  router.add(
+      verb::get, "/api/v2/auth/me", Access::sales,
+      [](Request& request) -> asio::awaitable<Response> {
+        const auto& p = *request.principal;
+        co_return http::json_response(request, status::ok,
+                                      boost::json::object{{"id", p.id.str()},
+                                                          {"email", p.email},
+                                                          {"name", p.name},
+                                                          {"role", identity::to_string(p.role)},
+                                                          {"kind", identity::actor_type(p)}});
+      },
+      {.doc = op("getMe", "Who the caller is")
+                  .tag("auth")
+                  .ok(schema::Object("Me")
+                          .field("id", schema::uuid())
+                          .field("email", schema::string())
+                          .field("name", schema::string())
+                          .field("role", schema::one_of_strings({"admin", "manager", "sales"}))
+                          .field("kind", schema::string(), "user, or the kind of key"))});
 
   router.add(verb::get, "/api/v2/users", Access::admin,
              [&identity](Request& request) -> asio::awaitable<Response> {
@@ -74,7 +117,11 @@ void add_identity_routes(http::Router& router, actors::IdentityService& identity
                const http::KeysetPage page(request, "users");
                auto users = co_await identity.list_users(page.fetch_limit(), page.position());
                co_return page.respond(request, users);
-             });
+             },
+             {.doc = op("listUsers", "List users")
+                         .tag("users")
+                         .query(page_params())
+                         .ok(page_of(schema::schema_of<identity::User>()))});
 
   router.add(verb::post, "/api/v2/users", Access::admin,
              [&identity](Request& request) -> asio::awaitable<Response> {
@@ -85,13 +132,19 @@ void add_identity_routes(http::Router& router, actors::IdentityService& identity
                response.set(beast_http::field::location, "/api/v2/users/" + created.id.str());
                co_return response;
              },
-             {.idempotent_create = true});
+             {.idempotent_create = true,
+              .doc = op("createUser", "Create a user")
+                         .tag("users")
+                         .json_body(identity::new_user_schema())
+                         .created(schema::schema_of<identity::User>())});
 
-  router.add(verb::get, "/api/v2/users/{id}", Access::admin,
-             [&identity](Request& request) -> asio::awaitable<Response> {
-               auto user = co_await identity.user(request.path_uuid("id", "user"));
-               co_return http::json_response(request, status::ok, identity::to_json(user));
-             });
+  router.add(
+      verb::get, "/api/v2/users/{id}", Access::admin,
+      [&identity](Request& request) -> asio::awaitable<Response> {
+        auto user = co_await identity.user(request.path_uuid("id", "user"));
+        co_return http::json_response(request, status::ok, identity::to_json(user));
+      },
+      {.doc = op("getUser", "Get a user").tag("users").ok(schema::schema_of<identity::User>())});
 
   router.add(verb::patch, "/api/v2/users/{id}", Access::admin,
              [&identity](Request& request) -> asio::awaitable<Response> {
@@ -99,7 +152,11 @@ void add_identity_routes(http::Router& router, actors::IdentityService& identity
                auto patch = identity::parse_user_patch(http::parse_json_body(request));
                auto user = co_await identity.update_user(id, std::move(patch), request.context());
                co_return http::json_response(request, status::ok, identity::to_json(user));
-             });
+             },
+             {.doc = op("updateUser", "Change a user's name, role or activity")
+                         .tag("users")
+                         .json_body(identity::user_patch_schema())
+                         .ok(schema::schema_of<identity::User>())});
 
   // Users are deactivated, never deleted: other rows refer to them.
   router.add(verb::delete_, "/api/v2/users/{id}", Access::admin,
@@ -109,7 +166,10 @@ void add_identity_routes(http::Router& router, actors::IdentityService& identity
                patch.is_active = false;
                auto user = co_await identity.update_user(id, patch, request.context());
                co_return http::json_response(request, status::ok, identity::to_json(user));
-             });
+             },
+             {.doc = op("deactivateUser", "Deactivate a user (users are never deleted)")
+                         .tag("users")
+                         .ok(schema::schema_of<identity::User>())});
 
   router.add(verb::post, "/api/v2/api-keys", Access::admin,
              [&identity](Request& request) -> asio::awaitable<Response> {
@@ -126,7 +186,14 @@ void add_identity_routes(http::Router& router, actors::IdentityService& identity
                response.set(beast_http::field::location,
                             "/api/v2/api-keys/" + created.key.id.str());
                co_return response;
-             });
+             },
+             {.doc = op("createApiKey", "Create an API key (its secret is shown once)")
+                         .tag("api keys")
+                         .json_body(schema::Object("NewApiKeyRequest")
+                                        .field("name", schema::string(100))
+                                        .optional("scopes", schema::array(schema::string(64), 10),
+                                                  "e.g. contacts:write, leads:*, *"))
+                         .created(openapi::api_key_schema(true))});
 
   router.add(verb::get, "/api/v2/api-keys", Access::admin,
              [&identity](Request& request) -> asio::awaitable<Response> {
@@ -135,14 +202,19 @@ void add_identity_routes(http::Router& router, actors::IdentityService& identity
                co_return http::page_of_all(
                    request, "api-keys", keys, [](const storage::ApiKey& key) { return key.id; },
                    [](const storage::ApiKey& key) { return storage::to_json(key); });
-             });
+             },
+             {.doc = op("listApiKeys", "List API keys")
+                         .tag("api keys")
+                         .query(page_params())
+                         .ok(page_of(openapi::api_key_schema()))});
 
   router.add(verb::delete_, "/api/v2/api-keys/{id}", Access::admin,
              [&identity](Request& request) -> asio::awaitable<Response> {
                co_await identity.revoke_api_key(request.path_uuid("id", "API key"),
                                                 request.context());
                co_return http::no_content(request);
-             });
+             },
+             {.doc = op("revokeApiKey", "Revoke an API key").tag("api keys").no_content()});
 }
 
 }  // namespace crmd::server::routes

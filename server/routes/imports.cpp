@@ -8,6 +8,7 @@
 #include "domain/imports/multipart.hpp"
 #include "domain/jobs/job.hpp"
 #include "server/http/json.hpp"
+#include "server/openapi/operation.hpp"
 #include "server/routes/routes.hpp"
 #include "storage/blob_file.hpp"
 
@@ -88,6 +89,23 @@ asio::awaitable<Response> start_import(Request& request, ImportContext& imports)
   co_return response;
 }
 
+openapi::Operation import_operation(std::string id, std::string summary, std::string tag) {
+  auto o = openapi::op(std::move(id), std::move(summary))
+               .tag(std::move(tag))
+               .describe(
+                   "The file as text/csv, or the file part of multipart/form-data; the answer "
+                   "is the job, followed at Location.")
+               .query("mode", schema::one_of_strings({"upsert", "create_only", "update_only"}),
+                      "default upsert")
+               .query("dry_run", schema::boolean(), "validate only")
+               .query("mapping", schema::string(),
+                      "JSON object of CSV header to contact field, e.g. {\"Mail\": \"email\"}")
+               .body_of("text/csv", schema::string(), "the CSV file")
+               .accepted(schema::schema_of<jobs::Job>());
+  o.body->required = true;
+  return o;
+}
+
 }  // namespace
 
 void add_import_routes(http::Router& router, ImportContext imports) {
@@ -96,9 +114,16 @@ void add_import_routes(http::Router& router, ImportContext imports) {
     co_return co_await start_import(request, context);
   };
   router.add(verb::post, "/api/v2/imports/contacts", Access::manager, handler,
-             {.idempotent_create = true, .upload = true, .scope = "contacts:import"});
+             {.idempotent_create = true,
+              .upload = true,
+              .scope = "contacts:import",
+              .doc = import_operation("importContacts", "Import contacts from CSV", "imports")});
   router.add(verb::post, "/api/v1/contacts/import/", Access::write_key, handler,
-             {.idempotent_create = true, .upload = true, .scope = "contacts:import"});
+             {.idempotent_create = true,
+              .upload = true,
+              .scope = "contacts:import",
+              .doc = import_operation("importContactsV1", "Import contacts from CSV (v1)",
+                                      "contacts v1")});
 }
 
 }  // namespace crmd::server::routes

@@ -6,6 +6,7 @@
 #include "domain/jobs/job.hpp"
 #include "server/http/json.hpp"
 #include "server/http/pagination.hpp"
+#include "server/openapi/storage_schemas.hpp"
 #include "server/routes/routes.hpp"
 
 namespace crmd::server::routes {
@@ -16,6 +17,9 @@ using beast_http::verb;
 using http::Access;
 using http::Request;
 using http::Response;
+using openapi::op;
+using openapi::page_of;
+using openapi::page_params;
 
 namespace {
 
@@ -57,7 +61,9 @@ asio::awaitable<Response> job_status(Request& request, storage::JobRepository& j
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) break;
-    actors::LeaveOnExit parked{watchers, watchers.park(id, *after, identity::caller_key(*request.principal), executor, left)};
+    actors::LeaveOnExit parked{
+        watchers,
+        watchers.park(id, *after, identity::caller_key(*request.principal), executor, left)};
     if (!parked.ticket) break;
     job = co_await visible_job(jobs, request, id, kind);  // a change before parking shows here
     if (job.version > *after) break;
@@ -78,6 +84,24 @@ asio::awaitable<Response> job_status(Request& request, storage::JobRepository& j
   co_return response;
 }
 
+namespace {
+
+// ?wait=&version=: the long poll of a job's status.
+openapi::Operation job_status_operation(std::string id, std::string summary, std::string tag) {
+  return op(std::move(id), std::move(summary))
+      .tag(std::move(tag))
+      .query("wait", schema::integer(0, kMaxWaitSeconds),
+             "seconds to hold the answer until the version passes ?version=")
+      .query("version", schema::integer(0), "the version last seen")
+      .header("If-None-Match", schema::string(), "the version's ETag: 304 when unchanged")
+      .ok(schema::schema_of<jobs::Job>())
+      .with_header(200, "ETag")
+      .reply(304, "Not modified since If-None-Match")
+      .errors({429});  // too many parked waits of this caller
+}
+
+}  // namespace
+
 void add_job_routes(http::Router& router, JobRoutesContext context) {
   auto shared = std::make_shared<JobRoutesContext>(std::move(context));
   auto& jobs = shared->jobs;
@@ -86,14 +110,17 @@ void add_job_routes(http::Router& router, JobRoutesContext context) {
              [&jobs, &watchers](Request& request) -> asio::awaitable<Response> {
                co_return co_await job_status(request, jobs, watchers,
                                              request.path_uuid("id", "job"));
-             });
-
-  router.add(verb::get, "/api/v1/contacts/import/{id}/", Access::write_key_or_bearer,
-             [&jobs, &watchers](Request& request) -> asio::awaitable<Response> {
-               co_return co_await job_status(request, jobs, watchers,
-                                             request.path_uuid("id", "job"));
              },
-             {.scope = "contacts:import"});
+             {.doc = job_status_operation("getJob", "A job's status (long-polled)", "jobs")});
+
+  router.add(
+      verb::get, "/api/v1/contacts/import/{id}/", Access::write_key_or_bearer,
+      [&jobs, &watchers](Request& request) -> asio::awaitable<Response> {
+        co_return co_await job_status(request, jobs, watchers, request.path_uuid("id", "job"));
+      },
+      {.scope = "contacts:import",
+       .doc = job_status_operation("getContactImportV1", "An import's status (v1, long-polled)",
+                                   "contacts v1")});
 
   router.add(
       verb::get, "/api/v2/jobs", Access::sales,
@@ -111,7 +138,14 @@ void add_job_routes(http::Router& router, JobRoutesContext context) {
         const http::KeysetPage page(request, fingerprint);
         auto rows = co_await jobs.list(creator, kind, state, page.fetch_limit(), page.position());
         co_return page.respond(request, rows);
-      });
+      },
+      {.doc = op("listJobs", "List jobs (one's own; admins all)")
+                  .tag("jobs")
+                  .query("kind", schema::string(), "e.g. import_contacts")
+                  .query("status", schema::one_of_strings(
+                                       {"pending", "running", "completed", "failed", "cancelled"}))
+                  .query(page_params())
+                  .ok(page_of(schema::schema_of<jobs::Job>()))});
 
   router.add(verb::get, "/api/v2/jobs/{id}/errors", Access::sales,
              [&jobs](Request& request) -> asio::awaitable<Response> {
@@ -120,7 +154,11 @@ void add_job_routes(http::Router& router, JobRoutesContext context) {
                const http::KeysetPage page(request, "job-errors:" + id.str());
                auto errors = co_await jobs.errors(id, page.position(), page.fetch_limit());
                co_return page.respond(request, errors);
-             });
+             },
+             {.doc = op("listJobErrors", "A job's row errors")
+                         .tag("jobs")
+                         .query(page_params())
+                         .ok(page_of(openapi::job_error_schema()))});
 
   router.add(verb::post, "/api/v2/jobs/{id}/cancel", Access::sales,
              [&jobs](Request& request) -> asio::awaitable<Response> {
@@ -128,7 +166,10 @@ void add_job_routes(http::Router& router, JobRoutesContext context) {
                co_await visible_job(jobs, request, id);
                auto job = co_await jobs.request_cancel(id);
                co_return http::json_response(request, status::ok, jobs::to_json(job));
-             });
+             },
+             {.doc = op("cancelJob", "Ask a job to stop at its next batch")
+                         .tag("jobs")
+                         .ok(schema::schema_of<jobs::Job>())});
 
   router.add(verb::delete_, "/api/v2/jobs/{id}", Access::sales,
              [shared](Request& request) -> asio::awaitable<Response> {
@@ -141,7 +182,11 @@ void add_job_routes(http::Router& router, JobRoutesContext context) {
                std::vector<storage::RemovedJob> files{std::move(*removed)};
                co_await actors::remove_job_files(shared->blocking, shared->files, std::move(files));
                co_return http::no_content(request);
-             });
+             },
+             {.doc = op("deleteJob", "Delete a finished job and its files")
+                         .tag("jobs")
+                         .no_content()
+                         .errors({409})});
 }
 
 }  // namespace crmd::server::routes

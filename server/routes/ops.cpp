@@ -3,6 +3,7 @@
 #include "domain/common/crypto.hpp"
 #include "domain/common/error.hpp"
 #include "server/http/json.hpp"
+#include "server/openapi/operation.hpp"
 #include "server/routes/routes.hpp"
 
 namespace crmd::server::routes {
@@ -10,6 +11,7 @@ namespace beast_http = boost::beast::http;
 using http::Access;
 using http::Request;
 using http::Response;
+using openapi::op;
 
 namespace {
 
@@ -34,20 +36,28 @@ void authorize_scrape(const Request& request, const OpsContext& context) {
 }  // namespace
 
 void add_ops_routes(http::Router& router, OpsContext context) {
-  router.add(beast_http::verb::get, "/health", Access::public_,
-             [](Request& request) -> boost::asio::awaitable<Response> {
-               co_return http::json_response(request, beast_http::status::ok,
-                                             boost::json::object{{"status", "ok"}});
-             });
+  router.add(
+      beast_http::verb::get, "/health", Access::public_,
+      [](Request& request) -> boost::asio::awaitable<Response> {
+        co_return http::json_response(request, beast_http::status::ok,
+                                      boost::json::object{{"status", "ok"}});
+      },
+      {.doc = op("health", "Liveness")
+                  .tag("operations")
+                  .ok(schema::Object("Health").field("status", schema::one_of_strings({"ok"})))});
 
-  router.add(beast_http::verb::get, "/ready", Access::public_,
-             [context](Request& request) -> boost::asio::awaitable<Response> {
-               if (!context.migrated.load())
-                 throw Error(ErrorKind::unavailable, "not_ready", "migrations are not applied yet");
-               co_await context.pool.query("SELECT 1");
-               co_return http::json_response(request, beast_http::status::ok,
-                                             boost::json::object{{"status", "ready"}});
-             });
+  router.add(
+      beast_http::verb::get, "/ready", Access::public_,
+      [context](Request& request) -> boost::asio::awaitable<Response> {
+        if (!context.migrated.load())
+          throw Error(ErrorKind::unavailable, "not_ready", "migrations are not applied yet");
+        co_await context.pool.query("SELECT 1");
+        co_return http::json_response(request, beast_http::status::ok,
+                                      boost::json::object{{"status", "ready"}});
+      },
+      {.doc = op("ready", "Readiness: the database answers and migrations are applied")
+                  .tag("operations")
+                  .ok(schema::Object("Ready").field("status", schema::one_of_strings({"ready"})))});
 
   router.add(beast_http::verb::get, "/metrics", Access::public_,
              [context](Request& request) -> boost::asio::awaitable<Response> {
@@ -66,7 +76,15 @@ void add_ops_routes(http::Router& router, OpsContext context) {
                response.body() = context.metrics.serialize();
                response.prepare_payload();
                co_return response;
-             });
+             },
+             {.doc = op("metrics", "Prometheus metrics")
+                         .tag("operations")
+                         .describe("Open on a loopback listener without CRMD_METRICS_TOKEN; "
+                                   "otherwise it takes that "
+                                   "token as a bearer token.")
+                         .header("Authorization", schema::string(), "Bearer <CRMD_METRICS_TOKEN>")
+                         .reply(200, "The metrics", "text/plain")
+                         .errors({401, 403})});
 }
 
 }  // namespace crmd::server::routes

@@ -9,6 +9,7 @@
 #include <stdexcept>
 
 #include "domain/common/uuid.hpp"
+#include "support/contract.hpp"
 
 namespace crmd::test {
 
@@ -52,9 +53,11 @@ RunningServer::RunningServer(std::function<void(server::App&)> add_routes, confi
     : app_(std::make_unique<server::App>(std::move(config))) {
   add_routes(*app_);
   app_->start();
+  register_contract(app_->port(), app_->router());
 }
 
 RunningServer::~RunningServer() {
+  unregister_contract(app_->port());
   app_->stop();
   app_->wait();
   // No input may produce a 500: every test that provokes one fails.
@@ -62,7 +65,7 @@ RunningServer::~RunningServer() {
       << "the server answered 500; its log names the request";
 }
 
-RawClient::RawClient(unsigned short port) : socket_(io_) {
+RawClient::RawClient(unsigned short port) : port_(port), socket_(io_) {
   socket_.connect({asio::ip::make_address("127.0.0.1"), port});
 }
 
@@ -83,7 +86,9 @@ HttpResponse RawClient::request(const std::string& method, const std::string& ta
     bytes += "Content-Length: " + std::to_string(body.size()) + "\r\n";
   bytes += "\r\n" + body;
   send(bytes);
-  return read();
+  auto response = read();
+  check_contract(port_, method, target, response);
+  return response;
 }
 
 bool RawClient::closed_by_server() {

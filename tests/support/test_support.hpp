@@ -67,6 +67,8 @@ class RunningServer {
 using HttpResponse = boost::beast::http::response<boost::beast::http::string_body>;
 
 // A blocking client on one TCP connection: tests write exact bytes.
+// request() checks every answer of a RunningServer against the OpenAPI
+// operation of the route it reached (see contract.hpp).
 class RawClient {
  public:
   explicit RawClient(unsigned short port);
@@ -79,6 +81,7 @@ class RawClient {
   bool closed_by_server();
 
  private:
+  unsigned short port_;
   asio::io_context io_;
   asio::ip::tcp::socket socket_;
   boost::beast::flat_buffer buffer_;
