@@ -163,33 +163,50 @@ asio::awaitable<WebhookDispatcher::Sent> WebhookDispatcher::send(
 }
 
 asio::awaitable<void> WebhookDispatcher::deliver(storage::LeasedDelivery delivery) {
-  try {
-    const auto sent =
-        co_await send(delivery.target, delivery.event_id, delivery.event_type, delivery.payload);
-    storage::WebhookRepository::Outcome outcome{sent.status_code, sent.latency_ms, sent.error, {}};
-    if (sent.error) {
-      web::RetryPolicy policy;
-      policy.base_delay = options_.retry_base;
-      policy.max_delay = std::chrono::hours(1);
-      const auto wait =
-          web::backoff_delay(policy, delivery.attempts, sent.retry_after, web::sodium_uniform());
-      outcome.next_attempt_at = now() + std::chrono::duration_cast<Timestamp::duration>(wait);
-      outcome.give_up = outcome.next_attempt_at > delivery.queued_at + webhooks::kRetryFor;
+  // After a success the subscription's next delivery goes at once, without
+  // waiting for the next round.
+  for (bool more = true; more && !stopping_;) {
+    more = false;
+    try {
+      const auto sent =
+          co_await send(delivery.target, delivery.event_id, delivery.event_type, delivery.payload);
+      const auto outcome = outcome_of(sent, delivery);
+      auto tx = co_await pool_.begin();
+      const bool disabled = co_await repository_.record(tx, delivery, owner_, outcome);
+      if (disabled) {
+        const auto system = system_context();
+        const auto entry = disabled_entry(delivery.target.webhook.id, *sent.error);
+        co_await storage::write_audit(tx, system, entry);
+      }
+      co_await tx.commit();
+      if (!sent.error) {
+        auto next = co_await repository_.lease_due(owner_, 1, kLease, delivery.target.webhook.id);
+        if (!next.empty()) {
+          delivery = std::move(next.front());
+          more = true;
+        }
+      }
+    } catch (const std::exception& e) {
+      // The lease runs out and the delivery is tried again.
+      spdlog::warn("webhooks: recording delivery {} failed: {}", delivery.id, e.what());
     }
-    auto tx = co_await pool_.begin();
-    const bool disabled = co_await repository_.record(tx, delivery, owner_, outcome);
-    if (disabled) {
-      const auto system = system_context();
-      const auto entry = disabled_entry(delivery.target.webhook.id, *sent.error);
-      co_await storage::write_audit(tx, system, entry);
-    }
-    co_await tx.commit();
-  } catch (const std::exception& e) {
-    // The lease runs out and the delivery is tried again.
-    spdlog::warn("webhooks: recording delivery {} failed: {}", delivery.id, e.what());
   }
   --in_flight_;
   wake();
+}
+
+storage::WebhookRepository::Outcome WebhookDispatcher::outcome_of(
+    const Sent& sent, const storage::LeasedDelivery& delivery) const {
+  storage::WebhookRepository::Outcome outcome{sent.status_code, sent.latency_ms, sent.error, {}};
+  if (!sent.error) return outcome;
+  web::RetryPolicy policy;
+  policy.base_delay = options_.retry_base;
+  policy.max_delay = std::chrono::hours(1);
+  const auto wait =
+      web::backoff_delay(policy, delivery.attempts, sent.retry_after, web::sodium_uniform());
+  outcome.next_attempt_at = now() + std::chrono::duration_cast<Timestamp::duration>(wait);
+  outcome.give_up = outcome.next_attempt_at > delivery.queued_at + webhooks::kRetryFor;
+  return outcome;
 }
 
 asio::awaitable<webhooks::Delivery> WebhookDispatcher::ping(const webhooks::Webhook& webhook) {

@@ -56,6 +56,8 @@ class WebhookDispatcher {
   boost::asio::awaitable<void> follow(pg::Listener& listener);
   boost::asio::awaitable<void> queue_events();
   boost::asio::awaitable<void> deliver(storage::LeasedDelivery delivery);
+  storage::WebhookRepository::Outcome outcome_of(const Sent& sent,
+                                                 const storage::LeasedDelivery& delivery) const;
   boost::asio::awaitable<Sent> send(const storage::WebhookTarget& target,
                                     const std::string& event_id, const std::string& event_type,
                                     const std::string& body);

@@ -54,6 +54,8 @@ def receive(port, count, out):
     server.shutdown()
     with lock:
         span = max(arrivals[-1] - arrivals[0], 1e-6) if len(arrivals) > 1 else 1
+        with open(out + ".raw", "w") as f:  # arrival time, delay in ms
+            f.writelines(f"{a:.6f} {d:.3f}\n" for a, d in zip(arrivals, delays))
         with open(out, "w") as f:
             f.write(f"{len(arrivals) / span:.0f} {percentile(delays, 0.5):.3f} "
                     f"{percentile(delays, 0.99):.3f} {count - len(arrivals)}\n")

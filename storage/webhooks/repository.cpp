@@ -194,12 +194,16 @@ asio::awaitable<bool> WebhookRepository::queue(const Uuid& webhook, FeedPosition
 }
 
 asio::awaitable<std::vector<LeasedDelivery>> WebhookRepository::lease_due(
-    const std::string& owner, std::size_t limit, std::chrono::seconds lease) {
+    const std::string& owner, std::size_t limit, std::chrono::seconds lease,
+    std::optional<Uuid> only) {
+  // Each subscription's head through the pending index: the cost follows
+  // the number of subscriptions, not the backlog.
   const auto result = co_await pool_.query(
       std::string(
-          "WITH heads AS (SELECT DISTINCT ON (d.webhook_id) d.id, d.next_attempt_at,"
-          "   d.lease_until FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id"
-          "   WHERE d.status = 'pending' AND w.active ORDER BY d.webhook_id, d.id),"
+          "WITH heads AS (SELECT h.* FROM webhooks w CROSS JOIN LATERAL (SELECT d.id,"
+          "   d.next_attempt_at, d.lease_until FROM webhook_deliveries d"
+          "   WHERE d.webhook_id = w.id AND d.status = 'pending' ORDER BY d.id LIMIT 1) h"
+          "   WHERE w.active AND ($4::uuid IS NULL OR w.id = $4)),"
           // The longest waiting first: one subscription's churn cannot
           // starve another's.
           " due AS (SELECT id FROM heads WHERE next_attempt_at <= now()"
@@ -211,7 +215,7 @@ asio::awaitable<std::vector<LeasedDelivery>> WebhookRepository::lease_due(
           " RETURNING d.id, d.attempts, d.event_type, coalesce(d.event_id::text, ''),"
           "   d.payload::text, d.created_at, ") +
           kColumns + kTargetColumns,
-      owner, static_cast<std::int64_t>(limit), static_cast<std::int64_t>(lease.count()));
+      owner, static_cast<std::int64_t>(limit), static_cast<std::int64_t>(lease.count()), only);
   std::vector<LeasedDelivery> leased;
   for (auto r : result)
     leased.push_back({r.get<std::int64_t>(0), r.get<std::int32_t>(1), r.get<std::string>(2),
@@ -230,8 +234,11 @@ asio::awaitable<bool> WebhookRepository::record(pg::Transaction& tx, const Lease
       " lease_owner = NULL, lease_until = NULL WHERE id = $1 AND lease_owner = $2",
       d.id, owner, std::string(status), o.status_code, o.latency_ms, o.error, o.next_attempt_at);
   if (delivered) {
-    co_await tx.query("UPDATE webhooks SET consecutive_failures = 0 WHERE id = $1",
-                      d.target.webhook.id);
+    // Only when there is a count to clear: the row is the one the
+    // dispatcher's cursor moves on, and an idle update would contend with it.
+    if (d.target.webhook.consecutive_failures > 0)
+      co_await tx.query("UPDATE webhooks SET consecutive_failures = 0 WHERE id = $1",
+                        d.target.webhook.id);
     co_return false;
   }
   const auto result = co_await tx.query(

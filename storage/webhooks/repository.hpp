@@ -60,11 +60,11 @@ class WebhookRepository {
   // unless another process moved it from `from` first (then false).
   boost::asio::awaitable<bool> queue(const Uuid& webhook, FeedPosition from, FeedPosition next,
                                      const std::vector<events::Event>& events);
-  // Leases, for each subscription with one due, its oldest pending delivery
-  // (none while another is leased): at most limit.
-  boost::asio::awaitable<std::vector<LeasedDelivery>> lease_due(const std::string& owner,
-                                                                std::size_t limit,
-                                                                std::chrono::seconds lease);
+  // Leases, for each subscription with one due (or only the given one), its
+  // oldest pending delivery (none while that one is leased): at most limit.
+  boost::asio::awaitable<std::vector<LeasedDelivery>> lease_due(
+      const std::string& owner, std::size_t limit, std::chrono::seconds lease,
+      std::optional<Uuid> only = std::nullopt);
   struct Outcome {
     std::optional<std::int32_t> status_code;
     std::int64_t latency_ms = 0;
