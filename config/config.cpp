@@ -448,18 +448,20 @@ constexpr std::array kSettings = {
             "a PEM file of CAs that outbound HTTPS trusts besides the system's (tests, private "
             "deployments)",
             [](Config& c, std::string_view v, const Source&) { c.outbound_ca_file = v; }},
+    Setting{"CRMD_DOCS_ASSETS", "/usr/lib/python3/dist-packages/flasgger/ui3/static",
+            "Swagger UI's files for /docs (Debian's python3-flasgger)",
+            [](Config& c, std::string_view v, const Source&) { c.docs_assets = v; }},
     Setting{"CRMD_WEBHOOKS_ALLOW_PRIVATE", "false",
             "allow http:// and loopback/private/link-local webhook targets (tests, private "
             "deployments)",
             [](Config& c, std::string_view v, const Source& s) {
               set_bool(c.webhooks_allow_private, v, s);
             }},
-    Setting{"CRMD_WEBHOOK_RETRY_BASE_MS", "5000",
-            "the longest wait before a failed webhook delivery's first retry (it doubles each "
-            "time, up to an hour, with full jitter)",
-            [](Config& c, std::string_view v, const Source& s) {
-              set_ms(c.webhook_retry_base, v, s);
-            }},
+    Setting{
+        "CRMD_WEBHOOK_RETRY_BASE_MS", "5000",
+        "the longest wait before a failed webhook delivery's first retry (it doubles each "
+        "time, up to an hour, with full jitter)",
+        [](Config& c, std::string_view v, const Source& s) { set_ms(c.webhook_retry_base, v, s); }},
     Setting{"CRMD_SCHEDULER_ENABLED", "true",
             "enqueue the periodic lead workers (priority, engagement, SLA) from this process",
             [](Config& c, std::string_view v, const Source& s) {

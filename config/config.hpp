@@ -85,6 +85,7 @@ struct Config {
   std::chrono::seconds event_retention{30 * 86400};  // events in the feed, then pruned
   std::chrono::seconds event_prune_interval{300};    // between pruning runs
   std::string outbound_ca_file;                      // a CA outbound TLS trusts beyond the system's
+  std::string docs_assets = "/usr/lib/python3/dist-packages/flasgger/ui3/static";  // Swagger UI
   bool webhooks_allow_private = false;  // http and private addresses as webhook targets
   std::chrono::milliseconds webhook_retry_base{5000};  // the first retry's wait at most
 

@@ -175,7 +175,7 @@ App::App(config::Config config)
   routes::add_export_routes(router_, {jobs_, blocking_, jobs_.repository(), job_watchers_,
                                       files.export_dir, config_.jwt_secret, config_.export_ttl});
   // /openapi.json is built from every route at its first request.
-  openapi::add_docs_routes(router_, {blocking_});
+  openapi::add_docs_routes(router_, {blocking_, config_.docs_assets});
   jobs_.add_handler("import_contacts",
                     actors::contact_import_handler(*pool_, blocking_, {files.blob_dir}));
   jobs_.add_handler("export_contacts",

@@ -91,4 +91,24 @@ boost::json::object to_json(const Event& e, const boost::json::storage_ptr& sp) 
                              sp);
 }
 
+schema::Schema json_schema(std::type_identity<Event>) {
+  using namespace schema;
+  auto type = string();
+  boost::json::array names;
+  for (auto name : kEventTypes) names.emplace_back(name);
+  type["enum"] = std::move(names);
+  return Object("Event")
+      .field("id", string(), "the event's place in the log, as text")
+      .field("type", type)
+      .field("entity_type", string())
+      .field("entity_id", nullable(string()))
+      .field("occurred_at", timestamp())
+      .field("actor", Object()
+                          .field("type", string())
+                          .field("id", nullable(uuid()))
+                          .field("label", nullable(string())))
+      .field("changed", array(string()), "the top-level fields the change touched")
+      .field("data", any_object(), "the entity as its GET shows it; only its id for a deletion");
+}
+
 }  // namespace crmd::events

@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "domain/common/json_schema.hpp"
 #include "domain/common/time.hpp"
 #include "domain/common/uuid.hpp"
 #include "domain/identity/principal.hpp"
@@ -109,5 +110,6 @@ struct Event {
 // {id, type, entity_type, entity_id, occurred_at, actor, changed, data}:
 // data is the entity as its GET shows it, or only its id for a deletion.
 boost::json::object to_json(const Event& event, const boost::json::storage_ptr& sp = {});
+schema::Schema json_schema(std::type_identity<Event>);
 
 }  // namespace crmd::events

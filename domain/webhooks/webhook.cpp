@@ -82,4 +82,62 @@ boost::json::object to_json(const Delivery& d, const boost::json::storage_ptr& s
       sp);
 }
 
+namespace {
+
+schema::Object webhook_object(std::string_view title) {
+  using namespace schema;
+  Object webhook(title);
+  webhook.field("id", uuid())
+      .field("url", uri())
+      .field("events", array(string()), "event types, entity types (all of theirs) or *")
+      .field("active", boolean())
+      .field("consecutive_failures", integer(0))
+      .field("disabled_reason", nullable(string()))
+      .field("previous_secret_until", nullable(timestamp()),
+             "while set, the rotated-out secret signs too")
+      .field("created_at", timestamp())
+      .field("updated_at", timestamp());
+  return webhook;
+}
+
+}  // namespace
+
+schema::Schema json_schema(std::type_identity<Webhook>) {
+  return webhook_object("Webhook");
+}
+
+schema::Schema webhook_with_secret_schema() {
+  return webhook_object("WebhookWithSecret")
+      .field("secret", schema::string(), "shown only now: it signs Crmd-Signature");
+}
+
+schema::Schema webhook_input_schema(bool creating) {
+  using namespace schema;
+  Object input(creating ? "WebhookCreate" : "WebhookUpdate");
+  const auto url = described(uri(), "https (http only with CRMD_WEBHOOKS_ALLOW_PRIVATE)");
+  const auto events = array(string(100), 50);
+  if (creating)
+    input.field("url", url).field("events", events);
+  else
+    input.optional("url", url).optional("events", events);
+  return input.optional("active", boolean());
+}
+
+schema::Schema json_schema(std::type_identity<Delivery>) {
+  using namespace schema;
+  return Object("WebhookDelivery")
+      .field("id", string())
+      .field("webhook_id", uuid())
+      .field("event_id", nullable(string()), "none for a ping")
+      .field("event_type", string())
+      .field("status", one_of_strings({"pending", "delivered", "failed"}))
+      .field("attempts", integer(0))
+      .field("status_code", nullable(integer()))
+      .field("latency_ms", nullable(integer(0)))
+      .field("error", nullable(string()))
+      .field("next_attempt_at", nullable(timestamp()))
+      .field("delivered_at", nullable(timestamp()))
+      .field("created_at", timestamp());
+}
+
 }  // namespace crmd::webhooks

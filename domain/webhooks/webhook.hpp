@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "domain/common/json_schema.hpp"
 #include "domain/common/time.hpp"
 #include "domain/common/uuid.hpp"
 
@@ -28,6 +29,10 @@ struct Webhook {
   Timestamp created_at, updated_at;
 };
 boost::json::object to_json(const Webhook& webhook, const boost::json::storage_ptr& sp = {});
+schema::Schema json_schema(std::type_identity<Webhook>);
+// The subscription with its secret, as create and rotate answer.
+schema::Schema webhook_with_secret_schema();
+schema::Schema webhook_input_schema(bool creating);
 
 struct WebhookChanges {
   std::optional<std::string> url;
@@ -64,5 +69,6 @@ struct Delivery {
   Timestamp created_at;
 };
 boost::json::object to_json(const Delivery& delivery, const boost::json::storage_ptr& sp = {});
+schema::Schema json_schema(std::type_identity<Delivery>);
 
 }  // namespace crmd::webhooks

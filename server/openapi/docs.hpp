@@ -15,8 +15,8 @@ inline constexpr const char* kDebianDocsAssets =
 
 struct DocsOptions {
   boost::asio::thread_pool& blocking;  // reads the asset files
-  // Swagger UI's files (CRMD_DOCS_ASSETS once the setting exists). Missing,
-  // /docs says how to install them.
+  // Swagger UI's files (CRMD_DOCS_ASSETS). Missing, /docs says how to
+  // install them.
   std::string assets_dir = kDebianDocsAssets;
 };
 

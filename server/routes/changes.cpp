@@ -9,6 +9,7 @@
 #include "domain/events/event.hpp"
 #include "server/http/json.hpp"
 #include "server/http/pagination.hpp"
+#include "server/openapi/operation.hpp"
 #include "server/routes/routes.hpp"
 
 namespace crmd::server::routes {
@@ -19,6 +20,7 @@ using beast_http::verb;
 using http::Access;
 using http::Request;
 using http::Response;
+using openapi::op;
 using storage::FeedPosition;
 
 namespace {
@@ -122,7 +124,24 @@ void add_changes_routes(http::Router& router, ChangesContext context) {
         body["next_cursor"] = cursor_of(page.next);
         body["results"] = std::move(results);
         co_return http::json_response(request, status::ok, boost::json::value(std::move(body)));
-      });
+      },
+      {.doc = op("listChanges", "The change feed: events after a cursor, oldest first")
+                  .tag("events")
+                  .describe("Store next_cursor and come back with it. Without a cursor the feed "
+                            "starts now; from=beginning starts at what retention kept. A cursor "
+                            "older than retention answers 410 cursor_expired: read the lists "
+                            "again, then follow from a new cursor.")
+                  .query("cursor", schema::string(1024), "next_cursor of the previous answer")
+                  .query("types", schema::string(),
+                         "event types or entity types, comma-separated (contact,lead.qualified)")
+                  .query("limit", schema::integer(1, kMaxLimit), "default 100")
+                  .query("wait", schema::integer(0, kMaxWaitSeconds),
+                         "seconds to hold an empty answer for the next event")
+                  .query("from", schema::one_of_strings({"beginning"}))
+                  .ok(schema::Object("ChangePage")
+                          .field("next_cursor", schema::string())
+                          .field("results", schema::array(schema::schema_of<events::Event>())))
+                  .errors({400, 410, 429})});
 }
 
 }  // namespace crmd::server::routes

@@ -8,6 +8,7 @@
 #include "domain/common/error.hpp"
 #include "server/http/json.hpp"
 #include "server/http/pagination.hpp"
+#include "server/openapi/operation.hpp"
 #include "server/routes/routes.hpp"
 
 namespace crmd::server::routes {
@@ -18,6 +19,9 @@ using beast_http::verb;
 using http::Access;
 using http::Request;
 using http::Response;
+using openapi::op;
+using openapi::page_of;
+using openapi::page_params;
 
 namespace {
 
@@ -56,7 +60,11 @@ void add_webhook_routes(http::Router& router, WebhookContext context) {
                             "/api/v2/webhooks/" + created.webhook.id.str());
                co_return response;
              },
-             {.idempotent_create = true});
+             {.idempotent_create = true,
+              .doc = op("createWebhook", "Subscribe a URL to events (its secret shown once)")
+                         .tag("webhooks")
+                         .json_body(webhooks::webhook_input_schema(true))
+                         .created(webhooks::webhook_with_secret_schema())});
 
   router.add(verb::get, "/api/v2/webhooks", Access::admin,
              [&hooks](Request& request) -> asio::awaitable<Response> {
@@ -64,14 +72,21 @@ void add_webhook_routes(http::Router& router, WebhookContext context) {
                const http::KeysetPage page(request, "webhooks");
                auto rows = co_await hooks.list(page.fetch_limit(), page.position());
                co_return page.respond(request, rows);
-             });
+             },
+             {.doc = op("listWebhooks", "List webhook subscriptions")
+                         .tag("webhooks")
+                         .query(page_params())
+                         .ok(page_of(schema::schema_of<webhooks::Webhook>()))});
 
   router.add(verb::get, "/api/v2/webhooks/{id}", Access::admin,
              [&hooks](Request& request) -> asio::awaitable<Response> {
                auto webhook = co_await hooks.get(webhook_id(request));
                co_return http::record_response(request, status::ok, webhooks::to_json(webhook),
                                                webhook.updated_at);
-             });
+             },
+             {.doc = op("getWebhook", "A webhook subscription")
+                         .tag("webhooks")
+                         .ok(schema::schema_of<webhooks::Webhook>())});
 
   router.add(verb::patch, "/api/v2/webhooks/{id}", Access::admin,
              [&hooks, allow_private](Request& request) -> asio::awaitable<Response> {
@@ -81,19 +96,30 @@ void add_webhook_routes(http::Router& router, WebhookContext context) {
                auto webhook = co_await hooks.update(id, std::move(changes), request.context());
                co_return http::record_response(request, status::ok, webhooks::to_json(webhook),
                                                webhook.updated_at);
-             });
+             },
+             {.doc = op("updateWebhook", "Change a subscription (active: true clears its failures)")
+                         .tag("webhooks")
+                         .json_body(webhooks::webhook_input_schema(false))
+                         .ok(schema::schema_of<webhooks::Webhook>())});
 
   router.add(verb::delete_, "/api/v2/webhooks/{id}", Access::admin,
              [&hooks](Request& request) -> asio::awaitable<Response> {
                co_await hooks.remove(webhook_id(request), request.context());
                co_return http::no_content(request);
-             });
+             },
+             {.doc = op("deleteWebhook", "Delete a subscription and its deliveries")
+                         .tag("webhooks")
+                         .no_content()});
 
-  router.add(verb::post, "/api/v2/webhooks/{id}/rotate-secret", Access::admin,
-             [&hooks](Request& request) -> asio::awaitable<Response> {
-               auto rotated = co_await hooks.rotate_secret(webhook_id(request), request.context());
-               co_return http::json_response(request, status::ok, with_secret(rotated));
-             });
+  router.add(
+      verb::post, "/api/v2/webhooks/{id}/rotate-secret", Access::admin,
+      [&hooks](Request& request) -> asio::awaitable<Response> {
+        auto rotated = co_await hooks.rotate_secret(webhook_id(request), request.context());
+        co_return http::json_response(request, status::ok, with_secret(rotated));
+      },
+      {.doc = op("rotateWebhookSecret", "A new signing secret (the old one signs for 24 h more)")
+                  .tag("webhooks")
+                  .ok(webhooks::webhook_with_secret_schema())});
 
   router.add(verb::get, "/api/v2/webhooks/{id}/deliveries", Access::admin,
              [&hooks](Request& request) -> asio::awaitable<Response> {
@@ -102,20 +128,31 @@ void add_webhook_routes(http::Router& router, WebhookContext context) {
                const http::KeysetPage page(request, "deliveries:" + id.str());
                auto rows = co_await hooks.deliveries(id, page.fetch_limit(), page.position());
                co_return page.respond(request, rows);
-             });
+             },
+             {.doc = op("listWebhookDeliveries", "A subscription's deliveries, newest first")
+                         .tag("webhooks")
+                         .query(page_params())
+                         .ok(page_of(schema::schema_of<webhooks::Delivery>()))});
 
   router.add(verb::post, "/api/v2/webhooks/{id}/deliveries/{delivery_id}/replay", Access::admin,
              [&hooks](Request& request) -> asio::awaitable<Response> {
                auto delivery = co_await hooks.replay(webhook_id(request), delivery_id(request));
                co_return http::json_response(request, status::accepted,
                                              webhooks::to_json(delivery));
-             });
+             },
+             {.doc = op("replayWebhookDelivery", "Send a delivery again, next")
+                         .tag("webhooks")
+                         .path("delivery_id", schema::integer(1))
+                         .accepted(schema::schema_of<webhooks::Delivery>())});
 
   router.add(verb::post, "/api/v2/webhooks/{id}/ping", Access::admin,
              [&hooks](Request& request) -> asio::awaitable<Response> {
                auto delivery = co_await hooks.ping(webhook_id(request));
                co_return http::json_response(request, status::ok, webhooks::to_json(delivery));
-             });
+             },
+             {.doc = op("pingWebhook", "Send webhook.ping now and answer the delivery")
+                         .tag("webhooks")
+                         .ok(schema::schema_of<webhooks::Delivery>())});
 }
 
 }  // namespace crmd::server::routes
