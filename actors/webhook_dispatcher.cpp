@@ -76,7 +76,10 @@ void WebhookDispatcher::stop() {
 }
 
 void WebhookDispatcher::wake() {
-  asio::post(strand_, [this] { timer_.cancel(); });
+  asio::post(strand_, [this] {
+    woken_ = true;
+    timer_.cancel();
+  });
 }
 
 asio::awaitable<void> WebhookDispatcher::follow(pg::Listener& listener) {
@@ -106,9 +109,14 @@ asio::awaitable<void> WebhookDispatcher::run() {
       spdlog::warn("webhooks: dispatch round failed: {}", e.what());
     }
     if (stopping_) break;
-    timer_.expires_after(kIdlePoll);
-    boost::system::error_code woken;
-    co_await timer_.async_wait(asio::redirect_error(asio::use_awaitable, woken));
+    // A wake during the round (a commit, a finished delivery) means
+    // another round now, not after the idle poll.
+    if (!woken_) {
+      timer_.expires_after(kIdlePoll);
+      boost::system::error_code cancelled;
+      co_await timer_.async_wait(asio::redirect_error(asio::use_awaitable, cancelled));
+    }
+    woken_ = false;
   }
 }
 

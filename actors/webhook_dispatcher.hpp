@@ -72,6 +72,7 @@ class WebhookDispatcher {
   std::string owner_;  // this process's name on the leases it takes
   boost::asio::steady_timer timer_;
   std::size_t in_flight_ = 0;  // on the strand
+  bool woken_ = false;         // on the strand: woken since the round began
   std::atomic<bool> stopping_{false};
 };
 
