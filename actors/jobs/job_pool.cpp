@@ -82,6 +82,7 @@ void JobPool::start(pg::Listener& listener) {
 
 asio::awaitable<void> JobPool::stop() {
   stopping_ = true;
+  *followed_stopped_ = true;
   wake_all();
   if (rescue_timer_) rescue_timer_->cancel();
   if (running_workers_ > 0 && all_stopped_) co_await wait(*all_stopped_, std::chrono::hours(1));
@@ -200,10 +201,12 @@ asio::awaitable<void> JobPool::rescue() {
 }
 
 asio::awaitable<void> JobPool::follow(pg::Listener& listener) {
+  const auto stopped = followed_stopped_;
   try {
     auto subscription = co_await listener.subscribe("crmd_jobs");
-    while (!stopping_) {
+    while (!*stopped) {
       const auto notification = co_await subscription->next();
+      if (*stopped) break;
       // A new job (version 1), or notifications lost: look for work.
       if (notification.missed || notification.payload.ends_with(" 1")) wake_all();
     }

@@ -82,6 +82,7 @@ using JobHandler = std::function<boost::asio::awaitable<JobOutcome>(JobContext&)
 class JobPool {
  public:
   JobPool(Actor& actor, pg::Pool& pool, JobPoolOptions options);
+  ~JobPool() { *followed_stopped_ = true; }
 
   // Before start().
   void add_handler(std::string kind, JobHandler handler);
@@ -115,6 +116,10 @@ class JobPool {
   std::map<std::string, JobHandler> handlers_;
   std::vector<std::string> kinds_;  // claimed: those with a handler
   std::atomic<bool> stopping_{false};
+  // What follow() reads after a notification: it may wake after the pool is
+  // gone (a listener outlives the pools of a test), so it holds this and not
+  // the pool.
+  std::shared_ptr<std::atomic<bool>> followed_stopped_ = std::make_shared<std::atomic<bool>>(false);
   std::list<boost::asio::steady_timer*> idle_;  // workers waiting for work
   std::shared_ptr<boost::asio::steady_timer> rescue_timer_;
   std::size_t running_workers_ = 0;

@@ -164,7 +164,7 @@ void add_job_routes(http::Router& router, JobRoutesContext context) {
              [&jobs](Request& request) -> asio::awaitable<Response> {
                const auto id = request.path_uuid("id", "job");
                co_await visible_job(jobs, request, id);
-               auto job = co_await jobs.request_cancel(id);
+               auto job = co_await jobs.request_cancel(id, request.context());
                co_return http::json_response(request, status::ok, jobs::to_json(job));
              },
              {.doc = op("cancelJob", "Ask a job to stop at its next batch")
@@ -175,7 +175,7 @@ void add_job_routes(http::Router& router, JobRoutesContext context) {
              [shared](Request& request) -> asio::awaitable<Response> {
                const auto id = request.path_uuid("id", "job");
                co_await visible_job(shared->jobs, request, id);
-               auto removed = co_await shared->jobs.remove(id);
+               auto removed = co_await shared->jobs.remove(id, request.context());
                if (!removed)
                  throw Error(ErrorKind::conflict, "job_running",
                              "only a finished job can be deleted; cancel it first");

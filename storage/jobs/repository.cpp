@@ -4,6 +4,7 @@
 
 #include "domain/common/error.hpp"
 #include "domain/common/json_of.hpp"
+#include "storage/audited_write.hpp"
 #include "storage/sql.hpp"
 
 namespace crmd::storage {
@@ -209,15 +210,23 @@ asio::awaitable<std::size_t> JobRepository::rescue_expired() {
   co_return static_cast<std::size_t>(expired.rows());
 }
 
-asio::awaitable<Job> JobRepository::request_cancel(const Uuid& id) {
-  const auto result = co_await pool_.query(
+asio::awaitable<Job> JobRepository::request_cancel(const Uuid& id,
+                                                   identity::RequestContext context) {
+  auto write = co_await AuditedWrite::begin(pool_, std::move(context));
+  const auto result = co_await write.tx().query(
       std::string("UPDATE jobs SET cancel_requested = true,"
                   " status = CASE WHEN status = 'pending' THEN 'cancelled' ELSE status END,"
                   " finished_at = CASE WHEN status = 'pending' THEN now() ELSE finished_at END"
                   " WHERE id = $1 AND status IN ('pending', 'running') RETURNING ") +
           kColumns,
       id);
-  if (!result.empty()) co_return job_from(result[0]);
+  if (!result.empty()) {
+    auto job = job_from(result[0]);
+    const AuditEntry entry{"job_cancel_requested", "job", id.str(), std::nullopt,
+                           jobs::to_json(job)};
+    co_await write.commit(entry);
+    co_return job;
+  }
   const auto existing = co_await find(id);
   if (!existing) throw Error(ErrorKind::not_found, "not_found", "no such job");
   throw Error(ErrorKind::conflict, "job_finished", "the job has already finished");
@@ -295,14 +304,18 @@ std::vector<RemovedJob> removed_of(const pg::Result& result) {
 
 }  // namespace
 
-asio::awaitable<std::optional<RemovedJob>> JobRepository::remove(const Uuid& id) {
-  const auto result = co_await pool_.query(
+asio::awaitable<std::optional<RemovedJob>> JobRepository::remove(const Uuid& id,
+                                                                 identity::RequestContext context) {
+  auto write = co_await AuditedWrite::begin(pool_, std::move(context));
+  const auto result = co_await write.tx().query(
       std::string("DELETE FROM jobs WHERE id = $1 AND status IN ('completed', 'failed', "
                   "'cancelled')") +
           kRemovedColumns,
       id);
   auto removed = removed_of(result);
   if (removed.empty()) co_return std::nullopt;
+  const AuditEntry entry{"job_deleted", "job", id.str()};
+  co_await write.commit(entry);
   co_return removed.front();
 }
 

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "domain/common/page.hpp"
+#include "domain/identity/principal.hpp"
 #include "domain/jobs/job.hpp"
 #include "storage/pg/pool.hpp"
 
@@ -82,7 +83,9 @@ class JobRepository {
   boost::asio::awaitable<std::size_t> rescue_expired();
   // Pending: cancelled at once. Running: asked to stop at the next batch.
   // Error{not_found} when missing, Error{conflict} when already finished.
-  boost::asio::awaitable<jobs::Job> request_cancel(const Uuid& id);
+  // Audited (job.cancel_requested) under context's actor.
+  boost::asio::awaitable<jobs::Job> request_cancel(const Uuid& id,
+                                                   identity::RequestContext context = {});
   // Whether a client asked the job to stop; nullopt when the lease is lost.
   boost::asio::awaitable<std::optional<bool>> cancel_requested(const Lease& lease);
 
@@ -94,7 +97,9 @@ class JobRepository {
       const std::optional<std::string>& status, std::size_t limit,
       const std::optional<PagePosition>& from);
   // Deletes a finished job; nullopt when missing or not finished.
-  boost::asio::awaitable<std::optional<RemovedJob>> remove(const Uuid& id);
+  // Audited (job.deleted) under context's actor.
+  boost::asio::awaitable<std::optional<RemovedJob>> remove(const Uuid& id,
+                                                           identity::RequestContext context);
   // Deletes the jobs finished longer ago than retention.
   boost::asio::awaitable<std::vector<RemovedJob>> prune(std::chrono::seconds retention);
   // Of the given file names, those no job refers to: an import's upload

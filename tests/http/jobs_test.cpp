@@ -144,6 +144,13 @@ TEST_F(JobsApiTest, CancelDeleteAndErrorPages) {
   EXPECT_TRUE(back.at("previous").is_null());
   EXPECT_EQ(send("DELETE", "/api/v2/jobs/" + pending).result_int(), 204);
   EXPECT_EQ(send("GET", "/api/v2/jobs/" + pending).result_int(), 404);
+  // Both are events of the log, under the caller's name.
+  const auto events = test::db_query(
+      "SELECT event_type FROM audit_logs WHERE entity_id = $1 AND actor_type = 'user' ORDER BY id",
+      pg::Params(pending));
+  ASSERT_EQ(events.rows(), 2);
+  EXPECT_EQ(events[0].get<std::string>(0), "job.cancel_requested");
+  EXPECT_EQ(events[1].get<std::string>(0), "job.deleted");
 }
 
 // A caller parks at most 20 requests; the next is told to come back.

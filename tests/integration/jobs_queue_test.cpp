@@ -59,7 +59,8 @@ TEST_F(JobQueueTest, ATakenOverLeaseFencesTheOldWorkerOut) {
   const auto old_lease = lease_of(job);
   EXPECT_TRUE(io.run(jobs.heartbeat(old_lease, 30s)));
   expire(job.id);
-  EXPECT_EQ(io.run(jobs.rescue_expired()), 1u);
+  // At least this one (the database may hold other tests' expired leases).
+  EXPECT_GE(io.run(jobs.rescue_expired()), 1u);
   test::db_query("UPDATE jobs SET run_after = now() WHERE id = $1", pg::Params(job.id));
   const auto again = claim("worker-b", 1).at(0);
   EXPECT_EQ(again.id, job.id);
