@@ -27,17 +27,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// Routes of another engineer (server/routes/changes.cpp, webhooks.cpp), by
-// path prefix, declared later: their undocumented routes are listed, not
-// failed. Remove a prefix once all its routes carry RouteOptions::doc.
-const std::vector<std::string> kNotYetDeclared{};
-
-std::optional<std::string> pending_prefix(const std::string& path) {
-  for (const auto& prefix : kNotYetDeclared)
-    if (path == prefix || path.starts_with(prefix + "/")) return prefix;
-  return std::nullopt;
-}
-
 const fs::path kTestsDir = fs::path(__FILE__).parent_path().parent_path();
 
 struct Output {
@@ -90,7 +79,7 @@ TEST_F(OpenApiTest, DocumentValidatesAgainstTheOpenApi31Schema) {
 
 TEST_F(OpenApiTest, EveryRouteIsDocumentedAndEveryOperationIsRouted) {
   const auto doc = document();
-  std::set<std::string> in_document, routed, undocumented, pending, pending_prefixes, present;
+  std::set<std::string> in_document, routed, undocumented;
   for (const auto& [path, item] : doc.at("paths").as_object())
     for (const auto& [method, operation] : item.as_object()) {
       auto name = std::string(method) + " " + std::string(path);
@@ -103,26 +92,13 @@ TEST_F(OpenApiTest, EveryRouteIsDocumentedAndEveryOperationIsRouted) {
   for (const auto& route : server.app().router().routes()) {
     const auto name = openapi::route_name(route);
     routed.insert(name);
-    if (auto prefix = pending_prefix(route.path_template)) present.insert(*prefix);
-    if (route.options.doc) continue;
-    if (auto prefix = pending_prefix(route.path_template)) {
-      pending.insert(name);
-      pending_prefixes.insert(*prefix);
-    } else {
-      undocumented.insert(name);
-    }
+    if (!route.options.doc) undocumented.insert(name);
   }
   EXPECT_EQ(in_document, routed) << "the document's operations and the router's routes differ";
   std::string list;
   for (const auto& name : undocumented) list += "\n  " + name;
   EXPECT_TRUE(undocumented.empty())
       << "routes without an OpenAPI declaration (RouteOptions::doc, see router.hpp):" << list;
-  for (const auto& name : pending)
-    std::printf("[ NOTE     ] not documented yet (kNotYetDeclared): %s\n", name.c_str());
-  for (const auto& prefix : kNotYetDeclared)
-    if (present.count(prefix) && !pending_prefixes.count(prefix))
-      ADD_FAILURE() << "every route under " << prefix
-                    << " is documented: remove it from kNotYetDeclared";
 }
 
 TEST_F(OpenApiTest, DocumentNamesAccessAndErrorsOfEachOperation) {
