@@ -129,4 +129,20 @@ boost::asio::awaitable<std::vector<Listed<AuditRow>>> read_audit(
   co_return rows;
 }
 
+schema::Schema json_schema(std::type_identity<AuditRow>) {
+  using namespace schema;
+  return Object("AuditRow")
+      .field("id", integer())
+      .field("actor_id", nullable(uuid()))
+      .field("actor_type", string())
+      .field("actor_label", nullable(string()))
+      .field("action", string())
+      .field("entity_type", string())
+      .field("entity_id", nullable(string()))
+      .field("before", any())
+      .field("after", any())
+      .field("request_id", nullable(string()))
+      .field("at", timestamp());
+}
+
 }  // namespace crmd::storage

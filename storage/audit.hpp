@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "domain/common/json_schema.hpp"
 #include "domain/common/page.hpp"
 #include "domain/common/time.hpp"
 #include "domain/identity/principal.hpp"
@@ -59,6 +60,7 @@ struct AuditRow {
   std::optional<std::string> actor_label;
 };
 boost::json::object to_json(const AuditRow& row, const boost::json::storage_ptr& sp = {});
+schema::Schema json_schema(std::type_identity<AuditRow>);
 
 // The audit trail of an entity (any entity of the type when entity_id is
 // empty), newest first, a page from the position.

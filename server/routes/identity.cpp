@@ -4,7 +4,6 @@
 #include "domain/common/fields.hpp"
 #include "server/http/json.hpp"
 #include "server/http/pagination.hpp"
-#include "server/openapi/storage_schemas.hpp"
 #include "server/routes/routes.hpp"
 
 namespace crmd::server::routes {
@@ -193,7 +192,7 @@ void add_identity_routes(http::Router& router, actors::IdentityService& identity
                                         .field("name", schema::string(100))
                                         .optional("scopes", schema::array(schema::string(64), 10),
                                                   "e.g. contacts:write, leads:*, *"))
-                         .created(openapi::api_key_schema(true))});
+                         .created(storage::api_key_schema(true))});
 
   router.add(verb::get, "/api/v2/api-keys", Access::admin,
              [&identity](Request& request) -> asio::awaitable<Response> {
@@ -206,7 +205,7 @@ void add_identity_routes(http::Router& router, actors::IdentityService& identity
              {.doc = op("listApiKeys", "List API keys")
                          .tag("api keys")
                          .query(page_params())
-                         .ok(page_of(openapi::api_key_schema()))});
+                         .ok(page_of(storage::api_key_schema()))});
 
   router.add(verb::delete_, "/api/v2/api-keys/{id}", Access::admin,
              [&identity](Request& request) -> asio::awaitable<Response> {

@@ -6,7 +6,6 @@
 #include "domain/jobs/job.hpp"
 #include "server/http/json.hpp"
 #include "server/http/pagination.hpp"
-#include "server/openapi/storage_schemas.hpp"
 #include "server/routes/routes.hpp"
 
 namespace crmd::server::routes {
@@ -158,7 +157,7 @@ void add_job_routes(http::Router& router, JobRoutesContext context) {
              {.doc = op("listJobErrors", "A job's row errors")
                          .tag("jobs")
                          .query(page_params())
-                         .ok(page_of(openapi::job_error_schema()))});
+                         .ok(page_of(schema::schema_of<storage::JobError>()))});
 
   router.add(verb::post, "/api/v2/jobs/{id}/cancel", Access::sales,
              [&jobs](Request& request) -> asio::awaitable<Response> {

@@ -8,7 +8,6 @@
 #include "server/http/json.hpp"
 #include "server/http/pagination.hpp"
 #include "server/openapi/params.hpp"
-#include "server/openapi/storage_schemas.hpp"
 #include "server/routes/list_params.hpp"
 #include "server/routes/routes.hpp"
 
@@ -246,7 +245,7 @@ void add_lead_routes(http::Router& router, actors::LeadService& leads) {
              {.doc = op("listSlaBreaches", "Leads past their status's SLA without interaction")
                          .tag("leads")
                          .query(page_params())
-                         .ok(page_of(openapi::sla_breach_schema()))});
+                         .ok(page_of(schema::schema_of<storage::SlaBreach>()))});
 
   router.add(verb::get, "/api/v2/leads", Access::sales,
              [&leads](Request& request) -> asio::awaitable<Response> {
@@ -509,7 +508,7 @@ void add_audit_routes(http::Router& router, actors::LeadService& leads) {
                          .query("entity_type", schema::string(), "e.g. contact, lead, user", true)
                          .query("entity_id", schema::string())
                          .query(page_params())
-                         .ok(page_of(openapi::audit_row_schema()))});
+                         .ok(page_of(schema::schema_of<storage::AuditRow>()))});
 }
 
 }  // namespace crmd::server::routes

@@ -240,4 +240,19 @@ asio::awaitable<void> IdentityRepository::touch_api_key(const Uuid& id) {
   co_await pool_.query("UPDATE api_keys SET last_used_at = now() WHERE id = $1", id);
 }
 
+schema::Schema api_key_schema(bool with_secret) {
+  using namespace schema;
+  Object o(with_secret ? "NewApiKey" : "ApiKey");
+  o.field("id", uuid())
+      .field("name", string())
+      .field("prefix", string(), "the key's public part: crmd_<prefix>_…")
+      .field("scopes", array(string()))
+      .field("created_by", nullable(uuid()))
+      .field("created_at", timestamp())
+      .field("last_used_at", nullable(timestamp()))
+      .field("revoked_at", nullable(timestamp()));
+  if (with_secret) o.field("key", string(), "the whole key, shown this once");
+  return o;
+}
+
 }  // namespace crmd::storage

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "domain/common/json_schema.hpp"
 #include "domain/common/page.hpp"
 #include "domain/identity/user.hpp"
 #include "storage/pg/pool.hpp"
@@ -42,6 +43,8 @@ struct ApiKey {
 
 // The JSON form of a key: never its secret, which is not stored.
 boost::json::object to_json(const ApiKey& key);
+// With the whole key: the create answer, the only one that shows it.
+schema::Schema api_key_schema(bool with_secret = false);
 
 struct ApiKeySecret {
   Uuid id;

@@ -351,4 +351,14 @@ asio::awaitable<std::vector<std::string>> JobRepository::unreferenced_files(
   co_return unreferenced;
 }
 
+schema::Schema json_schema(std::type_identity<JobError>) {
+  using namespace schema;
+  return Object("JobError")
+      .field("row", nullable(integer(0)), "the CSV row (1 is the first after the header)")
+      .field("field", string())
+      .field("code", string())
+      .field("message", string())
+      .field("raw", string());
+}
+
 }  // namespace crmd::storage

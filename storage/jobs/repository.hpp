@@ -8,6 +8,7 @@
 #include <optional>
 #include <vector>
 
+#include "domain/common/json_schema.hpp"
 #include "domain/common/page.hpp"
 #include "domain/identity/principal.hpp"
 #include "domain/jobs/job.hpp"
@@ -28,6 +29,7 @@ struct JobError {
   std::string field, code, message, raw;
 };
 boost::json::object to_json(const JobError& error, const boost::json::storage_ptr& sp = {});
+schema::Schema json_schema(std::type_identity<JobError>);
 
 // What a deleted job leaves on disk to remove: its upload (payload.file)
 // or, for an export, the file named by its id.

@@ -259,4 +259,16 @@ asio::awaitable<Lead> LeadRepository::restore(pg::Transaction& tx, const Uuid& i
   co_return *lead;
 }
 
+schema::Schema json_schema(std::type_identity<SlaBreach>) {
+  using namespace schema;
+  auto s = schema_of<leads::Lead>();
+  s["title"] = "SlaBreach";
+  auto& properties = s["properties"].as_object();
+  properties["sla_days"] = integer(1);
+  properties["days_without_interaction"] = number();
+  s["required"].as_array().emplace_back("sla_days");
+  s["required"].as_array().emplace_back("days_without_interaction");
+  return s;
+}
+
 }  // namespace crmd::storage

@@ -11,6 +11,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <optional>
 
+#include "domain/common/json_schema.hpp"
 #include "domain/common/page.hpp"
 #include "domain/leads/lead.hpp"
 #include "domain/leads/scoring.hpp"
@@ -35,6 +36,7 @@ struct SlaBreach {
 };
 // The lead's JSON with sla_days and days_without_interaction.
 boost::json::value to_json(const SlaBreach& breach, const boost::json::storage_ptr& sp);
+schema::Schema json_schema(std::type_identity<SlaBreach>);
 
 class LeadRepository {
  public:
