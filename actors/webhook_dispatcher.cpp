@@ -219,7 +219,7 @@ storage::WebhookRepository::Outcome WebhookDispatcher::outcome_of(
 
 asio::awaitable<webhooks::Delivery> WebhookDispatcher::ping(const webhooks::Webhook& webhook) {
   auto target = co_await repository_.target(webhook.id);
-  if (!target) throw Error(ErrorKind::not_found, "not_found", "no such webhook");
+  if (!target) throw webhooks::no_such_webhook();
   const auto body = ping_body(webhook.id);
   const auto sent = co_await send(*target, "ping", "webhook.ping", body);
   const storage::WebhookRepository::Outcome outcome{

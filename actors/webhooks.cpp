@@ -10,15 +10,11 @@ namespace {
 
 constexpr std::chrono::hours kSecretOverlap{24};
 
-Error no_such_webhook() {
-  return Error(ErrorKind::not_found, "not_found", "no such webhook");
-}
-
 }  // namespace
 
 asio::awaitable<Webhook> WebhookService::get(Uuid id) {
   auto webhook = co_await repository_.find(id);
-  if (!webhook) throw no_such_webhook();
+  if (!webhook) throw webhooks::no_such_webhook();
   co_return *webhook;
 }
 
@@ -38,7 +34,7 @@ asio::awaitable<Webhook> WebhookService::update(Uuid id, webhooks::WebhookChange
                                                 identity::RequestContext context) {
   auto write = co_await storage::AuditedWrite::begin(pool_, std::move(context));
   auto before = co_await repository_.lock(write.tx(), id);
-  if (!before) throw no_such_webhook();
+  if (!before) throw webhooks::no_such_webhook();
   write.require_version(before->updated_at);
   auto after = co_await repository_.update(write.tx(), id, changes);
   const storage::AuditEntry entry{"webhook_updated", "webhook", id.str(),
@@ -50,7 +46,7 @@ asio::awaitable<Webhook> WebhookService::update(Uuid id, webhooks::WebhookChange
 asio::awaitable<void> WebhookService::remove(Uuid id, identity::RequestContext context) {
   auto write = co_await storage::AuditedWrite::begin(pool_, std::move(context));
   auto before = co_await repository_.lock(write.tx(), id);
-  if (!before) throw no_such_webhook();
+  if (!before) throw webhooks::no_such_webhook();
   co_await repository_.remove(write.tx(), id);
   const storage::AuditEntry entry{"webhook_deleted", "webhook", id.str(),
                                   webhooks::to_json(*before), std::nullopt};
@@ -61,7 +57,7 @@ asio::awaitable<WebhookWithSecret> WebhookService::rotate_secret(Uuid id,
                                                                  identity::RequestContext context) {
   auto write = co_await storage::AuditedWrite::begin(pool_, std::move(context));
   auto before = co_await repository_.lock(write.tx(), id);
-  if (!before) throw no_such_webhook();
+  if (!before) throw webhooks::no_such_webhook();
   const auto secret = webhooks::new_secret();
   auto after = co_await repository_.rotate_secret(write.tx(), id, secret, kSecretOverlap);
   const storage::AuditEntry entry{"webhook_secret_rotated", "webhook", id.str(),

@@ -49,6 +49,10 @@ WebhookChanges parse_webhook(const boost::json::value& body, bool creating, bool
   return c;
 }
 
+Error no_such_webhook() {
+  return Error(ErrorKind::not_found, "not_found", "no such webhook");
+}
+
 std::string new_secret() {
   return "whsec_" + hex(random_bytes(32));
 }

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "domain/common/error.hpp"
 #include "domain/common/json_schema.hpp"
 #include "domain/common/time.hpp"
 #include "domain/common/uuid.hpp"
@@ -43,6 +44,9 @@ struct WebhookChanges {
 // with a host, without credentials, unless allow_private (which also allows
 // http): Error{validation} naming each bad field.
 WebhookChanges parse_webhook(const boost::json::value& body, bool creating, bool allow_private);
+
+// 404: an unknown subscription.
+Error no_such_webhook();
 
 // A new signing secret: "whsec_" and 32 random bytes in hex.
 std::string new_secret();

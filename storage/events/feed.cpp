@@ -9,12 +9,6 @@ namespace crmd::storage {
 namespace asio = boost::asio;
 namespace {
 
-std::uint64_t xid_of(const std::string& text) {
-  std::uint64_t value = 0;
-  std::from_chars(text.data(), text.data() + text.size(), value);
-  return value;
-}
-
 Error cursor_expired() {
   return Error(ErrorKind::gone, "cursor_expired",
                "events after this cursor are past retention: read the lists again to resync, "
@@ -38,6 +32,12 @@ std::string visible_to(const events::Audience& audience, pg::Params& params) {
 }
 
 }  // namespace
+
+std::uint64_t xid_of(std::string_view text) {
+  std::uint64_t value = 0;
+  std::from_chars(text.data(), text.data() + text.size(), value);
+  return value;
+}
 
 asio::awaitable<FeedPosition> EventFeed::now() {
   const auto result = co_await pool_.query("SELECT pg_snapshot_xmin(pg_current_snapshot())::text");

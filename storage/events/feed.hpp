@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "domain/events/event.hpp"
@@ -21,6 +22,9 @@ struct FeedPosition {
   std::int64_t id = 0;
   friend auto operator<=>(const FeedPosition&, const FeedPosition&) = default;
 };
+
+// A transaction id as PostgreSQL writes an xid8 (`::text`).
+std::uint64_t xid_of(std::string_view text);
 
 struct FeedFilter {
   std::vector<std::string> types;  // event types or entity types; empty: all

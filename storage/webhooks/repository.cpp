@@ -1,7 +1,6 @@
 #include "storage/webhooks/repository.hpp"
 
 #include <boost/json/serialize.hpp>
-#include <charconv>
 
 #include "domain/common/error.hpp"
 #include "storage/sql.hpp"
@@ -41,12 +40,6 @@ Webhook webhook_from(const pg::Row& r, int at = 0) {
           r.get<Timestamp>(at + 8)};
 }
 
-std::uint64_t xid_of(const std::string& text) {
-  std::uint64_t value = 0;
-  std::from_chars(text.data(), text.data() + text.size(), value);
-  return value;
-}
-
 // kColumns then kTargetColumns, from `at` onwards.
 WebhookTarget target_from(const pg::Row& r, int at = 0) {
   const int first = at + kColumnCount;
@@ -71,10 +64,6 @@ Delivery delivery_from(const pg::Row& r) {
           r.get<std::optional<Timestamp>>(9),
           r.get<std::optional<Timestamp>>(10),
           r.get<Timestamp>(11)};
-}
-
-Error no_such_webhook() {
-  return Error(ErrorKind::not_found, "not_found", "no such webhook");
 }
 
 }  // namespace
@@ -133,7 +122,7 @@ asio::awaitable<Webhook> WebhookRepository::update(pg::Transaction& tx, const Uu
   const auto result = co_await tx.query("UPDATE webhooks w SET " + set + " WHERE w.id = " +
                                             placeholder(params, id) + " RETURNING " + kColumns,
                                         params);
-  if (result.empty()) throw no_such_webhook();
+  if (result.empty()) throw webhooks::no_such_webhook();
   co_return webhook_from(result.one());
 }
 
@@ -150,7 +139,7 @@ asio::awaitable<Webhook> WebhookRepository::rotate_secret(pg::Transaction& tx, c
                   " WHERE w.id = $1 RETURNING ") +
           kColumns,
       id, secret, static_cast<std::int64_t>(overlap.count()));
-  if (result.empty()) throw no_such_webhook();
+  if (result.empty()) throw webhooks::no_such_webhook();
   co_return webhook_from(result.one());
 }
 
@@ -227,28 +216,32 @@ asio::awaitable<std::vector<LeasedDelivery>> WebhookRepository::lease_due(
 asio::awaitable<bool> WebhookRepository::record(pg::Transaction& tx, const LeasedDelivery& d,
                                                 const std::string& owner, const Outcome& o) {
   const bool delivered = !o.error;
+  // The subscription's row before its delivery's, the order in which a
+  // DELETE of the subscription (cascading to its deliveries) locks them:
+  // the other order deadlocked with it.
+  bool disabled = false;
+  if (!delivered) {
+    const auto result = co_await tx.query(
+        "UPDATE webhooks SET consecutive_failures = consecutive_failures + 1,"
+        " active = active AND consecutive_failures + 1 < $2,"
+        " disabled_reason = CASE WHEN consecutive_failures + 1 = $2"
+        "   THEN 'disabled after ' || $2 || ' failed deliveries in a row' ELSE disabled_reason END"
+        " WHERE id = $1 RETURNING consecutive_failures = $2",
+        d.target.webhook.id, webhooks::kMaxConsecutiveFailures);
+    disabled = !result.empty() && result.one().get<bool>(0);
+  } else if (d.target.webhook.consecutive_failures > 0) {
+    // Only when there is a count to clear: the row is the one the
+    // dispatcher's cursor moves on, and an idle update would contend with it.
+    co_await tx.query("UPDATE webhooks SET consecutive_failures = 0 WHERE id = $1",
+                      d.target.webhook.id);
+  }
   const auto status = delivered ? "delivered" : o.give_up ? "failed" : "pending";
   co_await tx.query(
       "UPDATE webhook_deliveries SET status = $3, status_code = $4, latency_ms = $5, error = $6,"
       " next_attempt_at = $7, delivered_at = CASE WHEN $3 = 'delivered' THEN now() END,"
       " lease_owner = NULL, lease_until = NULL WHERE id = $1 AND lease_owner = $2",
       d.id, owner, std::string(status), o.status_code, o.latency_ms, o.error, o.next_attempt_at);
-  if (delivered) {
-    // Only when there is a count to clear: the row is the one the
-    // dispatcher's cursor moves on, and an idle update would contend with it.
-    if (d.target.webhook.consecutive_failures > 0)
-      co_await tx.query("UPDATE webhooks SET consecutive_failures = 0 WHERE id = $1",
-                        d.target.webhook.id);
-    co_return false;
-  }
-  const auto result = co_await tx.query(
-      "UPDATE webhooks SET consecutive_failures = consecutive_failures + 1,"
-      " active = active AND consecutive_failures + 1 < $2,"
-      " disabled_reason = CASE WHEN consecutive_failures + 1 = $2"
-      "   THEN 'disabled after ' || $2 || ' failed deliveries in a row' ELSE disabled_reason END"
-      " WHERE id = $1 RETURNING consecutive_failures = $2",
-      d.target.webhook.id, webhooks::kMaxConsecutiveFailures);
-  co_return !result.empty() && result.one().get<bool>(0);
+  co_return disabled;
 }
 
 asio::awaitable<Delivery> WebhookRepository::record_ping(const Uuid& webhook,
