@@ -15,13 +15,14 @@ class Registry {
       : identity(io, "identity", mailbox_limit),
         contacts(io, "contacts", mailbox_limit),
         leads(io, "leads", mailbox_limit),
+        drive(io, "drive", mailbox_limit),
         jobs(io, "jobs", mailbox_limit),
         scheduler(io, "scheduler", mailbox_limit) {}
 
-  Actor identity, contacts, leads, jobs, scheduler;
+  Actor identity, contacts, leads, drive, jobs, scheduler;
 
   std::vector<const Actor*> all() const {
-    return {&identity, &contacts, &leads, &jobs, &scheduler};
+    return {&identity, &contacts, &leads, &drive, &jobs, &scheduler};
   }
 };
 

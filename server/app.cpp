@@ -11,6 +11,7 @@
 #include <boost/asio/use_future.hpp>
 #include <filesystem>
 
+#include "actors/drive_local.hpp"
 #include "actors/event_retention.hpp"
 #include "actors/jobs/contact_export.hpp"
 #include "actors/jobs/contact_import.hpp"
@@ -139,6 +140,8 @@ App::App(config::Config config)
                           {.allow_private = config_.webhooks_allow_private,
                            .retry_base = config_.webhook_retry_base}),
       webhooks_(*pool_, webhook_dispatcher_),
+      drive_backend_(std::make_unique<actors::LocalDriveBackend>()),
+      drive_(actors_.drive, *pool_, *drive_backend_, blocking_),
       authenticator_(*identity_),
       idempotency_store_(*pool_),
       idempotency_(idempotency_store_),
@@ -169,6 +172,9 @@ App::App(config::Config config)
   routes::add_job_routes(router_, {jobs_.repository(), job_watchers_, blocking_, files});
   routes::add_changes_routes(router_, {event_feed_, event_watchers_});
   routes::add_webhook_routes(router_, {webhooks_, config_.webhooks_allow_private});
+  const auto drive_dir = files.blob_dir + "/drive";
+  std::filesystem::create_directories(drive_dir);
+  routes::add_drive_routes(router_, {drive_, blocking_, drive_dir});
   routes::add_lead_routes(router_, leads_);
   routes::add_audit_routes(router_, leads_);
   routes::add_import_routes(router_, {jobs_, blocking_, files.blob_dir});
@@ -224,6 +230,7 @@ asio::awaitable<void> App::startup() {
   asio::co_spawn(io_, event_watchers_.follow(*listener_), asio::detached);
   webhook_dispatcher_.start(*listener_);
   asio::co_spawn(io_, contacts_.follow_company_changes(*listener_), asio::detached);
+  asio::co_spawn(io_, drive_.follow_changes(*listener_), asio::detached);
   if (config_.scheduler_enabled) scheduler_.start();
   co_await bootstrap_admin();
   asio::co_spawn(io_, housekeeping(), asio::detached);

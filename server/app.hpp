@@ -14,6 +14,7 @@
 
 #include "actors/companies.hpp"
 #include "actors/contacts.hpp"
+#include "actors/drive.hpp"
 #include "actors/identity.hpp"
 #include "actors/jobs/job_files.hpp"
 #include "actors/jobs/job_pool.hpp"
@@ -108,6 +109,8 @@ class App {
   web::HttpClient http_client_;
   actors::WebhookDispatcher webhook_dispatcher_;
   actors::WebhookService webhooks_;
+  std::unique_ptr<actors::DriveBackend> drive_backend_;
+  actors::DriveService drive_;
   Authenticator authenticator_;
   storage::IdempotencyStore idempotency_store_;
   http::Idempotency idempotency_;

@@ -45,8 +45,8 @@ asio::awaitable<void> BlobWriter::finish() {
   finished_ = true;
 }
 
-asio::awaitable<void> extract_multipart_file(asio::thread_pool& blocking, std::string from,
-                                             std::string boundary, std::string to) {
+asio::awaitable<ExtractedFile> extract_multipart_file(asio::thread_pool& blocking, std::string from,
+                                                      std::string boundary, std::string to) {
   // One task per chunk, not one over the whole upload (up to 1 GiB): the
   // disk pool stays free for downloads and other uploads between chunks.
   constexpr std::size_t kChunk = 256 * 1024;
@@ -54,6 +54,7 @@ asio::awaitable<void> extract_multipart_file(asio::thread_pool& blocking, std::s
     std::ifstream in;
     std::ofstream out;
     std::string chunk = std::string(kChunk, '\0');
+    Sha256 digest;
   };
   auto files = std::make_shared<Files>();
   auto open = [files, from] {
@@ -90,6 +91,8 @@ asio::awaitable<void> extract_multipart_file(asio::thread_pool& blocking, std::s
     auto copy = [files, n = std::min<std::uint64_t>(left, kChunk), to] {
       files->in.read(files->chunk.data(), static_cast<std::streamsize>(n));
       files->out.write(files->chunk.data(), files->in.gcount());
+      files->digest.update(
+          std::string_view(files->chunk.data(), static_cast<std::size_t>(files->in.gcount())));
       if (!files->in || !files->out)
         throw std::runtime_error("cannot copy the upload's file to " + to);
       return static_cast<std::uint64_t>(files->in.gcount());
@@ -101,6 +104,8 @@ asio::awaitable<void> extract_multipart_file(asio::thread_pool& blocking, std::s
     if (!files->out.flush()) throw std::runtime_error("cannot copy the upload's file to " + to);
   };
   co_await run_blocking(blocking, std::move(flush));
+  co_return ExtractedFile{span.end - span.begin, files->digest.hex_digest(),
+                          imports::read_part_headers(scanner.file_headers())};
 }
 
 asio::awaitable<void> BlobWriter::discard() {

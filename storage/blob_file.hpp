@@ -11,6 +11,7 @@
 #include <string>
 
 #include "domain/common/crypto.hpp"
+#include "domain/imports/multipart.hpp"
 
 namespace crmd::storage {
 
@@ -44,12 +45,19 @@ class BlobWriter {
   bool finished_ = false;
 };
 
+// The file a multipart/form-data body carried.
+struct ExtractedFile {
+  std::uint64_t size = 0;
+  std::string sha256;  // hex
+  imports::PartHeaders headers;
+};
+
 // Copies the file part of the multipart/form-data body kept at from (one
 // pass to find it, one to copy it) to to. Error{validation} when the body
 // holds no file part or is not multipart as announced.
-boost::asio::awaitable<void> extract_multipart_file(boost::asio::thread_pool& blocking,
-                                                    std::string from, std::string boundary,
-                                                    std::string to);
+boost::asio::awaitable<ExtractedFile> extract_multipart_file(boost::asio::thread_pool& blocking,
+                                                             std::string from, std::string boundary,
+                                                             std::string to);
 
 // Removes a file of the blob store on the blocking pool, without waiting.
 void remove_blob_later(boost::asio::thread_pool& blocking, std::string path);

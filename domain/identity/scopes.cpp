@@ -6,18 +6,33 @@
 namespace crmd::identity {
 namespace {
 
-constexpr std::array<std::string_view, 16> kScopes{
-    "contacts:read",  "contacts:write",  "contacts:import", "contacts:export", "contacts:*",
-    "companies:read", "companies:write", "companies:*",     "leads:read",      "leads:write",
-    "leads:*",        "jobs:read",       "jobs:write",      "jobs:*",          "changes:read",
-    "*"};
+constexpr std::array<std::string_view, 19> kScopes{"contacts:read",
+                                                   "contacts:write",
+                                                   "contacts:import",
+                                                   "contacts:export",
+                                                   "contacts:*",
+                                                   "companies:read",
+                                                   "companies:write",
+                                                   "companies:*",
+                                                   "leads:read",
+                                                   "leads:write",
+                                                   "leads:*",
+                                                   "jobs:read",
+                                                   "jobs:write",
+                                                   "jobs:*",
+                                                   "changes:read",
+                                                   "drive:read",
+                                                   "drive:write",
+                                                   "drive:*",
+                                                   "*"};
 
 // The path's first segment after the API prefix → the resource of its scope.
 struct ResourceOfPath {
   std::string_view segment;
   std::string_view resource;
 };
-constexpr std::array<ResourceOfPath, 9> kResources{{
+constexpr std::array<ResourceOfPath, 10> kResources{{
+    {"drive", "drive"},
     {"changes", "changes"},
     {"contacts", "contacts"},
     {"companies", "companies"},

@@ -114,6 +114,8 @@ void MultipartScanner::step() {
         }
         const auto skip = end == 0 ? 2 : end + 4;
         part_is_file_ = names_a_file(std::string_view(pending_).substr(0, end));
+        if (part_is_file_ && !file_ && file_headers_.empty())
+          file_headers_ = pending_.substr(0, end);
         offset_ += skip;
         pending_.erase(0, skip);
         content_begin_ = offset_;
@@ -124,6 +126,41 @@ void MultipartScanner::step() {
         return;
     }
   }
+}
+
+PartHeaders read_part_headers(std::string_view headers) {
+  PartHeaders out;
+  const auto text = lowered(headers);
+  std::size_t line_start = 0;
+  while (line_start < headers.size()) {
+    auto line_end = headers.find("\r\n", line_start);
+    if (line_end == std::string_view::npos) line_end = headers.size();
+    const auto line = headers.substr(line_start, line_end - line_start);
+    const auto lower = std::string_view(text).substr(line_start, line_end - line_start);
+    if (lower.starts_with("content-type:")) {
+      auto value = line.substr(13);
+      while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
+      out.content_type = std::string(value);
+    } else if (lower.starts_with("content-disposition:")) {
+      const auto at = lower.find("filename=");
+      if (at != std::string_view::npos) {
+        auto value = line.substr(at + 9);
+        if (value.starts_with('"')) {
+          value.remove_prefix(1);
+          std::string name;
+          for (std::size_t i = 0; i < value.size() && value[i] != '"'; ++i) {
+            if (value[i] == '\\' && i + 1 < value.size()) ++i;
+            name.push_back(value[i]);
+          }
+          out.filename = std::move(name);
+        } else {
+          out.filename = std::string(value.substr(0, value.find(';')));
+        }
+      }
+    }
+    line_start = line_end + 2;
+  }
+  return out;
 }
 
 }  // namespace crmd::imports

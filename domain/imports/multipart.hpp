@@ -31,6 +31,8 @@ class MultipartScanner {
   const std::optional<ByteSpan>& file() const { return file_; }
   // Why the body is not multipart as announced.
   const std::optional<std::string>& error() const { return error_; }
+  // The headers of the file's part, once its content began.
+  const std::string& file_headers() const { return file_headers_; }
 
  private:
   enum class State { preamble, after_delimiter, headers, content, epilogue };
@@ -44,6 +46,15 @@ class MultipartScanner {
   std::uint64_t content_begin_ = 0;
   std::optional<ByteSpan> file_;
   std::optional<std::string> error_;
+  std::string file_headers_;
 };
+
+// What a file part's headers say of it: the filename parameter of its
+// Content-Disposition (quoted or not; RFC 7578 forbids filename*) and its
+// Content-Type; empty when absent.
+struct PartHeaders {
+  std::string filename, content_type;
+};
+PartHeaders read_part_headers(std::string_view headers);
 
 }  // namespace crmd::imports

@@ -72,8 +72,9 @@ std::vector<std::string> decode_cursor(std::string_view cursor) {
 Response page_response(const Request& request, boost::json::array results,
                        const std::optional<std::vector<std::string>>& next_key,
                        const std::optional<std::vector<std::string>>& previous_key,
-                       std::optional<std::int64_t> count) {
+                       std::optional<std::int64_t> count, boost::json::object extra) {
   boost::json::object body(results.storage());  // a list's arena, see KeysetPage
+  for (auto& [key, value] : extra) body[key] = std::move(value);
   body["next"] = next_key ? boost::json::value(link(request, encode_cursor(*next_key))) : nullptr;
   body["previous"] =
       previous_key ? boost::json::value(link(request, encode_cursor(*previous_key))) : nullptr;
@@ -103,7 +104,8 @@ std::pair<std::size_t, std::size_t> KeysetPage::shown(std::size_t fetched) const
 
 Response KeysetPage::respond(const Request& request, boost::json::array results,
                              std::size_t fetched, const Edge& front, const Edge& back,
-                             std::optional<std::int64_t> count) const {
+                             std::optional<std::int64_t> count,
+                             const boost::json::object& extra) const {
   const bool backward = position_ && position_->backward;
   const bool more = fetched > page_.limit;
   // Forward: more rows mean a next page, a cursor means a previous one.
@@ -116,7 +118,7 @@ Response KeysetPage::respond(const Request& request, boost::json::array results,
     if (backward || more) next = key(back, "n");
     if (backward ? more : position_.has_value()) previous = key(front, "p");
   }
-  return page_response(request, std::move(results), next, previous, count);
+  return page_response(request, std::move(results), next, previous, count, extra);
 }
 
 }  // namespace crmd::http

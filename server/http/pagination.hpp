@@ -48,7 +48,8 @@ std::string keyset_cursor(const std::string& fingerprint, const char* way,
 Response page_response(const Request& request, boost::json::array results,
                        const std::optional<std::vector<std::string>>& next_key,
                        const std::optional<std::vector<std::string>>& previous_key = std::nullopt,
-                       std::optional<std::int64_t> count = std::nullopt);
+                       std::optional<std::int64_t> count = std::nullopt,
+                       boost::json::object extra = {});
 
 // A page of a keyset list that can be walked both ways. Its cursors are
 // [fingerprint of the query, "n" or "p", sort key, id]: a cursor made for
@@ -64,9 +65,11 @@ class KeysetPage {
 
   // rows in the list's order, as fetched; T has an `id` and a to_json()
   // found beside it.
+  // extra: members the answer has besides the page's (a listing's folder).
   template <class T>
   Response respond(const Request& request, const std::vector<Listed<T>>& rows,
-                   std::optional<std::int64_t> count = std::nullopt) const {
+                   std::optional<std::int64_t> count = std::nullopt,
+                   const boost::json::object& extra = {}) const {
     // The answer's whole JSON tree in one arena: no allocation per value,
     // nothing freed value by value (half of crmd's CPU on the sales view
     // went to building and freeing the tree before).
@@ -79,7 +82,7 @@ class KeysetPage {
     for (auto i = first; i < last; ++i) results.push_back(to_json(rows[i].item, sp));
     return respond(request, std::move(results), rows.size(),
                    first < last ? edge(rows[first]) : Edge{},
-                   first < last ? edge(rows[last - 1]) : Edge{}, count);
+                   first < last ? edge(rows[last - 1]) : Edge{}, count, extra);
   }
 
   // The first and last row shown, for the cursors.
@@ -91,7 +94,8 @@ class KeysetPage {
   std::pair<std::size_t, std::size_t> shown(std::size_t fetched) const;
   // results: the shown rows' JSON, of `fetched` rows read.
   Response respond(const Request& request, boost::json::array results, std::size_t fetched,
-                   const Edge& front, const Edge& back, std::optional<std::int64_t> count) const;
+                   const Edge& front, const Edge& back, std::optional<std::int64_t> count,
+                   const boost::json::object& extra = {}) const;
 
  private:
   static constexpr std::size_t kArenaFirstBlockBytes = 16 * 1024;

@@ -81,6 +81,15 @@ RouteMatch Router::match(beast_http::verb method, std::string_view path) const {
     if (!text || text->empty()) return result;  // a malformed path matches nothing
     decoded.push_back(std::move(*text));
   }
+  // The most specific route wins: at the first segment where two matching
+  // routes differ, a literal beats a parameter (/drive/folders/{id} over
+  // /drive/{entity_type}/{entity_id}).
+  const auto more_specific = [](const Route& a, const Route& b) {
+    for (std::size_t i = 0; i < a.segments.size(); ++i)
+      if (a.segments[i].is_param != b.segments[i].is_param) return !a.segments[i].is_param;
+    return false;
+  };
+  const Route* best = nullptr;
   for (const auto& route : routes_) {
     if (route.segments.size() != decoded.size()) continue;
     bool matches = true;
@@ -91,12 +100,13 @@ RouteMatch Router::match(beast_http::verb method, std::string_view path) const {
       result.allowed.push_back(route.method);
       continue;
     }
-    result.route = &route;
-    for (std::size_t i = 0; i < decoded.size(); ++i)
-      if (route.segments[i].is_param)
-        result.params.emplace_back(route.segments[i].text, std::move(decoded[i]));
-    return result;
+    if (!best || more_specific(route, *best)) best = &route;
   }
+  if (!best) return result;
+  result.route = best;
+  for (std::size_t i = 0; i < decoded.size(); ++i)
+    if (best->segments[i].is_param)
+      result.params.emplace_back(best->segments[i].text, std::move(decoded[i]));
   return result;
 }
 

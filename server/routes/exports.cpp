@@ -13,7 +13,7 @@
 #include "domain/exports/contact_export.hpp"
 #include "domain/exports/download_token.hpp"
 #include "domain/jobs/job.hpp"
-#include "server/http/byte_range.hpp"
+#include "server/http/download.hpp"
 #include "server/http/errors.hpp"
 #include "server/http/json.hpp"
 #include "server/http/pagination.hpp"
@@ -151,32 +151,12 @@ asio::awaitable<Response> download(Request& request, ExportContext& exports) {
   const auto size = co_await run_blocking(exports.blocking, std::move(stat));
   if (!size) throw gone;
 
-  http::ByteRange range{0, *size ? *size - 1 : 0};
-  const auto answer = http::read_range(request.message[field::range], *size, range);
-  if (answer == http::RangeAnswer::unsatisfiable) {
-    auto response = http::error_response(
-        Error(ErrorKind::range_not_satisfiable, "range_not_satisfiable",
-              "the range is outside the file's " + std::to_string(*size) + " bytes"),
-        request.request_id);
-    response.set(field::content_range, "bytes */" + std::to_string(*size));
-    co_return response;
-  }
-  const bool partial = answer == http::RangeAnswer::partial;
-  const std::uint64_t length = *size ? range.length() : 0;
-  Response response(partial ? status::partial_content : status::ok, request.message.version());
-  response.set(field::content_type, "text/csv; charset=utf-8");
-  response.set(field::content_disposition,
-               "attachment; filename=\"contacts-" + job.id.str() + ".csv\"");
-  response.set(field::accept_ranges, "bytes");
-  response.set(field::cache_control, "private, no-store");
-  if (partial)
-    response.set(field::content_range, "bytes " + std::to_string(range.first) + "-" +
-                                           std::to_string(range.last) + "/" +
-                                           std::to_string(*size));
-  response.content_length(length);
-  if (length > 0)
-    request.streamed_body = co_await http::file_source(exports.blocking, path, range.first, length);
-  co_return response;
+  auto open = [&blocking = exports.blocking, path](std::uint64_t first, std::uint64_t length) {
+    return http::file_source(blocking, path, first, length);
+  };
+  http::Download file{*size, "text/csv; charset=utf-8", "contacts-" + job.id.str() + ".csv",
+                      std::move(open)};
+  co_return co_await http::download_response(request, std::move(file));
 }
 
 // The job, with where and until when a complete export can be fetched.

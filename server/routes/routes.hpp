@@ -7,6 +7,7 @@
 
 #include "actors/companies.hpp"
 #include "actors/contacts.hpp"
+#include "actors/drive.hpp"
 #include "actors/identity.hpp"
 #include "actors/jobs/job_files.hpp"
 #include "actors/jobs/job_pool.hpp"
@@ -81,6 +82,16 @@ struct WebhookContext {
   bool allow_private;  // CRMD_WEBHOOKS_ALLOW_PRIVATE: http and private targets allowed
 };
 void add_webhook_routes(http::Router& router, WebhookContext context);
+
+// /api/v2/drive: records' folder trees, folders, files, search, templates.
+struct DriveContext {
+  actors::DriveService& drive;
+  boost::asio::thread_pool& blocking;
+  std::string drive_dir;  // the blob store's drive files
+};
+void add_drive_routes(http::Router& router, DriveContext context);
+// /api/v2/drive/templates (admins).
+void add_drive_template_routes(http::Router& router, actors::DriveService& drive);
 
 struct ImportContext {
   actors::JobPool& queue;

@@ -25,7 +25,18 @@ std::string visible_to(const events::Audience& audience, pg::Params& params) {
            "))"
            " OR (a.entity_type = 'job' AND EXISTS (SELECT 1 FROM jobs j WHERE j.id::text ="
            " a.entity_id AND j.created_by = " +
-           me + ")))";
+           me +
+           "))"
+           // A drive's changes: as the drive's record (see domain/drive/entity.hpp).
+           " OR (a.entity_type = 'drive' AND (a.after->>'entity_type' IN ('company', 'contact')"
+           " OR (a.after->>'entity_type' = 'lead' AND EXISTS (SELECT 1 FROM leads l WHERE"
+           " l.id::text = a.after->>'entity_id' AND l.owner_user_id = " +
+           me +
+           "))"
+           " OR (a.after->>'entity_type' = 'deal' AND EXISTS (SELECT 1 FROM master_deals d"
+           " LEFT JOIN leads l ON l.id = d.lead_id WHERE d.id::text = a.after->>'entity_id'"
+           " AND coalesce(d.created_by, l.owner_user_id) = " +
+           me + ")))))";
   }
   if (!audience.identity) return "a.entity_type NOT IN ('user', 'api_key', 'webhook')";
   return "TRUE";

@@ -31,6 +31,17 @@ TEST_F(RouterTest, MatchesLiteralPathByMethod) {
   EXPECT_EQ(post.route->method, verb::post);
 }
 
+TEST_F(RouterTest, ALiteralSegmentBeatsAParameterWhateverTheOrderAdded) {
+  router.add(verb::get, "/api/v2/drive/{entity_type}/{entity_id}", Access::public_, noop());
+  router.add(verb::get, "/api/v2/drive/folders/{id}", Access::public_, noop());
+  auto folder = router.match(verb::get, "/api/v2/drive/folders/1");
+  ASSERT_TRUE(folder.route);
+  EXPECT_EQ(folder.route->path_template, "/api/v2/drive/folders/{id}");
+  auto entity = router.match(verb::get, "/api/v2/drive/company/1");
+  ASSERT_TRUE(entity.route);
+  EXPECT_EQ(entity.route->path_template, "/api/v2/drive/{entity_type}/{entity_id}");
+}
+
 TEST_F(RouterTest, ExtractsDecodedParameters) {
   auto m = router.match(verb::get, "/api/v2/contacts/ab%20c/methods/42");
   ASSERT_TRUE(m.route);
