@@ -13,6 +13,7 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -40,12 +41,28 @@ struct Answer {
   bool reset_mid_body = false;  // the head and part of the body, then a TCP reset
 };
 
-// Answers request number n (from 0, over all connections) with script(n).
+using Request = bhttp::request<bhttp::string_body>;
+
+struct FakeServerOptions {
+  // Off for big uploads: received() then holds each request without its body.
+  bool keep_bodies = true;
+  std::uint64_t body_limit = 64 * 1024 * 1024;
+};
+
+// Answers request number n (from 0, over all connections) with script(n),
+// or each request with what handler makes of it (on the server's thread).
 class FakeServer {
  public:
-  explicit FakeServer(std::function<Answer(std::size_t)> script, ssl::context* tls = nullptr)
-      : script_(std::move(script)),
+  explicit FakeServer(std::function<Answer(std::size_t)> script, ssl::context* tls = nullptr,
+                      FakeServerOptions options = {})
+      : FakeServer([script = std::move(script), n = std::make_shared<std::atomic<std::size_t>>(0)](
+                       const Request&) { return script((*n)++); },
+                   tls, options) {}
+  explicit FakeServer(std::function<Answer(const Request&)> handler, ssl::context* tls = nullptr,
+                      FakeServerOptions options = {})
+      : handler_(std::move(handler)),
         tls_(tls),
+        options_(options),
         acceptor_(io_, {asio::ip::make_address("127.0.0.1"), 0}) {
     asio::co_spawn(io_, accept_loop(), asio::detached);
     thread_ = std::thread([this] { io_.run(); });
@@ -61,7 +78,7 @@ class FakeServer {
   }
   std::size_t connections() const { return connections_.load(); }
   std::size_t requests() const { return requests_.load(); }
-  std::vector<bhttp::request<bhttp::string_body>> received() {
+  std::vector<Request> received() {
     std::lock_guard lock(mutex_);
     return received_;
   }
@@ -97,15 +114,23 @@ class FakeServer {
     beast::flat_buffer buffer;
     for (;;) {
       boost::system::error_code ec;
-      bhttp::request<bhttp::string_body> request;
-      co_await bhttp::async_read(stream, buffer, request,
+      bhttp::request_parser<bhttp::string_body> parser;
+      parser.body_limit(options_.body_limit);
+      co_await bhttp::async_read(stream, buffer, parser,
                                  asio::redirect_error(asio::use_awaitable, ec));
       if (ec) co_return;
+      Request request = parser.release();
       {
         std::lock_guard lock(mutex_);
-        received_.push_back(request);
+        if (options_.keep_bodies) {
+          received_.push_back(request);
+        } else {
+          Request head(request.base());
+          received_.push_back(std::move(head));
+        }
       }
-      const Answer answer = script_(requests_++);
+      ++requests_;
+      const Answer answer = handler_(request);
       if (answer.delay > 0ms) {
         asio::steady_timer timer(io_, answer.delay);
         co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
@@ -132,15 +157,16 @@ class FakeServer {
     }
   }
 
-  std::function<Answer(std::size_t)> script_;
+  std::function<Answer(const Request&)> handler_;
   ssl::context* tls_;
+  FakeServerOptions options_;
   asio::io_context io_;
   tcp::acceptor acceptor_;
   std::thread thread_;
   std::atomic<std::size_t> connections_{0};
   std::atomic<std::size_t> requests_{0};
   std::mutex mutex_;
-  std::vector<bhttp::request<bhttp::string_body>> received_;
+  std::vector<Request> received_;
 };
 
 // The same answer to every request.
