@@ -113,7 +113,7 @@ class FakeGoogle {
   }
   // What happens to chunk PUT number n (from 0, over all sessions).
   struct ChunkFault {
-    enum Kind { keep_part, drop_connection, expire_session } kind = keep_part;
+    enum Kind { keep_part, drop_connection, expire_session, server_error } kind = keep_part;
     std::uint64_t keep = 0;  // bytes of the chunk kept
   };
   void on_chunk(std::size_t n, ChunkFault fault) {
@@ -674,6 +674,8 @@ class FakeGoogle {
       fault = it->second;
       chunk_faults_.erase(it);
     }
+    if (fault && fault->kind == ChunkFault::server_error)
+      return error(503, "backendError", "Backend Error");
     if (fault && fault->kind == ChunkFault::expire_session) {
       session.gone = true;
       return error(410, "gone", "the upload session is gone");

@@ -316,6 +316,17 @@ TEST_F(GoogleDriveClientTest, AResumableUploadSurvivesAPartialChunkAndADroppedCo
   EXPECT_NE(started()[0].find("upload_id=" + sessions[0].id), std::string::npos) << started()[0];
 }
 
+TEST_F(GoogleDriveClientTest, AServerErrorOnAChunkIsProbedAndTheUploadGoesOn) {
+  const std::string content = bytes(12 * MiB + 1, 8);
+  google.on_chunk(1, {FakeGoogle::ChunkFault::server_error});
+  const auto file = upload(temp_file(content), content.size());
+  EXPECT_TRUE(google.file(file.id)->content == content);
+  const auto sessions = google.upload_sessions();
+  ASSERT_EQ(sessions.size(), 1u);
+  EXPECT_EQ(sessions[0].probes, 1u);
+  EXPECT_EQ(sessions[0].chunk_offsets, (std::vector<std::uint64_t>{0, 8 * MiB, 8 * MiB}));
+}
+
 TEST_F(GoogleDriveClientTest, AnExpiredSessionIsReplacedAndTheUploadStartsAgainFromZero) {
   const std::string content = bytes(12 * MiB + 1, 4);
   google.on_chunk(1, {FakeGoogle::ChunkFault::expire_session});
