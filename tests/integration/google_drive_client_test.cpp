@@ -185,6 +185,17 @@ TEST_F(GoogleDriveClientTest, AnUnauthorizedAnswerRefreshesOnceAndRetries) {
   EXPECT_EQ(google.drive_requests(), before + 2);
 }
 
+TEST_F(GoogleDriveClientTest, ConcurrentUnauthorizedAnswersShareOneRefresh) {
+  const auto folder = run(drive_->ensure_folder("Deals", "root"));
+  google.revoke_access_tokens();
+  google.set_token_delay(100ms);
+  std::vector<std::future<DriveObject>> gets;
+  for (int i = 0; i < 6; ++i)
+    gets.push_back(asio::co_spawn(io.io(), drive_->get(folder.id), asio::use_future));
+  for (auto& get : gets) EXPECT_EQ(get.get().id, folder.id);
+  EXPECT_EQ(google.token_requests(), 2u);
+}
+
 TEST_F(GoogleDriveClientTest, InvalidGrantNeedsAReconnectAndGoogleIsNotAskedAgain) {
   google.answer_invalid_grant(true);
   EXPECT_EQ(failure_of(auth_->access_token()), "google_needs_reconnect");
