@@ -48,9 +48,17 @@ struct ListingRequest {
 class DriveService {
  public:
   // Staged uploads of files that are not kept are removed on blocking.
+  // drive_dir: the blob store's folder of drive files.
   DriveService(Actor& actor, pg::Pool& pool, DriveBackend& backend,
-               boost::asio::thread_pool& blocking)
-      : actor_(actor), pool_(pool), repository_(pool), backend_(backend), blocking_(blocking) {}
+               boost::asio::thread_pool& blocking, std::string drive_dir)
+      : actor_(actor),
+        pool_(pool),
+        repository_(pool),
+        backend_(backend),
+        blocking_(blocking),
+        drive_dir_(std::move(drive_dir)) {}
+
+  const std::string& drive_dir() const { return drive_dir_; }
 
   DriveBackend& backend() { return backend_; }
   storage::DriveRepository& repository() { return repository_; }
@@ -83,6 +91,9 @@ class DriveService {
   boost::asio::awaitable<drive::File> upload(Uuid folder, StagedFile staged, std::string name,
                                              std::string mime_type,
                                              identity::RequestContext context);
+  // Uploads to a remote backend whose process died on the way: resumed
+  // from their persisted session (the scheduler's drive_uploads job).
+  boost::asio::awaitable<std::size_t> resume_stale_uploads(std::chrono::seconds stale);
   // A file the caller may read; deleted ones only when include_deleted (and
   // the caller may see deleted things).
   boost::asio::awaitable<drive::File> file(Uuid id, bool include_deleted,
@@ -143,6 +154,11 @@ class DriveService {
   // The folder a file may move or be restored into: live, of the same drive.
   boost::asio::awaitable<drive::Folder> live_folder_of_drive(Uuid id, const drive::Folder& of,
                                                              std::string_view field);
+  // The staged file's content into the backend, then its row 'stored' and
+  // audited (a remote backend's upload, first or resumed).
+  boost::asio::awaitable<drive::File> send_to_backend(drive::File file, StagedFile staged,
+                                                      std::optional<std::string> parent,
+                                                      identity::RequestContext context);
   boost::asio::awaitable<DriveListing> listing(drive::Folder folder, drive::Permission permission,
                                                ListingRequest request);
 
@@ -151,6 +167,7 @@ class DriveService {
   storage::DriveRepository repository_;
   DriveBackend& backend_;
   boost::asio::thread_pool& blocking_;
+  std::string drive_dir_;
   // On the actor's strand:
   std::map<EntityKey, std::shared_ptr<PendingRoot>> pending_roots_;
   TtlCache<std::string, drive::Folder> roots_{10000, std::chrono::minutes(10)};

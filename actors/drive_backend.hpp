@@ -32,6 +32,9 @@ class DriveBackend {
   virtual ~DriveBackend() = default;
 
   virtual std::string_view name() const = 0;
+  // Whether contents leave the blob store (then an upload's row is written
+  // before its content goes, so that a restarted process can resume it).
+  virtual bool stores_remotely() const = 0;
 
   // The remote id of a new folder named name in the remote folder parent
   // (nullopt: the backend's own root); nullopt when the backend has none.
@@ -46,12 +49,16 @@ class DriveBackend {
   virtual boost::asio::awaitable<void> set_trashed(std::optional<std::string> remote,
                                                    bool trashed) = 0;
 
-  // Takes the staged file into the backend: the content is where the
-  // answer says, and the staged file is the backend's.
-  // on_session: a resumable upload's session, to persist.
-  virtual boost::asio::awaitable<StoredContent> store(
-      StagedFile staged, std::string name, std::string mime_type, std::optional<std::string> parent,
-      std::function<boost::asio::awaitable<void>(std::string)> on_session) = 0;
+  // Takes the staged file into the backend; the content is then where the
+  // answer says (a remote backend leaves the staged file to the caller).
+  // resume: a resumable upload's session to go on with; on_session is told
+  // each new one, to persist.
+  using SessionHook = std::function<boost::asio::awaitable<void>(std::string)>;
+  virtual boost::asio::awaitable<StoredContent> store(StagedFile staged, std::string name,
+                                                      std::string mime_type,
+                                                      std::optional<std::string> parent,
+                                                      std::optional<std::string> resume,
+                                                      SessionHook on_session) = 0;
   // Bytes [first, last] of a stored file's content (Google; the local
   // backend's files are read from disk by the one who asks).
   virtual boost::asio::awaitable<std::string> read(std::string google_id, std::uint64_t first,

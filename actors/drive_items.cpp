@@ -2,6 +2,8 @@
 // the backend's side done before it (a remote folder or file left behind
 // by a failed transaction is found again by name, or is an orphan in
 // Google, never a row without its content).
+#include <spdlog/spdlog.h>
+
 #include "actors/drive.hpp"
 #include "storage/audited_write.hpp"
 #include "storage/blob_file.hpp"
@@ -62,9 +64,11 @@ asio::awaitable<Folder> DriveService::create_folder(Uuid parent_id, std::string 
   const auto trail = co_await repository_.breadcrumbs(parent.id);
   if (trail.size() >= kMaxDepth)
     throw invalid("name", "folders nest at most " + std::to_string(kMaxDepth) + " deep");
-  auto remote = co_await backend_.create_folder(name, parent.google_id);
   auto write = co_await storage::AuditedWrite::begin(pool_, std::move(context));
+  // The parent locked first: creations in one folder take turns, so the
+  // remote folder a second one finds by name is refused below, not doubled.
   const auto locked = co_await lock_live(repository_, write.tx(), parent.id);
+  auto remote = co_await backend_.create_folder(name, parent.google_id);
   std::optional<Folder> created;
   std::optional<pg::Error> failure;
   try {
@@ -102,8 +106,9 @@ asio::awaitable<Folder> DriveService::update_folder(Uuid id, drive::Placement pl
   if (placement.name) co_await backend_.rename(before.google_id, *placement.name);
   if (target) {
     const auto from = co_await repository_.folder(*before.parent_id);
-    co_await backend_.move(before.google_id, from ? from->google_id : std::nullopt,
-                           target->google_id);
+    std::optional<std::string> from_remote;  // not a ?: in the co_await (README, g++ 12)
+    if (from) from_remote = from->google_id;
+    co_await backend_.move(before.google_id, from_remote, target->google_id);
   }
   std::optional<Folder> after;
   std::optional<pg::Error> failure;
@@ -116,8 +121,8 @@ asio::awaitable<Folder> DriveService::update_folder(Uuid id, drive::Placement pl
   if (placement.name && placement.parent)
     co_await write.audit(
         drive_entry("folder_renamed", id, drive::to_json(before), drive::to_json(*after)));
-  co_await write.commit(drive_entry(placement.parent ? "folder_moved" : "folder_renamed", id,
-                                    drive::to_json(before), drive::to_json(*after)));
+  const std::string action = placement.parent ? "folder_moved" : "folder_renamed";
+  co_await write.commit(drive_entry(action, id, drive::to_json(before), drive::to_json(*after)));
   co_await invalidate();
   co_return *after;
 }
@@ -174,28 +179,42 @@ asio::awaitable<File> DriveService::upload(Uuid folder_id, StagedFile staged, st
   try {
     auto [folder, granted] = co_await folder_access(folder_id, false, context);
     if (!drive::may_write(granted.permission)) throw drive_forbidden("upload files");
-    auto stored = co_await backend_.store(staged, name, mime_type, folder.google_id, {});
-    auto write = co_await storage::AuditedWrite::begin(pool_, std::move(context));
-    const auto locked = co_await lock_live(repository_, write.tx(), folder.id);
-    storage::NewDriveFile file{staged.id,
-                               locked.id,
-                               locked.entity_type,
-                               locked.entity_id,
-                               name,
-                               mime_type,
-                               static_cast<std::int64_t>(staged.size),
-                               staged.sha256,
-                               stored.blob,
-                               stored.google_id,
-                               false,
-                               write.context().user_id()};
-    created = co_await repository_.insert_file(write.tx(), file);
-    co_await write.commit(
-        drive_entry("file_uploaded", created->id, std::nullopt, drive::to_json(*created)));
+    const bool remote = backend_.stores_remotely();
+    const auto row_of = [&](const Folder& locked) {
+      return storage::NewDriveFile{staged.id,
+                                   locked.id,
+                                   locked.entity_type,
+                                   locked.entity_id,
+                                   name,
+                                   mime_type,
+                                   static_cast<std::int64_t>(staged.size),
+                                   staged.sha256,
+                                   staged.id.str(),
+                                   std::nullopt,
+                                   remote,
+                                   context.user_id()};
+    };
+    if (remote) {
+      // The row first ('uploading', not listed): a process dying on the way
+      // leaves what another needs to resume (see resume_stale_uploads).
+      auto scope = co_await storage::WriteScope::begin(pool_, context);
+      const auto locked = co_await lock_live(repository_, scope.tx(), folder.id);
+      auto row = co_await repository_.insert_file(scope.tx(), row_of(locked));
+      co_await scope.commit();
+      created = co_await send_to_backend(std::move(row), staged, locked.google_id, context);
+    } else {
+      auto write = co_await storage::AuditedWrite::begin(pool_, context);
+      const auto locked = co_await lock_live(repository_, write.tx(), folder.id);
+      auto row = co_await repository_.insert_file(write.tx(), row_of(locked));
+      co_await write.commit(
+          drive_entry("file_uploaded", row.id, std::nullopt, drive::to_json(row)));
+      created = std::move(row);
+    }
   } catch (...) {
     failure = std::current_exception();
   }
   if (failure) {
+    co_await repository_.forget_upload(staged.id);
     storage::remove_blob_later(blocking_, staged.path);
     std::rethrow_exception(failure);
   }
@@ -203,10 +222,52 @@ asio::awaitable<File> DriveService::upload(Uuid folder_id, StagedFile staged, st
   co_return *created;
 }
 
+asio::awaitable<File> DriveService::send_to_backend(File file, StagedFile staged,
+                                                    std::optional<std::string> parent,
+                                                    identity::RequestContext context) {
+  const auto id = file.id;
+  auto record = [this, id](std::string session) -> asio::awaitable<void> {
+    co_await repository_.set_upload_session(id, session);
+  };
+  auto stored = co_await backend_.store(staged, file.name, file.mime_type, std::move(parent),
+                                        file.upload_session, std::move(record));
+  context.transaction = nullptr;
+  auto write = co_await storage::AuditedWrite::begin(pool_, std::move(context));
+  auto done = co_await repository_.finish_upload(write.tx(), id, stored.google_id.value_or(""));
+  co_await write.commit(drive_entry("file_uploaded", id, std::nullopt, drive::to_json(done)));
+  storage::remove_blob_later(blocking_, staged.path);
+  co_return done;
+}
+
+asio::awaitable<std::size_t> DriveService::resume_stale_uploads(std::chrono::seconds stale) {
+  std::size_t resumed = 0;
+  // Named first: g++ 12 ends a co_await temporary of a range-for too soon.
+  auto stale_files = co_await repository_.claim_stale_uploads(stale, 10);
+  for (auto& file : stale_files) {
+    const auto folder = co_await repository_.folder(file.folder_id);
+    StagedFile staged{file.id, drive_dir_ + "/" + file.blob.value_or(file.id.str()),
+                      static_cast<std::uint64_t>(file.size), file.sha256};
+    identity::RequestContext system;
+    std::optional<Error> failure;
+    try {
+      std::optional<std::string> parent;  // not a ?: in the co_await (README, g++ 12)
+      if (folder) parent = folder->google_id;
+      co_await send_to_backend(file, staged, std::move(parent), system);
+      ++resumed;
+    } catch (const Error& e) {
+      failure = e;  // tried again when it is stale again
+    }
+    if (failure)
+      spdlog::warn("drive: resuming the upload of {} failed: {}", file.id.str(), failure->what());
+  }
+  if (resumed) co_await invalidate();
+  co_return resumed;
+}
+
 asio::awaitable<File> DriveService::file(Uuid id, bool include_deleted,
                                          identity::RequestContext context) {
   auto found = co_await repository_.file(id);
-  if (!found) throw drive::no_such_file();
+  if (!found || found->uploading) throw drive::no_such_file();
   Access granted;
   try {
     granted = co_await access(found->entity_type, found->entity_id, context);
@@ -244,8 +305,8 @@ asio::awaitable<File> DriveService::update_file(Uuid id, drive::Placement placem
   if (placement.name && placement.parent)
     co_await write.audit(
         drive_entry("file_renamed", id, drive::to_json(*before), drive::to_json(after)));
-  co_await write.commit(drive_entry(placement.parent ? "file_moved" : "file_renamed", id,
-                                    drive::to_json(*before), drive::to_json(after)));
+  const std::string action = placement.parent ? "file_moved" : "file_renamed";
+  co_await write.commit(drive_entry(action, id, drive::to_json(*before), drive::to_json(after)));
   co_await invalidate();
   co_return after;
 }
@@ -288,7 +349,8 @@ asio::awaitable<File> DriveService::restore_file(Uuid id, identity::RequestConte
 // ---- templates
 
 asio::awaitable<drive::Template> DriveService::template_(Uuid id) {
-  for (auto& t : co_await repository_.templates())
+  auto all = co_await repository_.templates();
+  for (auto& t : all)
     if (t.id == id) co_return std::move(t);
   throw drive::no_such_template();
 }

@@ -462,6 +462,47 @@ constexpr std::array kSettings = {
         "the longest wait before a failed webhook delivery's first retry (it doubles each "
         "time, up to an hour, with full jitter)",
         [](Config& c, std::string_view v, const Source& s) { set_ms(c.webhook_retry_base, v, s); }},
+    Setting{"CRMD_DRIVE_BACKEND", "local",
+            "where drive files live: local (the blob store under CRMD_DATA_DIR) or google",
+            [](Config& c, std::string_view v, const Source& s) {
+              if (v != "local" && v != "google") fail(s, "local or google");
+              c.drive_backend = v;
+            }},
+    Setting{"CRMD_GOOGLE_CREDENTIALS", "(none)",
+            "a Google service-account or authorized-user JSON file (the Google drive backend)",
+            [](Config& c, std::string_view v, const Source&) { c.google_credentials = v; }},
+    Setting{"CRMD_GOOGLE_SUBJECT", "(none)",
+            "the user a service account acts as (domain-wide delegation)",
+            [](Config& c, std::string_view v, const Source&) { c.google_subject = v; }},
+    Setting{"CRMD_GOOGLE_CLIENT_ID", "(none)", "OAuth client id, with a refresh token",
+            [](Config& c, std::string_view v, const Source&) { c.google_client_id = v; }},
+    Setting{"CRMD_GOOGLE_CLIENT_SECRET", "(none)", "OAuth client secret, with a refresh token",
+            [](Config& c, std::string_view v, const Source&) { c.google_client_secret = v; }},
+    Setting{"CRMD_GOOGLE_REFRESH_TOKEN", "(none)", "a user's OAuth refresh token",
+            [](Config& c, std::string_view v, const Source&) { c.google_refresh_token = v; }},
+    Setting{"CRMD_GOOGLE_DRIVE_ROOT_FOLDER", "(none)",
+            "the Google Drive folder or shared drive id the records' folders are made in",
+            [](Config& c, std::string_view v, const Source&) { c.google_drive_root_folder = v; }},
+    Setting{"CRMD_GOOGLE_DRIVE_URL", "https://www.googleapis.com/drive/v3",
+            "Google Drive's API base (tests point it at a fake)",
+            [](Config& c, std::string_view v, const Source&) { c.google_drive_url = v; }},
+    Setting{"CRMD_GOOGLE_UPLOAD_URL", "https://www.googleapis.com/upload/drive/v3",
+            "Google Drive's upload base",
+            [](Config& c, std::string_view v, const Source&) { c.google_upload_url = v; }},
+    Setting{"CRMD_GOOGLE_TOKEN_URL", "(the credentials' token_uri)",
+            "where OAuth tokens are fetched",
+            [](Config& c, std::string_view v, const Source&) { c.google_token_url = v; }},
+    Setting{
+        "CRMD_DRIVE_CHANNEL_TTL_S", "604800",
+        "the life asked for a Drive push channel (Google allows a week); renewed before it ends",
+        [](Config& c, std::string_view v, const Source& s) {
+          set_seconds(c.drive_channel_ttl, v, s, 60, 7 * kDay);
+        }},
+    Setting{"CRMD_DRIVE_CHANGES_DEBOUNCE_MS", "2000",
+            "Drive push notifications within this long make one changes pull",
+            [](Config& c, std::string_view v, const Source& s) {
+              set_ms(c.drive_changes_debounce, v, s);
+            }},
     Setting{"CRMD_SCHEDULER_ENABLED", "true",
             "enqueue the periodic lead workers (priority, engagement, SLA) from this process",
             [](Config& c, std::string_view v, const Source& s) {

@@ -89,6 +89,18 @@ struct Config {
   bool webhooks_allow_private = false;  // http and private addresses as webhook targets
   std::chrono::milliseconds webhook_retry_base{5000};  // the first retry's wait at most
 
+  // Drive (issue 13): "local" (the blob store) or "google".
+  std::string drive_backend = "local";
+  std::string google_credentials;  // a service-account or authorized-user JSON file
+  std::string google_subject;      // domain-wide delegation: the user a service account acts as
+  std::string google_client_id, google_client_secret, google_refresh_token;  // instead of a file
+  std::string google_drive_root_folder;  // the folder or shared drive the roots go in
+  std::string google_drive_url = "https://www.googleapis.com/drive/v3";
+  std::string google_upload_url = "https://www.googleapis.com/upload/drive/v3";
+  std::string google_token_url;                            // empty: the credentials' own token_uri
+  std::chrono::seconds drive_channel_ttl{7 * 86400};       // a changes.watch channel's life
+  std::chrono::milliseconds drive_changes_debounce{2000};  // pushes within this make one pull
+
   bool scheduler_enabled = true;                        // this process enqueues periodic runs
   std::chrono::milliseconds scheduler_tick{10000};      // how often it looks for a due run
   std::chrono::seconds lead_priority_interval{3600};    // lead priority recomputation

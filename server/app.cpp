@@ -10,7 +10,9 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_future.hpp>
 #include <filesystem>
+#include <fstream>
 
+#include "actors/drive_google.hpp"
 #include "actors/drive_local.hpp"
 #include "actors/event_retention.hpp"
 #include "actors/jobs/contact_export.hpp"
@@ -85,11 +87,70 @@ actors::JobPoolOptions job_pool_options(const config::Config& c, Metrics& metric
           std::move(observer)};
 }
 
+constexpr const char* kDriveChannelsJob = "drive_channels";
+constexpr const char* kDriveUploadsJob = "drive_uploads";
+// An upload to Google untouched this long lost its process.
+constexpr std::chrono::seconds kStaleUpload{3600};
+
 std::vector<actors::ScheduledTask> scheduled_tasks(const config::Config& c) {
-  return {{actors::kLeadPriorityJob, c.lead_priority_interval},
-          {actors::kLeadEngagementJob, c.lead_engagement_interval},
-          {actors::kLeadSlaJob, c.lead_sla_interval},
-          {actors::kEventPruneJob, c.event_prune_interval}};
+  std::vector<actors::ScheduledTask> tasks{{actors::kLeadPriorityJob, c.lead_priority_interval},
+                                           {actors::kLeadEngagementJob, c.lead_engagement_interval},
+                                           {actors::kLeadSlaJob, c.lead_sla_interval},
+                                           {actors::kEventPruneJob, c.event_prune_interval}};
+  if (c.drive_backend == "google") {
+    tasks.push_back({kDriveChannelsJob, std::chrono::hours(1)});
+    tasks.push_back({kDriveUploadsJob, std::chrono::minutes(10)});
+  }
+  return tasks;
+}
+
+// The Google credentials: a key file, else a refresh token with its client.
+google::Credentials google_credentials(const config::Config& c) {
+  if (!c.google_credentials.empty()) {
+    std::ifstream in(c.google_credentials);
+    if (!in)
+      throw std::invalid_argument("CRMD_GOOGLE_CREDENTIALS: cannot read " + c.google_credentials);
+    const std::string json((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    auto credentials = google::parse_credentials(json);
+    if (auto* account = std::get_if<google::ServiceAccount>(&credentials);
+        account && !c.google_subject.empty())
+      account->subject = c.google_subject;
+    return credentials;
+  }
+  if (c.google_client_id.empty() || c.google_client_secret.empty() ||
+      c.google_refresh_token.empty())
+    throw std::invalid_argument(
+        "CRMD_DRIVE_BACKEND=google needs CRMD_GOOGLE_CREDENTIALS, or CRMD_GOOGLE_CLIENT_ID, "
+        "CRMD_GOOGLE_CLIENT_SECRET and CRMD_GOOGLE_REFRESH_TOKEN");
+  return google::RefreshTokenCredentials{c.google_client_id, c.google_client_secret,
+                                         c.google_refresh_token,
+                                         std::string(google::default_token_uri)};
+}
+
+std::unique_ptr<google::GoogleAuth> google_auth(const config::Config& c,
+                                                boost::asio::any_io_executor io,
+                                                web::HttpClient& http) {
+  if (c.drive_backend != "google") return nullptr;
+  if (c.google_drive_root_folder.empty())
+    throw std::invalid_argument("CRMD_DRIVE_BACKEND=google needs CRMD_GOOGLE_DRIVE_ROOT_FOLDER");
+  std::optional<std::string> token_url;
+  if (!c.google_token_url.empty()) token_url = c.google_token_url;
+  return std::make_unique<google::GoogleAuth>(io, http, google_credentials(c),
+                                              "https://www.googleapis.com/auth/drive", token_url);
+}
+
+std::unique_ptr<google::GoogleDrive> google_drive(const config::Config& c, web::HttpClient& http,
+                                                  google::GoogleAuth* auth) {
+  if (!auth) return nullptr;
+  return std::make_unique<google::GoogleDrive>(
+      http, *auth, google::DriveUrls{c.google_drive_url, c.google_upload_url});
+}
+
+std::unique_ptr<actors::DriveBackend> drive_backend(const config::Config& c,
+                                                    google::GoogleDrive* drive,
+                                                    boost::asio::thread_pool& blocking) {
+  if (!drive) return std::make_unique<actors::LocalDriveBackend>();
+  return std::make_unique<actors::GoogleDriveBackend>(*drive, c.google_drive_root_folder, blocking);
 }
 
 web::OutboundOptions outbound_options(const config::Config& c) {
@@ -140,8 +201,10 @@ App::App(config::Config config)
                           {.allow_private = config_.webhooks_allow_private,
                            .retry_base = config_.webhook_retry_base}),
       webhooks_(*pool_, webhook_dispatcher_),
-      drive_backend_(std::make_unique<actors::LocalDriveBackend>()),
-      drive_(actors_.drive, *pool_, *drive_backend_, blocking_),
+      google_auth_(google_auth(config_, io_.get_executor(), http_client_)),
+      google_drive_(google_drive(config_, http_client_, google_auth_.get())),
+      drive_backend_(drive_backend(config_, google_drive_.get(), blocking_)),
+      drive_(actors_.drive, *pool_, *drive_backend_, blocking_, config_.data_dir + "/blobs/drive"),
       authenticator_(*identity_),
       idempotency_store_(*pool_),
       idempotency_(idempotency_store_),
@@ -158,8 +221,18 @@ App::App(config::Config config)
   limits.max_inflight_body_bytes = config_.max_inflight_body_bytes;
   limits.upload_dir = job_files_.files.blob_dir;
   server_ = std::make_unique<http::Server>(io_, blocking_, pipeline_, limits, tls_context(config_));
-  routes::add_ops_routes(router_, {*pool_, migrated_, metrics_, config_.metrics_token,
-                                   is_loopback(config_.listen_host)});
+  if (google_drive_)
+    drive_sync_ = std::make_unique<actors::DriveSync>(
+        actors_.drive, *pool_, drive_, *google_drive_, *google_auth_,
+        actors::DriveSyncOptions{config_.public_url, config_.drive_channel_ttl,
+                                 config_.drive_changes_debounce});
+  routes::OpsContext ops{*pool_, migrated_, metrics_, config_.metrics_token,
+                         is_loopback(config_.listen_host)};
+  if (google_auth_)
+    ops.drive_state = [auth = google_auth_.get()] {
+      return std::string(auth->needs_reconnect() ? "needs_reconnect" : "connected");
+    };
+  routes::add_ops_routes(router_, std::move(ops));
   routes::add_identity_routes(router_, *identity_);
   routes::add_contact_routes(router_, contacts_);
   routes::add_contact_v1_routes(router_, contacts_);
@@ -172,9 +245,9 @@ App::App(config::Config config)
   routes::add_job_routes(router_, {jobs_.repository(), job_watchers_, blocking_, files});
   routes::add_changes_routes(router_, {event_feed_, event_watchers_});
   routes::add_webhook_routes(router_, {webhooks_, config_.webhooks_allow_private});
-  const auto drive_dir = files.blob_dir + "/drive";
-  std::filesystem::create_directories(drive_dir);
-  routes::add_drive_routes(router_, {drive_, blocking_, drive_dir});
+  std::filesystem::create_directories(drive_.drive_dir());
+  routes::add_drive_routes(router_, {drive_, blocking_, drive_sync_.get()});
+  routes::add_google_webhook_routes(router_, drive_sync_.get());
   routes::add_lead_routes(router_, leads_);
   routes::add_audit_routes(router_, leads_);
   routes::add_import_routes(router_, {jobs_, blocking_, files.blob_dir});
@@ -195,6 +268,20 @@ App::App(config::Config config)
   jobs_.add_handler(actors::kEventPruneJob,
                     actors::scheduled_handler(
                         *pool_, actors::event_prune_work(event_feed_, config_.event_retention)));
+  if (drive_sync_) {
+    jobs_.add_handler(kDriveChannelsJob,
+                      actors::scheduled_handler(
+                          *pool_, [this](actors::JobContext&) -> asio::awaitable<std::int64_t> {
+                            co_await drive_sync_->renew_channels();
+                            co_return 0;
+                          }));
+    jobs_.add_handler(kDriveUploadsJob,
+                      actors::scheduled_handler(
+                          *pool_, [this](actors::JobContext&) -> asio::awaitable<std::int64_t> {
+                            const auto resumed = co_await drive_.resume_stale_uploads(kStaleUpload);
+                            co_return static_cast<std::int64_t>(resumed);
+                          }));
+  }
   add_metrics_gauges();
 }
 
@@ -231,6 +318,7 @@ asio::awaitable<void> App::startup() {
   webhook_dispatcher_.start(*listener_);
   asio::co_spawn(io_, contacts_.follow_company_changes(*listener_), asio::detached);
   asio::co_spawn(io_, drive_.follow_changes(*listener_), asio::detached);
+  if (drive_sync_) asio::co_spawn(io_, drive_sync_->start(), asio::detached);
   if (config_.scheduler_enabled) scheduler_.start();
   co_await bootstrap_admin();
   asio::co_spawn(io_, housekeeping(), asio::detached);
@@ -298,6 +386,7 @@ asio::awaitable<void> App::shutdown() {
   job_watchers_.shut_down();  // parked status requests answer now
   event_watchers_.shut_down();
   webhook_dispatcher_.stop();
+  if (drive_sync_) drive_sync_->stop();
   http_client_.stop();  // deliveries in flight fail now (and are retried later)
   co_await server_->shutdown(config_.shutdown_grace);
   listener_->close();

@@ -15,6 +15,7 @@
 #include "actors/companies.hpp"
 #include "actors/contacts.hpp"
 #include "actors/drive.hpp"
+#include "actors/drive_sync.hpp"
 #include "actors/identity.hpp"
 #include "actors/jobs/job_files.hpp"
 #include "actors/jobs/job_pool.hpp"
@@ -67,6 +68,8 @@ class App {
   actors::Watchers& event_watchers() { return event_watchers_; }
   const actors::JobFileSettings& job_files() const { return job_files_; }
   actors::LeadService& leads() { return leads_; }
+  actors::DriveService& drive() { return drive_; }
+  actors::DriveSync* drive_sync() { return drive_sync_.get(); }
   actors::Scheduler& scheduler() { return scheduler_; }
   const config::Config& config() const { return config_; }
   const Metrics& metrics() const { return metrics_; }
@@ -109,8 +112,12 @@ class App {
   web::HttpClient http_client_;
   actors::WebhookDispatcher webhook_dispatcher_;
   actors::WebhookService webhooks_;
+  // The Google backend's pieces (CRMD_DRIVE_BACKEND=google), else null.
+  std::unique_ptr<google::GoogleAuth> google_auth_;
+  std::unique_ptr<google::GoogleDrive> google_drive_;
   std::unique_ptr<actors::DriveBackend> drive_backend_;
   actors::DriveService drive_;
+  std::unique_ptr<actors::DriveSync> drive_sync_;
   Authenticator authenticator_;
   storage::IdempotencyStore idempotency_store_;
   http::Idempotency idempotency_;

@@ -50,7 +50,8 @@ struct File {
   // Where the content is (not shown): the blob store's file name on the
   // local backend, the Drive file on the Google one.
   std::optional<std::string> blob, google_id;
-  bool uploading = false;  // still on its way to Google
+  bool uploading = false;                     // still on its way to Google
+  std::optional<std::string> upload_session;  // the resumable session it goes by
 };
 boost::json::object to_json(const File& f, const boost::json::storage_ptr& sp = {});
 schema::Schema json_schema(std::type_identity<File>);

@@ -112,7 +112,7 @@ asio::awaitable<UploadedFile> stage_upload(Request& request, const DriveContext&
   const auto boundary = imports::multipart_boundary(type);
   UploadedFile file;
   file.staged.id = Uuid::random_v4();
-  file.staged.path = context.drive_dir + "/" + file.staged.id.str();
+  file.staged.path = context.drive.drive_dir() + "/" + file.staged.id.str();
   std::optional<std::string> name, mime_type;
   if (boundary) {
     auto extracted = co_await storage::extract_multipart_file(
@@ -151,7 +151,7 @@ asio::awaitable<Response> file_content(Request& request, DriveContext& context) 
   const auto file = co_await drive.file(request.path_uuid("id", "file"), false, request.context());
   http::Download download{static_cast<std::uint64_t>(file.size), file.mime_type, file.name, {}};
   if (file.blob) {
-    auto path = context.drive_dir + "/" + *file.blob;
+    auto path = context.drive.drive_dir() + "/" + *file.blob;
     download.open = [&blocking = context.blocking, path](std::uint64_t first,
                                                          std::uint64_t length) {
       return http::file_source(blocking, path, first, length);
@@ -409,6 +409,24 @@ void add_drive_routes(http::Router& router, DriveContext context) {
                          .query("mime_type", schema::string(), "files of this type only")
                          .query(page_params())
                          .ok(page_of(schema::schema_of<drive::Entry>()))});
+
+  router.add(verb::get, "/api/v2/drive/status", Access::manager,
+             [shared](Request& request) -> asio::awaitable<Response> {
+               boost::json::object answer{{"backend", "local"}, {"status", "active"}};
+               if (shared->sync) answer = co_await shared->sync->status();
+               co_return http::json_response(request, status::ok, std::move(answer));
+             },
+             {.scope = read,
+              .doc = op("getDriveStatus",
+                        "The drive's backend and, for Google, its connection and push channels")
+                         .tag("drive")
+                         .ok(schema::Object("DriveStatus")
+                                 .field("backend", schema::one_of_strings({"local", "google"}))
+                                 .field("status", schema::one_of_strings(
+                                                      {"active", "needs_reconnect", "failed"}))
+                                 .optional("last_error", schema::nullable(schema::string()))
+                                 .optional("last_success_at", schema::nullable(schema::timestamp()))
+                                 .optional("channels", schema::array(schema::any_object())))});
 
   add_drive_template_routes(router, drive);
 }

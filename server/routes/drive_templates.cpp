@@ -26,9 +26,11 @@ void add_drive_template_routes(http::Router& router, actors::DriveService& drive
   router.add(
       verb::get, "/api/v2/drive/templates", Access::admin,
       [&drive](Request& request) -> asio::awaitable<Response> {
+        const auto templates = co_await drive.templates();
         boost::json::array results;
-        for (const auto& t : co_await drive.templates()) results.push_back(drive::to_json(t));
-        boost::json::object body{{"results", std::move(results)}};
+        for (const auto& t : templates) results.push_back(drive::to_json(t));
+        boost::json::object body;
+        body["results"] = std::move(results);
         co_return http::json_response(request, status::ok, std::move(body));
       },
       {.doc = op("listDriveTemplates", "Every drive template, by entity type and name")

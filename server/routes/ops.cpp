@@ -52,12 +52,19 @@ void add_ops_routes(http::Router& router, OpsContext context) {
         if (!context.migrated.load())
           throw Error(ErrorKind::unavailable, "not_ready", "migrations are not applied yet");
         co_await context.pool.query("SELECT 1");
-        co_return http::json_response(request, beast_http::status::ok,
-                                      boost::json::object{{"status", "ready"}});
+        boost::json::object body{{"status", "ready"}};
+        // An outside service's state, for whoever watches readiness; it
+        // does not make crmd unready.
+        if (context.drive_state) body["drive"] = context.drive_state();
+        co_return http::json_response(request, beast_http::status::ok, std::move(body));
       },
-      {.doc = op("ready", "Readiness: the database answers and migrations are applied")
-                  .tag("operations")
-                  .ok(schema::Object("Ready").field("status", schema::one_of_strings({"ready"})))});
+      {.doc =
+           op("ready", "Readiness: the database answers and migrations are applied")
+               .tag("operations")
+               .ok(schema::Object("Ready")
+                       .field("status", schema::one_of_strings({"ready"}))
+                       .optional("drive", schema::one_of_strings({"connected", "needs_reconnect"}),
+                                 "the Google Drive connection, when the Google backend is on"))});
 
   router.add(beast_http::verb::get, "/metrics", Access::public_,
              [context](Request& request) -> boost::asio::awaitable<Response> {

@@ -8,6 +8,7 @@
 #include "actors/companies.hpp"
 #include "actors/contacts.hpp"
 #include "actors/drive.hpp"
+#include "actors/drive_sync.hpp"
 #include "actors/identity.hpp"
 #include "actors/jobs/job_files.hpp"
 #include "actors/jobs/job_pool.hpp"
@@ -28,6 +29,9 @@ struct OpsContext {
   Metrics& metrics;
   std::string metrics_token;  // empty: /metrics is open where the listener is loopback
   bool loopback_listener = true;
+  // The Google Drive connection's state (connected, needs_reconnect); empty
+  // on the local backend.
+  std::function<std::string()> drive_state;
 };
 
 // GET /health, /ready and /metrics.
@@ -87,9 +91,11 @@ void add_webhook_routes(http::Router& router, WebhookContext context);
 struct DriveContext {
   actors::DriveService& drive;
   boost::asio::thread_pool& blocking;
-  std::string drive_dir;  // the blob store's drive files
+  actors::DriveSync* sync;  // the Google backend's; null on the local one
 };
 void add_drive_routes(http::Router& router, DriveContext context);
+// POST /webhooks/google/drive: Google's push notifications.
+void add_google_webhook_routes(http::Router& router, actors::DriveSync* sync);
 // /api/v2/drive/templates (admins).
 void add_drive_template_routes(http::Router& router, actors::DriveService& drive);
 

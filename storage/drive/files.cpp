@@ -94,6 +94,10 @@ asio::awaitable<void> DriveRepository::set_upload_session(Uuid file, const std::
       session);
 }
 
+asio::awaitable<void> DriveRepository::forget_upload(Uuid file) {
+  co_await pool_.query("DELETE FROM drive_files WHERE id = $1 AND status = 'uploading'", file);
+}
+
 asio::awaitable<File> DriveRepository::finish_upload(pg::Transaction& tx, Uuid file,
                                                      const std::string& google_id) {
   const auto result = co_await tx.query(

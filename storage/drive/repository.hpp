@@ -104,6 +104,8 @@ class DriveRepository {
   // A Google upload: its resumable session as soon as it has one, then the
   // Drive file it became.
   boost::asio::awaitable<void> set_upload_session(Uuid file, const std::string& session);
+  // An upload that failed before it was stored: its row goes.
+  boost::asio::awaitable<void> forget_upload(Uuid file);
   boost::asio::awaitable<drive::File> finish_upload(pg::Transaction& tx, Uuid file,
                                                     const std::string& google_id);
   // Uploads left 'uploading' longer than `stale` (their process died);

@@ -40,7 +40,8 @@ drive::File file_from(const pg::Row& r) {
           deletion_at(r, 11),
           r.get<std::optional<std::string>>(14),
           r.get<std::optional<std::string>>(15),
-          r.get<bool>(16)};
+          r.get<bool>(16),
+          r.get<std::optional<std::string>>(17)};
 }
 
 }  // namespace crmd::storage::drive_rows

@@ -13,7 +13,7 @@ inline constexpr const char* kFolderColumns =
 inline constexpr const char* kFileColumns =
     "d.id, d.folder_id, d.entity_type, d.entity_id, d.name, d.mime_type, d.size, d.sha256,"
     " d.uploaded_by, d.created_at, d.updated_at, d.deleted_at, d.deleted_by, d.delete_reason,"
-    " d.blob, d.google_id, d.status = 'uploading'";
+    " d.blob, d.google_id, d.status = 'uploading', d.upload_session";
 
 drive::EntityType entity_type_at(const pg::Row& r, int column);
 std::optional<drive::Deletion> deletion_at(const pg::Row& r, int column);

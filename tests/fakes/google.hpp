@@ -14,6 +14,7 @@
 #include <deque>
 #include <map>
 #include <optional>
+#include <random>
 #include <set>
 #include <string>
 #include <vector>
@@ -63,6 +64,7 @@ class FakeGoogle {
                 FakeServerOptions{.keep_bodies = false}) {}
 
   std::string url(const std::string& path) const { return server_.url(path); }
+  unsigned short port() const { return server_.port(); }
   std::string token_url() const { return url("/token"); }
   std::string drive_url() const { return url("/drive/v3"); }
   std::string upload_url() const { return url("/upload/drive/v3"); }
@@ -291,7 +293,7 @@ class FakeGoogle {
   std::string add_file(const std::string& name, std::vector<std::string> parents,
                        const std::string& mime, std::string content) {
     FakeDriveFile file;
-    file.id = "file" + std::to_string(++next_id_);
+    file.id = "file" + id_prefix_ + std::to_string(++next_id_);
     file.name = name;
     file.mime_type = mime;
     file.parents = std::move(parents);
@@ -795,6 +797,8 @@ class FakeGoogle {
   std::map<std::size_t, ChunkFault> chunk_faults_;
   std::size_t chunk_puts_ = 0;
   std::size_t next_id_ = 0;
+  // Ids unique across fakes, as Google's are: tests share one database.
+  const std::string id_prefix_ = std::to_string(std::random_device{}()) + "-";
   std::map<std::string, FakeDriveFile> files_;
   std::map<std::string, FakeUploadSession> sessions_;
   std::map<std::string, std::string> content_;  // of each session in progress
