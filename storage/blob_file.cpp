@@ -1,6 +1,7 @@
 #include "storage/blob_file.hpp"
 
 #include <boost/asio/post.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <filesystem>
 
 #include "domain/common/error.hpp"
@@ -25,17 +26,43 @@ asio::awaitable<void> BlobWriter::open() {
   co_await run_blocking(blocking_, std::move(open));
 }
 
+asio::awaitable<void> BlobWriter::settle() {
+  auto hashing = std::move(hashing_);
+  auto writing = std::move(writing_);
+  if (hashing) co_await hashing->result();
+  if (writing) co_await writing->result();
+  hashing.reset();
+  writing.reset();
+  // Both tasks are done with it: its storage serves the next chunk.
+  if (last_ && last_.use_count() == 1) spare_ = std::move(*last_);
+  last_.reset();
+}
+
+std::string BlobWriter::buffer(std::size_t size) {
+  std::string out = std::move(spare_);
+  spare_.clear();
+  out.resize(size);
+  return out;
+}
+
 asio::awaitable<void> BlobWriter::append(std::string chunk) {
+  co_await settle();
   bytes_ += chunk.size();
-  auto write = [out = out_, digest = digest_, chunk = std::move(chunk), part = part_] {
-    digest->update(chunk);
-    out->write(chunk.data(), static_cast<std::streamsize>(chunk.size()));
+  // Hashed and written at once, on two threads of the pool: the digest
+  // costs about as much as the write.
+  last_ = std::make_shared<std::string>(std::move(chunk));
+  auto hash = [digest = digest_, chunk = last_] { digest->update(*chunk); };
+  auto write = [out = out_, chunk = last_, part = part_] {
+    out->write(chunk->data(), static_cast<std::streamsize>(chunk->size()));
     if (!*out) throw std::runtime_error("cannot write " + part);
   };
-  co_await run_blocking(blocking_, std::move(write));
+  const auto io = co_await asio::this_coro::executor;
+  hashing_ = StartedTask<void>::start(blocking_, io, std::move(hash));
+  writing_ = StartedTask<void>::start(blocking_, io, std::move(write));
 }
 
 asio::awaitable<void> BlobWriter::finish() {
+  co_await settle();
   auto close = [out = out_, part = part_, path = path_] {
     out->close();
     if (!*out) throw std::runtime_error("cannot write " + part);
@@ -109,6 +136,11 @@ asio::awaitable<ExtractedFile> extract_multipart_file(asio::thread_pool& blockin
 }
 
 asio::awaitable<void> BlobWriter::discard() {
+  try {
+    co_await settle();
+  } catch (const std::exception&) {
+    // Discarded anyway.
+  }
   auto remove = [out = out_, part = part_] {
     out->close();
     std::error_code ignored;

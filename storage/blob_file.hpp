@@ -12,6 +12,7 @@
 
 #include "domain/common/crypto.hpp"
 #include "domain/imports/multipart.hpp"
+#include "storage/started_task.hpp"
 
 namespace crmd::storage {
 
@@ -24,7 +25,12 @@ class BlobWriter {
 
   // Creates (or truncates) the part file.
   boost::asio::awaitable<void> open();
+  // Starts writing chunk and returns: the disk writes it while the next
+  // one arrives (the next append, or finish, waits for it first).
   boost::asio::awaitable<void> append(std::string chunk);
+  // A string of size bytes for the next chunk, of a written chunk's storage
+  // when one is free (its bytes are not zeroed).
+  std::string buffer(std::size_t size);
   // Closes the file and gives it its final name.
   boost::asio::awaitable<void> finish();
   // Closes and removes the part file now (else the destructor removes it
@@ -43,6 +49,11 @@ class BlobWriter {
   std::shared_ptr<Sha256> digest_ = std::make_shared<Sha256>();
   std::uint64_t bytes_ = 0;
   bool finished_ = false;
+  // The last chunk's, awaited before the next (see append).
+  std::shared_ptr<StartedTask<void>> hashing_, writing_;
+  std::shared_ptr<std::string> last_;
+  std::string spare_;
+  boost::asio::awaitable<void> settle();
 };
 
 // The file a multipart/form-data body carried.

@@ -1,8 +1,10 @@
 #include "server/http/body_source.hpp"
 
+#include <boost/asio/this_coro.hpp>
 #include <fstream>
 
 #include "storage/blocking.hpp"
+#include "storage/started_task.hpp"
 
 namespace crmd::http {
 namespace asio = boost::asio;
@@ -14,11 +16,26 @@ constexpr std::uint64_t kChunkBytes = 256 * 1024;
 class FileSource : public BodySource {
  public:
   FileSource(asio::thread_pool& blocking, std::shared_ptr<std::ifstream> file, std::uint64_t length)
-      : blocking_(blocking), file_(std::move(file)), left_(length) {}
+      : blocking_(blocking), file_(std::move(file)), unread_(length) {}
 
+  // Each chunk is read while the one before it goes out.
   asio::awaitable<std::string> next() override {
-    if (left_ == 0) co_return std::string();
-    const auto n = std::min(left_, kChunkBytes);
+    const auto io = co_await asio::this_coro::executor;
+    if (!reading_) reading_ = read_next(io);
+    if (!reading_) co_return std::string();
+    auto current = std::move(reading_);
+    auto chunk = co_await current->result();
+    // The next read runs while this chunk is written to the socket (one at
+    // a time: they share the stream).
+    reading_ = read_next(io);
+    co_return chunk;
+  }
+
+ private:
+  std::shared_ptr<StartedTask<std::string>> read_next(const asio::any_io_executor& io) {
+    if (unread_ == 0) return nullptr;
+    const auto n = std::min(unread_, kChunkBytes);
+    unread_ -= n;
     auto read = [file = file_, n] {
       std::string chunk(n, '\0');
       file->read(chunk.data(), static_cast<std::streamsize>(n));
@@ -26,15 +43,13 @@ class FileSource : public BodySource {
         throw std::runtime_error("the file ended early");
       return chunk;
     };
-    auto chunk = co_await run_blocking(blocking_, std::move(read));
-    left_ -= n;
-    co_return chunk;
+    return StartedTask<std::string>::start(blocking_, io, std::move(read));
   }
 
- private:
   asio::thread_pool& blocking_;
   std::shared_ptr<std::ifstream> file_;
-  std::uint64_t left_;
+  std::uint64_t unread_;  // not yet asked of the disk
+  std::shared_ptr<StartedTask<std::string>> reading_;
 };
 
 }  // namespace

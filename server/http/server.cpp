@@ -59,7 +59,7 @@ class Deadline {
 };
 
 constexpr std::chrono::seconds kRejectWriteLimit{5};
-constexpr std::size_t kUploadChunkBytes = 256 * 1024;
+constexpr std::size_t kUploadChunkBytes = 1024 * 1024;
 
 Error too_large(std::uint64_t limit) {
   return Error(ErrorKind::payload_too_large, "payload_too_large",
@@ -341,23 +341,55 @@ asio::awaitable<void> Server::serve(Stream& stream, Session& session) {
         break;
       }
     }
+    const auto upload_length = parser.content_length();
+    if (upload && upload_length && *upload_length > limits_.max_upload_bytes) {
+      co_await reject(too_large(limits_.max_upload_bytes), &parser.get());
+      break;
+    }
     if (upload) {
-      beast_http::request_parser<beast_http::buffer_body> streaming(std::move(parser));
-      streaming.body_limit(limits_.max_upload_bytes);
+      // A body of known length is read straight from the socket into the
+      // chunks the disk takes (after what the header's read left in the
+      // buffer): no copy through the parser, one read per chunk. A chunked
+      // one goes through the parser.
+      const bool direct = upload_length && !parser.chunked();
+      std::uint64_t left = direct ? *upload_length : 0;
+      upload_header.emplace(parser.get().base());
+      std::optional<beast_http::request_parser<beast_http::buffer_body>> streaming;
+      if (!direct) {
+        streaming.emplace(std::move(parser));
+        streaming->body_limit(limits_.max_upload_bytes);
+      }
       storage::BlobWriter file(limits_.upload_dir + "/upload-" + Uuid::random_v4().str(),
                                blocking_);
       boost::system::error_code body_ec;
       try {
         co_await file.open();
-        while (!streaming.is_done() && !body_ec) {
-          std::string chunk(kUploadChunkBytes, '\0');
-          streaming.get().body().data = chunk.data();
-          streaming.get().body().size = chunk.size();
+        for (;;) {
+          const bool done = direct ? left == 0 : streaming->is_done();
+          if (done || body_ec) break;
+          auto chunk = file.buffer(static_cast<std::size_t>(
+              direct ? std::min<std::uint64_t>(left, kUploadChunkBytes) : kUploadChunkBytes));
+          std::size_t got = 0;
           deadline.arm(limits_.body_timeout);
-          auto [ec, n] = co_await beast_http::async_read(stream, buffer, streaming, kTuple);
+          if (direct) {
+            got = asio::buffer_copy(asio::buffer(chunk), buffer.data());
+            buffer.consume(got);
+            if (got < chunk.size()) {
+              auto [ec, n] = co_await asio::async_read(
+                  stream, asio::buffer(chunk.data() + got, chunk.size() - got), kTuple);
+              body_ec = ec;
+              got += n;
+            }
+            left -= got;
+          } else {
+            streaming->get().body().data = chunk.data();
+            streaming->get().body().size = chunk.size();
+            auto [ec, n] = co_await beast_http::async_read(stream, buffer, *streaming, kTuple);
+            body_ec = ec == beast_http::error::need_buffer ? boost::system::error_code{} : ec;
+            got = chunk.size() - streaming->get().body().size;
+          }
           deadline.disarm();
-          body_ec = ec == beast_http::error::need_buffer ? boost::system::error_code{} : ec;
-          chunk.resize(chunk.size() - streaming.get().body().size);
+          chunk.resize(got);
           if (!body_ec && !chunk.empty()) co_await file.append(std::move(chunk));
         }
         if (!body_ec) co_await file.finish();
@@ -373,7 +405,7 @@ asio::awaitable<void> Server::serve(Stream& stream, Session& session) {
         break;
       }
       uploaded = std::make_shared<Upload>(file.path(), file.bytes(), file.digest(), blocking_);
-      upload_header.emplace(std::move(streaming.release().base()));
+      if (streaming) upload_header.emplace(std::move(streaming->release().base()));
     } else if (!parser.is_done()) {
       deadline.arm(limits_.body_timeout);
       auto [body_ec, body_n] = co_await beast_http::async_read(stream, buffer, parser, kTuple);
