@@ -1,5 +1,6 @@
 #include "server/http/router.hpp"
 
+#include <algorithm>
 #include <boost/url/decode_view.hpp>
 #include <boost/url/pct_string_view.hpp>
 #include <stdexcept>
@@ -101,6 +102,9 @@ RouteMatch Router::match(beast_http::verb method, std::string_view path) const {
       continue;
     }
     if (!best || more_specific(route, *best)) best = &route;
+    const bool literal = std::none_of(best->segments.begin(), best->segments.end(),
+                                      [](const Route::Segment& s) { return s.is_param; });
+    if (literal) break;  // nothing is more specific
   }
   if (!best) return result;
   result.route = best;
