@@ -203,9 +203,15 @@ asio::awaitable<File> DriveService::upload(Uuid folder_id, StagedFile staged, st
       co_await scope.commit();
       created = co_await send_to_backend(std::move(row), staged, locked.google_id, context);
     } else {
+      // The staged file becomes the blob itself.
+      const DriveBackend::SessionHook no_session;
+      const auto stored =
+          co_await backend_.store(staged, name, mime_type, std::nullopt, std::nullopt, no_session);
       auto write = co_await storage::AuditedWrite::begin(pool_, context);
       const auto locked = co_await lock_live(repository_, write.tx(), folder.id);
-      auto row = co_await repository_.insert_file(write.tx(), row_of(locked));
+      auto file = row_of(locked);
+      file.blob = stored.blob;
+      auto row = co_await repository_.insert_file(write.tx(), file);
       co_await write.commit(
           drive_entry("file_uploaded", row.id, std::nullopt, drive::to_json(row)));
       created = std::move(row);

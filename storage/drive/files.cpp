@@ -51,10 +51,6 @@ asio::awaitable<std::optional<File>> DriveRepository::lock_file(pg::Transaction&
   co_return maybe_file(co_await tx.query(file_select("d.id = $1 FOR UPDATE"), id));
 }
 
-asio::awaitable<std::optional<File>> DriveRepository::file_by_google_id(const std::string& id) {
-  co_return maybe_file(co_await pool_.query(file_select("d.google_id = $1"), id));
-}
-
 asio::awaitable<File> DriveRepository::place_file(pg::Transaction& tx, Uuid id,
                                                   const drive::Placement& placement) {
   Assignments set;

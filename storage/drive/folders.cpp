@@ -98,12 +98,6 @@ asio::awaitable<std::optional<Folder>> DriveRepository::lock_folder(pg::Transact
   co_return folder_from(result.one());
 }
 
-asio::awaitable<std::optional<Folder>> DriveRepository::folder_by_google_id(const std::string& id) {
-  const auto result = co_await pool_.query(folder_select("f.google_id = $1"), id);
-  if (result.empty()) co_return std::nullopt;
-  co_return folder_from(result.one());
-}
-
 asio::awaitable<Folder> DriveRepository::place_folder(pg::Transaction& tx, Uuid id,
                                                       const drive::Placement& placement) {
   Assignments set;

@@ -68,7 +68,6 @@ class DriveRepository {
                                                              const std::string& google_id);
   boost::asio::awaitable<std::optional<drive::Folder>> folder(Uuid id);
   boost::asio::awaitable<std::optional<drive::Folder>> lock_folder(pg::Transaction& tx, Uuid id);
-  boost::asio::awaitable<std::optional<drive::Folder>> folder_by_google_id(const std::string& id);
   boost::asio::awaitable<drive::Folder> place_folder(pg::Transaction& tx, Uuid id,
                                                      const drive::Placement& placement);
   // Whether folder is ancestor or inside its subtree.
@@ -94,7 +93,6 @@ class DriveRepository {
   boost::asio::awaitable<drive::File> insert_file(pg::Transaction& tx, const NewDriveFile& file);
   boost::asio::awaitable<std::optional<drive::File>> file(Uuid id);
   boost::asio::awaitable<std::optional<drive::File>> lock_file(pg::Transaction& tx, Uuid id);
-  boost::asio::awaitable<std::optional<drive::File>> file_by_google_id(const std::string& id);
   boost::asio::awaitable<drive::File> place_file(pg::Transaction& tx, Uuid id,
                                                  const drive::Placement& placement);
   boost::asio::awaitable<drive::File> delete_file(pg::Transaction& tx, Uuid id,

@@ -28,7 +28,8 @@ std::string visible_to(const events::Audience& audience, pg::Params& params) {
            me +
            "))"
            // A drive's changes: as the drive's record (see domain/drive/entity.hpp).
-           " OR (a.entity_type = 'drive' AND (a.after->>'entity_type' IN ('company', 'contact')"
+           " OR (a.entity_type = 'drive' AND a.event_type NOT LIKE 'drive.template%'"
+           " AND (a.after->>'entity_type' IN ('company', 'contact')"
            " OR (a.after->>'entity_type' = 'lead' AND EXISTS (SELECT 1 FROM leads l WHERE"
            " l.id::text = a.after->>'entity_id' AND l.owner_user_id = " +
            me +

@@ -20,6 +20,10 @@ using asio::posix::descriptor_base;
 
 namespace {
 
+struct FinishConnection {
+  void operator()(PGconn* conn) const { PQfinish(conn); }
+};
+
 std::string trimmed(const char* message) {
   std::string s = message ? message : "";
   while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
@@ -83,9 +87,13 @@ asio::awaitable<void> Socket::connect(const ConnectOptions& options, asio::threa
     keys.insert(keys.end(), {"dbname", "options", "application_name", "client_encoding", nullptr});
     values.insert(values.end(),
                   {conninfo.c_str(), session.c_str(), application_name.c_str(), "UTF8", nullptr});
-    return PQconnectStartParams(keys.data(), values.data(), 1);
+    // Owned until this frame takes it: a frame destroyed at shutdown while
+    // the connect starts leaves the handle to the handler, which frees it.
+    return std::unique_ptr<PGconn, FinishConnection>(
+        PQconnectStartParams(keys.data(), values.data(), 1));
   };
-  conn_ = co_await run_blocking(blocking, std::move(start));
+  auto started = co_await run_blocking(blocking, std::move(start));
+  conn_ = started.release();
   if (!conn_) throw Error(ErrorKind::connection_lost, "out of memory starting a connection");
   if (PQstatus(conn_) == CONNECTION_BAD) {
     const std::string message = last_error();

@@ -388,7 +388,13 @@ TEST_F(DriveTest, A50MegabyteFileRoundTripsByteExactWithBoundedMemory) {
   EXPECT_EQ(down.bytes, size);
   EXPECT_EQ(down.sha256, up.sha256);
   // Neither way held the file: well under its 50 MB above where it started.
+  // (AddressSanitizer keeps freed memory in quarantine, so there resident
+  // memory grows with what passed through and says nothing.)
+#if !defined(__SANITIZE_ADDRESS__)
   EXPECT_LT(std::max(up.peak_rss, down.peak_rss), before + (24ull << 20));
+#else
+  (void)before;
+#endif
 
   auto part = download(server.port(), token, "/api/v2/drive/files/" + id + "/content",
                        "Range: bytes=1000-1999\r\n");

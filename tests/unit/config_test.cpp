@@ -67,6 +67,18 @@ const std::vector<std::string> kAllEnvVars = {
     "CRMD_DOCS_ASSETS",
     "CRMD_WEBHOOKS_ALLOW_PRIVATE",
     "CRMD_WEBHOOK_RETRY_BASE_MS",
+    "CRMD_DRIVE_BACKEND",
+    "CRMD_GOOGLE_CREDENTIALS",
+    "CRMD_GOOGLE_SUBJECT",
+    "CRMD_GOOGLE_CLIENT_ID",
+    "CRMD_GOOGLE_CLIENT_SECRET",
+    "CRMD_GOOGLE_REFRESH_TOKEN",
+    "CRMD_GOOGLE_DRIVE_ROOT_FOLDER",
+    "CRMD_GOOGLE_DRIVE_URL",
+    "CRMD_GOOGLE_UPLOAD_URL",
+    "CRMD_GOOGLE_TOKEN_URL",
+    "CRMD_DRIVE_CHANNEL_TTL_S",
+    "CRMD_DRIVE_CHANGES_DEBOUNCE_MS",
     "CRMD_SCHEDULER_ENABLED",
     "CRMD_SCHEDULER_TICK_MS",
     "CRMD_LEAD_PRIORITY_INTERVAL_S",
@@ -509,6 +521,16 @@ TEST(ConfigHelp, ShownDefaultsAreTheRealDefaults) {
     if (m[3].str().starts_with("(")) continue;
     EXPECT_TRUE(same_settings(load({{m[1].str(), m[3].str()}}, {}), defaults));
   }
+}
+
+TEST(ConfigDrive, TheBackendIsLocalOrGoogleAndTheChannelLifeAtMostAWeek) {
+  EXPECT_EQ(load({}, {}).drive_backend, "local");
+  EXPECT_EQ(load_env("CRMD_DRIVE_BACKEND", "google").drive_backend, "google");
+  EXPECT_NE(error_of({{"CRMD_DRIVE_BACKEND", "dropbox"}}).find("CRMD_DRIVE_BACKEND"),
+            std::string::npos);
+  EXPECT_EQ(load_env("CRMD_DRIVE_CHANNEL_TTL_S", "3600").drive_channel_ttl,
+            std::chrono::seconds(3600));
+  EXPECT_NE(error_of({{"CRMD_DRIVE_CHANNEL_TTL_S", "9999999"}}), "");
 }
 
 }  // namespace
