@@ -34,6 +34,12 @@ Error no_such_drive() {
 
 }  // namespace
 
+storage::AuditEntry drive_entry(std::string action, const Uuid& id,
+                                std::optional<boost::json::value> before,
+                                std::optional<boost::json::value> after) {
+  return {std::move(action), "drive", id.str(), std::move(before), std::move(after)};
+}
+
 Error drive_forbidden(std::string_view what) {
   return Error(ErrorKind::forbidden, "forbidden",
                "your permission on this drive does not allow you to " + std::string(what));
@@ -79,7 +85,8 @@ asio::awaitable<std::pair<Folder, DriveService::Access>> DriveService::folder_ac
   Access granted;
   try {
     granted = co_await access(folder->entity_type, folder->entity_id, context);
-  } catch (const Error&) {
+  } catch (const Error& e) {
+    if (e.kind() != ErrorKind::not_found) throw;
     granted.permission = Permission::none;
   }
   if (granted.permission == Permission::none) throw drive::no_such_folder();
@@ -181,8 +188,8 @@ struct RootWriter {
   storage::AuditedWrite& write;
 
   asio::awaitable<void> audit_created(const Folder& folder) {
-    const storage::AuditEntry entry{"folder_created", "drive", folder.id.str(), std::nullopt,
-                                    drive::to_json(folder)};
+    const auto entry =
+        drive_entry("folder_created", folder.id, std::nullopt, drive::to_json(folder));
     co_await write.audit(entry);
   }
 
@@ -231,8 +238,7 @@ asio::awaitable<Folder> DriveService::make_root(EntityType type, Uuid entity,
   if (remote) root = co_await repository_.set_folder_google_id(write.tx(), root->id, *remote);
   RootWriter writer{repository_, backend_, write};
   if (chosen) co_await writer.create(*root, drive::render(chosen->nodes, values));
-  const storage::AuditEntry entry{"folder_created", "drive", root->id.str(), std::nullopt,
-                                  drive::to_json(*root)};
+  const auto entry = drive_entry("folder_created", root->id, std::nullopt, drive::to_json(*root));
   co_await write.commit(entry);
   co_return *root;
 }

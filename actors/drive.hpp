@@ -23,6 +23,7 @@
 #include "domain/drive/item.hpp"
 #include "domain/drive/template.hpp"
 #include "domain/identity/principal.hpp"
+#include "storage/audit.hpp"
 #include "storage/drive/repository.hpp"
 #include "storage/pg/listener.hpp"
 
@@ -175,6 +176,12 @@ class DriveService {
                                                                         std::chrono::minutes(1)};
   std::uint64_t generation_ = 0;  // bumped by every invalidation
 };
+
+// The audit row (and event) of a drive change: entity "drive", so that
+// action "file_uploaded" is the event drive.file_uploaded.
+storage::AuditEntry drive_entry(std::string action, const Uuid& id,
+                                std::optional<boost::json::value> before,
+                                std::optional<boost::json::value> after);
 
 // 403: the caller may see the drive but not do this in it.
 Error drive_forbidden(std::string_view what);

@@ -4,9 +4,12 @@
 // Google, never a row without its content).
 #include <spdlog/spdlog.h>
 
+#include <filesystem>
+
 #include "actors/drive.hpp"
 #include "storage/audited_write.hpp"
 #include "storage/blob_file.hpp"
+#include "storage/blocking.hpp"
 #include "storage/sql.hpp"
 
 namespace crmd::actors {
@@ -28,12 +31,6 @@ void map_folder_error(const pg::Error& e) {
     throw Error(ErrorKind::conflict, "folder_exists", "a folder of that name is already there",
                 {{"name", "taken in that folder"}});
   throw e;
-}
-
-storage::AuditEntry drive_entry(std::string action, const Uuid& id,
-                                std::optional<boost::json::value> before,
-                                std::optional<boost::json::value> after) {
-  return {std::move(action), "drive", id.str(), std::move(before), std::move(after)};
 }
 
 // The live folder in tx, or 404.
@@ -220,7 +217,12 @@ asio::awaitable<File> DriveService::upload(Uuid folder_id, StagedFile staged, st
     failure = std::current_exception();
   }
   if (failure) {
-    co_await repository_.forget_upload(staged.id);
+    try {
+      co_await repository_.forget_upload(staged.id);
+    } catch (const std::exception&) {
+      // The upload's own failure is the one to tell (a stale row is resumed
+      // or, without its staged file, fails again harmlessly).
+    }
     storage::remove_blob_later(blocking_, staged.path);
     std::rethrow_exception(failure);
   }
@@ -253,18 +255,24 @@ asio::awaitable<std::size_t> DriveService::resume_stale_uploads(std::chrono::sec
     const auto folder = co_await repository_.folder(file.folder_id);
     StagedFile staged{file.id, drive_dir_ + "/" + file.blob.value_or(file.id.str()),
                       static_cast<std::uint64_t>(file.size), file.sha256};
+    auto exists = [path = staged.path] { return std::filesystem::exists(path); };
+    const bool staged_exists = co_await run_blocking(blocking_, std::move(exists));
+    if (!staged_exists) {
+      co_await repository_.forget_upload(file.id);  // nothing left to send
+      continue;
+    }
     identity::RequestContext system;
-    std::optional<Error> failure;
+    std::optional<std::string> failure;
     try {
       std::optional<std::string> parent;  // not a ?: in the co_await (README, g++ 12)
       if (folder) parent = folder->google_id;
       co_await send_to_backend(file, staged, std::move(parent), system);
       ++resumed;
-    } catch (const Error& e) {
-      failure = e;  // tried again when it is stale again
+    } catch (const std::exception& e) {
+      failure = e.what();  // tried again when it is stale again
     }
     if (failure)
-      spdlog::warn("drive: resuming the upload of {} failed: {}", file.id.str(), failure->what());
+      spdlog::warn("drive: resuming the upload of {} failed: {}", file.id.str(), *failure);
   }
   if (resumed) co_await invalidate();
   co_return resumed;
@@ -277,7 +285,8 @@ asio::awaitable<File> DriveService::file(Uuid id, bool include_deleted,
   Access granted;
   try {
     granted = co_await access(found->entity_type, found->entity_id, context);
-  } catch (const Error&) {
+  } catch (const Error& e) {
+    if (e.kind() != ErrorKind::not_found) throw;
     throw drive::no_such_file();
   }
   const bool sees_deleted =
@@ -350,50 +359,6 @@ asio::awaitable<File> DriveService::restore_file(Uuid id, identity::RequestConte
       drive_entry("file_restored", id, drive::to_json(*before), drive::to_json(after)));
   co_await invalidate();
   co_return after;
-}
-
-// ---- templates
-
-asio::awaitable<drive::Template> DriveService::template_(Uuid id) {
-  auto all = co_await repository_.templates();
-  for (auto& t : all)
-    if (t.id == id) co_return std::move(t);
-  throw drive::no_such_template();
-}
-
-asio::awaitable<drive::Template> DriveService::create_template(drive::TemplateChanges changes,
-                                                               identity::RequestContext context) {
-  auto write = co_await storage::AuditedWrite::begin(pool_, std::move(context));
-  if (changes.active.value_or(true))
-    co_await repository_.deactivate_templates(write.tx(), *changes.entity_type, std::nullopt);
-  auto created = co_await repository_.insert_template(write.tx(), changes);
-  co_await write.commit(
-      drive_entry("template_created", created.id, std::nullopt, drive::to_json(created)));
-  co_return created;
-}
-
-asio::awaitable<drive::Template> DriveService::update_template(Uuid id,
-                                                               drive::TemplateChanges changes,
-                                                               identity::RequestContext context) {
-  auto write = co_await storage::AuditedWrite::begin(pool_, std::move(context));
-  auto before = co_await repository_.lock_template(write.tx(), id);
-  if (!before) throw drive::no_such_template();
-  write.require_version(before->updated_at);
-  const auto type = changes.entity_type.value_or(before->entity_type);
-  if (changes.active.value_or(before->active))
-    co_await repository_.deactivate_templates(write.tx(), type, id);
-  auto after = co_await repository_.update_template(write.tx(), id, changes);
-  co_await write.commit(
-      drive_entry("template_updated", id, drive::to_json(*before), drive::to_json(after)));
-  co_return after;
-}
-
-asio::awaitable<void> DriveService::delete_template(Uuid id, identity::RequestContext context) {
-  auto write = co_await storage::AuditedWrite::begin(pool_, std::move(context));
-  auto before = co_await repository_.lock_template(write.tx(), id);
-  if (!before) throw drive::no_such_template();
-  co_await repository_.delete_template(write.tx(), id);
-  co_await write.commit(drive_entry("template_deleted", id, drive::to_json(*before), std::nullopt));
 }
 
 }  // namespace crmd::actors

@@ -31,11 +31,6 @@ Timestamp now() {
   return timestamp_of(std::chrono::system_clock::now());
 }
 
-storage::AuditEntry drive_entry(std::string action, const Uuid& id, boost::json::value before,
-                                boost::json::value after) {
-  return {std::move(action), "drive", id.str(), std::move(before), std::move(after)};
-}
-
 // What a change of one mapped Drive object means for its row, in the pull's
 // transaction; the audit rows are the events.
 struct ChangeApplier {
@@ -228,12 +223,25 @@ asio::awaitable<void> DriveSync::register_channel(pg::Transaction& tx,
     co_await early.commit();
   }
   const auto address = options_.public_url + "/webhooks/google/drive";
-  const auto watched = co_await gateway_.watch_changes(page_token, channel.channel_id, address,
-                                                       channel.token, options_.channel_ttl);
-  co_await repository_.channel_registered(tx, channel.channel_id, watched.resource_id,
-                                          timestamp_of(watched.expiration));
+  std::optional<google::Channel> watched;
+  std::exception_ptr failure;
+  try {
+    watched = co_await gateway_.watch_changes(page_token, channel.channel_id, address,
+                                              channel.token, options_.channel_ttl);
+  } catch (...) {
+    failure = std::current_exception();
+  }
+  if (failure) {
+    // Not live: it must not pass for a channel that is.
+    auto ended = co_await pool_.begin();
+    co_await repository_.stop_channel(ended, channel.channel_id);
+    co_await ended.commit();
+    std::rethrow_exception(failure);
+  }
+  co_await repository_.channel_registered(tx, channel.channel_id, watched->resource_id,
+                                          timestamp_of(watched->expiration));
   spdlog::info("drive: push channel {} registered until {}", channel.channel_id,
-               format_rfc3339(timestamp_of(watched.expiration)));
+               format_rfc3339(timestamp_of(watched->expiration)));
 }
 
 asio::awaitable<void> DriveSync::renew_channels() {
@@ -251,7 +259,15 @@ asio::awaitable<void> DriveSync::renew_channels() {
   // The new one is live: the old ones go (Google may have let them lapse).
   auto stopping = co_await pool_.begin();
   for (const auto& old : channels) {
-    if (old.resource_id) co_await gateway_.stop_channel(old.channel_id, *old.resource_id);
+    // Google lets an unstopped channel lapse by itself: a failed stop is
+    // logged, and the channel no longer followed all the same.
+    std::optional<std::string> failure;
+    try {
+      if (old.resource_id) co_await gateway_.stop_channel(old.channel_id, *old.resource_id);
+    } catch (const std::exception& e) {
+      failure = e.what();
+    }
+    if (failure) spdlog::warn("drive: stopping channel {} failed: {}", old.channel_id, *failure);
     co_await repository_.stop_channel(stopping, old.channel_id);
   }
   co_await stopping.commit();
