@@ -104,6 +104,9 @@ class DriveService {
   boost::asio::awaitable<drive::File> delete_file(Uuid id, std::optional<std::string> reason,
                                                   identity::RequestContext context);
   boost::asio::awaitable<drive::File> restore_file(Uuid id, identity::RequestContext context);
+  // Owners: a deleted file's row and content go for good (409 while it is
+  // not deleted: it is purged from the trash).
+  boost::asio::awaitable<void> purge_file(Uuid id, identity::RequestContext context);
 
   // ---- templates (admins; the routes check)
   boost::asio::awaitable<std::vector<drive::Template>> templates() {

@@ -49,6 +49,9 @@ class DriveBackend {
   virtual boost::asio::awaitable<void> set_trashed(std::optional<std::string> remote,
                                                    bool trashed) = 0;
 
+  // Deletes a file's content for good: the blob, or the Drive file.
+  virtual boost::asio::awaitable<void> purge(std::optional<std::string> blob,
+                                             std::optional<std::string> remote) = 0;
   // Takes the staged file into the backend; the content is then where the
   // answer says (a remote backend leaves the staged file to the caller).
   // resume: a resumable upload's session to go on with; on_session is told

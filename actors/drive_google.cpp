@@ -37,6 +37,11 @@ asio::awaitable<StoredContent> GoogleDriveBackend::store(StagedFile staged, std:
   co_return StoredContent{std::nullopt, file.id};
 }
 
+asio::awaitable<void> GoogleDriveBackend::purge(std::optional<std::string>,
+                                                std::optional<std::string> remote) {
+  if (remote) co_await drive_.delete_file(*remote);
+}
+
 asio::awaitable<std::string> GoogleDriveBackend::read(std::string google_id, std::uint64_t first,
                                                       std::uint64_t last) {
   co_return co_await drive_.download_range(std::move(google_id), first, last);

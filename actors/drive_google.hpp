@@ -33,6 +33,8 @@ class GoogleDriveBackend final : public DriveBackend {
                                               std::optional<std::string> parent,
                                               std::optional<std::string> resume,
                                               SessionHook on_session) override;
+  boost::asio::awaitable<void> purge(std::optional<std::string> blob,
+                                     std::optional<std::string> remote) override;
   boost::asio::awaitable<std::string> read(std::string google_id, std::uint64_t first,
                                            std::uint64_t last) override;
 

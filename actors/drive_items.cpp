@@ -247,6 +247,23 @@ asio::awaitable<File> DriveService::send_to_backend(File file, StagedFile staged
   co_return done;
 }
 
+asio::awaitable<void> DriveService::purge_file(Uuid id, identity::RequestContext context) {
+  auto current = co_await file(id, true, context);
+  auto granted = co_await access(current.entity_type, current.entity_id, context);
+  if (!drive::may_restore(granted.permission)) throw drive_forbidden("purge files");
+  auto write = co_await storage::AuditedWrite::begin(pool_, std::move(context));
+  auto before = co_await repository_.lock_file(write.tx(), id);
+  if (!before) throw drive::no_such_file();
+  if (!before->deleted)
+    throw Error(ErrorKind::conflict, "not_deleted", "delete the file before purging it");
+  co_await repository_.remove_file(write.tx(), id);
+  // The content goes once the row is gone for sure; a failure to remove it
+  // leaves an orphan blob or Drive file, never a row without its content.
+  co_await write.commit(drive_entry("file_purged", id, drive::to_json(*before), std::nullopt));
+  co_await backend_.purge(before->blob, before->google_id);
+  co_await invalidate();
+}
+
 asio::awaitable<std::size_t> DriveService::resume_stale_uploads(std::chrono::seconds stale) {
   std::size_t resumed = 0;
   // Named first: g++ 12 ends a co_await temporary of a range-for too soon.

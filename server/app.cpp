@@ -149,7 +149,8 @@ std::unique_ptr<google::GoogleDrive> google_drive(const config::Config& c, web::
 std::unique_ptr<actors::DriveBackend> drive_backend(const config::Config& c,
                                                     google::GoogleDrive* drive,
                                                     boost::asio::thread_pool& blocking) {
-  if (!drive) return std::make_unique<actors::LocalDriveBackend>();
+  if (!drive)
+    return std::make_unique<actors::LocalDriveBackend>(blocking, c.data_dir + "/blobs/drive");
   return std::make_unique<actors::GoogleDriveBackend>(*drive, c.google_drive_root_folder, blocking);
 }
 

@@ -51,6 +51,7 @@ inline constexpr auto kEventTypes = std::to_array<std::string_view>({
     "drive.file_moved",
     "drive.file_deleted",
     "drive.file_restored",
+    "drive.file_purged",
     "drive.template_created",
     "drive.template_updated",
     "drive.template_deleted",

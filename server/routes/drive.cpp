@@ -376,6 +376,18 @@ void add_drive_routes(http::Router& router, DriveContext context) {
                          .ok(schema::schema_of<drive::File>())
                          .errors({403, 409})});
 
+  router.add(
+      verb::post, "/api/v2/drive/files/{id}/purge", Access::sales,
+      [&drive](Request& request) -> asio::awaitable<Response> {
+        co_await drive.purge_file(request.path_uuid("id", "file"), request.context());
+        co_return http::no_content(request);
+      },
+      {.scope = write,
+       .doc = op("purgeDriveFile", "Delete a deleted file for good, content included (owners)")
+                  .tag("drive")
+                  .no_content()
+                  .errors({403, 409})});
+
   router.add(verb::get, "/api/v2/drive/search", Access::sales,
              [&drive](Request& request) -> asio::awaitable<Response> {
                const auto query = request.query();

@@ -84,6 +84,10 @@ asio::awaitable<File> DriveRepository::restore_file(pg::Transaction& tx, Uuid id
   co_return file_from(result.one());
 }
 
+asio::awaitable<void> DriveRepository::remove_file(pg::Transaction& tx, Uuid id) {
+  co_await tx.query("DELETE FROM drive_files WHERE id = $1", id);
+}
+
 asio::awaitable<void> DriveRepository::set_upload_session(Uuid file, const std::string& session) {
   co_await pool_.query(
       "UPDATE drive_files SET upload_session = $2, updated_at = now() WHERE id = $1", file,

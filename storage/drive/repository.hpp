@@ -99,6 +99,7 @@ class DriveRepository {
                                                   const std::optional<Uuid>& by,
                                                   const std::optional<std::string>& reason);
   boost::asio::awaitable<drive::File> restore_file(pg::Transaction& tx, Uuid id);
+  boost::asio::awaitable<void> remove_file(pg::Transaction& tx, Uuid id);
   // A Google upload: its resumable session as soon as it has one, then the
   // Drive file it became.
   boost::asio::awaitable<void> set_upload_session(Uuid file, const std::string& session);

@@ -618,6 +618,13 @@ asio::awaitable<Channel> GoogleDrive::watch_changes(std::string page_token, std:
   co_return channel_of(response.body);
 }
 
+asio::awaitable<void> GoogleDrive::delete_file(std::string id) {
+  HttpRequest request = request_of("DELETE", file_url(urls_.api, id) + "?supportsAllDrives=true");
+  const HttpResponse response = co_await send(std::move(request), policy_);
+  if (response.status == 404) co_return;
+  expect_success(response);
+}
+
 asio::awaitable<void> GoogleDrive::stop_channel(std::string id, std::string resource_id) {
   HttpRequest request = stop_request(urls_, id, resource_id);
   const HttpResponse response = co_await send(std::move(request), policy_);

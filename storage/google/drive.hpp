@@ -133,6 +133,8 @@ class GoogleDrive {
   boost::asio::awaitable<Channel> watch_changes(std::string page_token, std::string channel_id,
                                                 std::string address, std::string token,
                                                 std::chrono::seconds ttl);
+  // Deletes the file for good (not to the trash); one already gone counts.
+  boost::asio::awaitable<void> delete_file(std::string id);
   // A channel Google no longer knows (404) counts as stopped.
   boost::asio::awaitable<void> stop_channel(std::string id, std::string resource_id);
 

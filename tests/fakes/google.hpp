@@ -349,6 +349,11 @@ class FakeGoogle {
           return json_answer(200, resource(it->second));
         }
         if (method == "PATCH") return patch(request, params, it->second);
+        if (method == "DELETE") {
+          it->second.removed = true;
+          log_change(id, true);
+          return Answer{204};
+        }
       }
       if (rest == "/changes/startPageToken" && method == "GET") {
         boost::json::object body;

@@ -166,6 +166,14 @@ TEST_F(DriveGoogleTest, AResumableUploadSurvivesAPartial308ADropAndAnExpiredSess
             .get<std::string>(0),
         "stored");
 
+  // Purged: gone from Google too.
+  const auto third_id = std::string(json_of(third).at("id").as_string());
+  const auto third_google = google_id_of_file(third_id);
+  ASSERT_EQ(send("DELETE", "/api/v2/drive/files/" + third_id).result_int(), 200);
+  EXPECT_TRUE(google.file(third_google)->trashed);
+  ASSERT_EQ(send("POST", "/api/v2/drive/files/" + third_id + "/purge").result_int(), 204);
+  EXPECT_TRUE(google.file(third_google)->removed);
+
   // Read back through crmd, from Google, in ranges.
   auto whole =
       client.request("GET", "/api/v2/drive/files/" + id + "/content", "",

@@ -8,6 +8,7 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/json/parse.hpp>
 #include <fstream>
+#include <set>
 #include <thread>
 
 #include "api_fixture.hpp"
@@ -352,6 +353,16 @@ TEST_F(DriveTest, FilesAreRenamedMovedDeletedWithAReasonAndRestored) {
   ASSERT_EQ(send("POST", "/api/v2/drive/files/" + file + "/restore").result_int(), 200);
   EXPECT_EQ(json_of(send("GET", "/api/v2/drive/files/" + file)).at("deleted_at"), nullptr);
 
+  // Purged from the trash only, by an owner, content and all.
+  EXPECT_EQ(send("POST", "/api/v2/drive/files/" + file + "/purge").result_int(), 409);
+  ASSERT_EQ(send("DELETE", "/api/v2/drive/files/" + file).result_int(), 200);
+  const auto manager = make_user("manager");
+  EXPECT_EQ(send_as(manager, "POST", "/api/v2/drive/files/" + file + "/purge").result_int(), 403);
+  EXPECT_EQ(send("POST", "/api/v2/drive/files/" + file + "/purge").result_int(), 204);
+  EXPECT_EQ(send("GET", "/api/v2/drive/files/" + file + "?include_deleted=true").result_int(), 404);
+  const auto blob = server.app().drive().drive_dir() + "/" + file;
+  EXPECT_TRUE(test::eventually([&] { return !std::filesystem::exists(blob); }));
+
   // A multipart upload names itself.
   const std::string form =
       "--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"quote "
@@ -424,6 +435,29 @@ TEST_F(DriveTest, SearchFindsNamesInDrivesTheCallerMaySee) {
       json_of(send("GET", "/api/v2/drive/search?q=" + marker + "&mime_type=text/plain"));
   EXPECT_EQ(names(everything).size(), 2u);
   EXPECT_EQ(send("GET", "/api/v2/drive/search?entity_type=planet").result_int(), 422);
+}
+
+// A sales user's feed has the drives they may see: not another sales
+// user's lead's, and no template changes.
+TEST_F(DriveTest, ASalesUsersFeedShowsOnlyTheDrivesTheyMaySee) {
+  const auto sales = make_user("sales");
+  const auto other = make_user("sales");
+  auto cursor =
+      std::string(json_of(send_as(sales, "GET", "/api/v2/changes")).at("next_cursor").as_string());
+  // Theirs first: once mine shows, the feed has gone past theirs.
+  const auto theirs = json_of(send_as(other, "GET", "/api/v2/drive/lead/" + lead_of(other)));
+  const auto mine = json_of(send_as(sales, "GET", "/api/v2/drive/lead/" + lead_of(sales)));
+  const auto my_root = std::string(mine.at("folder").at("id").as_string());
+  const auto their_root = std::string(theirs.at("folder").at("id").as_string());
+  std::set<std::string> seen;
+  ASSERT_TRUE(test::eventually([&] {
+    auto page = json_of(
+        send_as(sales, "GET", "/api/v2/changes?types=drive&limit=100&wait=1&cursor=" + cursor));
+    for (const auto& e : page.at("results").as_array()) seen.emplace(e.at("entity_id").as_string());
+    cursor = std::string(page.at("next_cursor").as_string());
+    return seen.contains(my_root);
+  }));
+  EXPECT_FALSE(seen.contains(their_root));
 }
 
 class DriveTemplatesTest : public DriveTest {
