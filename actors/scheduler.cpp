@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
@@ -21,7 +22,15 @@ Timestamp Scheduler::slot_of(Timestamp now, std::chrono::seconds interval) {
 
 void Scheduler::start() {
   timer_ = std::make_shared<asio::steady_timer>(actor_.executor());
-  asio::co_spawn(actor_.executor(), loop(timer_), asio::detached);
+  ended_ = std::make_shared<Ended>(actor_.executor(), 1);
+  asio::co_spawn(actor_.executor(), loop(timer_), [ended = ended_](std::exception_ptr) {
+    ended->try_send(boost::system::error_code{});
+  });
+}
+
+asio::awaitable<void> Scheduler::stopped() {
+  if (!ended_) co_return;
+  co_await ended_->async_receive(asio::as_tuple(asio::use_awaitable));
 }
 
 void Scheduler::stop() {
@@ -43,6 +52,9 @@ asio::awaitable<void> Scheduler::loop(std::shared_ptr<asio::steady_timer> timer)
         spdlog::warn("scheduler: enqueuing {} failed: {}", task.name, e.what());
       }
     }
+    // Checked on the strand stop()'s cancel runs on: a stop that came during
+    // the enqueues is seen here, not after a whole tick's wait.
+    if (stopping_) break;
     timer->expires_after(tick_);
     boost::system::error_code ignored;
     co_await timer->async_wait(asio::redirect_error(asio::use_awaitable, ignored));

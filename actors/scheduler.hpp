@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/experimental/concurrent_channel.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <memory>
@@ -35,6 +36,10 @@ class Scheduler {
 
   void start();
   void stop();
+  // After stop(): once the loop has ended, its enqueue in flight included
+  // (shutdown waits for it before the pool closes: a transaction cut off
+  // there would keep its connection, and itself, alive for good).
+  boost::asio::awaitable<void> stopped();
 
   // Enqueues the run of name for the slot unless it exists already;
   // answers the new scheduled_runs id, or nullopt when another process (or
@@ -52,6 +57,9 @@ class Scheduler {
   std::chrono::milliseconds tick_;
   std::atomic<bool> stopping_{false};
   std::shared_ptr<boost::asio::steady_timer> timer_;
+  // Sent to as the loop returns.
+  using Ended = boost::asio::experimental::concurrent_channel<void(boost::system::error_code)>;
+  std::shared_ptr<Ended> ended_;
 };
 
 // The handler of a scheduled job: marks the run started, runs work (which

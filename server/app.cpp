@@ -381,6 +381,7 @@ void App::stop() {
 asio::awaitable<void> App::shutdown() {
   spdlog::info("shutting down: draining connections (up to {} ms)", config_.shutdown_grace.count());
   scheduler_.stop();
+  co_await scheduler_.stopped();
   // Running jobs stop at their next batch and go back to the queue.
   auto stop_jobs = [this] { return jobs_.stop(); };
   co_await actors_.jobs.call(std::move(stop_jobs));
