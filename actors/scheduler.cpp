@@ -2,7 +2,6 @@
 
 #include <spdlog/spdlog.h>
 
-#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
@@ -22,15 +21,13 @@ Timestamp Scheduler::slot_of(Timestamp now, std::chrono::seconds interval) {
 
 void Scheduler::start() {
   timer_ = std::make_shared<asio::steady_timer>(actor_.executor());
-  ended_ = std::make_shared<Ended>(actor_.executor(), 1);
-  asio::co_spawn(actor_.executor(), loop(timer_), [ended = ended_](std::exception_ptr) {
-    ended->try_send(boost::system::error_code{});
-  });
+  ended_ = std::make_shared<LoopEnd>(actor_.executor());
+  asio::co_spawn(actor_.executor(), loop(timer_),
+                 [ended = ended_](std::exception_ptr) { ended->ended(); });
 }
 
 asio::awaitable<void> Scheduler::stopped() {
-  if (!ended_) co_return;
-  co_await ended_->async_receive(asio::as_tuple(asio::use_awaitable));
+  if (ended_) co_await ended_->wait();
 }
 
 void Scheduler::stop() {

@@ -9,7 +9,6 @@
 
 #include <atomic>
 #include <boost/asio/awaitable.hpp>
-#include <boost/asio/experimental/concurrent_channel.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <memory>
@@ -19,6 +18,7 @@
 
 #include "actors/actor.hpp"
 #include "actors/jobs/job_pool.hpp"
+#include "actors/loop_end.hpp"
 #include "storage/pg/pool.hpp"
 
 namespace crmd::actors {
@@ -57,9 +57,7 @@ class Scheduler {
   std::chrono::milliseconds tick_;
   std::atomic<bool> stopping_{false};
   std::shared_ptr<boost::asio::steady_timer> timer_;
-  // Sent to as the loop returns.
-  using Ended = boost::asio::experimental::concurrent_channel<void(boost::system::error_code)>;
-  std::shared_ptr<Ended> ended_;
+  std::shared_ptr<LoopEnd> ended_;
 };
 
 // The handler of a scheduled job: marks the run started, runs work (which

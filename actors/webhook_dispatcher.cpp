@@ -67,7 +67,12 @@ WebhookDispatcher::WebhookDispatcher(asio::any_io_executor io, pg::Pool& pool,
 
 void WebhookDispatcher::start(pg::Listener& listener) {
   asio::co_spawn(strand_, follow(listener), asio::detached);
-  asio::co_spawn(strand_, run(), asio::detached);
+  ended_ = std::make_shared<LoopEnd>(strand_);
+  asio::co_spawn(strand_, run(), [ended = ended_](std::exception_ptr) { ended->ended(); });
+}
+
+asio::awaitable<void> WebhookDispatcher::stopped() {
+  if (ended_) co_await ended_->wait();
 }
 
 void WebhookDispatcher::stop() {

@@ -20,6 +20,7 @@
 #include <boost/asio/strand.hpp>
 #include <memory>
 
+#include "actors/loop_end.hpp"
 #include "storage/events/feed.hpp"
 #include "storage/pg/listener.hpp"
 #include "storage/web/http_client.hpp"
@@ -42,6 +43,8 @@ class WebhookDispatcher {
 
   void start(pg::Listener& listener);
   void stop();
+  // After stop(): once the delivery loop has ended (see loop_end.hpp).
+  boost::asio::awaitable<void> stopped();
   // Sends a webhook.ping event to the subscription now and records it.
   boost::asio::awaitable<webhooks::Delivery> ping(const webhooks::Webhook& webhook);
 
@@ -74,6 +77,7 @@ class WebhookDispatcher {
   std::size_t in_flight_ = 0;  // on the strand
   bool woken_ = false;         // on the strand: woken since the round began
   std::atomic<bool> stopping_{false};
+  std::shared_ptr<LoopEnd> ended_;
 };
 
 }  // namespace crmd::actors

@@ -390,6 +390,7 @@ asio::awaitable<void> App::shutdown() {
   webhook_dispatcher_.stop();
   if (drive_sync_) drive_sync_->stop();
   http_client_.stop();  // deliveries in flight fail now (and are retried later)
+  co_await webhook_dispatcher_.stopped();
   co_await server_->shutdown(config_.shutdown_grace);
   listener_->close();
   pool_->close();
