@@ -348,9 +348,8 @@ asio::awaitable<std::size_t> DriveSync::pull_page(bool& more) {
     co_return 0;
   }
   const auto page = co_await gateway_.list_changes(*state.page_token);
-  storage::DriveRepository drive(pool_);
   const identity::RequestContext system;
-  ChangeApplier applier{drive, repository_, tx, system};
+  ChangeApplier applier{drive_.repository(), repository_, tx, system};
   std::size_t applied = 0;
   for (const auto& change : page.changes)
     if (co_await applier.apply(change)) ++applied;
