@@ -16,6 +16,7 @@
 #include <string_view>
 #include <vector>
 
+#include "storage/google/api.hpp"
 #include "storage/google/auth.hpp"
 #include "storage/google/wire.hpp"
 #include "storage/web/http_client.hpp"
@@ -67,11 +68,6 @@ struct ChangePage {
   std::vector<Change> changes;
   std::optional<std::string> next_page_token;       // more to read now
   std::optional<std::string> new_start_page_token;  // the end: the cursor to keep
-};
-
-struct Channel {
-  std::string id, resource_id;
-  std::chrono::system_clock::time_point expiration;
 };
 
 // A q-string literal: 'text' with quotes and backslashes escaped.
