@@ -17,6 +17,7 @@
 
 #include "actors/actor.hpp"
 #include "actors/drive.hpp"
+#include "actors/push_verdict.hpp"
 #include "storage/drive/sync_repository.hpp"
 #include "storage/google/auth.hpp"
 #include "storage/google/drive.hpp"
@@ -28,8 +29,6 @@ struct DriveSyncOptions {
   std::chrono::seconds channel_ttl{7 * 86400};
   std::chrono::milliseconds debounce{2000};
 };
-
-enum class NotificationVerdict { accepted, ignored, forbidden };
 
 class DriveSync {
  public:

@@ -137,6 +137,18 @@ asio::awaitable<leads::Activity> LeadService::log_activity(Uuid lead, leads::New
   co_return logged;
 }
 
+asio::awaitable<void> LeadService::follow_event(pg::Transaction& tx, const Uuid& event,
+                                                const std::vector<Uuid>& leads,
+                                                std::optional<Timestamp> at,
+                                                const std::optional<std::string>& summary) {
+  const auto touched =
+      co_await repository_.follow_event(tx, event, at ? leads : std::vector<Uuid>{}, at, summary);
+  for (const auto& lead : touched) {
+    co_await storage::recount_engagement(tx, lead);
+    co_await rescore(tx, lead, std::nullopt);
+  }
+}
+
 asio::awaitable<std::vector<Listed<leads::Activity>>> LeadService::activities(
     Uuid lead, std::size_t limit, std::optional<PagePosition> from,
     identity::RequestContext context) {

@@ -94,6 +94,15 @@ class LeadService {
   // engagement and priority follow in the same transaction.
   boost::asio::awaitable<leads::Activity> log_activity(Uuid lead, leads::NewActivity activity,
                                                        identity::RequestContext context);
+  // In the caller's transaction, the `event` activities of a calendar event:
+  // one on each of `leads` at the event's start (moved with it, its summary
+  // kept up to date), none on any other lead, none at all once the event is
+  // cancelled (at is nullopt). Each lead touched is recounted and rescored
+  // as log_activity does.
+  boost::asio::awaitable<void> follow_event(pg::Transaction& tx, const Uuid& event,
+                                            const std::vector<Uuid>& leads,
+                                            std::optional<Timestamp> at,
+                                            const std::optional<std::string>& summary);
   boost::asio::awaitable<std::vector<Listed<leads::Activity>>> activities(
       Uuid lead, std::size_t limit, std::optional<PagePosition> from,
       identity::RequestContext context);

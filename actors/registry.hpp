@@ -16,13 +16,14 @@ class Registry {
         contacts(io, "contacts", mailbox_limit),
         leads(io, "leads", mailbox_limit),
         drive(io, "drive", mailbox_limit),
+        calendar(io, "calendar", mailbox_limit),
         jobs(io, "jobs", mailbox_limit),
         scheduler(io, "scheduler", mailbox_limit) {}
 
-  Actor identity, contacts, leads, drive, jobs, scheduler;
+  Actor identity, contacts, leads, drive, calendar, jobs, scheduler;
 
   std::vector<const Actor*> all() const {
-    return {&identity, &contacts, &leads, &drive, &jobs, &scheduler};
+    return {&identity, &contacts, &leads, &drive, &calendar, &jobs, &scheduler};
   }
 };
 

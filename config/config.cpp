@@ -503,6 +503,53 @@ constexpr std::array kSettings = {
             [](Config& c, std::string_view v, const Source& s) {
               set_ms(c.drive_changes_debounce, v, s);
             }},
+    Setting{"CRMD_CALENDAR_BACKEND", "local",
+            "calendar events: local (in crmd only) or google (made in and mirrored from Google "
+            "Calendar, with the CRMD_GOOGLE_* credentials)",
+            [](Config& c, std::string_view v, const Source& s) {
+              if (v != "local" && v != "google") fail(s, "local or google");
+              c.calendar_backend = v;
+            }},
+    Setting{"CRMD_GOOGLE_CALENDAR_IDS", "primary",
+            "the calendars crmd follows, comma-separated (the first is the default for new "
+            "events; a user's calendar id is their e-mail address)",
+            [](Config& c, std::string_view v, const Source& s) {
+              auto ids = list_of(v);
+              if (ids.empty() || ids.size() > 50) fail(s, "1 to 50 calendar ids", v);
+              for (const auto& id : ids)
+                if (id.size() > 255) fail(s, "calendar ids of at most 255 bytes", id);
+              c.google_calendar_ids = std::move(ids);
+            }},
+    Setting{"CRMD_GOOGLE_CALENDAR_URL", "https://www.googleapis.com/calendar/v3",
+            "Google Calendar's API base (tests point it at a fake)",
+            [](Config& c, std::string_view v, const Source&) { c.google_calendar_url = v; }},
+    Setting{"CRMD_CALENDAR_SYNC_PAST_DAYS", "180", "how many days back a full calendar sync reads",
+            [](Config& c, std::string_view v, const Source& s) {
+              std::int64_t days = 0;
+              set_count(days, v, s, 1, 3660);
+              c.calendar_sync_past = std::chrono::days(days);
+            }},
+    Setting{"CRMD_CALENDAR_POLL_S", "300",
+            "without CRMD_PUBLIC_URL (no push channels), how often each calendar is synced",
+            [](Config& c, std::string_view v, const Source& s) {
+              set_seconds(c.calendar_poll, v, s, 10, kDay);
+            }},
+    Setting{"CRMD_CALENDAR_CANCELLED_RETENTION_DAYS", "180",
+            "cancelled events older than this move to calendar_events_archive (daily)",
+            [](Config& c, std::string_view v, const Source& s) {
+              std::int64_t days = 0;
+              set_count(days, v, s, 1, 36600);
+              c.calendar_cancelled_retention = std::chrono::days(days);
+            }},
+    Setting{"CRMD_CALENDAR_CHANNEL_TTL_S", "604800",
+            "the life asked for a Calendar push channel; renewed before it ends",
+            [](Config& c, std::string_view v, const Source& s) {
+              set_seconds(c.calendar_channel_ttl, v, s, 60, 30 * kDay);
+            }},
+    Setting{
+        "CRMD_CALENDAR_DEBOUNCE_MS", "2000",
+        "Calendar push notifications within this long make one sync",
+        [](Config& c, std::string_view v, const Source& s) { set_ms(c.calendar_debounce, v, s); }},
     Setting{"CRMD_SCHEDULER_ENABLED", "true",
             "enqueue the periodic lead workers (priority, engagement, SLA) from this process",
             [](Config& c, std::string_view v, const Source& s) {

@@ -100,6 +100,15 @@ struct Config {
   std::string google_token_url;                            // empty: the credentials' own token_uri
   std::chrono::seconds drive_channel_ttl{7 * 86400};       // a changes.watch channel's life
   std::chrono::milliseconds drive_changes_debounce{2000};  // pushes within this make one pull
+  // Calendar (issue 14): "local" (events in crmd only) or "google" (mirrored).
+  std::string calendar_backend = "local";
+  std::vector<std::string> google_calendar_ids{"primary"};
+  std::string google_calendar_url = "https://www.googleapis.com/calendar/v3";
+  std::chrono::days calendar_sync_past{180};     // how far back a full sync reads
+  std::chrono::seconds calendar_poll{300};       // without push channels
+  std::chrono::days calendar_cancelled_retention{180};
+  std::chrono::seconds calendar_channel_ttl{7 * 86400};
+  std::chrono::milliseconds calendar_debounce{2000};
 
   bool scheduler_enabled = true;                        // this process enqueues periodic runs
   std::chrono::milliseconds scheduler_tick{10000};      // how often it looks for a due run

@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "actors/calendar_jobs.hpp"
 #include "actors/drive_google.hpp"
 #include "actors/drive_local.hpp"
 #include "actors/event_retention.hpp"
@@ -74,17 +75,22 @@ actors::IdentityOptions identity_options(const config::Config& c) {
 
 // A lease owner's name: this host and process, and a random part so that a
 // restarted process with the same pid is another owner.
+std::string lease_owner() {
+  static const std::string name = [] {
+    char host[256] = {};
+    gethostname(host, sizeof host - 1);
+    return std::string(host) + ":" + std::to_string(getpid()) + ":" + hex(random_bytes(4));
+  }();
+  return name;
+}
+
 actors::JobPoolOptions job_pool_options(const config::Config& c, Metrics& metrics) {
-  char host[256] = {};
-  gethostname(host, sizeof host - 1);
   actors::JobObserver observer{
       [&metrics](const std::string& kind, std::string_view outcome, double seconds) {
         metrics.observe_job(kind, outcome, seconds);
       },
       [&metrics](std::size_t jobs) { metrics.count_rescued(jobs); }};
-  return {c.job_workers, c.job_lease, c.job_poll,
-          std::string(host) + ":" + std::to_string(getpid()) + ":" + hex(random_bytes(4)),
-          std::move(observer)};
+  return {c.job_workers, c.job_lease, c.job_poll, lease_owner(), std::move(observer)};
 }
 
 constexpr const char* kDriveChannelsJob = "drive_channels";
@@ -100,6 +106,13 @@ std::vector<actors::ScheduledTask> scheduled_tasks(const config::Config& c) {
   if (c.drive_backend == "google") {
     tasks.push_back({kDriveChannelsJob, std::chrono::hours(1)});
     tasks.push_back({kDriveUploadsJob, std::chrono::minutes(10)});
+  }
+  tasks.push_back({actors::kCalendarRetentionJob, std::chrono::hours(24)});
+  if (c.calendar_backend == "google") {
+    if (c.public_url.empty())
+      tasks.push_back({actors::kCalendarPollJob, c.calendar_poll});
+    else
+      tasks.push_back({actors::kCalendarChannelsJob, std::chrono::hours(1)});
   }
   return tasks;
 }
@@ -120,7 +133,7 @@ google::Credentials google_credentials(const config::Config& c) {
   if (c.google_client_id.empty() || c.google_client_secret.empty() ||
       c.google_refresh_token.empty())
     throw std::invalid_argument(
-        "CRMD_DRIVE_BACKEND=google needs CRMD_GOOGLE_CREDENTIALS, or CRMD_GOOGLE_CLIENT_ID, "
+        "the google backends need CRMD_GOOGLE_CREDENTIALS, or CRMD_GOOGLE_CLIENT_ID, "
         "CRMD_GOOGLE_CLIENT_SECRET and CRMD_GOOGLE_REFRESH_TOKEN");
   return google::RefreshTokenCredentials{c.google_client_id, c.google_client_secret,
                                          c.google_refresh_token,
@@ -130,18 +143,30 @@ google::Credentials google_credentials(const config::Config& c) {
 std::unique_ptr<google::GoogleAuth> google_auth(const config::Config& c,
                                                 boost::asio::any_io_executor io,
                                                 web::HttpClient& http) {
-  if (c.drive_backend != "google") return nullptr;
-  if (c.google_drive_root_folder.empty())
+  const bool drive = c.drive_backend == "google", calendar = c.calendar_backend == "google";
+  if (!drive && !calendar) return nullptr;
+  if (drive && c.google_drive_root_folder.empty())
     throw std::invalid_argument("CRMD_DRIVE_BACKEND=google needs CRMD_GOOGLE_DRIVE_ROOT_FOLDER");
   std::optional<std::string> token_url;
   if (!c.google_token_url.empty()) token_url = c.google_token_url;
-  return std::make_unique<google::GoogleAuth>(io, http, google_credentials(c),
-                                              "https://www.googleapis.com/auth/drive", token_url);
+  std::string scope;
+  if (drive) scope = "https://www.googleapis.com/auth/drive";
+  if (calendar)
+    scope += std::string(scope.empty() ? "" : " ") + "https://www.googleapis.com/auth/calendar";
+  return std::make_unique<google::GoogleAuth>(io, http, google_credentials(c), scope, token_url);
+}
+
+std::unique_ptr<google::GoogleCalendar> google_calendar(const config::Config& c,
+                                                        web::HttpClient& http,
+                                                        google::GoogleAuth* auth) {
+  if (c.calendar_backend != "google") return nullptr;
+  return std::make_unique<google::GoogleCalendar>(http, *auth,
+                                                  google::CalendarUrls{c.google_calendar_url});
 }
 
 std::unique_ptr<google::GoogleDrive> google_drive(const config::Config& c, web::HttpClient& http,
                                                   google::GoogleAuth* auth) {
-  if (!auth) return nullptr;
+  if (c.drive_backend != "google") return nullptr;
   return std::make_unique<google::GoogleDrive>(
       http, *auth, google::DriveUrls{c.google_drive_url, c.google_upload_url});
 }
@@ -206,6 +231,9 @@ App::App(config::Config config)
       google_drive_(google_drive(config_, http_client_, google_auth_.get())),
       drive_backend_(drive_backend(config_, google_drive_.get(), blocking_)),
       drive_(actors_.drive, *pool_, *drive_backend_, blocking_, config_.data_dir + "/blobs/drive"),
+      google_calendar_(google_calendar(config_, http_client_, google_auth_.get())),
+      calendar_(actors_.calendar, *pool_, leads_, google_calendar_.get(),
+                {config_.google_calendar_ids}),
       authenticator_(*identity_),
       idempotency_store_(*pool_),
       idempotency_(idempotency_store_),
@@ -227,9 +255,15 @@ App::App(config::Config config)
         actors_.drive, *pool_, drive_, *google_drive_, *google_auth_,
         actors::DriveSyncOptions{config_.public_url, config_.drive_channel_ttl,
                                  config_.drive_changes_debounce});
+  if (google_calendar_)
+    calendar_sync_ = std::make_unique<actors::CalendarSync>(
+        actors_.calendar, *pool_, calendar_, *google_calendar_, *google_auth_,
+        actors::CalendarSyncOptions{config_.public_url, config_.calendar_channel_ttl,
+                                    config_.calendar_debounce, config_.calendar_sync_past,
+                                    lease_owner()});
   routes::OpsContext ops{*pool_, migrated_, metrics_, config_.metrics_token,
                          is_loopback(config_.listen_host)};
-  if (google_auth_)
+  if (google_drive_)
     ops.drive_state = [auth = google_auth_.get()] {
       return std::string(auth->needs_reconnect() ? "needs_reconnect" : "connected");
     };
@@ -248,7 +282,9 @@ App::App(config::Config config)
   routes::add_webhook_routes(router_, {webhooks_, config_.webhooks_allow_private});
   std::filesystem::create_directories(drive_.drive_dir());
   routes::add_drive_routes(router_, {drive_, blocking_, drive_sync_.get()});
-  routes::add_google_webhook_routes(router_, drive_sync_.get());
+  routes::add_google_webhook_routes(router_, drive_sync_.get(), calendar_sync_.get());
+  routes::add_calendar_routes(router_, {calendar_, jobs_, calendar_sync_.get(),
+                                        calendar_sync_ ? google_auth_.get() : nullptr});
   routes::add_lead_routes(router_, leads_);
   routes::add_audit_routes(router_, leads_);
   routes::add_import_routes(router_, {jobs_, blocking_, files.blob_dir});
@@ -269,6 +305,20 @@ App::App(config::Config config)
   jobs_.add_handler(actors::kEventPruneJob,
                     actors::scheduled_handler(
                         *pool_, actors::event_prune_work(event_feed_, config_.event_retention)));
+  jobs_.add_handler(actors::kCalendarRetentionJob,
+                    actors::scheduled_handler(
+                        *pool_, actors::calendar_retention_work(
+                                    calendar_.repository(), config_.calendar_cancelled_retention)));
+  if (calendar_sync_) {
+    jobs_.add_handler(std::string(actors::kCalendarSyncJob),
+                      actors::calendar_sync_handler(*calendar_sync_));
+    jobs_.add_handler(
+        actors::kCalendarPollJob,
+        actors::scheduled_handler(*pool_, actors::calendar_poll_work(*calendar_sync_)));
+    jobs_.add_handler(
+        actors::kCalendarChannelsJob,
+        actors::scheduled_handler(*pool_, actors::calendar_channels_work(*calendar_sync_)));
+  }
   if (drive_sync_) {
     jobs_.add_handler(kDriveChannelsJob,
                       actors::scheduled_handler(
@@ -320,6 +370,8 @@ asio::awaitable<void> App::startup() {
   asio::co_spawn(io_, contacts_.follow_company_changes(*listener_), asio::detached);
   asio::co_spawn(io_, drive_.follow_changes(*listener_), asio::detached);
   if (drive_sync_) asio::co_spawn(io_, drive_sync_->start(), asio::detached);
+  asio::co_spawn(io_, calendar_.follow_changes(*listener_), asio::detached);
+  if (calendar_sync_) asio::co_spawn(io_, calendar_sync_->start(), asio::detached);
   if (config_.scheduler_enabled) scheduler_.start();
   co_await bootstrap_admin();
   asio::co_spawn(io_, housekeeping(), asio::detached);
@@ -389,6 +441,7 @@ asio::awaitable<void> App::shutdown() {
   event_watchers_.shut_down();
   webhook_dispatcher_.stop();
   if (drive_sync_) drive_sync_->stop();
+  if (calendar_sync_) calendar_sync_->stop();
   http_client_.stop();  // deliveries in flight fail now (and are retried later)
   co_await webhook_dispatcher_.stopped();
   co_await server_->shutdown(config_.shutdown_grace);

@@ -12,6 +12,8 @@
 #include <thread>
 #include <vector>
 
+#include "actors/calendar.hpp"
+#include "actors/calendar_sync.hpp"
 #include "actors/companies.hpp"
 #include "actors/contacts.hpp"
 #include "actors/drive.hpp"
@@ -70,6 +72,8 @@ class App {
   actors::LeadService& leads() { return leads_; }
   actors::DriveService& drive() { return drive_; }
   actors::DriveSync* drive_sync() { return drive_sync_.get(); }
+  actors::CalendarService& calendar() { return calendar_; }
+  actors::CalendarSync* calendar_sync() { return calendar_sync_.get(); }
   actors::Scheduler& scheduler() { return scheduler_; }
   const config::Config& config() const { return config_; }
   const Metrics& metrics() const { return metrics_; }
@@ -112,12 +116,16 @@ class App {
   web::HttpClient http_client_;
   actors::WebhookDispatcher webhook_dispatcher_;
   actors::WebhookService webhooks_;
-  // The Google backend's pieces (CRMD_DRIVE_BACKEND=google), else null.
+  // The Google backends' pieces (CRMD_DRIVE_BACKEND=google,
+  // CRMD_CALENDAR_BACKEND=google), else null; one credential for both.
   std::unique_ptr<google::GoogleAuth> google_auth_;
   std::unique_ptr<google::GoogleDrive> google_drive_;
   std::unique_ptr<actors::DriveBackend> drive_backend_;
   actors::DriveService drive_;
   std::unique_ptr<actors::DriveSync> drive_sync_;
+  std::unique_ptr<google::GoogleCalendar> google_calendar_;
+  actors::CalendarService calendar_;
+  std::unique_ptr<actors::CalendarSync> calendar_sync_;
   Authenticator authenticator_;
   storage::IdempotencyStore idempotency_store_;
   http::Idempotency idempotency_;

@@ -28,6 +28,9 @@ std::optional<std::string> event_type_of(std::string_view entity_type, std::stri
 inline constexpr auto kEventTypes = std::to_array<std::string_view>({
     "api_key.created",
     "api_key.revoked",
+    "calendar.event_created",
+    "calendar.event_updated",
+    "calendar.event_cancelled",
     "company.created",
     "company.updated",
     "company.deleted",
@@ -55,6 +58,7 @@ inline constexpr auto kEventTypes = std::to_array<std::string_view>({
     "drive.template_created",
     "drive.template_updated",
     "drive.template_deleted",
+    "job.calendar_sync_requested",
     "job.import_started",
     "job.import_completed",
     "job.export_completed",

@@ -6,7 +6,7 @@
 namespace crmd::identity {
 namespace {
 
-constexpr std::array<std::string_view, 19> kScopes{"contacts:read",
+constexpr std::array<std::string_view, 22> kScopes{"contacts:read",
                                                    "contacts:write",
                                                    "contacts:import",
                                                    "contacts:export",
@@ -24,6 +24,9 @@ constexpr std::array<std::string_view, 19> kScopes{"contacts:read",
                                                    "drive:read",
                                                    "drive:write",
                                                    "drive:*",
+                                                   "calendar:read",
+                                                   "calendar:write",
+                                                   "calendar:*",
                                                    "*"};
 
 // The path's first segment after the API prefix → the resource of its scope.
@@ -31,8 +34,9 @@ struct ResourceOfPath {
   std::string_view segment;
   std::string_view resource;
 };
-constexpr std::array<ResourceOfPath, 10> kResources{{
+constexpr std::array<ResourceOfPath, 11> kResources{{
     {"drive", "drive"},
+    {"calendar", "calendar"},
     {"changes", "changes"},
     {"contacts", "contacts"},
     {"companies", "companies"},

@@ -2,7 +2,7 @@
 // and, on v2, never more than the role of the user who created it.
 //   contacts:read contacts:write contacts:import contacts:export
 //   companies:read companies:write leads:read leads:write jobs:read jobs:write
-//   changes:read drive:read drive:write
+//   changes:read drive:read drive:write calendar:read calendar:write
 // "<resource>:*" grants every verb of a resource; ":write" grants ":read".
 #pragma once
 

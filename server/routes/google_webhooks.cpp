@@ -1,4 +1,5 @@
-// POST /webhooks/google/drive: Google Drive's push notifications. Each is
+// POST /webhooks/google/drive and /webhooks/google/calendar: Google's push
+// notifications. Each is
 // authenticated by its channel's token (constant time), logged once per
 // (channel, message number) and answered at once; the work is a pull
 // after the answer. A notification for a channel crmd does not know, or no
@@ -6,6 +7,7 @@
 // sending it; a wrong token is 403.
 #include <charconv>
 
+#include "actors/calendar_sync.hpp"
 #include "actors/drive_sync.hpp"
 #include "server/http/json.hpp"
 #include "server/openapi/operation.hpp"
@@ -28,8 +30,8 @@ std::string header(const Request& request, std::string_view name) {
   return std::string(request.message[name].substr(0, kMaxHeaderValue));
 }
 
-storage::DriveNotification notification_of(const Request& request) {
-  storage::DriveNotification n;
+google::PushNotification notification_of(const Request& request) {
+  google::PushNotification n;
   n.channel_id = header(request, "X-Goog-Channel-ID");
   n.token = header(request, "X-Goog-Channel-Token");
   n.resource_id = header(request, "X-Goog-Resource-ID");
@@ -71,7 +73,26 @@ Response empty(const Request& request, beast_http::status status) {
 
 }  // namespace
 
-void add_google_webhook_routes(http::Router& router, actors::DriveSync* sync) {
+void add_google_webhook_routes(http::Router& router, actors::DriveSync* sync,
+                               actors::CalendarSync* calendar) {
+  router.add(
+      verb::post, "/webhooks/google/calendar", Access::public_,
+      [calendar](Request& request) -> asio::awaitable<Response> {
+        auto notification = notification_of(request);
+        if (!calendar) co_return empty(request, beast_http::status::ok);
+        const auto verdict = co_await calendar->receive(std::move(notification));
+        if (verdict == actors::NotificationVerdict::forbidden)
+          throw Error(ErrorKind::forbidden, "forbidden", "wrong channel token");
+        co_return empty(request, beast_http::status::ok);
+      },
+      {.doc = op("googleCalendarNotification", "Google Calendar's push notifications")
+                  .tag("webhooks")
+                  .header("X-Goog-Channel-ID", schema::string())
+                  .header("X-Goog-Channel-Token", schema::string())
+                  .header("X-Goog-Message-Number", schema::string())
+                  .header("X-Goog-Resource-State", schema::string(), "sync, exists or not_exists")
+                  .reply(200, "Received (or a channel no longer followed)")
+                  .errors({400, 403})});
   router.add(
       verb::post, "/webhooks/google/drive", Access::public_,
       [sync](Request& request) -> asio::awaitable<Response> {

@@ -5,6 +5,8 @@
 #include <atomic>
 #include <functional>
 
+#include "actors/calendar.hpp"
+#include "actors/calendar_sync.hpp"
 #include "actors/companies.hpp"
 #include "actors/contacts.hpp"
 #include "actors/drive.hpp"
@@ -94,8 +96,19 @@ struct DriveContext {
   actors::DriveSync* sync;  // the Google backend's; null on the local one
 };
 void add_drive_routes(http::Router& router, DriveContext context);
-// POST /webhooks/google/drive: Google's push notifications.
-void add_google_webhook_routes(http::Router& router, actors::DriveSync* sync);
+// POST /webhooks/google/drive and /webhooks/google/calendar: Google's push
+// notifications (a null sync: that service is not connected).
+void add_google_webhook_routes(http::Router& router, actors::DriveSync* drive,
+                               actors::CalendarSync* calendar);
+
+// /api/v2/calendar: events, and the Google sync's state and jobs.
+struct CalendarContext {
+  actors::CalendarService& calendar;
+  actors::JobPool& jobs;
+  actors::CalendarSync* sync;  // null on the local backend
+  google::GoogleAuth* auth;    // likewise
+};
+void add_calendar_routes(http::Router& router, CalendarContext context);
 // /api/v2/drive/templates (admins).
 void add_drive_template_routes(http::Router& router, actors::DriveService& drive);
 

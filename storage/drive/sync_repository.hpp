@@ -10,6 +10,7 @@
 
 #include "domain/common/time.hpp"
 #include "domain/drive/item.hpp"
+#include "storage/google/push_notification.hpp"
 #include "storage/pg/pool.hpp"
 
 namespace crmd::storage {
@@ -30,12 +31,7 @@ struct DriveChannel {
 };
 
 // One push notification as Google sent it (DESIGN "Outside services").
-struct DriveNotification {
-  std::string channel_id, token, resource_id, resource_state;
-  std::int64_t message_number = 0;
-  std::vector<std::string> changed;  // X-Goog-Changed, trimmed
-  boost::json::object headers;       // every X-Goog-* header
-};
+using DriveNotification = google::PushNotification;
 
 class DriveSyncRepository {
  public:

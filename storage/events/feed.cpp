@@ -3,6 +3,7 @@
 #include <charconv>
 
 #include "domain/common/error.hpp"
+#include "storage/calendar/repository.hpp"
 #include "storage/sql.hpp"
 
 namespace crmd::storage {
@@ -26,6 +27,11 @@ std::string visible_to(const events::Audience& audience, pg::Params& params) {
            " OR (a.entity_type = 'job' AND EXISTS (SELECT 1 FROM jobs j WHERE j.id::text ="
            " a.entity_id AND j.created_by = " +
            me +
+           "))"
+           // An event's changes: to whoever may see the event now.
+           " OR (a.entity_type = 'calendar' AND EXISTS (SELECT 1 FROM calendar_events e WHERE"
+           " e.id::text = a.entity_id AND " +
+           calendar_event_visible("e", me) +
            "))"
            // A drive's changes: as the drive's record (see domain/drive/entity.hpp).
            " OR (a.entity_type = 'drive' AND a.event_type NOT LIKE 'drive.template%'"

@@ -12,6 +12,7 @@
 
 #include "storage/google/api.hpp"
 #include "storage/google/auth.hpp"
+#include "storage/google/wire.hpp"
 #include "storage/web/http_client.hpp"
 
 namespace crmd::google {

@@ -1,3 +1,5 @@
+#include <algorithm>
+
 #include "storage/leads/repository.hpp"
 #include "storage/leads/rows.hpp"
 #include "storage/sql.hpp"
@@ -35,6 +37,33 @@ asio::awaitable<leads::Activity> LeadRepository::insert_activity(
           kActivityColumns,
       pg::Params(lead, activity.kind, activity.summary, activity.occurred_at, created_by));
   co_return activity_from(result.one());
+}
+
+asio::awaitable<std::vector<Uuid>> LeadRepository::follow_event(
+    pg::Transaction& tx, const Uuid& event, const std::vector<Uuid>& leads,
+    std::optional<Timestamp> at, const std::optional<std::string>& summary) {
+  const auto removed = co_await run(tx,
+                                    "DELETE FROM lead_activities WHERE calendar_event_id = $1"
+                                    " AND lead_id <> ALL($2::uuid[]) RETURNING lead_id",
+                                    pg::Params(event, leads));
+  std::vector<Uuid> touched;
+  for (auto row : removed) touched.push_back(row.get<Uuid>(0));
+  if (!leads.empty() && at) {
+    const auto kept = co_await run(
+        tx,
+        "INSERT INTO lead_activities (lead_id, kind, summary, occurred_at, calendar_event_id)"
+        " SELECT l.id, 'event', left($3, 2000), $4, $1 FROM leads l WHERE l.id = ANY($2::uuid[])"
+        " AND l.deleted_at IS NULL"
+        " ON CONFLICT (lead_id, calendar_event_id) WHERE calendar_event_id IS NOT NULL"
+        " DO UPDATE SET occurred_at = excluded.occurred_at, summary = excluded.summary"
+        " WHERE (lead_activities.occurred_at, lead_activities.summary) IS DISTINCT FROM"
+        " (excluded.occurred_at, excluded.summary) RETURNING lead_id",
+        pg::Params(event, leads, summary, *at));
+    for (auto row : kept) touched.push_back(row.get<Uuid>(0));
+  }
+  std::sort(touched.begin(), touched.end());
+  touched.erase(std::unique(touched.begin(), touched.end()), touched.end());
+  co_return touched;
 }
 
 asio::awaitable<std::vector<Listed<leads::Activity>>> LeadRepository::activities(

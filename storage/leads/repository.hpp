@@ -141,6 +141,12 @@ class LeadRepository {
                                                           const std::optional<Uuid>& created_by);
   boost::asio::awaitable<std::vector<Listed<leads::Activity>>> activities(
       const Uuid& lead, std::size_t limit, const std::optional<PagePosition>& from);
+  // A calendar event's activities made to be one on each of leads (at, with
+  // summary), and none on any other; the leads whose activities changed.
+  boost::asio::awaitable<std::vector<Uuid>> follow_event(pg::Transaction& tx, const Uuid& event,
+                                                         const std::vector<Uuid>& leads,
+                                                         std::optional<Timestamp> at,
+                                                         const std::optional<std::string>& summary);
 
   // The sales view: one statement (see the .cpp).
   boost::asio::awaitable<std::vector<Listed<leads::SalesViewRow>>> sales_view(

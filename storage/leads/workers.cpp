@@ -64,9 +64,12 @@ asio::awaitable<WorkerBatch> recount(pg::Transaction& tx, const char* selection,
   const auto result = co_await tx.query(
       std::string("SELECT l.id, count(a.id) FILTER (WHERE a.kind = 'email')::integer,"
                   " count(a.id) FILTER (WHERE a.kind = 'event')::integer, count(a.id)::integer,"
-                  " max(a.occurred_at) FILTER (WHERE a.kind = 'email'),"
-                  " max(a.occurred_at) FILTER (WHERE a.kind = 'event'), max(a.occurred_at),"
-                  " extract(epoch FROM now() - max(a.occurred_at))::float8 / 86400"
+                  // A meeting still to come is counted, but is no interaction yet.
+                  " max(a.occurred_at) FILTER (WHERE a.kind = 'email' AND a.occurred_at <= now()),"
+                  " max(a.occurred_at) FILTER (WHERE a.kind = 'event' AND a.occurred_at <= now()),"
+                  " max(a.occurred_at) FILTER (WHERE a.occurred_at <= now()),"
+                  " extract(epoch FROM now() - max(a.occurred_at) FILTER (WHERE a.occurred_at <="
+                  " now()))::float8 / 86400"
                   " FROM leads l LEFT JOIN lead_activities a ON a.lead_id = l.id"
                   " WHERE l.deleted_at IS NULL AND ") +
           selection + " GROUP BY l.id ORDER BY l.id LIMIT $2",

@@ -18,6 +18,14 @@ using std::chrono::milliseconds;
 
 // Every env var crmd reads, listed independently of config.cpp's table.
 const std::vector<std::string> kAllEnvVars = {
+    "CRMD_CALENDAR_BACKEND",
+    "CRMD_GOOGLE_CALENDAR_IDS",
+    "CRMD_GOOGLE_CALENDAR_URL",
+    "CRMD_CALENDAR_SYNC_PAST_DAYS",
+    "CRMD_CALENDAR_POLL_S",
+    "CRMD_CALENDAR_CANCELLED_RETENTION_DAYS",
+    "CRMD_CALENDAR_CHANNEL_TTL_S",
+    "CRMD_CALENDAR_DEBOUNCE_MS",
     "DATABASE_URL",
     "CRMD_LISTEN",
     "CRMD_THREADS",

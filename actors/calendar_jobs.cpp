@@ -1,0 +1,95 @@
+#include "actors/calendar_jobs.hpp"
+
+#include <spdlog/spdlog.h>
+
+namespace crmd::actors {
+namespace asio = boost::asio;
+namespace json = boost::json;
+
+namespace {
+
+std::vector<std::string> calendars_of(const json::value& payload) {
+  std::vector<std::string> out;
+  const auto* object = payload.if_object();
+  const auto* ids = object ? object->if_contains("calendar_ids") : nullptr;
+  if (!ids || !ids->is_array()) return out;
+  for (const auto& id : ids->get_array())
+    if (id.is_string()) out.emplace_back(id.get_string());
+  return out;
+}
+
+}  // namespace
+
+JobHandler calendar_sync_handler(CalendarSync& sync) {
+  return [&sync](JobContext& context) -> asio::awaitable<JobOutcome> {
+    json::array runs;
+    std::optional<std::string> failed;
+    for (const auto& calendar : calendars_of(context.job().payload)) {
+      std::optional<std::string> failure;
+      json::object run;
+      try {
+        const auto result = co_await sync.sync(calendar, true);
+        run = to_json(result);
+      } catch (const std::exception& e) {
+        failure = e.what();
+      }
+      if (failure) {
+        run = json::object{{"calendar_id", calendar}, {"ran", false}, {"error", *failure}};
+        if (!failed) failed = calendar + ": " + *failure;
+      }
+      runs.push_back(std::move(run));
+    }
+    JobOutcome outcome;
+    outcome.result = json::object{{"calendars", std::move(runs)}};
+    if (failed) {
+      outcome.status = "failed";
+      outcome.error = failed;
+    }
+    co_return outcome;
+  };
+}
+
+ScheduledWork calendar_poll_work(CalendarSync& sync) {
+  return [&sync](JobContext&) -> asio::awaitable<std::int64_t> {
+    std::int64_t changed = 0;
+    for (const auto& calendar : sync.calendars()) {
+      // One calendar's failure (noted in its state) leaves the others to run.
+      std::optional<std::string> failure;
+      try {
+        const auto run = co_await sync.sync(calendar, false);
+        changed += static_cast<std::int64_t>(run.changed);
+      } catch (const std::exception& e) {
+        failure = e.what();
+      }
+      if (failure) spdlog::warn("calendar: poll of {} failed: {}", calendar, *failure);
+    }
+    co_return changed;
+  };
+}
+
+ScheduledWork calendar_channels_work(CalendarSync& sync) {
+  return [&sync](JobContext&) -> asio::awaitable<std::int64_t> {
+    const auto renewed = co_await sync.renew_channels();
+    co_return static_cast<std::int64_t>(renewed);
+  };
+}
+
+ScheduledWork calendar_retention_work(storage::CalendarRepository& repository,
+                                      std::chrono::days retention) {
+  return [&repository, retention](JobContext& context) -> asio::awaitable<std::int64_t> {
+    constexpr std::int64_t kBatch = 1000;
+    const auto cutoff = std::chrono::time_point_cast<Timestamp::duration>(
+        std::chrono::system_clock::now() - retention);
+    std::int64_t moved = 0;
+    for (;;) {
+      const auto n = co_await repository.archive_cancelled(cutoff, kBatch);
+      moved += n;
+      if (n < kBatch) break;
+      const bool cancelled = co_await context.between_batches();
+      if (cancelled) break;
+    }
+    co_return moved;
+  };
+}
+
+}  // namespace crmd::actors
