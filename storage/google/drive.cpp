@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <boost/json.hpp>
-#include <charconv>
 #include <fstream>
 #include <random>
 
@@ -36,21 +35,6 @@ std::string with_fields(std::string url) {
   return url;
 }
 
-HttpRequest request_of(std::string method, std::string url) {
-  HttpRequest request;
-  request.method = std::move(method);
-  request.url = std::move(url);
-  request.headers.emplace_back("Accept", "application/json");
-  return request;
-}
-
-HttpRequest json_request(std::string method, std::string url, const json::object& body) {
-  HttpRequest request = request_of(std::move(method), std::move(url));
-  request.headers.emplace_back("Content-Type", "application/json; charset=UTF-8");
-  request.body = json::serialize(body);
-  return request;
-}
-
 json::object metadata_of(std::string_view name, std::string_view parent, std::string_view mime) {
   json::object metadata;
   metadata["name"] = name;
@@ -61,35 +45,14 @@ json::object metadata_of(std::string_view name, std::string_view parent, std::st
   return metadata;
 }
 
-std::string string_of(const json::object& object, std::string_view key) {
-  const auto* value = object.if_contains(key);
-  if (value && value->is_string()) return std::string(value->get_string());
-  return "";
-}
-
-std::optional<std::int64_t> integer_of(const json::value* value) {
-  if (!value) return std::nullopt;
-  if (value->is_int64()) return value->get_int64();
-  if (value->is_uint64()) return static_cast<std::int64_t>(value->get_uint64());
-  if (value->is_string()) {
-    const auto& text = value->get_string();
-    std::int64_t n = 0;
-    const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
-    if (ec == std::errc() && ptr == text.data() + text.size()) return n;
-  }
-  return std::nullopt;
-}
+constexpr std::string_view service = "Google Drive";
 
 [[noreturn]] void unreadable(std::string_view what) {
-  throw Error(ErrorKind::unavailable, "google_error",
-              "Google Drive answered " + std::string(what) + " that could not be read");
+  google::unreadable(service, what);
 }
 
 json::object object_of_body(std::string_view body, std::string_view what) {
-  boost::system::error_code ec;
-  json::value value = json::parse(body, ec);
-  if (ec || !value.is_object()) unreadable(what);
-  return std::move(value.get_object());
+  return google::object_of_body(body, service, what);
 }
 
 DriveObject drive_object_from(const json::object& file) {
@@ -326,40 +289,16 @@ ChangePage change_page_of(std::string_view body) {
 HttpRequest watch_request(const DriveUrls& urls, const std::string& page_token,
                           const std::string& channel_id, const std::string& address,
                           const std::string& token, std::chrono::seconds ttl) {
-  const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
-      std::chrono::system_clock::now().time_since_epoch());
-  json::object body;
-  body["id"] = channel_id;
-  body["type"] = "web_hook";
-  body["address"] = address;
-  if (!token.empty()) body["token"] = token;
-  body["expiration"] = (now + std::chrono::duration_cast<std::chrono::milliseconds>(ttl)).count();
   return json_request("POST",
                       urls.api + "/changes/watch?pageToken=" + percent_encode(page_token) +
                           "&includeRemoved=true&supportsAllDrives=true" +
                           "&includeItemsFromAllDrives=true",
-                      body);
-}
-
-Channel channel_of(std::string_view body) {
-  const json::object answer = object_of_body(body, "a channel");
-  Channel channel;
-  channel.id = string_of(answer, "id");
-  channel.resource_id = string_of(answer, "resourceId");
-  const auto expiration = integer_of(answer.if_contains("expiration"));
-  if (channel.id.empty() || channel.resource_id.empty() || !expiration)
-    unreadable("a channel without id, resourceId or expiration");
-  channel.expiration =
-      std::chrono::system_clock::time_point(std::chrono::milliseconds(*expiration));
-  return channel;
+                      channel_watch_body(channel_id, address, token, ttl));
 }
 
 HttpRequest stop_request(const DriveUrls& urls, const std::string& id,
                          const std::string& resource_id) {
-  json::object body;
-  body["id"] = id;
-  body["resourceId"] = resource_id;
-  return json_request("POST", urls.api + "/channels/stop", body);
+  return json_request("POST", urls.api + "/channels/stop", channel_stop_body(id, resource_id));
 }
 
 std::string start_token_of(std::string_view body) {
@@ -615,7 +554,7 @@ asio::awaitable<Channel> GoogleDrive::watch_changes(std::string page_token, std:
                                                     std::chrono::seconds ttl) {
   HttpRequest request = watch_request(urls_, page_token, channel_id, address, token, ttl);
   const HttpResponse response = co_await call(std::move(request));
-  co_return channel_of(response.body);
+  co_return channel_of(response.body, service);
 }
 
 asio::awaitable<void> GoogleDrive::delete_file(std::string id) {

@@ -1,8 +1,9 @@
 // A stateful in-process Google: the OAuth token endpoint and the part of
 // Drive v3 crmd uses, on the real wire format (files and folders, q-string
 // lists, multipart and resumable uploads, ranged media, the changes feed,
-// push channels), with faults a test can script. State lives in memory,
-// guarded by one mutex: the server answers on its own thread.
+// push channels), with faults a test can script; Calendar v3 is FakeCalendar
+// (fakes/google_calendar.hpp) behind the same token check. State lives in
+// memory, guarded by one mutex: the server answers on its own thread.
 #pragma once
 
 #include <openssl/evp.h>
@@ -20,6 +21,8 @@
 #include <vector>
 
 #include "domain/identity/jwt.hpp"
+#include "fakes/google_calendar.hpp"
+#include "fakes/google_wire.hpp"
 #include "fakes/http_server.hpp"
 
 namespace crmd::test {
@@ -68,23 +71,13 @@ class FakeGoogle {
   std::string token_url() const { return url("/token"); }
   std::string drive_url() const { return url("/drive/v3"); }
   std::string upload_url() const { return url("/upload/drive/v3"); }
+  std::string calendar_url() const { return url("/calendar/v3"); }
+  FakeCalendar& calendar() { return calendar_; }
 
   // A Drive error envelope as Google writes it.
   static std::string error_body(unsigned code, const std::string& reason,
                                 const std::string& message = "error") {
-    boost::json::object error;
-    error["code"] = code;
-    error["message"] = message;
-    boost::json::object first;
-    first["domain"] = "global";
-    first["reason"] = reason;
-    first["message"] = message;
-    boost::json::array errors;
-    errors.push_back(std::move(first));
-    error["errors"] = std::move(errors);
-    boost::json::object body;
-    body["error"] = std::move(error);
-    return boost::json::serialize(body);
+    return google_error_body(code, reason, message);
   }
 
   // --- scripting -----------------------------------------------------------
@@ -314,13 +307,14 @@ class FakeGoogle {
         question == std::string::npos ? Params{} : params_of(target.substr(question + 1));
     const std::string method(request.method_string());
     if (path == "/token") return token(request);
+    if (path.starts_with("/calendar/v3/")) {
+      if (!authorized(request)) return error(401, "authError", "Invalid Credentials");
+      return calendar_.handle(method, target, path.substr(12), params, request.body());
+    }
     const bool upload = path.starts_with("/upload/drive/v3/");
     if (!upload && !path.starts_with("/drive/v3/")) return Answer{404};
     drive_log_.push_back(method + " " + target);
-    const auto authorization = request[bhttp::field::authorization];
-    if (!authorization.starts_with("Bearer ") ||
-        !valid_tokens_.contains(std::string(authorization.substr(7))))
-      return error(401, "authError", "Invalid Credentials");
+    if (!authorized(request)) return error(401, "authError", "Invalid Credentials");
     if (!faults_.empty()) {
       Answer answer = std::move(faults_.front());
       faults_.pop_front();
@@ -368,6 +362,12 @@ class FakeGoogle {
       return error(400, "badRequest", e.what());
     }
     return Answer{404};
+  }
+
+  bool authorized(const Request& request) const {
+    const auto authorization = request[bhttp::field::authorization];
+    return authorization.starts_with("Bearer ") &&
+           valid_tokens_.contains(std::string(authorization.substr(7)));
   }
 
   Answer token(const Request& request) {
@@ -813,6 +813,7 @@ class FakeGoogle {
   std::vector<std::pair<std::string, std::string>> stops_;
   std::vector<std::string> drive_log_;
   std::vector<std::string> queries_;
+  FakeCalendar calendar_;
   FakeServer server_;  // last: its thread stops before the state goes
 };
 
