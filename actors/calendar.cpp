@@ -57,6 +57,19 @@ std::vector<std::string> attendee_emails(const std::vector<storage::EventChange>
   return emails;
 }
 
+// 422 naming each kind of link whose records the caller cannot link.
+void check_found(const std::vector<Uuid>& leads, const std::vector<Uuid>& contacts,
+                 const std::vector<Uuid>& deals) {
+  std::vector<FieldError> problems;
+  const std::pair<const char*, const std::vector<Uuid>*> kinds[] = {
+      {"lead_ids", &leads}, {"contact_ids", &contacts}, {"deal_ids", &deals}};
+  for (const auto& [field, unknown] : kinds)
+    if (!unknown->empty()) problems.push_back({field, "no such record: " + unknown->front().str()});
+  if (problems.empty()) return;
+  const auto detail = problems.front().field + ": " + problems.front().message;
+  throw Error(ErrorKind::validation, "validation_failed", detail, std::move(problems));
+}
+
 storage::EventRow local_row(const std::string& calendar_id, calendar::EventFields fields) {
   storage::EventRow row;
   row.calendar_id = calendar_id;
@@ -174,25 +187,12 @@ std::string CalendarService::calendar_of(const std::optional<std::string>& reque
 asio::awaitable<void> CalendarService::check_links(const calendar::Links& links,
                                                    const identity::RequestContext& context) {
   const auto own = own_leads_only(context);
-  std::vector<FieldError> problems;
-  const auto note = [&](const char* field, const std::vector<Uuid>& unknown) {
-    if (!unknown.empty()) problems.push_back({field, "no such record: " + unknown.front().str()});
-  };
-  if (!links.lead_ids.empty()) {
-    const auto unknown = co_await repository_.unknown_leads(links.lead_ids, own);
-    note("lead_ids", unknown);
-  }
-  if (!links.contact_ids.empty()) {
-    const auto unknown = co_await repository_.unknown_contacts(links.contact_ids);
-    note("contact_ids", unknown);
-  }
-  if (!links.deal_ids.empty()) {
-    const auto unknown = co_await repository_.unknown_deals(links.deal_ids, own);
-    note("deal_ids", unknown);
-  }
-  if (!problems.empty())
-    throw Error(ErrorKind::validation, "validation_failed",
-                problems.front().field + ": " + problems.front().message, std::move(problems));
+  std::vector<Uuid> leads, contacts, deals;
+  if (!links.lead_ids.empty()) leads = co_await repository_.unknown_leads(links.lead_ids, own);
+  if (!links.contact_ids.empty())
+    contacts = co_await repository_.unknown_contacts(links.contact_ids);
+  if (!links.deal_ids.empty()) deals = co_await repository_.unknown_deals(links.deal_ids, own);
+  check_found(leads, contacts, deals);
 }
 
 asio::awaitable<Event> CalendarService::create(calendar::NewEvent e,

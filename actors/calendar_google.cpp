@@ -90,6 +90,7 @@ google::CalendarEventWrite google_write(const calendar::EventFields& f,
   w.summary = f.summary.value_or("");
   w.description = f.description.value_or("");
   w.location = f.location.value_or("");
+  w.visibility = f.visibility;
   const auto time = [&](const calendar::EventTime& t) {
     google::CalendarTime out;
     if (t.date)

@@ -141,8 +141,9 @@ asio::awaitable<void> LeadService::follow_event(pg::Transaction& tx, const Uuid&
                                                 const std::vector<Uuid>& leads,
                                                 std::optional<Timestamp> at,
                                                 const std::optional<std::string>& summary) {
-  const auto touched =
-      co_await repository_.follow_event(tx, event, at ? leads : std::vector<Uuid>{}, at, summary);
+  std::vector<Uuid> kept;
+  if (at) kept = leads;
+  const auto touched = co_await repository_.follow_event(tx, event, kept, at, summary);
   for (const auto& lead : touched) {
     co_await storage::recount_engagement(tx, lead);
     co_await rescore(tx, lead, std::nullopt);

@@ -243,6 +243,7 @@ json::object calendar_event_body(const CalendarEventWrite& write) {
   if (write.summary) body["summary"] = *write.summary;
   if (write.description) body["description"] = *write.description;
   if (write.location) body["location"] = *write.location;
+  if (write.visibility) body["visibility"] = *write.visibility;
   if (write.start) body["start"] = time_body(*write.start);
   if (write.end) body["end"] = time_body(*write.end);
   if (write.attendees) body["attendees"] = attendees_body(*write.attendees);

@@ -41,8 +41,8 @@ struct CalendarAttendee {
 struct CalendarEvent {
   std::string id;
   std::string status;  // confirmed, tentative, cancelled ("confirmed" when absent)
-  std::optional<std::string> summary, description, location, html_link, organizer_email,
-      visibility, recurring_event_id, ical_uid, updated;
+  std::optional<std::string> summary, description, location, html_link, organizer_email, visibility,
+      recurring_event_id, ical_uid, updated;
   std::optional<CalendarTime> start, end, original_start;
   std::vector<CalendarAttendee> attendees;
   // hangoutLink, else the uri of conferenceData.entryPoints[] of type video.
@@ -54,7 +54,7 @@ struct CalendarEvent {
 // What insert and patch send; a field left empty is not sent (patch leaves it
 // as it is).
 struct CalendarEventWrite {
-  std::optional<std::string> summary, description, location;
+  std::optional<std::string> summary, description, location, visibility;
   std::optional<CalendarTime> start, end;
   std::optional<std::vector<CalendarAttendee>> attendees;
   // A conferenceData.createRequest for a Meet link with this requestId.

@@ -201,7 +201,7 @@ class FakeCalendar {
   struct Stored {
     boost::json::object resource;
     std::uint64_t sequence = 0;         // of its last change
-    std::optional<std::int64_t> start;  // epoch seconds, for timeMin
+    std::optional<std::int64_t> start;  // the end, epoch seconds, for timeMin
     bool cancelled = false;
   };
   struct SyncToken {
@@ -274,8 +274,9 @@ class FakeCalendar {
     }
     return std::nullopt;
   }
+  // Google's timeMin compares with an event's end.
   static std::optional<std::int64_t> start_of(const boost::json::object& resource) {
-    const auto* start = resource.if_contains("start");
+    const auto* start = resource.if_contains("end");
     if (!start || !start->is_object()) return std::nullopt;
     std::string when = text(start->get_object(), "dateTime");
     if (when.empty()) when = text(start->get_object(), "date");

@@ -1,6 +1,8 @@
 // The calendar on its local backend (no Google): events made, listed by
 // range, changed and cancelled; links set and found from attendees; lead
 // activities once per event; who sees what.
+#include <random>
+
 #include "api_fixture.hpp"
 
 namespace crmd::http {
@@ -30,13 +32,14 @@ class CalendarTest : public test::ApiTest {
   boost::json::object activity_of(const std::string& lead) {
     auto response = send("GET", "/api/v2/leads/" + lead + "/activity");
     EXPECT_EQ(response.result_int(), 200) << response.body();
-    return json_of(response).as_object();
+    return json_of(response);
   }
   std::vector<std::string> summaries(const std::string& query) {
     auto response = send("GET", "/api/v2/calendar/events?" + query);
     EXPECT_EQ(response.result_int(), 200) << response.body();
     std::vector<std::string> out;
-    for (const auto& e : json_of(response).at("results").as_array())
+    const auto page = json_of(response);
+    for (const auto& e : page.at("results").as_array())
       out.emplace_back(e.at("summary").as_string());
     return out;
   }
@@ -54,24 +57,25 @@ TEST_F(CalendarTest, MakeReadChangeAndCancelAnEvent) {
   EXPECT_EQ(event.at("source"), "local");
   EXPECT_EQ(event.at("start"), "2026-12-03T09:00:00Z");
   EXPECT_EQ(event.at("calendar_id"), "primary");
-  EXPECT_EQ(std::string(made[boost::beast::http::field::location]), "/api/v2/calendar/events/" + id);
+  EXPECT_EQ(std::string(made[boost::beast::http::field::location]),
+            "/api/v2/calendar/events/" + id);
 
   auto read = send("GET", "/api/v2/calendar/events/" + id);
   ASSERT_EQ(read.result_int(), 200) << read.body();
   const std::string etag(read[boost::beast::http::field::etag]);
 
-  auto changed = client.request("PATCH", "/api/v2/calendar/events/" + id,
-                                R"({"summary": ")" + tag + R"( moved", "end": "2026-12-03T12:00:00Z"})",
-                                "Authorization: Bearer " + token +
-                                    "\r\nContent-Type: application/json\r\nIf-Match: " + etag +
-                                    "\r\n");
+  auto changed =
+      client.request("PATCH", "/api/v2/calendar/events/" + id,
+                     R"({"summary": ")" + tag + R"( moved", "end": "2026-12-03T12:00:00Z"})",
+                     "Authorization: Bearer " + token +
+                         "\r\nContent-Type: application/json\r\nIf-Match: " + etag + "\r\n");
   ASSERT_EQ(changed.result_int(), 200) << changed.body();
   EXPECT_EQ(json_of(changed).at("end"), "2026-12-03T12:00:00Z");
   // The old version is gone.
-  auto stale = client.request("PATCH", "/api/v2/calendar/events/" + id, R"({"summary": "x"})",
-                              "Authorization: Bearer " + token +
-                                  "\r\nContent-Type: application/json\r\nIf-Match: " + etag +
-                                  "\r\n");
+  auto stale =
+      client.request("PATCH", "/api/v2/calendar/events/" + id, R"({"summary": "x"})",
+                     "Authorization: Bearer " + token +
+                         "\r\nContent-Type: application/json\r\nIf-Match: " + etag + "\r\n");
   EXPECT_EQ(stale.result_int(), 412) << stale.body();
 
   auto cancelled = send("DELETE", "/api/v2/calendar/events/" + id);
@@ -89,41 +93,48 @@ TEST_F(CalendarTest, MakeReadChangeAndCancelAnEvent) {
 }
 
 TEST_F(CalendarTest, AMeetLinkNeedsGoogle) {
-  auto response = create_event({{"start", "2026-12-03T10:00:00Z"},
-                                {"end", "2026-12-03T11:00:00Z"},
-                                {"meet", true}});
+  auto response = create_event(
+      {{"start", "2026-12-03T10:00:00Z"}, {"end", "2026-12-03T11:00:00Z"}, {"meet", true}});
   EXPECT_EQ(response.result_int(), 422) << response.body();
   EXPECT_NE(response.body().find("meet"), std::string::npos);
 }
 
 TEST_F(CalendarTest, ListsEventsOverlappingTheRangeByStart) {
   const auto tag = test::unique_name("Range");
-  // One long event across the window's start, one inside, one after, one
-  // ending exactly where the window starts, one cancelled.
-  event_id({{"summary", tag + " across"}, {"start", "2031-01-04T22:00:00Z"}, {"end", "2031-01-05T02:00:00Z"}});
-  event_id({{"summary", tag + " inside"}, {"start", "2031-01-06T10:00:00Z"}, {"end", "2031-01-06T11:00:00Z"}});
-  event_id({{"summary", tag + " all day"}, {"start", "2031-01-07"}, {"end", "2031-01-08"}});
-  event_id({{"summary", tag + " after"}, {"start", "2031-01-12T10:00:00Z"}, {"end", "2031-01-12T11:00:00Z"}});
-  event_id({{"summary", tag + " before"}, {"start", "2031-01-04T10:00:00Z"}, {"end", "2031-01-05T00:00:00Z"}});
-  const auto gone = event_id(
-      {{"summary", tag + " gone"}, {"start", "2031-01-06T12:00:00Z"}, {"end", "2031-01-06T13:00:00Z"}});
+  // A week of its own (the database is shared by every run): day d of it
+  // at h o'clock is at(d, h).
+  const auto week = std::chrono::sys_days{std::chrono::year{2040} / 1 / 1} +
+                    std::chrono::weeks(std::random_device{}() % 9000);
+  const auto at = [&](int day, int hour) {
+    return iso(week + std::chrono::days(day) + std::chrono::hours(hour));
+  };
+  const auto date = [&](int day) { return at(day, 0).substr(0, 10); };
+  // One long event across the window's start, one inside, one all-day, one
+  // after, one ending exactly where the window starts, one cancelled.
+  event_id({{"summary", tag + " across"}, {"start", at(-1, 22)}, {"end", at(0, 2)}});
+  event_id({{"summary", tag + " inside"}, {"start", at(1, 10)}, {"end", at(1, 11)}});
+  event_id({{"summary", tag + " all day"}, {"start", date(2)}, {"end", date(3)}});
+  event_id({{"summary", tag + " after"}, {"start", at(7, 10)}, {"end", at(7, 11)}});
+  event_id({{"summary", tag + " before"}, {"start", at(-1, 10)}, {"end", at(0, 0)}});
+  const auto gone =
+      event_id({{"summary", tag + " gone"}, {"start", at(1, 12)}, {"end", at(1, 13)}});
   ASSERT_EQ(send("DELETE", "/api/v2/calendar/events/" + gone).result_int(), 200);
 
-  auto week = summaries("start=2031-01-05T00:00:00Z&end=2031-01-12&limit=2");
-  EXPECT_EQ(week, (std::vector<std::string>{tag + " across", tag + " inside"}));
-  auto all = summaries("start=2031-01-05&end=2031-01-12");
-  EXPECT_EQ(all, (std::vector<std::string>{tag + " across", tag + " inside", tag + " all day"}));
-  auto cancelled = summaries("start=2031-01-05&end=2031-01-12&status=cancelled");
-  EXPECT_EQ(cancelled, (std::vector<std::string>{tag + " gone"}));
+  const auto range = "start=" + at(0, 0) + "&end=" + date(7);
+  EXPECT_EQ(summaries(range + "&limit=2"),
+            (std::vector<std::string>{tag + " across", tag + " inside"}));
+  EXPECT_EQ(summaries(range),
+            (std::vector<std::string>{tag + " across", tag + " inside", tag + " all day"}));
+  EXPECT_EQ(summaries(range + "&status=cancelled"), std::vector<std::string>{tag + " gone"});
   EXPECT_EQ(send("GET", "/api/v2/calendar/events?start=soon").result_int(), 422);
   EXPECT_EQ(send("GET", "/api/v2/calendar/events?color=red").result_int(), 422);
   EXPECT_EQ(send("GET", "/api/v2/calendar/events?status=lost").result_int(), 422);
 
   // The cursor walks on in start order.
-  auto first = json_of(send("GET", "/api/v2/calendar/events?start=2031-01-05&end=2031-01-12&limit=1"));
+  auto first = json_of(send("GET", "/api/v2/calendar/events?" + range + "&limit=1"));
   const auto next = path_of(first.at("next"));
   auto second = json_of(send("GET", next));
-  EXPECT_EQ(second.at("results").at(0).at("summary"), tag + " inside");
+  EXPECT_EQ(second.at("results").at(0).at("summary").as_string(), tag + " inside");
 }
 
 TEST_F(CalendarTest, RefusesLinksToWhatDoesNotExistAndCalendarsNotFollowed) {
@@ -140,31 +151,31 @@ TEST_F(CalendarTest, RefusesLinksToWhatDoesNotExistAndCalendarsNotFollowed) {
 
 TEST_F(CalendarTest, AttendeesThatAreContactsLinkTheEvent) {
   const auto email = test::unique_name("ana") + "@client.test";
-  const auto contact = create_at("/api/v2/contacts", {{"first_name", "Ana"},
-                                                      {"last_name", "Attendee"},
-                                                      {"email", email}});
-  auto made = create_event({{"start", "2026-12-03T10:00:00Z"},
-                            {"end", "2026-12-03T11:00:00Z"},
-                            {"attendees", boost::json::array{boost::json::object{{"email", email}}}}});
+  const auto contact = create_at(
+      "/api/v2/contacts", {{"first_name", "Ana"}, {"last_name", "Attendee"}, {"email", email}});
+  auto made =
+      create_event({{"start", "2026-12-03T10:00:00Z"},
+                    {"end", "2026-12-03T11:00:00Z"},
+                    {"attendees", boost::json::array{boost::json::object{{"email", email}}}}});
   ASSERT_EQ(made.result_int(), 201) << made.body();
   const auto event = json_of(made);
   EXPECT_EQ(event.at("links").at("contact_ids"), (boost::json::array{contact}));
   const std::string id(event.at("id").as_string());
   auto listed = json_of(send("GET", "/api/v2/calendar/events?contact_id=" + contact));
   ASSERT_EQ(listed.at("results").as_array().size(), 1u);
-  EXPECT_EQ(listed.at("results").at(0).at("id"), id);
+  EXPECT_EQ(listed.at("results").at(0).at("id").as_string(), id);
   listed = json_of(send("GET", "/api/v2/calendar/events?attendee=" + email));
   EXPECT_EQ(listed.at("results").as_array().size(), 1u);
 
   // A contact made after the event is found by the next write (the cache
   // of e-mails is emptied when contacts change).
   const auto later = test::unique_name("bo") + "@client.test";
-  auto changed = send("PATCH", "/api/v2/calendar/events/" + id,
-                      R"({"attendees": [{"email": ")" + email + R"("}, {"email": ")" + later + R"("}]})");
+  auto changed =
+      send("PATCH", "/api/v2/calendar/events/" + id,
+           R"({"attendees": [{"email": ")" + email + R"("}, {"email": ")" + later + R"("}]})");
   ASSERT_EQ(changed.result_int(), 200) << changed.body();
-  const auto bo = create_at("/api/v2/contacts", {{"first_name", "Bo"},
-                                                 {"last_name", "Attendee"},
-                                                 {"email", later}});
+  const auto bo = create_at("/api/v2/contacts",
+                            {{"first_name", "Bo"}, {"last_name", "Attendee"}, {"email", later}});
   EXPECT_TRUE(test::eventually([&] {
     auto again = send("PATCH", "/api/v2/calendar/events/" + id, R"({"summary": "Again"})");
     return json_of(again).at("links").at("contact_ids").as_array().size() == 2;
@@ -174,6 +185,9 @@ TEST_F(CalendarTest, AttendeesThatAreContactsLinkTheEvent) {
 
 TEST_F(CalendarTest, AnEventOnALeadCountsOnceMovesWithItAndNotOnceCancelled) {
   const auto lead = create_at("/api/v2/leads", {{"title", test::unique_name("Meeting lead")}});
+  // Its last interaction a week ago.
+  test::db_query("UPDATE leads SET last_interaction_at = now() - interval '7 days' WHERE id = $1",
+                 pg::Params(lead));
   const auto now = std::chrono::system_clock::now();
   const auto start = iso(now - std::chrono::hours(3));
   const auto id = event_id({{"summary", "Kick-off"},
@@ -182,13 +196,14 @@ TEST_F(CalendarTest, AnEventOnALeadCountsOnceMovesWithItAndNotOnceCancelled) {
                             {"lead_ids", boost::json::array{lead}}});
   auto stats = activity_of(lead);
   EXPECT_EQ(stats.at("total_events"), 1);
-  EXPECT_EQ(stats.at("last_interaction_at"), start);
+  EXPECT_EQ(stats.at("last_interaction_at").as_string(), start);
   const auto score = stats.at("engagement_score").as_int64();
   EXPECT_GT(score, 0);
 
   // Rewritten, the same activity; moved, it moves.
-  ASSERT_EQ(send("PATCH", "/api/v2/calendar/events/" + id, R"({"summary": "Kick-off!"})").result_int(),
-            200);
+  ASSERT_EQ(
+      send("PATCH", "/api/v2/calendar/events/" + id, R"({"summary": "Kick-off!"})").result_int(),
+      200);
   const auto later = iso(now - std::chrono::hours(1));
   ASSERT_EQ(send("PATCH", "/api/v2/calendar/events/" + id,
                  R"({"start": ")" + later + R"(", "end": ")" + iso(now) + R"("})")
@@ -196,7 +211,7 @@ TEST_F(CalendarTest, AnEventOnALeadCountsOnceMovesWithItAndNotOnceCancelled) {
             200);
   stats = activity_of(lead);
   EXPECT_EQ(stats.at("total_events"), 1);
-  EXPECT_EQ(stats.at("last_interaction_at"), later);
+  EXPECT_EQ(stats.at("last_interaction_at").as_string(), later);
   const auto rows = test::db_query(
       "SELECT count(*), min(summary) FROM lead_activities WHERE calendar_event_id = $1",
       pg::Params(id));
@@ -212,7 +227,8 @@ TEST_F(CalendarTest, SalesSeeTheirOwnAndWhatIsLinkedToWhatTheyReadButNotPrivateO
   const auto ana = make_user("sales");
   const auto bo = make_user("sales");
   const auto manager = make_user("manager");
-  const auto contact = create_at("/api/v2/contacts", {{"first_name", "Shared"}, {"last_name", "Contact"}});
+  const auto contact =
+      create_at("/api/v2/contacts", {{"first_name", "Shared"}, {"last_name", "Contact"}});
   const boost::json::array contacts{contact};
   const auto open = event_id({{"summary", "Open"},
                               {"start", "2026-12-04T10:00:00Z"},
@@ -225,27 +241,26 @@ TEST_F(CalendarTest, SalesSeeTheirOwnAndWhatIsLinkedToWhatTheyReadButNotPrivateO
                                 {"visibility", "private"},
                                 {"contact_ids", contacts}},
                                ana);
-  const auto unlinked = event_id({{"summary", "Mine"},
-                                  {"start", "2026-12-04T14:00:00Z"},
-                                  {"end", "2026-12-04T15:00:00Z"}},
-                                 ana);
+  const auto unlinked = event_id(
+      {{"summary", "Mine"}, {"start", "2026-12-04T14:00:00Z"}, {"end", "2026-12-04T15:00:00Z"}},
+      ana);
   EXPECT_EQ(send_as(ana, "GET", "/api/v2/calendar/events/" + secret).result_int(), 200);
   EXPECT_EQ(send_as(bo, "GET", "/api/v2/calendar/events/" + open).result_int(), 200);
   EXPECT_EQ(send_as(bo, "GET", "/api/v2/calendar/events/" + secret).result_int(), 404);
   EXPECT_EQ(send_as(bo, "GET", "/api/v2/calendar/events/" + unlinked).result_int(), 404);
   EXPECT_EQ(send_as(manager, "GET", "/api/v2/calendar/events/" + secret).result_int(), 200);
   // Seen is not changed: only the owner (or a manager) changes an event.
-  EXPECT_EQ(send_as(bo, "PATCH", "/api/v2/calendar/events/" + open, R"({"summary": "x"})")
-                .result_int(),
-            403);
+  EXPECT_EQ(
+      send_as(bo, "PATCH", "/api/v2/calendar/events/" + open, R"({"summary": "x"})").result_int(),
+      403);
   EXPECT_EQ(send_as(bo, "DELETE", "/api/v2/calendar/events/" + secret).result_int(), 404);
   auto listed = json_of(send_as(bo, "GET", "/api/v2/calendar/events?contact_id=" + contact));
   ASSERT_EQ(listed.at("results").as_array().size(), 1u);
-  EXPECT_EQ(listed.at("results").at(0).at("id"), open);
+  EXPECT_EQ(listed.at("results").at(0).at("id").as_string(), open);
 
   // A lead of someone else's cannot be linked; one's own can.
-  const auto ana_lead = create_at("/api/v2/leads", {{"title", test::unique_name("Ana's")},
-                                                    {"owner_user_id", ana.id}});
+  const auto ana_lead = create_at(
+      "/api/v2/leads", {{"title", test::unique_name("Ana's")}, {"owner_user_id", ana.id}});
   auto refused = create_event({{"start", "2026-12-04T10:00:00Z"},
                                {"end", "2026-12-04T11:00:00Z"},
                                {"lead_ids", boost::json::array{ana_lead}}},
