@@ -48,6 +48,13 @@ std::chrono::seconds throttle_pause(int failures) {
   return std::chrono::minutes(1) * (1 << std::clamp(failures, 0, 10));
 }
 
+FailureVerdict failure_verdict(const Error& error, bool needs_reconnect, int failures) {
+  if (needs_reconnect) return {"failed_needs_reconnect", std::nullopt};
+  if (error.kind() != ErrorKind::rate_limited) return {"failed", std::nullopt};
+  const int now_failed = failures + 1;
+  return {now_failed < kMaxThrottleFailures ? "active" : "failed", throttle_pause(now_failed)};
+}
+
 json::object to_json(const CalendarSyncRun& run) {
   return json::object{{"calendar_id", run.calendar_id},
                       {"ran", run.ran},
@@ -279,20 +286,13 @@ asio::awaitable<void> CalendarSync::run_pages(storage::CalendarSyncState state,
 
 asio::awaitable<void> CalendarSync::note_failure(const std::string& calendar, const Error& error,
                                                  int throttle_failures) {
-  std::string status = "failed";
+  const bool reconnect = auth_.needs_reconnect();
+  const auto verdict = failure_verdict(error, reconnect, throttle_failures);
+  const std::string message = reconnect ? auth_.last_error() : std::string(error.what());
   std::optional<Timestamp> throttled_until;
-  std::string message = error.what();
-  if (auth_.needs_reconnect()) {
-    status = "failed_needs_reconnect";
-    message = auth_.last_error();
-  } else if (error.kind() == ErrorKind::rate_limited) {
-    const int failures = throttle_failures + 1;
-    throttled_until =
-        now() + std::chrono::duration_cast<Timestamp::duration>(throttle_pause(failures));
-    if (failures < kMaxThrottleFailures) status = "active";
-  }
+  if (verdict.pause) throttled_until = now() + *verdict.pause;
   spdlog::warn("calendar: {}: {}", calendar, message);
-  co_await repository_.fail_run(calendar, status, message, throttled_until);
+  co_await repository_.fail_run(calendar, verdict.status, message, throttled_until);
 }
 
 asio::awaitable<void> CalendarSync::register_channel(const std::string& calendar) {

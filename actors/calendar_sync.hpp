@@ -46,6 +46,14 @@ struct CalendarSyncOptions {
 inline constexpr int kMaxThrottleFailures = 4;
 std::chrono::seconds throttle_pause(int failures);
 
+// What a failed run leaves in the state: its status, and the pause before
+// the next run when Google still throttled (failures: the count before it).
+struct FailureVerdict {
+  std::string status;
+  std::optional<std::chrono::seconds> pause;
+};
+FailureVerdict failure_verdict(const Error& error, bool needs_reconnect, int failures);
+
 struct CalendarSyncRun {
   std::string calendar_id;
   bool ran = false;  // false: another run had it (here or in another process), or paused

@@ -200,5 +200,21 @@ TEST(CalendarThrottle, PausesDoubleAsTwentyDoes) {
   EXPECT_EQ(throttle_pause(100), std::chrono::minutes(1024));
 }
 
+TEST(CalendarThrottle, RateLimitsPauseThenFailTheFourthTime) {
+  const Error throttled(ErrorKind::rate_limited, "google_rate_limited", "429");
+  auto v = failure_verdict(throttled, false, 0);
+  EXPECT_EQ(v.status, "active");
+  EXPECT_EQ(v.pause, std::chrono::minutes(2));
+  v = failure_verdict(throttled, false, 3);
+  EXPECT_EQ(v.status, "failed");
+  EXPECT_EQ(v.pause, std::chrono::minutes(16));
+  v = failure_verdict(Error(ErrorKind::unavailable, "google_error", "500"), false, 2);
+  EXPECT_EQ(v.status, "failed");
+  EXPECT_FALSE(v.pause);
+  v = failure_verdict(throttled, true, 0);
+  EXPECT_EQ(v.status, "failed_needs_reconnect");
+  EXPECT_FALSE(v.pause);
+}
+
 }  // namespace
 }  // namespace crmd::actors
