@@ -58,6 +58,7 @@ FailureVerdict failure_verdict(const Error& error, bool needs_reconnect, int fai
 json::object to_json(const CalendarSyncRun& run) {
   return json::object{{"calendar_id", run.calendar_id},
                       {"ran", run.ran},
+                      {"busy", run.busy},
                       {"full", run.full},
                       {"pages", run.pages},
                       {"events", run.events},
@@ -73,9 +74,30 @@ CalendarSync::CalendarSync(Actor& actor, pg::Pool& pool, CalendarService& calend
       gateway_(gateway),
       auth_(auth),
       repository_(pool),
-      options_(std::move(options)) {}
+      options_(std::move(options)),
+      idle_(std::make_shared<LoopEnd>(actor.executor())) {}
+
+asio::awaitable<bool> CalendarSync::enter() {
+  bool entered = false;
+  auto count = [&] {
+    if (stopped_) return;
+    ++busy_;
+    entered = true;
+  };
+  co_await actor_.call(count);
+  co_return entered;
+}
+
+asio::awaitable<void> CalendarSync::leave() {
+  auto uncount = [this] {
+    if (--busy_ == 0 && stopped_) idle_->ended();
+  };
+  co_await actor_.call(uncount);
+}
 
 asio::awaitable<void> CalendarSync::start() {
+  const bool entered = co_await enter();
+  if (!entered) co_return;
   std::optional<std::string> failure;
   try {
     co_await repository_.ensure(calendars());
@@ -85,6 +107,7 @@ asio::awaitable<void> CalendarSync::start() {
   }
   if (failure) spdlog::warn("calendar: start: {}", *failure);
   for (const auto& calendar : calendars()) wake(calendar);
+  co_await leave();
 }
 
 void CalendarSync::stop() {
@@ -92,8 +115,13 @@ void CalendarSync::stop() {
     stopped_ = true;
     for (auto& [calendar, run] : runs_)
       if (run.timer) run.timer->cancel();
+    if (busy_ == 0) idle_->ended();
   };
   asio::post(actor_.executor(), std::move(cancel));
+}
+
+asio::awaitable<void> CalendarSync::stopped() {
+  co_await idle_->wait();
 }
 
 asio::awaitable<NotificationVerdict> CalendarSync::receive(google::PushNotification n) {
@@ -133,16 +161,16 @@ asio::awaitable<void> CalendarSync::debounced(std::string calendar) {
   runs_[calendar].scheduled = false;
   if (stopped_) co_return;
   std::optional<std::string> failure;
-  bool ran = true;
+  bool busy = false;
   try {
     const auto outcome = co_await run(calendar, false);
-    ran = outcome.ran;
+    busy = outcome.busy;
   } catch (const std::exception& e) {
     failure = e.what();
   }
   if (failure) spdlog::warn("calendar: sync of {} failed: {}", calendar, *failure);
   // Another process has the calendar: its run may have passed this change.
-  if (!ran && !failure && !stopped_) wake(calendar);
+  if (busy && !stopped_) wake(calendar);
 }
 
 asio::awaitable<CalendarSyncRun> CalendarSync::sync(std::string calendar, bool force) {
@@ -167,13 +195,19 @@ asio::awaitable<CalendarSyncRun> CalendarSync::run(const std::string& calendar, 
     run.running = true;
     mine = true;
   };
+  const bool entered = co_await enter();
+  if (!entered) co_return out;
   co_await actor_.call(claim);
-  if (!mine) co_return out;
+  if (!mine) {
+    co_await leave();
+    co_return out;
+  }
   std::exception_ptr failure;
   bool again = true;
   while (again && !failure) {
     try {
       auto state = co_await repository_.acquire(calendar, options_.owner, options_.lease);
+      out.busy = !state;
       if (state) {
         const bool paused = state->status == "failed_needs_reconnect" && auth_.needs_reconnect();
         const bool throttled = state->throttled_until && *state->throttled_until > now();
@@ -194,6 +228,7 @@ asio::awaitable<CalendarSyncRun> CalendarSync::run(const std::string& calendar, 
     };
     co_await actor_.call(next);
   }
+  co_await leave();
   if (failure) std::rethrow_exception(failure);
   co_return out;
 }

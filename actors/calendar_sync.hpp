@@ -20,6 +20,7 @@
 
 #include "actors/actor.hpp"
 #include "actors/calendar.hpp"
+#include "actors/loop_end.hpp"
 #include "actors/push_verdict.hpp"
 #include "storage/calendar/sync_repository.hpp"
 #include "storage/google/auth.hpp"
@@ -56,7 +57,8 @@ FailureVerdict failure_verdict(const Error& error, bool needs_reconnect, int fai
 
 struct CalendarSyncRun {
   std::string calendar_id;
-  bool ran = false;  // false: another run had it (here or in another process), or paused
+  bool ran = false;   // false: another run had it (here or in another process), or paused
+  bool busy = false;  // another process holds the calendar's lease
   bool full = false;
   std::size_t pages = 0, events = 0, changed = 0;
 };
@@ -71,7 +73,10 @@ class CalendarSync {
   // The calendars' state rows, their channels (with a public URL), and a
   // first sync of each.
   boost::asio::awaitable<void> start();
+  // No run starts after stop(); stopped() answers once the runs in flight
+  // (and start) have ended, so that shutdown closes the pool after them.
   void stop();
+  boost::asio::awaitable<void> stopped();
 
   boost::asio::awaitable<NotificationVerdict> receive(google::PushNotification notification);
   // A sync of the calendar after the debounce window (wakes within it make one).
@@ -91,6 +96,10 @@ class CalendarSync {
     std::unique_ptr<boost::asio::steady_timer> timer;
   };
 
+  // Whether a run may begin (not stopped), counted in busy_ if so; leave()
+  // ends it.
+  boost::asio::awaitable<bool> enter();
+  boost::asio::awaitable<void> leave();
   boost::asio::awaitable<void> debounced(std::string calendar);
   boost::asio::awaitable<CalendarSyncRun> run(const std::string& calendar, bool force);
   boost::asio::awaitable<void> run_pages(storage::CalendarSyncState state, CalendarSyncRun& out);
@@ -108,6 +117,8 @@ class CalendarSync {
   // On the strand:
   std::map<std::string, Run> runs_;
   bool stopped_ = false;
+  std::size_t busy_ = 0;  // runs (and start) in flight
+  std::shared_ptr<LoopEnd> idle_;  // once stopped with nothing in flight
 };
 
 }  // namespace crmd::actors

@@ -444,6 +444,7 @@ asio::awaitable<void> App::shutdown() {
   if (calendar_sync_) calendar_sync_->stop();
   http_client_.stop();  // deliveries in flight fail now (and are retried later)
   co_await webhook_dispatcher_.stopped();
+  if (calendar_sync_) co_await calendar_sync_->stopped();
   co_await server_->shutdown(config_.shutdown_grace);
   listener_->close();
   pool_->close();

@@ -53,12 +53,22 @@ std::string KeysetQuery::sql(const std::optional<PagePosition>& position, std::s
                                    ", " + placeholder(params, position->id) + ")";
   }
   const std::string direction = down ? " DESC" : " ASC";
-  const std::string page =
-      "SELECT " + id + " AS page_id, " + sort + " AS page_sort, (" + sort +
-      ")::text AS sort_key FROM " + table + " WHERE " + condition + " ORDER BY " + sort +
-      direction + ", " + id + direction + " LIMIT " +
-      placeholder(params, static_cast<std::int64_t>(limit)) +
-      (offset ? " OFFSET " + placeholder(params, static_cast<std::int64_t>(offset)) : "");
+  const auto branch = [&](const std::string& where_part) {
+    return "SELECT " + id + " AS page_id, " + sort + " AS page_sort, (" + sort +
+           ")::text AS sort_key FROM " + table + " WHERE " + where_part + " ORDER BY " + sort +
+           direction + ", " + id + direction + " LIMIT " +
+           placeholder(params, static_cast<std::int64_t>(limit));
+  };
+  std::string page;
+  if (any_of.empty()) {
+    page = branch(condition) +
+           (offset ? " OFFSET " + placeholder(params, static_cast<std::int64_t>(offset)) : "");
+  } else {
+    for (const auto& part : any_of)
+      page += (page.empty() ? "(" : " UNION ALL (") + branch(condition + " AND (" + part + ")") + ")";
+    page += " ORDER BY page_sort" + direction + ", page_id" + direction + " LIMIT " +
+            placeholder(params, static_cast<std::int64_t>(limit));
+  }
   return "SELECT " + columns + ", page.sort_key FROM (" + page + ") page JOIN " + table + " ON " +
          id + " = page.page_id " + joins + " ORDER BY page.page_sort" + direction +
          ", page.page_id" + direction;

@@ -213,14 +213,19 @@ asio::awaitable<std::vector<Listed<Event>>> CalendarRepository::list(
     const EventQuery& q, std::size_t limit, const std::optional<PagePosition>& from) {
   pg::Params params;
   std::string where = "TRUE";
-  if (q.start || q.end) {
-    // The span index answers the overlap; the ends are then exact: [start, end).
-    const auto lower = q.start ? placeholder(params, *q.start) : std::string("NULL");
-    const auto upper = q.end ? placeholder(params, *q.end) : std::string("NULL");
-    where += " AND tstzrange(e.start_time, e.end_time, '[]') && tstzrange(" + lower +
-             "::timestamptz, " + upper + "::timestamptz, '[)')";
-    if (q.start)
-      where += " AND (e.end_time > " + lower + "::timestamptz OR e.start_time = e.end_time)";
+  // Overlapping [start, end): what runs at start (the span index finds it),
+  // and what starts within (a range of the start index). One condition for
+  // both walked the start index from the calendar's first event.
+  std::vector<std::string> any_of;
+  if (q.start) {
+    const auto lower = placeholder(params, *q.start) + "::timestamptz";
+    std::string starting = "e.start_time >= " + lower;
+    if (q.end) starting += " AND e.start_time < " + placeholder(params, *q.end) + "::timestamptz";
+    any_of = {"tstzrange(e.start_time, e.end_time, '[]') @> " + lower + " AND e.start_time < " +
+                  lower + " AND e.end_time > " + lower,
+              starting};
+  } else if (q.end) {
+    where += " AND e.start_time < " + placeholder(params, *q.end) + "::timestamptz";
   }
   if (!q.calendar_ids.empty())
     where += " AND e.calendar_id = ANY(" + placeholder(params, q.calendar_ids) + "::text[])";
@@ -250,6 +255,7 @@ asio::awaitable<std::vector<Listed<Event>>> CalendarRepository::list(
   keyset.sort = "e.start_time";
   keyset.sort_type = SortKeyType::timestamp;
   keyset.id = "e.id";
+  keyset.any_of = std::move(any_of);
   const auto result = co_await pool_.query(keyset.sql(from, limit, params), params);
   std::vector<Listed<Event>> rows;
   rows.reserve(result.rows());
