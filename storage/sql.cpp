@@ -53,19 +53,22 @@ std::string KeysetQuery::sql(const std::optional<PagePosition>& position, std::s
                                    ", " + placeholder(params, position->id) + ")";
   }
   const std::string direction = down ? " DESC" : " ASC";
-  const auto branch = [&](const std::string& where_part) {
-    return "SELECT " + id + " AS page_id, " + sort + " AS page_sort, (" + sort +
-           ")::text AS sort_key FROM " + table + " WHERE " + where_part + " ORDER BY " + sort +
-           direction + ", " + id + direction + " LIMIT " +
-           placeholder(params, static_cast<std::int64_t>(limit));
+  const auto branch = [&](const std::string& where_part, bool ordered) {
+    std::string sql = "SELECT " + id + " AS page_id, " + sort + " AS page_sort, (" + sort +
+                      ")::text AS sort_key FROM " + table + " WHERE " + where_part;
+    if (ordered)
+      sql += " ORDER BY " + sort + direction + ", " + id + direction + " LIMIT " +
+             placeholder(params, static_cast<std::int64_t>(limit));
+    return sql;
   };
   std::string page;
   if (any_of.empty()) {
-    page = branch(condition) +
+    page = branch(condition, true) +
            (offset ? " OFFSET " + placeholder(params, static_cast<std::int64_t>(offset)) : "");
   } else {
     for (const auto& part : any_of)
-      page += (page.empty() ? "(" : " UNION ALL (") + branch(condition + " AND (" + part + ")") + ")";
+      page += (page.empty() ? "(" : " UNION ALL (") +
+              branch(condition + " AND (" + part.condition + ")", !part.few) + ")";
     page += " ORDER BY page_sort" + direction + ", page_id" + direction + " LIMIT " +
             placeholder(params, static_cast<std::int64_t>(limit));
   }

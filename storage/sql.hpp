@@ -73,11 +73,18 @@ struct KeysetQuery {
   std::string joins;  // joined to the page's rows, e.g. their metadata
   bool descending = false;
   std::size_t offset = 0;  // rows skipped (Apollo's page numbers), without a position
-  // When set, the rows match `where` and one of these disjoint conditions:
-  // each is paged through an index of its own and the pages merged (an
-  // overlap with a window, say: what runs at its start, what starts in it).
-  // Not with offset.
-  std::vector<std::string> any_of;
+  // When set, the rows match `where` and one of these disjoint conditions,
+  // each read through an index of its own and the reads merged (an overlap
+  // with a window, say: what runs at its start, what starts in it). Not
+  // with offset.
+  struct Branch {
+    std::string condition;
+    // Few rows: read whole, without ORDER BY and LIMIT, so that no plan
+    // (a generic one least of all) walks the sort index instead of the
+    // condition's own.
+    bool few = false;
+  };
+  std::vector<Branch> any_of;
 
   // Sorts by one of a resource's orderings.
   void order_by(const SortOrder& order) {

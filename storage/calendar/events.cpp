@@ -216,14 +216,14 @@ asio::awaitable<std::vector<Listed<Event>>> CalendarRepository::list(
   // Overlapping [start, end): what runs at start (the span index finds it),
   // and what starts within (a range of the start index). One condition for
   // both walked the start index from the calendar's first event.
-  std::vector<std::string> any_of;
+  std::vector<KeysetQuery::Branch> any_of;
   if (q.start) {
     const auto lower = placeholder(params, *q.start) + "::timestamptz";
     std::string starting = "e.start_time >= " + lower;
     if (q.end) starting += " AND e.start_time < " + placeholder(params, *q.end) + "::timestamptz";
-    any_of = {"tstzrange(e.start_time, e.end_time, '[]') @> " + lower + " AND e.start_time < " +
-                  lower + " AND e.end_time > " + lower,
-              starting};
+    // The span index's condition alone: exact, and so without a term a
+    // generic plan might read through another index.
+    any_of = {{"tstzrange(e.start_time, e.end_time, '()') @> " + lower, true}, {starting}};
   } else if (q.end) {
     where += " AND e.start_time < " + placeholder(params, *q.end) + "::timestamptz";
   }

@@ -37,9 +37,11 @@ CREATE TABLE calendar_events (
   updated_at timestamptz NOT NULL DEFAULT now(),
   UNIQUE (calendar_id, google_event_id)
 );
--- Ranges overlapping a window; the keyset order of the listing.
+-- What runs at an instant (open at both ends: an event ending at the instant
+-- is over, one starting at it is found by its start); the keyset order of
+-- the listing.
 CREATE INDEX idx_calendar_events_span ON calendar_events
-  USING gist (tstzrange(start_time, end_time, '[]'));
+  USING gist (tstzrange(start_time, end_time, '()'));
 CREATE INDEX idx_calendar_events_start_time ON calendar_events (start_time, id);
 CREATE INDEX idx_calendar_events_end_time ON calendar_events (end_time);
 CREATE INDEX idx_calendar_events_status ON calendar_events (status, cancelled_at);
