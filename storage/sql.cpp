@@ -47,10 +47,11 @@ std::string KeysetQuery::sql(const std::optional<PagePosition>& position, std::s
   std::string condition = where;
   if (position) {
     if (!valid_sort_key(position->sort_key, sort_type)) throw invalid_cursor();
-    const std::string key = placeholder(params, position->sort_key) + std::string(sql_cast(sort_type));
+    const std::string key =
+        placeholder(params, position->sort_key) + std::string(sql_cast(sort_type));
     condition += unique_sort ? " AND " + sort + (down ? " < " : " > ") + key
-                             : " AND (" + sort + ", " + id + ") " + (down ? "<" : ">") + " (" + key +
-                                   ", " + placeholder(params, position->id) + ")";
+                             : " AND (" + sort + ", " + id + ") " + (down ? "<" : ">") + " (" +
+                                   key + ", " + placeholder(params, position->id) + ")";
   }
   const std::string direction = down ? " DESC" : " ASC";
   const auto branch = [&](const std::string& where_part, bool ordered) {

@@ -71,46 +71,40 @@ Response empty(const Request& request, beast_http::status status) {
   return response;
 }
 
+// One receiver route: a null sync (the service is not connected) answers 200
+// with nothing done, like a channel no longer followed.
+template <class Sync>
+void add_push_route(http::Router& router, const std::string& path, Sync* sync,
+                    openapi::Operation doc) {
+  router.add(verb::post, path, Access::public_,
+             [sync](Request& request) -> asio::awaitable<Response> {
+               auto notification = notification_of(request);
+               if (!sync) co_return empty(request, beast_http::status::ok);
+               const auto verdict = co_await sync->receive(std::move(notification));
+               if (verdict == actors::NotificationVerdict::forbidden)
+                 throw Error(ErrorKind::forbidden, "forbidden", "wrong channel token");
+               co_return empty(request, beast_http::status::ok);
+             },
+             {.doc = std::move(doc)
+                         .tag("webhooks")
+                         .header("X-Goog-Channel-ID", schema::string())
+                         .header("X-Goog-Channel-Token", schema::string())
+                         .header("X-Goog-Message-Number", schema::string())
+                         .reply(200, "Received (or a channel no longer followed)")
+                         .errors({400, 403})});
+}
+
 }  // namespace
 
-void add_google_webhook_routes(http::Router& router, actors::DriveSync* sync,
+void add_google_webhook_routes(http::Router& router, actors::DriveSync* drive,
                                actors::CalendarSync* calendar) {
-  router.add(
-      verb::post, "/webhooks/google/calendar", Access::public_,
-      [calendar](Request& request) -> asio::awaitable<Response> {
-        auto notification = notification_of(request);
-        if (!calendar) co_return empty(request, beast_http::status::ok);
-        const auto verdict = co_await calendar->receive(std::move(notification));
-        if (verdict == actors::NotificationVerdict::forbidden)
-          throw Error(ErrorKind::forbidden, "forbidden", "wrong channel token");
-        co_return empty(request, beast_http::status::ok);
-      },
-      {.doc = op("googleCalendarNotification", "Google Calendar's push notifications")
-                  .tag("webhooks")
-                  .header("X-Goog-Channel-ID", schema::string())
-                  .header("X-Goog-Channel-Token", schema::string())
-                  .header("X-Goog-Message-Number", schema::string())
-                  .header("X-Goog-Resource-State", schema::string(), "sync, exists or not_exists")
-                  .reply(200, "Received (or a channel no longer followed)")
-                  .errors({400, 403})});
-  router.add(
-      verb::post, "/webhooks/google/drive", Access::public_,
-      [sync](Request& request) -> asio::awaitable<Response> {
-        auto notification = notification_of(request);
-        if (!sync) co_return empty(request, beast_http::status::ok);
-        const auto verdict = co_await sync->receive(std::move(notification));
-        if (verdict == actors::NotificationVerdict::forbidden)
-          throw Error(ErrorKind::forbidden, "forbidden", "wrong channel token");
-        co_return empty(request, beast_http::status::ok);
-      },
-      {.doc = op("googleDriveNotification", "Google Drive's push notifications")
-                  .tag("webhooks")
-                  .header("X-Goog-Channel-ID", schema::string())
-                  .header("X-Goog-Channel-Token", schema::string())
-                  .header("X-Goog-Message-Number", schema::string())
-                  .header("X-Goog-Resource-State", schema::string(), "sync, change or changed")
-                  .reply(200, "Received (or a channel no longer followed)")
-                  .errors({400, 403})});
+  add_push_route(router, "/webhooks/google/drive", drive,
+                 op("googleDriveNotification", "Google Drive's push notifications")
+                     .header("X-Goog-Resource-State", schema::string(), "sync, change or changed"));
+  add_push_route(
+      router, "/webhooks/google/calendar", calendar,
+      op("googleCalendarNotification", "Google Calendar's push notifications")
+          .header("X-Goog-Resource-State", schema::string(), "sync, exists or not_exists"));
 }
 
 }  // namespace crmd::server::routes

@@ -28,6 +28,11 @@ constexpr const char* kWritten =
     " end_date, time_zone, meet_link, html_link, organizer_email, status, visibility, attendees,"
     " recurring_event_id, original_start_time, google_updated_at, owner_id";
 
+// $1 (the calendar), kWritten's $2..$20, then created_by.
+constexpr const char* kWrittenValues =
+    "$1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20,"
+    " $21";
+
 // As a jsonb_to_recordset column list.
 constexpr const char* kRecordset =
     "google_event_id text, summary text, description text, location text,"
@@ -286,12 +291,11 @@ asio::awaitable<Event> CalendarRepository::insert(pg::Transaction& tx, const Eve
   pg::Params params(row.calendar_id);
   add_written(params, row);
   params.add(row.created_by);
-  const auto result = co_await tx.query(
-      std::string("INSERT INTO calendar_events (calendar_id, ") + kWritten +
-          ", created_by, synced_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12,"
-          " $13, $14, $15, $16, $17, $18, $19, $20, $21, CASE WHEN $2::text IS NULL THEN NULL"
-          " ELSE now() END) RETURNING id",
-      params);
+  const auto result =
+      co_await tx.query(std::string("INSERT INTO calendar_events (calendar_id, ") + kWritten +
+                            ", created_by, synced_at) VALUES (" + kWrittenValues +
+                            ", CASE WHEN $2::text IS NULL THEN NULL ELSE now() END) RETURNING id",
+                        params);
   const std::vector<Uuid> ids(1, result.one().get<Uuid>(0));
   const auto events = co_await reread(tx, ids);
   co_return events.front();
@@ -303,8 +307,8 @@ asio::awaitable<Event> CalendarRepository::upsert(pg::Transaction& tx, const Eve
   params.add(row.created_by);
   const auto result = co_await tx.query(
       std::string("INSERT INTO calendar_events AS e (calendar_id, ") + kWritten +
-          ", created_by, synced_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12,"
-          " $13, $14, $15, $16, $17, $18, $19, $20, $21, now())"
+          ", created_by, synced_at) VALUES (" + kWrittenValues +
+          ", now())"
           " ON CONFLICT (calendar_id, google_event_id) DO UPDATE SET" +
           kMirrorSet + ", created_by = coalesce(e.created_by, excluded.created_by) RETURNING e.id",
       params);

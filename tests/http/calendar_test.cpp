@@ -2,6 +2,7 @@
 // range, changed and cancelled; links set and found from attendees; lead
 // activities once per event; who sees what.
 #include <random>
+#include <set>
 
 #include "api_fixture.hpp"
 
@@ -272,6 +273,40 @@ TEST_F(CalendarTest, SalesSeeTheirOwnAndWhatIsLinkedToWhatTheyReadButNotPrivateO
                          ana)
                 .result_int(),
             201);
+}
+
+// The feed shows an event's changes to whoever may see the event.
+TEST_F(CalendarTest, ASalesUsersFeedShowsOnlyTheEventsTheyMaySee) {
+  const auto ana = make_user("sales");
+  const auto bo = make_user("sales");
+  const auto contact =
+      create_at("/api/v2/contacts", {{"first_name", "Feed"}, {"last_name", "Contact"}});
+  auto cursor =
+      std::string(json_of(send_as(bo, "GET", "/api/v2/changes")).at("next_cursor").as_string());
+  // Private first: once the open one shows, the feed has gone past it.
+  const auto hidden = event_id({{"summary", "Private"},
+                                {"start", "2026-12-05T10:00:00Z"},
+                                {"end", "2026-12-05T11:00:00Z"},
+                                {"visibility", "private"},
+                                {"contact_ids", boost::json::array{contact}}},
+                               ana);
+  const auto shown = event_id({{"summary", "Open"},
+                               {"start", "2026-12-05T12:00:00Z"},
+                               {"end", "2026-12-05T13:00:00Z"},
+                               {"contact_ids", boost::json::array{contact}}},
+                              ana);
+  std::set<std::string> seen;
+  ASSERT_TRUE(test::eventually([&] {
+    auto page = json_of(
+        send_as(bo, "GET", "/api/v2/changes?types=calendar&limit=100&wait=1&cursor=" + cursor));
+    for (const auto& e : page.at("results").as_array()) {
+      EXPECT_EQ(e.at("type"), "calendar.event_created");
+      seen.emplace(e.at("entity_id").as_string());
+    }
+    cursor = std::string(page.at("next_cursor").as_string());
+    return seen.contains(shown);
+  }));
+  EXPECT_FALSE(seen.contains(hidden));
 }
 
 TEST_F(CalendarTest, TheSyncEndpointsSayGoogleIsNotConnected) {
