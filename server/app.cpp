@@ -263,10 +263,11 @@ App::App(config::Config config)
                                     lease_owner()});
   routes::OpsContext ops{*pool_, migrated_, metrics_, config_.metrics_token,
                          is_loopback(config_.listen_host)};
-  if (google_drive_)
-    ops.drive_state = [auth = google_auth_.get()] {
-      return std::string(auth->needs_reconnect() ? "needs_reconnect" : "connected");
-    };
+  const auto connection = [auth = google_auth_.get()] {
+    return std::string(auth->needs_reconnect() ? "needs_reconnect" : "connected");
+  };
+  if (google_drive_) ops.drive_state = connection;
+  if (google_calendar_) ops.calendar_state = connection;
   routes::add_ops_routes(router_, std::move(ops));
   routes::add_identity_routes(router_, *identity_);
   routes::add_contact_routes(router_, contacts_);

@@ -56,6 +56,7 @@ void add_ops_routes(http::Router& router, OpsContext context) {
         // An outside service's state, for whoever watches readiness; it
         // does not make crmd unready.
         if (context.drive_state) body["drive"] = context.drive_state();
+        if (context.calendar_state) body["calendar"] = context.calendar_state();
         co_return http::json_response(request, beast_http::status::ok, std::move(body));
       },
       {.doc =
@@ -64,7 +65,10 @@ void add_ops_routes(http::Router& router, OpsContext context) {
                .ok(schema::Object("Ready")
                        .field("status", schema::one_of_strings({"ready"}))
                        .optional("drive", schema::one_of_strings({"connected", "needs_reconnect"}),
-                                 "the Google Drive connection, when the Google backend is on"))});
+                                 "the Google Drive connection, when the Google backend is on")
+                       .optional("calendar",
+                                 schema::one_of_strings({"connected", "needs_reconnect"}),
+                                 "the Google Calendar connection, when the Google backend is on"))});
 
   router.add(beast_http::verb::get, "/metrics", Access::public_,
              [context](Request& request) -> boost::asio::awaitable<Response> {

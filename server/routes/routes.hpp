@@ -34,6 +34,7 @@ struct OpsContext {
   // The Google Drive connection's state (connected, needs_reconnect); empty
   // on the local backend.
   std::function<std::string()> drive_state;
+  std::function<std::string()> calendar_state;  // likewise for Google Calendar
 };
 
 // GET /health, /ready and /metrics.

@@ -294,6 +294,7 @@ TEST_F(CalendarGoogleTest, InvalidGrantIsFailedNeedsReconnect) {
   EXPECT_EQ(job.at("status"), "failed");
   auto status = json_of(send("GET", "/api/v2/calendar/sync"));
   EXPECT_EQ(status.at("calendars").at(0).at("status"), "failed_needs_reconnect");
+  EXPECT_EQ(json_of(send("GET", "/ready")).at("calendar"), "needs_reconnect");
   // No run starts until an admin reconnects.
   const auto lists = list_requests();
   google.answer_invalid_grant(false);
