@@ -1,5 +1,7 @@
 #include "actors/calendar.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <boost/json.hpp>
 #include <unordered_set>
@@ -340,8 +342,11 @@ asio::awaitable<std::size_t> CalendarService::write_mirror_page(
     auto mirrored = mirror_of(*g, calendar_id);
     if (auto* row = std::get_if<storage::EventRow>(&mirrored))
       rows.push_back(std::move(*row));
-    else
+    else if (g->status == "cancelled")
       tombstones.push_back(std::get<storage::Tombstone>(std::move(mirrored)));
+    else  // times that make no span: nothing to mirror, and nothing cancelled
+      spdlog::warn("calendar: {}: event {} has no readable start and end; skipped", calendar_id,
+                   g->id.substr(0, 64));
   }
   // Owners: the user whose calendar it is, else the organizer.
   const auto owner = co_await repository_.user_by_email(calendar_id);
