@@ -223,7 +223,8 @@ asio::awaitable<Event> CalendarService::create(calendar::NewEvent e,
   co_await repository_.set_links(tx, written.id, "lead", e.links.lead_ids);
   co_await repository_.set_links(tx, written.id, "contact", e.links.contact_ids);
   co_await repository_.set_links(tx, written.id, "deal", e.links.deal_ids);
-  std::vector<storage::EventChange> changes{{std::nullopt, std::move(written)}};
+  std::vector<storage::EventChange> changes(1);
+  changes[0].after = std::move(written);
   auto now = co_await after_write(tx, std::move(changes), context);
   co_await scope.commit();
   co_return now.front();
@@ -296,8 +297,10 @@ asio::awaitable<Event> CalendarService::update(Uuid id, calendar::EventChanges c
   if (changes.lead_ids) co_await repository_.set_links(tx, id, "lead", *changes.lead_ids);
   if (changes.contact_ids) co_await repository_.set_links(tx, id, "contact", *changes.contact_ids);
   if (changes.deal_ids) co_await repository_.set_links(tx, id, "deal", *changes.deal_ids);
-  std::vector<storage::EventChange> written_changes{{std::move(*locked), std::move(written)}};
-  auto now = co_await after_write(tx, std::move(written_changes), context);
+  std::vector<storage::EventChange> rewritten(1);
+  rewritten[0].before = std::move(*locked);
+  rewritten[0].after = std::move(written);
+  auto now = co_await after_write(tx, std::move(rewritten), context);
   co_await scope.commit();
   co_return now.front();
 }
@@ -311,7 +314,9 @@ asio::awaitable<Event> CalendarService::cancel(Uuid id, identity::RequestContext
   auto locked = co_await repository_.lock(tx, id);
   if (!locked) throw no_such_event();
   auto written = co_await repository_.cancel(tx, id);
-  std::vector<storage::EventChange> changes{{std::move(*locked), std::move(written)}};
+  std::vector<storage::EventChange> changes(1);
+  changes[0].before = std::move(*locked);
+  changes[0].after = std::move(written);
   auto now = co_await after_write(tx, std::move(changes), context);
   co_await scope.commit();
   co_return now.front();

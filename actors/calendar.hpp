@@ -62,7 +62,6 @@ class CalendarService {
                                                     Timestamp run_started, Timestamp window_start);
 
   const std::vector<std::string>& calendars() const { return options_.calendars; }
-  bool connected() const { return google_ != nullptr; }
   storage::CalendarRepository& repository() { return repository_; }
 
  private:

@@ -18,6 +18,14 @@ std::vector<std::string> calendars_of(const json::value& payload) {
   return out;
 }
 
+json::object failed_run(const std::string& calendar, const std::string& error) {
+  return json::object{{"calendar_id", calendar}, {"ran", false}, {"error", error}};
+}
+
+json::object runs_result(json::array runs) {
+  return json::object{{"calendars", std::move(runs)}};
+}
+
 }  // namespace
 
 JobHandler calendar_sync_handler(CalendarSync& sync) {
@@ -34,13 +42,13 @@ JobHandler calendar_sync_handler(CalendarSync& sync) {
         failure = e.what();
       }
       if (failure) {
-        run = json::object{{"calendar_id", calendar}, {"ran", false}, {"error", *failure}};
+        run = failed_run(calendar, *failure);
         if (!failed) failed = calendar + ": " + *failure;
       }
       runs.push_back(std::move(run));
     }
     JobOutcome outcome;
-    outcome.result = json::object{{"calendars", std::move(runs)}};
+    outcome.result = runs_result(std::move(runs));
     if (failed) {
       outcome.status = "failed";
       outcome.error = failed;

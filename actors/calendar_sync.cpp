@@ -42,6 +42,11 @@ json::object state_json(const storage::CalendarSyncState& s) {
   return o;
 }
 
+Error not_followed() {
+  return Error(ErrorKind::validation, "validation_failed",
+               "calendar_id: not a calendar crmd follows", {{"calendar_id", "not followed"}});
+}
+
 }  // namespace
 
 std::chrono::seconds throttle_pause(int failures) {
@@ -175,8 +180,7 @@ asio::awaitable<void> CalendarSync::debounced(std::string calendar) {
 
 asio::awaitable<CalendarSyncRun> CalendarSync::sync(std::string calendar, bool force) {
   if (std::find(calendars().begin(), calendars().end(), calendar) == calendars().end())
-    throw Error(ErrorKind::validation, "validation_failed",
-                "calendar_id: not a calendar crmd follows", {{"calendar_id", "not followed"}});
+    throw not_followed();
   co_return co_await run(calendar, force);
 }
 

@@ -53,16 +53,11 @@ std::vector<Attendee> attendees_of(const boost::json::value& json);
 
 struct Links {
   std::vector<Uuid> lead_ids, contact_ids, deal_ids;
-  bool empty() const { return lead_ids.empty() && contact_ids.empty() && deal_ids.empty(); }
 };
 
 inline constexpr std::array<std::string_view, 3> kStatuses{"confirmed", "tentative", "cancelled"};
 inline constexpr std::array<std::string_view, 4> kVisibilities{"default", "public", "private",
                                                                "confidential"};
-// Google's visibility of a private event: only its owner (and managers) see it.
-inline bool is_private(std::string_view visibility) {
-  return visibility == "private" || visibility == "confidential";
-}
 
 struct Event {
   Uuid id;

@@ -202,7 +202,8 @@ void add_calendar_routes(http::Router& router, CalendarContext context) {
   router.add(verb::get, "/api/v2/calendar/sync", Access::manager,
              [context](Request& request) -> asio::awaitable<Response> {
                request.query().reject_unknown({});
-               boost::json::object answer{{"backend", context.sync ? "google" : "local"}};
+               boost::json::object answer;
+               answer["backend"] = context.sync ? "google" : "local";
                boost::json::array states;
                if (context.sync) states = co_await context.sync->status();
                answer["calendars"] = std::move(states);
@@ -227,7 +228,8 @@ void add_calendar_routes(http::Router& router, CalendarContext context) {
         boost::json::array calendars;
         for (const auto& id : sync.calendar_ids) calendars.emplace_back(id);
         const auto creator = jobs::creator_of(*request.principal);
-        boost::json::object payload{{"calendar_ids", calendars}};
+        boost::json::object payload;
+        payload["calendar_ids"] = calendars;
         storage::NewJob job{std::string(actors::kCalendarSyncJob), payload, creator.user,
                             creator.key};
         auto created = co_await context.jobs.enqueue(std::move(job), "calendar_sync_requested",

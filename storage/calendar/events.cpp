@@ -191,6 +191,31 @@ std::string link_type_condition(std::string_view type, const std::string& me) {
          me + ")";
 }
 
+// Of an overlap with [start, …): what runs at start, exactly (open at both
+// ends), read whole through the span index: a condition of its own, so that
+// no plan, a generic one least of all, reads it through another index.
+KeysetQuery::Branch running_at(const std::string& start) {
+  return {"tstzrange(e.start_time, e.end_time, '()') @> " + start, true};
+}
+
+json::value attendee_match(const std::string& email) {
+  json::array match;
+  match.push_back(json::object{{"email", email}});
+  return match;
+}
+
+// Cancelled instances of a series never mirrored, as recordset rows.
+json::array holes_of(const std::vector<Tombstone>& tombstones) {
+  json::array holes;
+  for (const auto& t : tombstones)
+    if (t.recurring_event_id && t.original_start_time)
+      holes.push_back(
+          json::object{{"google_event_id", t.google_event_id},
+                       {"recurring_event_id", *t.recurring_event_id},
+                       {"original_start_time", format_rfc3339(*t.original_start_time)}});
+  return holes;
+}
+
 }  // namespace
 
 std::string calendar_event_visible(std::string_view alias, const std::string& me) {
@@ -226,9 +251,8 @@ asio::awaitable<std::vector<Listed<Event>>> CalendarRepository::list(
     const auto lower = placeholder(params, *q.start) + "::timestamptz";
     std::string starting = "e.start_time >= " + lower;
     if (q.end) starting += " AND e.start_time < " + placeholder(params, *q.end) + "::timestamptz";
-    // The span index's condition alone: exact, and so without a term a
-    // generic plan might read through another index.
-    any_of = {{"tstzrange(e.start_time, e.end_time, '()') @> " + lower, true}, {starting}};
+    any_of.push_back(running_at(lower));
+    any_of.push_back(KeysetQuery::Branch{starting});
   } else if (q.end) {
     where += " AND e.start_time < " + placeholder(params, *q.end) + "::timestamptz";
   }
@@ -239,10 +263,7 @@ asio::awaitable<std::vector<Listed<Event>>> CalendarRepository::list(
   else
     where += " AND e.status <> 'cancelled'";
   if (q.attendee) {
-    json::array match;
-    match.push_back(json::object{{"email", *q.attendee}});
-    where +=
-        " AND e.attendees @> " + placeholder(params, json::value(std::move(match))) + "::jsonb";
+    where += " AND e.attendees @> " + placeholder(params, attendee_match(*q.attendee)) + "::jsonb";
   }
   const auto linked = [&](std::string_view type, const std::optional<Uuid>& id) {
     if (!id) return;
@@ -409,8 +430,7 @@ asio::awaitable<std::vector<EventChange>> CalendarRepository::upsert_mirror(
 asio::awaitable<std::vector<EventChange>> CalendarRepository::apply_tombstones(
     pg::Transaction& tx, const std::string& calendar_id, const std::vector<Tombstone>& tombstones) {
   if (tombstones.empty()) co_return std::vector<EventChange>{};
-  std::vector<std::string> ids, series;
-  std::vector<std::optional<Timestamp>> original;
+  std::vector<std::string> ids;
   for (const auto& t : tombstones) ids.push_back(t.google_event_id);
   const auto before = co_await tx.query(
       std::string("SELECT ") + kEventColumns +
@@ -428,13 +448,7 @@ asio::awaitable<std::vector<EventChange>> CalendarRepository::apply_tombstones(
       pg::Params(calendar_id, ids));
   // A cancelled instance of a series never mirrored: kept, at its original
   // start, so that the series shows its hole.
-  json::array holes;
-  for (const auto& t : tombstones)
-    if (t.recurring_event_id && t.original_start_time)
-      holes.push_back(
-          json::object{{"google_event_id", t.google_event_id},
-                       {"recurring_event_id", *t.recurring_event_id},
-                       {"original_start_time", format_rfc3339(*t.original_start_time)}});
+  const auto holes = holes_of(tombstones);
   std::vector<Uuid> changed;
   for (auto row : cancelled) changed.push_back(row.get<Uuid>(0));
   if (!holes.empty()) {
@@ -445,7 +459,7 @@ asio::awaitable<std::vector<EventChange>> CalendarRepository::apply_tombstones(
         " v.original_start_time, v.recurring_event_id, v.original_start_time, now(), now()"
         " FROM jsonb_to_recordset($2::jsonb) AS v (google_event_id text, recurring_event_id text,"
         " original_start_time timestamptz) ON CONFLICT DO NOTHING RETURNING id",
-        pg::Params(calendar_id, json::value(std::move(holes))));
+        pg::Params(calendar_id, json::value(holes)));
     for (auto row : inserted) changed.push_back(row.get<Uuid>(0));
   }
   auto after = co_await reread(tx, changed);
