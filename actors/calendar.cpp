@@ -72,6 +72,20 @@ void check_found(const std::vector<Uuid>& leads, const std::vector<Uuid>& contac
   throw Error(ErrorKind::validation, "validation_failed", detail, std::move(problems));
 }
 
+// The e-mails a page's owners may be: the calendar's, and each organizer's.
+std::vector<std::string> owner_emails(const std::string& calendar_id,
+                                      const std::vector<storage::EventRow>& rows) {
+  std::vector<std::string> emails{calendar_id};
+  for (const auto& row : rows)
+    if (row.organizer_email) emails.push_back(*row.organizer_email);
+  for (auto& e : emails)
+    std::transform(e.begin(), e.end(), e.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  std::sort(emails.begin(), emails.end());
+  emails.erase(std::unique(emails.begin(), emails.end()), emails.end());
+  return emails;
+}
+
 storage::EventRow local_row(const std::string& calendar_id, calendar::EventFields fields) {
   storage::EventRow row;
   row.calendar_id = calendar_id;
@@ -353,18 +367,19 @@ asio::awaitable<std::size_t> CalendarService::write_mirror_page(
       spdlog::warn("calendar: {}: event {} has no readable start and end; skipped", calendar_id,
                    g->id.substr(0, 64));
   }
-  // Owners: the user whose calendar it is, else the organizer.
-  const auto owner = co_await repository_.user_by_email(calendar_id);
-  std::unordered_map<std::string, std::optional<Uuid>> organizers;
+  // Owners: the user whose calendar it is, else the organizer's.
+  const auto users = co_await repository_.users_by_email(owner_emails(calendar_id, rows));
+  const auto user_of = [&](std::string email) -> std::optional<Uuid> {
+    std::transform(email.begin(), email.end(), email.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    for (const auto& [known, id] : users)
+      if (known == email) return id;
+    return std::nullopt;
+  };
+  const auto owner = user_of(calendar_id);
   for (auto& row : rows) {
     row.owner_id = owner;
-    if (row.owner_id || !row.organizer_email) continue;
-    auto it = organizers.find(*row.organizer_email);
-    if (it == organizers.end()) {
-      auto user = co_await repository_.user_by_email(*row.organizer_email);
-      it = organizers.emplace(*row.organizer_email, user).first;
-    }
-    row.owner_id = it->second;
+    if (!row.owner_id && row.organizer_email) row.owner_id = user_of(*row.organizer_email);
   }
   auto changes = co_await repository_.upsert_mirror(tx, calendar_id, rows);
   auto cancelled = co_await repository_.apply_tombstones(tx, calendar_id, tombstones);

@@ -12,12 +12,8 @@ namespace {
 // Storable, and at most max bytes without cutting a character.
 std::optional<std::string> clip(const std::optional<std::string>& text, std::size_t max) {
   if (!text) return std::nullopt;
-  std::string out = storable(*text) ? *text : storable_copy(*text);
-  if (out.size() > max) {
-    std::size_t end = max;
-    while (end > 0 && (static_cast<unsigned char>(out[end]) & 0xC0) == 0x80) --end;
-    out.resize(end);
-  }
+  std::string out = storable_copy(*text);
+  truncate_utf8(out, max);
   return out;
 }
 

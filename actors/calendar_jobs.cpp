@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "actors/event_retention.hpp"
+
 namespace crmd::actors {
 namespace asio = boost::asio;
 namespace json = boost::json;
@@ -84,20 +86,9 @@ ScheduledWork calendar_channels_work(CalendarSync& sync) {
 
 ScheduledWork calendar_retention_work(storage::CalendarRepository& repository,
                                       std::chrono::days retention) {
-  return [&repository, retention](JobContext& context) -> asio::awaitable<std::int64_t> {
-    constexpr std::int64_t kBatch = 1000;
-    const auto cutoff = std::chrono::time_point_cast<Timestamp::duration>(
-        std::chrono::system_clock::now() - retention);
-    std::int64_t moved = 0;
-    for (;;) {
-      const auto n = co_await repository.archive_cancelled(cutoff, kBatch);
-      moved += n;
-      if (n < kBatch) break;
-      const bool cancelled = co_await context.between_batches();
-      if (cancelled) break;
-    }
-    co_return moved;
-  };
+  return batched_prune_work(retention, [&repository](Timestamp cutoff, std::int64_t limit) {
+    return repository.archive_cancelled(cutoff, limit);
+  });
 }
 
 }  // namespace crmd::actors

@@ -41,6 +41,13 @@ bool storable(std::string_view text) {
   return text.find('\0') == std::string_view::npos && valid_utf8(text);
 }
 
+void truncate_utf8(std::string& text, std::size_t max_bytes) {
+  if (text.size() <= max_bytes) return;
+  std::size_t cut = max_bytes;
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+  text.resize(cut);
+}
+
 std::string storable_copy(std::string_view text) {
   if (storable(text)) return std::string(text);
   constexpr std::string_view kReplacement = "\xEF\xBF\xBD";

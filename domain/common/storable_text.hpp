@@ -20,6 +20,9 @@ bool storable(std::string_view text);
 // by U+FFFD, for showing back input that was refused.
 std::string storable_copy(std::string_view text);
 
+// text cut to at most max_bytes, never inside a UTF-8 sequence.
+void truncate_utf8(std::string& text, std::size_t max_bytes);
+
 // The path of the first value in json that cannot be stored ("attributes.k",
 // "items[2].email", or root for the value itself) and why; nullopt when all
 // can. Keys count as values of their object.

@@ -28,10 +28,7 @@ std::string sanitized_name(std::string_view text, std::string_view fallback) {
   }
   while (!out.empty() && out.back() == ' ') out.pop_back();
   if (out.size() > kMaxNameBytes) {
-    std::size_t cut = kMaxNameBytes;
-    // Back to the first byte of a UTF-8 sequence.
-    while (cut > 0 && (static_cast<unsigned char>(out[cut]) & 0xC0) == 0x80) --cut;
-    out.resize(cut);
+    truncate_utf8(out, kMaxNameBytes);
     while (!out.empty() && out.back() == ' ') out.pop_back();
   }
   if (out.empty() || out == "." || out == ".." || !storable(out)) return std::string(fallback);

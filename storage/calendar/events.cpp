@@ -533,11 +533,14 @@ asio::awaitable<std::vector<Uuid>> CalendarRepository::unknown_deals(
   co_return out;
 }
 
-asio::awaitable<std::optional<Uuid>> CalendarRepository::user_by_email(const std::string& email) {
-  const auto result = co_await pool_.query("SELECT id FROM users WHERE lower(email) = lower($1)",
-                                           pg::Params(email));
-  if (result.rows() == 0) co_return std::nullopt;
-  co_return result[0].get<Uuid>(0);
+asio::awaitable<std::vector<std::pair<std::string, Uuid>>> CalendarRepository::users_by_email(
+    const std::vector<std::string>& emails) {
+  const auto result = co_await pool_.query(
+      "SELECT lower(email), id FROM users WHERE lower(email) = ANY($1::text[])",
+      pg::Params(emails));
+  std::vector<std::pair<std::string, Uuid>> out;
+  for (auto row : result) out.emplace_back(row.get<std::string>(0), row.get<Uuid>(1));
+  co_return out;
 }
 
 asio::awaitable<std::int64_t> CalendarRepository::archive_cancelled(Timestamp before,

@@ -105,8 +105,9 @@ class CalendarRepository {
   boost::asio::awaitable<std::vector<Uuid>> unknown_contacts(const std::vector<Uuid>& ids);
   boost::asio::awaitable<std::vector<Uuid>> unknown_deals(const std::vector<Uuid>& ids,
                                                           const std::optional<Uuid>& owner);
-  // The user whose e-mail this is, for a mirrored event's owner.
-  boost::asio::awaitable<std::optional<Uuid>> user_by_email(const std::string& email);
+  // The users of these e-mails (lower-cased), for mirrored events' owners.
+  boost::asio::awaitable<std::vector<std::pair<std::string, Uuid>>> users_by_email(
+      const std::vector<std::string>& emails);
 
   // Cancelled events cancelled before `before` moved to the archive, links
   // with them; at most limit a call. The number moved.

@@ -1,6 +1,8 @@
 // The calendar on its local backend (no Google): events made, listed by
 // range, changed and cancelled; links set and found from attendees; lead
 // activities once per event; who sees what.
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/use_future.hpp>
 #include <random>
 #include <set>
 
@@ -307,6 +309,35 @@ TEST_F(CalendarTest, ASalesUsersFeedShowsOnlyTheEventsTheyMaySee) {
     return seen.contains(shown);
   }));
   EXPECT_FALSE(seen.contains(hidden));
+}
+
+TEST_F(CalendarTest, CancelledEventsPastTheirRetentionMoveToTheArchiveWithTheirLinks) {
+  const auto contact =
+      create_at("/api/v2/contacts", {{"first_name", "Old"}, {"last_name", "Meeting"}});
+  const auto old = event_id({{"summary", "Long ago"},
+                             {"start", "2026-01-05T10:00:00Z"},
+                             {"end", "2026-01-05T11:00:00Z"},
+                             {"contact_ids", boost::json::array{contact}}});
+  const auto recent =
+      event_id({{"start", "2026-01-06T10:00:00Z"}, {"end", "2026-01-06T11:00:00Z"}});
+  ASSERT_EQ(send("DELETE", "/api/v2/calendar/events/" + old).result_int(), 200);
+  ASSERT_EQ(send("DELETE", "/api/v2/calendar/events/" + recent).result_int(), 200);
+  test::db_query(
+      "UPDATE calendar_events SET cancelled_at = now() - interval '200 days' WHERE id = $1",
+      pg::Params(old));
+  const auto cutoff = std::chrono::time_point_cast<Timestamp::duration>(
+      std::chrono::system_clock::now() - std::chrono::days(180));
+  boost::asio::co_spawn(server.app().io(),
+                        server.app().calendar().repository().archive_cancelled(cutoff, 1000),
+                        boost::asio::use_future)
+      .get();
+  EXPECT_EQ(send("GET", "/api/v2/calendar/events/" + old).result_int(), 404);
+  EXPECT_EQ(send("GET", "/api/v2/calendar/events/" + recent).result_int(), 200);
+  const auto archived = test::db_query(
+      "SELECT summary, links->0->>1 FROM calendar_events_archive WHERE id = $1", pg::Params(old));
+  ASSERT_EQ(archived.rows(), 1);
+  EXPECT_EQ(archived[0].get<std::string>(0), "Long ago");
+  EXPECT_EQ(archived[0].get<std::string>(1), contact);
 }
 
 TEST_F(CalendarTest, TheSyncEndpointsSayGoogleIsNotConnected) {
