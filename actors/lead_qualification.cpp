@@ -1,4 +1,5 @@
 // Qualification: a lead becomes a company, its contacts linked, and a deal.
+#include "actors/deals.hpp"
 #include "actors/leads.hpp"
 #include "storage/audit.hpp"
 #include "storage/write_scope.hpp"
@@ -56,10 +57,12 @@ asio::awaitable<Lead> LeadService::qualify(Uuid id, leads::QualifyRequest reques
                                     contacts::to_json(made)};
     co_await storage::write_audit(tx, context, entry);
   }
-  const auto deal_title = request.deal_title.value_or(before->title);
-  const auto deal =
-      co_await repository_.insert_deal(tx, deal_title, company, id, context.user_id());
-  auto after = co_await repository_.mark_qualified(tx, id, company, deal, context.user_id());
+  auto deal_title = request.deal_title.value_or(before->title);
+  // The lead's owner keeps the deal; a lead without one gives it to whoever qualifies it.
+  const auto owner = before->owner_user_id ? before->owner_user_id : context.user_id();
+  const auto deal = co_await deals_.open_for_lead(tx, std::move(deal_title), company, id, owner,
+                                                  context);
+  auto after = co_await repository_.mark_qualified(tx, id, company, deal.id, context.user_id());
   const auto linked = co_await repository_.copy_contacts_to_company(tx, id, company);
   const auto contacts_linked = static_cast<std::int64_t>(linked.size());
   {

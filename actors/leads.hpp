@@ -22,10 +22,13 @@ namespace crmd::actors {
 
 inline constexpr const char* kLeadReferenceChannel = "crmd_lead_reference";
 
+class DealService;
+
 class LeadService {
  public:
-  LeadService(Actor& actor, pg::Pool& pool)
-      : actor_(actor), pool_(pool), repository_(pool), companies_(pool) {}
+  // deals: where a qualified lead's deal is opened.
+  LeadService(Actor& actor, pg::Pool& pool, DealService& deals)
+      : actor_(actor), pool_(pool), deals_(deals), repository_(pool), companies_(pool) {}
 
   // Statements run by the repository so far (tests count them).
   std::int64_t statements() const { return repository_.statements(); }
@@ -150,6 +153,7 @@ class LeadService {
 
   Actor& actor_;
   pg::Pool& pool_;
+  DealService& deals_;
   storage::LeadRepository repository_;
   storage::CompanyRepository companies_;  // qualification creates companies through it
   Cache cache_;                           // the actor's state

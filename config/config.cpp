@@ -11,6 +11,8 @@
 #include <thread>
 #include <utility>
 
+#include "domain/calendar/event.hpp"
+
 namespace crmd::config {
 namespace {
 
@@ -550,6 +552,54 @@ constexpr std::array kSettings = {
         "CRMD_CALENDAR_DEBOUNCE_MS", "2000",
         "Calendar push notifications within this long make one sync",
         [](Config& c, std::string_view v, const Source& s) { set_ms(c.calendar_debounce, v, s); }},
+    Setting{"CRMD_DEFAULT_PIPELINE", "Sales",
+            "the pipeline (by name) whose first stage a qualified lead's deal opens in (else "
+            "the first pipeline)",
+            [](Config& c, std::string_view v, const Source& s) {
+              if (v.empty() || v.size() > 255) fail(s, "a pipeline name of 1 to 255 bytes");
+              c.default_pipeline = v;
+            }},
+    Setting{"CRMD_DEALS_STUCK_DAYS", "30",
+            "days in a stage without days_to_rotten after which an open deal is stuck",
+            [](Config& c, std::string_view v, const Source& s) {
+              std::int64_t days = 0;
+              set_count(days, v, s, 1, 3650);
+              c.deals_stuck_days = static_cast<int>(days);
+            }},
+    Setting{"CRMD_DEALS_COMMIT_PROBABILITY", "70",
+            "the probability (0-100) from which a deal counts as commit in the cashflow",
+            [](Config& c, std::string_view v, const Source& s) {
+              std::int64_t p = 0;
+              set_count(p, v, s, 0, 100);
+              c.deals_commit_probability = static_cast<int>(p);
+            }},
+    Setting{"CRMD_COMPANY_TIME_ZONE", "UTC",
+            "the IANA time zone whose date is \"today\" for expected close dates",
+            [](Config& c, std::string_view v, const Source& s) {
+              if (!calendar::valid_time_zone(v)) fail(s, "an IANA time zone name", v);
+              c.company_time_zone = v;
+            }},
+    Setting{"CRMD_PIPEDRIVE_API_TOKEN", "(none)",
+            "a Pipedrive API token: deals, pipelines, stages, persons, organizations and notes "
+            "are mirrored from Pipedrive (sent in the x-api-token header only)",
+            [](Config& c, std::string_view v, const Source&) { c.pipedrive_api_token = v; }},
+    Setting{"CRMD_PIPEDRIVE_BASE_URL", "https://api.pipedrive.com",
+            "the Pipedrive company's API base, e.g. https://acme.pipedrive.com",
+            [](Config& c, std::string_view v, const Source& s) {
+              if (!(v.starts_with("https://") || v.starts_with("http://")))
+                fail(s, "an http(s) URL", v);
+              while (v.ends_with('/')) v.remove_suffix(1);
+              c.pipedrive_base_url = v;
+            }},
+    Setting{"CRMD_PIPEDRIVE_SYNC_INTERVAL_S", "1800", "seconds between Pipedrive syncs",
+            [](Config& c, std::string_view v, const Source& s) {
+              set_seconds(c.pipedrive_sync_interval, v, s, 60, kDay);
+            }},
+    Setting{"CRMD_PIPEDRIVE_WRITE_BACK", "false",
+            "changes to mirrored deals are sent to Pipedrive first (else 409 managed_by_pipedrive)",
+            [](Config& c, std::string_view v, const Source& s) {
+              set_bool(c.pipedrive_write_back, v, s);
+            }},
     Setting{"CRMD_SCHEDULER_ENABLED", "true",
             "enqueue the periodic lead workers (priority, engagement, SLA) from this process",
             [](Config& c, std::string_view v, const Source& s) {

@@ -110,6 +110,17 @@ struct Config {
   std::chrono::seconds calendar_channel_ttl{7 * 86400};
   std::chrono::milliseconds calendar_debounce{2000};
 
+  // Deals (issue 15).
+  std::string default_pipeline = "Sales";  // where a qualified lead's deal opens
+  int deals_stuck_days = 30;
+  int deals_commit_probability = 70;
+  std::string company_time_zone = "UTC";  // what "today" is for close dates
+  // Pipedrive: mirrored when the token is set.
+  std::string pipedrive_api_token;
+  std::string pipedrive_base_url = "https://api.pipedrive.com";
+  std::chrono::seconds pipedrive_sync_interval{1800};
+  bool pipedrive_write_back = false;
+
   bool scheduler_enabled = true;                        // this process enqueues periodic runs
   std::chrono::milliseconds scheduler_tick{10000};      // how often it looks for a due run
   std::chrono::seconds lead_priority_interval{3600};    // lead priority recomputation

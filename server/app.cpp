@@ -156,6 +156,16 @@ std::unique_ptr<google::GoogleAuth> google_auth(const config::Config& c,
   return std::make_unique<google::GoogleAuth>(io, http, google_credentials(c), scope, token_url);
 }
 
+actors::DealOptions deal_options(const config::Config& c) {
+  actors::DealOptions o;
+  o.default_pipeline = c.default_pipeline;
+  o.stuck_days = c.deals_stuck_days;
+  o.commit_probability = c.deals_commit_probability;
+  o.time_zone = c.company_time_zone;
+  o.pipedrive_write_back = c.pipedrive_write_back;
+  return o;
+}
+
 std::unique_ptr<google::GoogleCalendar> google_calendar(const config::Config& c,
                                                         web::HttpClient& http,
                                                         google::GoogleAuth* auth) {
@@ -219,7 +229,8 @@ App::App(config::Config config)
                                                           identity_options(config_))),
       contacts_(actors_.contacts, *pool_),
       companies_(*pool_),
-      leads_(actors_.leads, *pool_),
+      deals_(actors_.deals, *pool_, deal_options(config_)),
+      leads_(actors_.leads, *pool_, deals_),
       jobs_(actors_.jobs, *pool_, job_pool_options(config_, metrics_)),
       scheduler_(actors_.scheduler, *pool_, scheduled_tasks(config_), config_.scheduler_tick),
       http_client_(io_.get_executor(), outbound_options(config_), &outbound_metrics_),
@@ -287,6 +298,8 @@ App::App(config::Config config)
   routes::add_calendar_routes(router_, {calendar_, jobs_, calendar_sync_.get(),
                                         calendar_sync_ ? google_auth_.get() : nullptr});
   routes::add_lead_routes(router_, leads_);
+  routes::add_deal_routes(router_, deals_);
+  routes::add_pipeline_routes(router_, deals_);
   routes::add_audit_routes(router_, leads_);
   routes::add_import_routes(router_, {jobs_, blocking_, files.blob_dir});
   routes::add_export_routes(router_, {jobs_, blocking_, jobs_.repository(), job_watchers_,
@@ -364,6 +377,7 @@ asio::awaitable<void> App::startup() {
   listener_->start();
   asio::co_spawn(io_, identity_->follow_changes(*listener_), asio::detached);
   asio::co_spawn(io_, leads_.follow_changes(*listener_), asio::detached);
+  asio::co_spawn(io_, deals_.follow_changes(*listener_), asio::detached);
   jobs_.start(*listener_);
   asio::co_spawn(io_, job_watchers_.follow(*listener_), asio::detached);
   asio::co_spawn(io_, event_watchers_.follow(*listener_), asio::detached);

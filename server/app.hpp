@@ -16,6 +16,7 @@
 #include "actors/calendar_sync.hpp"
 #include "actors/companies.hpp"
 #include "actors/contacts.hpp"
+#include "actors/deals.hpp"
 #include "actors/drive.hpp"
 #include "actors/drive_sync.hpp"
 #include "actors/identity.hpp"
@@ -70,6 +71,7 @@ class App {
   actors::Watchers& event_watchers() { return event_watchers_; }
   const actors::JobFileSettings& job_files() const { return job_files_; }
   actors::LeadService& leads() { return leads_; }
+  actors::DealService& deals() { return deals_; }
   actors::DriveService& drive() { return drive_; }
   actors::DriveSync* drive_sync() { return drive_sync_.get(); }
   actors::CalendarService& calendar() { return calendar_; }
@@ -101,6 +103,7 @@ class App {
   std::unique_ptr<actors::IdentityService> identity_;
   actors::ContactService contacts_;
   actors::CompanyService companies_;
+  actors::DealService deals_;
   actors::LeadService leads_;
   actors::JobPool jobs_;
   actors::Watchers job_watchers_{"crmd_jobs", 20};      // parked status requests per caller at most

@@ -3,6 +3,7 @@
 #include <charconv>
 #include <cstdint>
 
+#include "domain/common/date.hpp"
 #include "domain/common/storable_text.hpp"
 
 namespace crmd {
@@ -54,6 +55,8 @@ std::string_view sql_cast(SortKeyType type) {
       return "::timestamptz";
     case SortKeyType::integer:
       return "::integer";
+    case SortKeyType::date:
+      return "::date";
     case SortKeyType::text:
       break;
   }
@@ -69,6 +72,8 @@ bool valid_sort_key(std::string_view key, SortKeyType type) {
       const auto [end, ec] = std::from_chars(key.data(), key.data() + key.size(), value);
       return !key.empty() && ec == std::errc{} && end == key.data() + key.size();
     }
+    case SortKeyType::date:
+      return parse_date(key).has_value();
     case SortKeyType::text:
       break;
   }

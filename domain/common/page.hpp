@@ -18,7 +18,7 @@ inline Error invalid_cursor() {
 
 // How an ordering's sort key reads: what a cursor's key must parse as,
 // checked in C++ before it reaches SQL.
-enum class SortKeyType { text, timestamp, integer };
+enum class SortKeyType { text, timestamp, integer, date };
 
 // The SQL cast of a key of that type ("::timestamptz").
 std::string_view sql_cast(SortKeyType type);

@@ -6,7 +6,7 @@
 namespace crmd::identity {
 namespace {
 
-constexpr std::array<std::string_view, 22> kScopes{"contacts:read",
+constexpr std::array<std::string_view, 25> kScopes{"contacts:read",
                                                    "contacts:write",
                                                    "contacts:import",
                                                    "contacts:export",
@@ -27,6 +27,9 @@ constexpr std::array<std::string_view, 22> kScopes{"contacts:read",
                                                    "calendar:read",
                                                    "calendar:write",
                                                    "calendar:*",
+                                                   "deals:read",
+                                                   "deals:write",
+                                                   "deals:*",
                                                    "*"};
 
 // The path's first segment after the API prefix → the resource of its scope.
@@ -34,7 +37,7 @@ struct ResourceOfPath {
   std::string_view segment;
   std::string_view resource;
 };
-constexpr std::array<ResourceOfPath, 11> kResources{{
+constexpr std::array<ResourceOfPath, 17> kResources{{
     {"drive", "drive"},
     {"calendar", "calendar"},
     {"changes", "changes"},
@@ -46,6 +49,12 @@ constexpr std::array<ResourceOfPath, 11> kResources{{
     {"lead-origins", "leads"},
     {"jobs", "jobs"},
     {"apollo", "contacts"},
+    {"deals", "deals"},
+    {"pipelines", "deals"},
+    {"stages", "deals"},
+    {"owners", "deals"},
+    {"dashboard", "deals"},
+    {"sync", "deals"},
 }};
 
 std::string_view resource_of(std::string_view scope) {

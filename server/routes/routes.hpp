@@ -9,6 +9,7 @@
 #include "actors/calendar_sync.hpp"
 #include "actors/companies.hpp"
 #include "actors/contacts.hpp"
+#include "actors/deals.hpp"
 #include "actors/drive.hpp"
 #include "actors/drive_sync.hpp"
 #include "actors/identity.hpp"
@@ -112,6 +113,8 @@ struct CalendarContext {
 void add_calendar_routes(http::Router& router, CalendarContext context);
 // /api/v2/drive/templates (admins).
 void add_drive_template_routes(http::Router& router, actors::DriveService& drive);
+void add_deal_routes(http::Router& router, actors::DealService& deals);
+void add_pipeline_routes(http::Router& router, actors::DealService& deals);
 
 struct ImportContext {
   actors::JobPool& queue;

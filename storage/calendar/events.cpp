@@ -186,9 +186,7 @@ std::string link_type_condition(std::string_view type, const std::string& me) {
   if (type == "lead")
     return "EXISTS (SELECT 1 FROM leads l WHERE l.id = k.entity_id AND l.owner_user_id = " + me +
            ")";
-  return "EXISTS (SELECT 1 FROM master_deals d LEFT JOIN leads l ON l.id = d.lead_id"
-         " WHERE d.id = k.entity_id AND coalesce(d.created_by, l.owner_user_id) = " +
-         me + ")";
+  return "EXISTS (SELECT 1 FROM deals d WHERE d.id = k.entity_id AND d.owner_id = " + me + ")";
 }
 
 // Of an overlap with [start, …): what runs at start, exactly (open at both
@@ -524,9 +522,8 @@ asio::awaitable<std::vector<Uuid>> CalendarRepository::unknown_contacts(
 asio::awaitable<std::vector<Uuid>> CalendarRepository::unknown_deals(
     const std::vector<Uuid>& ids, const std::optional<Uuid>& owner) {
   const auto result = co_await pool_.query(
-      "SELECT i FROM unnest($1::uuid[]) AS i WHERE NOT EXISTS (SELECT 1 FROM master_deals d"
-      " LEFT JOIN leads l ON l.id = d.lead_id WHERE d.id = i AND d.deleted_at IS NULL"
-      " AND ($2::uuid IS NULL OR coalesce(d.created_by, l.owner_user_id) = $2))",
+      "SELECT i FROM unnest($1::uuid[]) AS i WHERE NOT EXISTS (SELECT 1 FROM deals d"
+      " WHERE d.id = i AND d.deleted_at IS NULL AND ($2::uuid IS NULL OR d.owner_id = $2))",
       pg::Params(ids, owner));
   std::vector<Uuid> out;
   for (auto row : result) out.push_back(row.get<Uuid>(0));

@@ -21,10 +21,7 @@ const char* entity_sql(EntityType type) {
     case EntityType::lead:
       return "SELECT legal_name, owner_user_id FROM leads WHERE id = $1 AND deleted_at IS NULL";
     case EntityType::deal:
-      // Deals are master_deals until issue 15 grows them: the one who made
-      // it owns it, else the owner of the lead it came from.
-      return "SELECT d.client_name, coalesce(d.created_by, l.owner_user_id) FROM master_deals d"
-             " LEFT JOIN leads l ON l.id = d.lead_id WHERE d.id = $1 AND d.deleted_at IS NULL";
+      return "SELECT title, owner_id FROM deals WHERE id = $1 AND deleted_at IS NULL";
   }
   return "";
 }

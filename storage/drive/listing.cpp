@@ -94,9 +94,8 @@ asio::awaitable<std::vector<Listed<Entry>>> DriveRepository::search(
         " WHERE owner_user_id = " +
         me +
         "))"
-        " OR (entity_type = 'deal' AND entity_id IN (SELECT d.id FROM master_deals d"
-        " LEFT JOIN leads l ON l.id = d.lead_id"
-        " WHERE coalesce(d.created_by, l.owner_user_id) = " +
+        " OR (entity_type = 'deal' AND entity_id IN (SELECT d.id FROM deals d"
+        " WHERE d.owner_id = " +
         me + ")))";
   }
   // A MIME type names files only: no folder has one.

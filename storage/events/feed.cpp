@@ -19,7 +19,21 @@ Error cursor_expired() {
 std::string visible_to(const events::Audience& audience, pg::Params& params) {
   if (audience.owner) {
     const auto me = placeholder(params, *audience.owner);
-    return "(a.entity_type IN ('contact', 'company', 'tag', 'lead_status', 'lead_origin')"
+    return "(a.entity_type IN ('contact', 'company', 'tag', 'lead_status', 'lead_origin',"
+           " 'pipeline', 'stage')"
+           " OR (a.entity_type = 'deal' AND EXISTS (SELECT 1 FROM deals d WHERE d.id::text ="
+           " a.entity_id AND d.owner_id = " +
+           me +
+           "))"
+           // A note: as the record it is on.
+           " OR (a.entity_type = 'note' AND (a.after->>'entity_type' IN ('contact', 'company')"
+           " OR (a.after->>'entity_type' = 'deal' AND EXISTS (SELECT 1 FROM deals d WHERE"
+           " d.id::text = a.after->>'entity_id' AND d.owner_id = " +
+           me +
+           ")) OR (a.after->>'entity_type' = 'lead' AND EXISTS (SELECT 1 FROM leads l WHERE"
+           " l.id::text = a.after->>'entity_id' AND l.owner_user_id = " +
+           me +
+           ")))"
            " OR (a.entity_type = 'lead' AND EXISTS (SELECT 1 FROM leads l WHERE l.id::text ="
            " a.entity_id AND l.owner_user_id = " +
            me +
@@ -40,9 +54,8 @@ std::string visible_to(const events::Audience& audience, pg::Params& params) {
            " l.id::text = a.after->>'entity_id' AND l.owner_user_id = " +
            me +
            "))"
-           " OR (a.after->>'entity_type' = 'deal' AND EXISTS (SELECT 1 FROM master_deals d"
-           " LEFT JOIN leads l ON l.id = d.lead_id WHERE d.id::text = a.after->>'entity_id'"
-           " AND coalesce(d.created_by, l.owner_user_id) = " +
+           " OR (a.after->>'entity_type' = 'deal' AND EXISTS (SELECT 1 FROM deals d"
+           " WHERE d.id::text = a.after->>'entity_id' AND d.owner_id = " +
            me + ")))))";
   }
   if (!audience.identity) return "a.entity_type NOT IN ('user', 'api_key', 'webhook')";

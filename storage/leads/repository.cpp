@@ -199,16 +199,6 @@ asio::awaitable<bool> LeadRepository::live_company_exists(pg::Transaction& tx, c
   co_return !result.empty();
 }
 
-asio::awaitable<Uuid> LeadRepository::insert_deal(pg::Transaction& tx, const std::string& title,
-                                                  const Uuid& company, const Uuid& lead,
-                                                  const std::optional<Uuid>& by) {
-  const auto result = co_await run(tx,
-                                   "INSERT INTO master_deals (client_name, company_id, lead_id,"
-                                   " created_by) VALUES ($1, $2, $3, $4) RETURNING id",
-                                   pg::Params(title, company, lead, by));
-  co_return result.one().get<Uuid>(0);
-}
-
 asio::awaitable<Lead> LeadRepository::mark_qualified(pg::Transaction& tx, const Uuid& id,
                                                      const Uuid& company, const Uuid& deal,
                                                      const std::optional<Uuid>& by) {
@@ -246,7 +236,7 @@ asio::awaitable<Lead> LeadRepository::mark_disqualified(pg::Transaction& tx, con
 
 asio::awaitable<Lead> LeadRepository::restore(pg::Transaction& tx, const Uuid& id) {
   co_await run(tx,
-               "UPDATE master_deals SET deleted_at = now(), updated_at = now()"
+               "UPDATE deals SET deleted_at = now(), updated_at = now()"
                " WHERE lead_id = $1 AND deleted_at IS NULL",
                pg::Params(id));
   co_await run(tx,

@@ -103,9 +103,6 @@ class LeadRepository {
 
   // Qualification.
   boost::asio::awaitable<bool> live_company_exists(pg::Transaction& tx, const Uuid& id);
-  boost::asio::awaitable<Uuid> insert_deal(pg::Transaction& tx, const std::string& title,
-                                           const Uuid& company, const Uuid& lead,
-                                           const std::optional<Uuid>& by);
   boost::asio::awaitable<leads::Lead> mark_qualified(pg::Transaction& tx, const Uuid& id,
                                                      const Uuid& company, const Uuid& deal,
                                                      const std::optional<Uuid>& by);

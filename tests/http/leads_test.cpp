@@ -324,7 +324,7 @@ TEST_F(LeadsTest, QualifyCreatesCompanyAndDealOnceAndCopiesContacts) {
   EXPECT_EQ(count("SELECT count(*) FROM companies WHERE id = $1 AND name = $2 AND city = 'Porto'",
                   pg::Params(company, title)),
             1);
-  EXPECT_EQ(count("SELECT count(*) FROM master_deals WHERE lead_id = $1 AND company_id = $2",
+  EXPECT_EQ(count("SELECT count(*) FROM deals WHERE lead_id = $1 AND company_id = $2",
                   pg::Params(lead, company)),
             1);
   EXPECT_EQ(count("SELECT count(*) FROM contacts WHERE id = $1 AND company_id = $2",
@@ -361,7 +361,7 @@ TEST_F(LeadsTest, QualifyCreatesCompanyAndDealOnceAndCopiesContacts) {
   // An admin restores it; the deal goes, and it can be qualified again,
   // this time into an existing company.
   ASSERT_EQ(send("POST", "/api/v2/leads/" + lead + "/restore").result_int(), 200);
-  EXPECT_EQ(count("SELECT count(*) FROM master_deals WHERE lead_id = $1 AND deleted_at IS NULL",
+  EXPECT_EQ(count("SELECT count(*) FROM deals WHERE lead_id = $1 AND deleted_at IS NULL",
                   pg::Params(lead)),
             0);
   auto again = send("POST", "/api/v2/leads/" + lead + "/qualify",
@@ -387,7 +387,7 @@ TEST_F(LeadsTest, TwoRacingQualifiesMakeOneCompanyAndOneDeal) {
     EXPECT_EQ(std::min(first, second), 200);
     EXPECT_EQ(std::max(first, second), 409);
     EXPECT_EQ(count("SELECT count(*) FROM companies WHERE name = $1", pg::Params(title)), 1);
-    EXPECT_EQ(count("SELECT count(*) FROM master_deals WHERE lead_id = $1", pg::Params(lead)), 1);
+    EXPECT_EQ(count("SELECT count(*) FROM deals WHERE lead_id = $1", pg::Params(lead)), 1);
   }
 }
 

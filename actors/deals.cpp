@@ -1,0 +1,287 @@
+// The deals actor: its caches, and pipelines and stages (admin writes).
+#include "actors/deals.hpp"
+
+#include <algorithm>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+
+#include "domain/common/version.hpp"
+#include "storage/audit.hpp"
+#include "storage/write_scope.hpp"
+
+namespace crmd::actors {
+namespace asio = boost::asio;
+using deals::Pipeline;
+using deals::Stage;
+
+namespace {
+
+// Past this many aggregates the oldest go.
+constexpr std::size_t kMaxCachedAggregates = 1000;
+
+Error no_such(const char* what) {
+  return Error(ErrorKind::not_found, "not_found", std::string("no such ") + what);
+}
+
+Error managed_by_pipedrive(const char* what) {
+  return Error(ErrorKind::conflict, "managed_by_pipedrive",
+               std::string("this ") + what +
+                   " is mirrored from Pipedrive: change it there (or set"
+                   " CRMD_PIPEDRIVE_WRITE_BACK=true for deals)");
+}
+
+}  // namespace
+
+const Pipeline* DealReference::pipeline(const Uuid& id) const {
+  for (const auto& p : pipelines)
+    if (p.id == id) return &p;
+  return nullptr;
+}
+
+const Stage* DealReference::stage(const Uuid& id) const {
+  for (const auto& s : stages)
+    if (s.id == id) return &s;
+  return nullptr;
+}
+
+std::vector<const Stage*> DealReference::stages_of(const Uuid& pipeline) const {
+  std::vector<const Stage*> out;
+  for (const auto& s : stages)
+    if (s.pipeline_id == pipeline) out.push_back(&s);
+  return out;
+}
+
+DealService::DealService(Actor& actor, pg::Pool& pool, DealOptions options)
+    : actor_(actor),
+      pool_(pool),
+      options_(std::move(options)),
+      repository_(pool),
+      aggregates_(kMaxCachedAggregates, options_.aggregate_ttl) {}
+
+asio::awaitable<void> DealService::follow_changes(pg::Listener& listener) {
+  auto drop_aggregates = [this] {
+    aggregates_.clear();
+    ++deals_generation_;
+  };
+  auto drop_reference = [this] {
+    reference_.reset();
+    ++reference_generation_;
+    aggregates_.clear();
+  };
+  asio::co_spawn(actor_.executor(), follow(listener, kDealsChannel, drop_aggregates),
+                 asio::detached);
+  co_await follow(listener, kDealReferenceChannel, drop_reference);
+}
+
+asio::awaitable<void> DealService::follow(pg::Listener& listener, std::string channel,
+                                          std::function<void()> drop) {
+  try {
+    auto subscription = co_await listener.subscribe(channel);
+    co_await actor_.call(drop);
+    for (;;) {
+      co_await subscription->next();
+      co_await actor_.call(drop);
+    }
+  } catch (const pg::Error&) {
+    // The listener closed: shutting down.
+  }
+}
+
+asio::awaitable<void> DealService::deals_changed() {
+  auto drop = [this] {
+    aggregates_.clear();
+    ++deals_generation_;
+  };
+  co_await actor_.call(std::move(drop));
+}
+
+asio::awaitable<DealService::Reference> DealService::reference() {
+  auto load = [this]() -> asio::awaitable<Reference> {
+    while (!reference_) {
+      const auto generation = reference_generation_;
+      auto pipelines = co_await repository_.pipelines();
+      auto stages = co_await repository_.stages();
+      // An invalidation while loading: what was read may be stale.
+      if (generation != reference_generation_) continue;
+      auto loaded = std::make_shared<DealReference>();
+      loaded->pipelines = std::move(pipelines);
+      loaded->stages = std::move(stages);
+      reference_ = std::move(loaded);
+    }
+    co_return reference_;
+  };
+  co_return co_await actor_.call(std::move(load));
+}
+
+asio::awaitable<DealService::Reference> DealService::pipeline_reference(const Uuid& pipeline) {
+  auto reference = co_await this->reference();
+  if (!reference->pipeline(pipeline)) throw no_such("pipeline");
+  co_return reference;
+}
+
+asio::awaitable<void> DealService::drop_reference() {
+  auto drop = [this] {
+    reference_.reset();
+    ++reference_generation_;
+    aggregates_.clear();
+  };
+  co_await actor_.call(std::move(drop));
+}
+
+asio::awaitable<Pipeline> DealService::create_pipeline(deals::NewPipeline p,
+                                                       identity::RequestContext context) {
+  auto scope = co_await storage::WriteScope::begin(pool_, context);
+  auto made = co_await repository_.insert_pipeline(scope.tx(), p);
+  const storage::AuditEntry entry{"pipeline_created", "pipeline", made.id.str(), std::nullopt,
+                                  deals::to_json(made)};
+  co_await storage::write_audit(scope.tx(), context, entry);
+  co_await scope.commit();
+  co_await drop_reference();
+  co_return made;
+}
+
+asio::awaitable<Pipeline> DealService::update_pipeline(Uuid id, deals::PipelineChanges c,
+                                                       identity::RequestContext context) {
+  auto scope = co_await storage::WriteScope::begin(pool_, context);
+  auto before = co_await repository_.lock_pipeline(scope.tx(), id);
+  if (!before) throw no_such("pipeline");
+  require_version(context.if_match, before->updated_at);
+  if (before->pipedrive_id) throw managed_by_pipedrive("pipeline");
+  auto changed = *before;
+  if (c.name) changed.name = *c.name;
+  if (c.order_nr) changed.order_nr = *c.order_nr;
+  if (c.uses_probability) changed.uses_probability = *c.uses_probability;
+  auto after = co_await repository_.update_pipeline(scope.tx(), changed);
+  const storage::AuditEntry entry{"pipeline_updated", "pipeline", id.str(),
+                                  deals::to_json(*before), deals::to_json(after)};
+  co_await storage::write_audit(scope.tx(), context, entry);
+  co_await scope.commit();
+  co_await drop_reference();
+  co_return after;
+}
+
+asio::awaitable<void> DealService::delete_pipeline(Uuid id, identity::RequestContext context) {
+  auto scope = co_await storage::WriteScope::begin(pool_, context);
+  auto before = co_await repository_.lock_pipeline(scope.tx(), id);
+  if (!before) throw no_such("pipeline");
+  require_version(context.if_match, before->updated_at);
+  if (before->pipedrive_id) throw managed_by_pipedrive("pipeline");
+  const auto live = co_await repository_.live_deals_in(scope.tx(), "pipeline_id", id);
+  if (live > 0)
+    throw Error(ErrorKind::conflict, "pipeline_has_deals",
+                "the pipeline has " + std::to_string(live) + " deals: move or delete them first");
+  co_await repository_.delete_pipeline(scope.tx(), id);
+  const storage::AuditEntry entry{"pipeline_deleted", "pipeline", id.str(),
+                                  deals::to_json(*before)};
+  co_await storage::write_audit(scope.tx(), context, entry);
+  co_await scope.commit();
+  co_await drop_reference();
+}
+
+asio::awaitable<Stage> DealService::create_stage(deals::NewStage s,
+                                                 identity::RequestContext context) {
+  auto scope = co_await storage::WriteScope::begin(pool_, context);
+  auto pipeline = co_await repository_.lock_pipeline(scope.tx(), s.pipeline_id);
+  if (!pipeline)
+    throw Error(ErrorKind::validation, "validation_failed", "pipeline_id: no such pipeline",
+                {{"pipeline_id", "no such pipeline"}});
+  if (pipeline->pipedrive_id) throw managed_by_pipedrive("pipeline");
+  Stage stage;
+  stage.pipeline_id = s.pipeline_id;
+  stage = deals::apply(std::move(stage), s.fields);
+  auto made = co_await repository_.insert_stage(scope.tx(), stage);
+  const storage::AuditEntry entry{"stage_created", "stage", made.id.str(), std::nullopt,
+                                  deals::to_json(made)};
+  co_await storage::write_audit(scope.tx(), context, entry);
+  co_await scope.commit();
+  co_await drop_reference();
+  co_return made;
+}
+
+asio::awaitable<Stage> DealService::update_stage(Uuid id, deals::StageChanges c,
+                                                 identity::RequestContext context) {
+  auto scope = co_await storage::WriteScope::begin(pool_, context);
+  auto before = co_await repository_.lock_stage(scope.tx(), id);
+  if (!before) throw no_such("stage");
+  require_version(context.if_match, before->updated_at);
+  // order_received and the checklist are crmd's own, mirrored stage or not.
+  if (before->pipedrive_id && c.touches_pipedrive()) throw managed_by_pipedrive("stage");
+  auto after = co_await repository_.update_stage(scope.tx(), deals::apply(*before, c));
+  const storage::AuditEntry entry{"stage_updated", "stage", id.str(), deals::to_json(*before),
+                                  deals::to_json(after)};
+  co_await storage::write_audit(scope.tx(), context, entry);
+  co_await scope.commit();
+  co_await drop_reference();
+  co_return after;
+}
+
+asio::awaitable<void> DealService::delete_stage(Uuid id, std::optional<Uuid> move_to,
+                                                identity::RequestContext context) {
+  auto scope = co_await storage::WriteScope::begin(pool_, context);
+  auto& tx = scope.tx();
+  auto before = co_await repository_.lock_stage(tx, id);
+  if (!before) throw no_such("stage");
+  require_version(context.if_match, before->updated_at);
+  if (before->pipedrive_id) throw managed_by_pipedrive("stage");
+  const auto live = co_await repository_.live_deals_in(tx, "stage_id", id);
+  std::vector<Uuid> moved;
+  if (live > 0) {
+    if (!move_to)
+      throw Error(ErrorKind::conflict, "stage_has_deals",
+                  "the stage has " + std::to_string(live) +
+                      " deals: name a stage to move them to (?move_to=)");
+    if (*move_to == id)
+      throw Error(ErrorKind::validation, "validation_failed", "move_to: another stage",
+                  {{"move_to", "another stage"}});
+    auto target = co_await repository_.lock_stage(tx, *move_to);
+    if (!target)
+      throw Error(ErrorKind::validation, "validation_failed", "move_to: no such stage",
+                  {{"move_to", "no such stage"}});
+    moved = co_await repository_.move_stage_deals(tx, id, *target, context.user_id());
+  }
+  co_await repository_.delete_stage(tx, id);
+  boost::json::object details = deals::to_json(*before);
+  if (move_to) details["deals_moved_to"] = move_to->str();
+  details["deals_moved"] = static_cast<std::int64_t>(moved.size());
+  const storage::AuditEntry entry{"stage_deleted", "stage", id.str(), std::move(details)};
+  co_await storage::write_audit(tx, context, entry);
+  co_await scope.commit();
+  co_await drop_reference();
+}
+
+deals::StageTerms DealService::terms_of(const Stage& s) {
+  deals::StageTerms t;
+  if (s.probability) t.probability = static_cast<int>(*s.probability);
+  t.rot_enabled = s.rot_enabled;
+  if (s.days_to_rotten) t.days_to_rotten = static_cast<int>(*s.days_to_rotten);
+  return t;
+}
+
+asio::awaitable<std::chrono::sys_days> DealService::today() {
+  auto read = [this]() -> asio::awaitable<std::chrono::sys_days> {
+    const auto now = std::chrono::time_point_cast<std::chrono::microseconds>(
+        std::chrono::system_clock::now());
+    if (!today_ || now >= today_->second) today_ = co_await repository_.today(options_.time_zone);
+    co_return today_->first;
+  };
+  co_return co_await actor_.call(std::move(read));
+}
+
+asio::awaitable<boost::json::object> DealService::cached(
+    std::string key, std::function<asio::awaitable<boost::json::object>()> make) {
+  auto look = [this, &key] { return aggregates_.get(key); };
+  auto hit = co_await actor_.call(std::move(look));
+  if (hit) co_return std::move(*hit);
+  std::uint64_t generation = 0;
+  auto mark = [this] { return deals_generation_; };
+  generation = co_await actor_.call(std::move(mark));
+  auto made = co_await make();
+  // Kept only when no deal changed while it was computed.
+  auto keep = [this, &key, &made, generation] {
+    if (generation == deals_generation_) aggregates_.put(key, made);
+  };
+  co_await actor_.call(std::move(keep));
+  co_return made;
+}
+
+}  // namespace crmd::actors
