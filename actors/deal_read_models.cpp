@@ -141,9 +141,7 @@ asio::awaitable<boost::json::object> DealService::cashflow(Uuid pipeline, int mo
     const auto groups = co_await repository_.cashflow_groups(pipeline, day, terms, own);
     auto projection =
         deals::project_cashflow(groups, day, months, options_.commit_probability);
-    auto out = deals::to_json(projection);
-    out["pipeline_id"] = pipeline.str();
-    co_return out;
+    co_return deals::to_json(projection);
   };
   co_return co_await cached("cashflow|" + pipeline.str() + "|" + std::to_string(months) + "|" +
                                 key_of(own) + "|" + format_date(day),

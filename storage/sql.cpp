@@ -70,8 +70,9 @@ std::string KeysetQuery::sql(const std::optional<PagePosition>& position, std::s
     for (const auto& part : any_of)
       page += (page.empty() ? "(" : " UNION ALL (") +
               branch(condition + " AND (" + part.condition + ")", !part.few) + ")";
-    page += " ORDER BY page_sort" + direction + ", page_id" + direction + " LIMIT " +
-            placeholder(params, static_cast<std::int64_t>(limit));
+    // A subquery, so that one branch alone keeps a single ORDER BY here.
+    page = "SELECT * FROM (" + page + ") branches ORDER BY page_sort" + direction + ", page_id" +
+           direction + " LIMIT " + placeholder(params, static_cast<std::int64_t>(limit));
   }
   return "SELECT " + columns + ", page.sort_key FROM (" + page + ") page JOIN " + table + " ON " +
          id + " = page.page_id " + joins + " ORDER BY page.page_sort" + direction +

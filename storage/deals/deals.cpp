@@ -94,10 +94,14 @@ asio::awaitable<Deal> DealRepository::set_deleted(pg::Transaction& tx, const Uui
 
 asio::awaitable<void> DealRepository::enter_stage(pg::Transaction& tx, const Deal& d,
                                                   const std::optional<Uuid>& by) {
+  // Two statements: a WITH's parts run in no set order, and the insert must
+  // find the visit before it closed (one open visit a deal, by index).
   co_await tx.query(
-      "WITH closed AS (UPDATE deal_stage_history SET left_at = greatest(entered_at, $4)"
-      " WHERE deal_id = $1 AND left_at IS NULL)"
-      " INSERT INTO deal_stage_history (deal_id, pipeline_id, stage_id, entered_at, entered_by)"
+      "UPDATE deal_stage_history SET left_at = greatest(entered_at, $2)"
+      " WHERE deal_id = $1 AND left_at IS NULL",
+      pg::Params(d.id, d.stage_entered_at));
+  co_await tx.query(
+      "INSERT INTO deal_stage_history (deal_id, pipeline_id, stage_id, entered_at, entered_by)"
       " VALUES ($1, $2, $3, $4, $5)",
       pg::Params(d.id, d.pipeline_id, d.stage_id, d.stage_entered_at, by));
 }

@@ -134,13 +134,16 @@ asio::awaitable<std::vector<Uuid>> DealRepository::move_stage_deals(pg::Transact
       " stage_entered_at = now(), update_time = now(), updated_at = now()"
       " WHERE stage_id = $1 AND deleted_at IS NULL RETURNING id),"
       " closed AS (UPDATE deal_stage_history SET left_at = greatest(entered_at, now())"
-      " WHERE deal_id IN (SELECT id FROM moved) AND left_at IS NULL),"
-      " entered AS (INSERT INTO deal_stage_history (deal_id, pipeline_id, stage_id, entered_at,"
-      " entered_by) SELECT id, $3, $2, now(), $4 FROM moved)"
+      " WHERE deal_id IN (SELECT id FROM moved) AND left_at IS NULL RETURNING deal_id)"
       " SELECT id FROM moved",
       pg::Params(from, to.id, to.pipeline_id, by));
   std::vector<Uuid> out;
   for (auto r : result) out.push_back(r.get<Uuid>(0));
+  // The new visits after the old ones closed (see enter_stage).
+  co_await tx.query(
+      "INSERT INTO deal_stage_history (deal_id, pipeline_id, stage_id, entered_at, entered_by)"
+      " SELECT i, $2, $3, now(), $4 FROM unnest($1::uuid[]) AS i",
+      pg::Params(out, to.pipeline_id, to.id, by));
   co_return out;
 }
 

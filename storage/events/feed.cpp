@@ -33,7 +33,7 @@ std::string visible_to(const events::Audience& audience, pg::Params& params) {
            ")) OR (a.after->>'entity_type' = 'lead' AND EXISTS (SELECT 1 FROM leads l WHERE"
            " l.id::text = a.after->>'entity_id' AND l.owner_user_id = " +
            me +
-           ")))"
+           "))))"
            " OR (a.entity_type = 'lead' AND EXISTS (SELECT 1 FROM leads l WHERE l.id::text ="
            " a.entity_id AND l.owner_user_id = " +
            me +
