@@ -481,30 +481,18 @@ std::optional<ApiError> api_error_of(std::string_view body) {
   return out;
 }
 
-template <class T>
-Page<T> parse_page(std::string_view body) {
-  const json::value value = parse_body(body);
-  const auto& envelope = value.get_object();
-  expect_success(envelope);
-  Page<T> page;
+namespace {
+
+// The items of a list envelope (none for v1's data: null).
+const json::array* items_of(const json::object& envelope, std::string_view kind) {
   const auto* data = envelope.if_contains("data");
-  // v1 writes data: null for an empty list.
-  if (data && !data->is_null()) {
-    if (!data->is_array()) malformed(std::string("a ") + std::string(kind_name<T>()) + " list");
-    const auto& items = data->get_array();
-    page.items.reserve(items.size());
-    for (std::size_t i = 0; i < items.size(); ++i) {
-      if (!items[i].is_object()) {
-        page.problems.push_back("item " + std::to_string(i) + ": not an object");
-        continue;
-      }
-      try {
-        page.items.push_back(item_of<T>(items[i].get_object()));
-      } catch (const Error& e) {
-        page.problems.push_back(describe(i, items[i], e));
-      }
-    }
-  }
+  if (!data || data->is_null()) return nullptr;
+  if (!data->is_array()) malformed("a " + std::string(kind) + " list");
+  return &data->get_array();
+}
+
+template <class T>
+void read_pagination(const json::object& envelope, Page<T>& page) {
   const auto* additional = envelope.if_contains("additional_data");
   if (additional && additional->is_object()) {
     const auto& more = additional->get_object();
@@ -524,6 +512,53 @@ Page<T> parse_page(std::string_view body) {
       }
     }
   }
+}
+
+}  // namespace
+
+template <class T>
+Page<T> parse_page(std::string_view body) {
+  const json::value value = parse_body(body);
+  const auto& envelope = value.get_object();
+  expect_success(envelope);
+  Page<T> page;
+  if (const json::array* items = items_of(envelope, kind_name<T>())) {
+    page.items.reserve(items->size());
+    for (std::size_t i = 0; i < items->size(); ++i) {
+      const json::value& item = (*items)[i];
+      if (!item.is_object()) {
+        page.problems.push_back("item " + std::to_string(i) + ": not an object");
+        continue;
+      }
+      try {
+        page.items.push_back(item_of<T>(item.get_object()));
+      } catch (const Error& e) {
+        page.problems.push_back(describe(i, item, e));
+      }
+    }
+  }
+  read_pagination(envelope, page);
+  return page;
+}
+
+Page<std::int64_t> parse_id_page(std::string_view body) {
+  const json::value value = parse_body(body);
+  const auto& envelope = value.get_object();
+  expect_success(envelope);
+  Page<std::int64_t> page;
+  if (const json::array* items = items_of(envelope, "deal")) {
+    page.items.reserve(items->size());
+    for (std::size_t i = 0; i < items->size(); ++i) {
+      const json::value& item = (*items)[i];
+      const json::value* id = item.is_object() ? item.get_object().if_contains("id") : nullptr;
+      const auto n = id && !id->is_object() ? id_of(id) : std::nullopt;
+      if (n)
+        page.items.push_back(*n);
+      else
+        page.problems.push_back("item " + std::to_string(i) + ": id: missing or not an integer");
+    }
+  }
+  read_pagination(envelope, page);
   return page;
 }
 

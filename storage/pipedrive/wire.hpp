@@ -182,6 +182,11 @@ std::optional<ApiError> api_error_of(std::string_view body);
 template <class T>
 Page<T> parse_page(std::string_view body);
 
+// A list answer read for the ids of its items only (a full-id listing for
+// reconciliation): an item whose other fields are malformed still counts;
+// one without a readable id goes to problems.
+Page<std::int64_t> parse_id_page(std::string_view body);
+
 // A single-item answer: {success, data: {...}}; errors as parse_page, and an
 // unreadable item is an Error too.
 template <class T>
