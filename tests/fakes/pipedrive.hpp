@@ -257,6 +257,17 @@ class FakePipedrive {
     std::lock_guard lock(mutex_);
     return patches_;
   }
+  // The body of the last answer.
+  std::string last_answer() {
+    std::lock_guard lock(mutex_);
+    return last_body_;
+  }
+  // How many answers had this status (429s, 403s, 500s...).
+  std::size_t answers_with(unsigned status) {
+    std::lock_guard lock(mutex_);
+    const auto it = statuses_.find(status);
+    return it == statuses_.end() ? 0 : it->second;
+  }
   std::int64_t daily_remaining() {
     std::lock_guard lock(mutex_);
     return daily_remaining_;
@@ -457,6 +468,8 @@ class FakePipedrive {
     ++window_count_;
     Answer answer = answer_of(request, method, path, params);
     last_status_ = answer.status;
+    ++statuses_[answer.status];
+    last_body_ = answer.body;
     return answer;
   }
 
@@ -891,6 +904,8 @@ class FakePipedrive {
   std::vector<Failure> failures_;
   std::vector<std::string> log_;
   std::map<std::string, std::size_t> per_path_;
+  std::map<unsigned, std::size_t> statuses_;
+  std::string last_body_;
   std::vector<std::pair<std::int64_t, Json>> patches_;
   FakeServer server_;  // last: its thread stops before the state goes
 };
