@@ -505,5 +505,48 @@ TEST_F(PipedriveClientTest, DealsInV1ShapeReadTheSame) {
   }
 }
 
+TEST_F(PipedriveClientTest, ARunThatDiesMidWayFailsOnItsPage) {
+  pd.seed_deals(6);
+  connect(2);
+  pd.fail_request("/api/v2/deals", 2);  // the second page, and every request after it
+  const Page<Deal> first = run(client().deals(ListQuery{}));
+  ASSERT_EQ(first.items.size(), 2u);
+  ListQuery query;
+  query.cursor = first.next_cursor;
+  EXPECT_EQ(failure_of(client().deals(query)).code(), "pipedrive_error");
+  // Pipedrive recovers: the run resumes from the cursor it kept.
+  pd.clear_failures();
+  EXPECT_EQ(all_deals(query).size(), 4u);
+}
+
+// The fake's own strictness, straight over HTTP: what the gateway must
+// never send.
+TEST_F(PipedriveClientTest, TheFakeRefusesWhatPipedriveRefuses) {
+  const auto get = [&](const std::string& target, const std::string& token) {
+    web::HttpRequest request;
+    request.url = pd.url() + target;
+    if (!token.empty()) request.headers.emplace_back("x-api-token", token);
+    return run(http_->send(std::move(request)));
+  };
+  auto answer = get("/api/v2/deals?limit=501", pd.token());
+  EXPECT_EQ(answer.status, 400u);
+  auto error = api_error_of(answer.body);
+  ASSERT_TRUE(error);
+  EXPECT_TRUE(contains(error->error, "limit")) << error->error;
+  EXPECT_EQ(get("/api/v2/deals?api_token=x", pd.token()).status, 400u);  // unknown parameter
+  EXPECT_EQ(get("/api/v2/deals?cursor=nonsense", pd.token()).status, 400u);
+  EXPECT_EQ(get("/api/v2/deals?status=closed", pd.token()).status, 400u);
+  answer = get("/api/v2/deals", "");
+  EXPECT_EQ(answer.status, 401u);
+  error = api_error_of(answer.body);
+  ASSERT_TRUE(error);
+  EXPECT_EQ(error->error, "unauthorized access");
+  for (const char* name : {"x-ratelimit-limit", "x-ratelimit-remaining", "x-ratelimit-reset",
+                           "x-daily-ratelimit-token-limit", "x-daily-ratelimit-token-remaining"})
+    EXPECT_TRUE(answer.header(name)) << name;
+  // v1 clamps instead.
+  EXPECT_EQ(get("/v1/notes?limit=900", pd.token()).status, 200u);
+}
+
 }  // namespace
 }  // namespace crmd::pipedrive
