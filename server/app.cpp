@@ -13,6 +13,7 @@
 #include <fstream>
 
 #include "actors/calendar_jobs.hpp"
+#include "actors/pipedrive_sync.hpp"
 #include "actors/drive_google.hpp"
 #include "actors/drive_local.hpp"
 #include "actors/event_retention.hpp"
@@ -108,6 +109,8 @@ std::vector<actors::ScheduledTask> scheduled_tasks(const config::Config& c) {
     tasks.push_back({kDriveUploadsJob, std::chrono::minutes(10)});
   }
   tasks.push_back({actors::kCalendarRetentionJob, std::chrono::hours(24)});
+  if (!c.pipedrive_api_token.empty())
+    tasks.push_back({actors::kPipedriveSyncJob, c.pipedrive_sync_interval});
   if (c.calendar_backend == "google") {
     if (c.public_url.empty())
       tasks.push_back({actors::kCalendarPollJob, c.calendar_poll});
@@ -272,6 +275,18 @@ App::App(config::Config config)
         actors::CalendarSyncOptions{config_.public_url, config_.calendar_channel_ttl,
                                     config_.calendar_debounce, config_.calendar_sync_past,
                                     lease_owner()});
+  if (!config_.pipedrive_api_token.empty()) {
+    pipedrive::PipedriveOptions options;
+    options.base_url = config_.pipedrive_base_url;
+    options.api_token = config_.pipedrive_api_token;
+    pipedrive_client_ = std::make_unique<pipedrive::PipedriveClient>(http_client_, options);
+    pipedrive_sync_ = std::make_unique<actors::PipedriveSync>(
+        *pool_, deals_, *pipedrive_client_, actors::PipedriveSyncOptions{lease_owner()});
+    deals_.set_write_back([sync = pipedrive_sync_.get()](const deals::Deal& deal,
+                                                         const deals::DealChanges& changes) {
+      return sync->write_back(deal, changes);
+    });
+  }
   routes::OpsContext ops{*pool_, migrated_, metrics_, config_.metrics_token,
                          is_loopback(config_.listen_host)};
   const auto connection = [auth = google_auth_.get()] {
@@ -300,6 +315,7 @@ App::App(config::Config config)
   routes::add_lead_routes(router_, leads_);
   routes::add_deal_routes(router_, deals_);
   routes::add_pipeline_routes(router_, deals_);
+  routes::add_sync_routes(router_, pipedrive_sync_.get(), jobs_);
   routes::add_audit_routes(router_, leads_);
   routes::add_import_routes(router_, {jobs_, blocking_, files.blob_dir});
   routes::add_export_routes(router_, {jobs_, blocking_, jobs_.repository(), job_watchers_,
@@ -333,6 +349,9 @@ App::App(config::Config config)
         actors::kCalendarChannelsJob,
         actors::scheduled_handler(*pool_, actors::calendar_channels_work(*calendar_sync_)));
   }
+  if (pipedrive_sync_)
+    jobs_.add_handler(actors::kPipedriveSyncJob,
+                      actors::pipedrive_sync_handler(*pool_, *pipedrive_sync_));
   if (drive_sync_) {
     jobs_.add_handler(kDriveChannelsJob,
                       actors::scheduled_handler(

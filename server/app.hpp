@@ -23,6 +23,7 @@
 #include "actors/jobs/job_files.hpp"
 #include "actors/jobs/job_pool.hpp"
 #include "actors/leads.hpp"
+#include "actors/pipedrive_sync.hpp"
 #include "actors/registry.hpp"
 #include "actors/scheduler.hpp"
 #include "actors/watchers.hpp"
@@ -76,6 +77,7 @@ class App {
   actors::DriveSync* drive_sync() { return drive_sync_.get(); }
   actors::CalendarService& calendar() { return calendar_; }
   actors::CalendarSync* calendar_sync() { return calendar_sync_.get(); }
+  actors::PipedriveSync* pipedrive_sync() { return pipedrive_sync_.get(); }
   actors::Scheduler& scheduler() { return scheduler_; }
   const config::Config& config() const { return config_; }
   const Metrics& metrics() const { return metrics_; }
@@ -129,6 +131,8 @@ class App {
   std::unique_ptr<google::GoogleCalendar> google_calendar_;
   actors::CalendarService calendar_;
   std::unique_ptr<actors::CalendarSync> calendar_sync_;
+  std::unique_ptr<pipedrive::PipedriveClient> pipedrive_client_;
+  std::unique_ptr<actors::PipedriveSync> pipedrive_sync_;
   Authenticator authenticator_;
   storage::IdempotencyStore idempotency_store_;
   http::Idempotency idempotency_;

@@ -16,6 +16,7 @@
 #include "actors/jobs/job_files.hpp"
 #include "actors/jobs/job_pool.hpp"
 #include "actors/leads.hpp"
+#include "actors/pipedrive_sync.hpp"
 #include "actors/watchers.hpp"
 #include "actors/webhooks.hpp"
 #include "server/http/router.hpp"
@@ -115,6 +116,8 @@ void add_calendar_routes(http::Router& router, CalendarContext context);
 void add_drive_template_routes(http::Router& router, actors::DriveService& drive);
 void add_deal_routes(http::Router& router, actors::DealService& deals);
 void add_pipeline_routes(http::Router& router, actors::DealService& deals);
+// sync: null when Pipedrive is not configured.
+void add_sync_routes(http::Router& router, actors::PipedriveSync* sync, actors::JobPool& jobs);
 
 struct ImportContext {
   actors::JobPool& queue;
