@@ -4,6 +4,9 @@
 #include <algorithm>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
 
 #include "domain/common/version.hpp"
 #include "storage/audit.hpp"
@@ -269,19 +272,57 @@ asio::awaitable<std::chrono::sys_days> DealService::today() {
 
 asio::awaitable<boost::json::object> DealService::cached(
     std::string key, std::function<asio::awaitable<boost::json::object>()> make) {
-  auto look = [this, &key] { return aggregates_.get(key); };
-  auto hit = co_await actor_.call(std::move(look));
-  if (hit) co_return std::move(*hit);
-  std::uint64_t generation = 0;
-  auto mark = [this] { return deals_generation_; };
-  generation = co_await actor_.call(std::move(mark));
-  auto made = co_await make();
-  // Kept only when no deal changed while it was computed.
-  auto keep = [this, &key, &made, generation] {
-    if (generation == deals_generation_) aggregates_.put(key, made);
+  // One computation a key at a time: the others wait for its answer
+  // instead of running the same aggregate side by side.
+  struct Look {
+    std::optional<boost::json::object> hit;
+    std::shared_ptr<asio::steady_timer> wait;  // another request computes it
+    std::uint64_t generation = 0;
   };
-  co_await actor_.call(std::move(keep));
-  co_return made;
+  for (int round = 0;; ++round) {
+    auto look = [this, &key, round]() -> Look {
+      Look l;
+      l.hit = aggregates_.get(key);
+      if (l.hit) return l;
+      auto it = computing_.find(key);
+      if (it != computing_.end() && round < 3) {
+        l.wait = it->second;
+        return l;
+      }
+      auto timer = std::make_shared<asio::steady_timer>(actor_.executor(),
+                                                        asio::steady_timer::time_point::max());
+      computing_[key] = timer;
+      l.generation = deals_generation_;
+      return l;
+    };
+    auto found = co_await actor_.call(std::move(look));
+    if (found.hit) co_return std::move(*found.hit);
+    if (found.wait) {
+      boost::system::error_code ignored;
+      co_await found.wait->async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+      continue;
+    }
+    std::optional<boost::json::object> made;
+    std::exception_ptr failure;
+    try {
+      made = co_await make();
+    } catch (...) {
+      failure = std::current_exception();
+    }
+    // Kept only when no deal changed while it was computed; the waiters
+    // look again either way.
+    auto done = [this, &key, &made, generation = found.generation] {
+      if (made && generation == deals_generation_) aggregates_.put(key, *made);
+      auto it = computing_.find(key);
+      if (it != computing_.end()) {
+        it->second->cancel();
+        computing_.erase(it);
+      }
+    };
+    co_await actor_.call(std::move(done));
+    if (failure) std::rethrow_exception(failure);
+    co_return std::move(*made);
+  }
 }
 
 }  // namespace crmd::actors

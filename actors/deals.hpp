@@ -17,6 +17,8 @@
 #include <boost/json/object.hpp>
 #include <functional>
 #include <memory>
+#include <unordered_map>
+#include <boost/asio/steady_timer.hpp>
 #include <optional>
 #include <string>
 #include <vector>
@@ -187,6 +189,8 @@ class DealService {
   std::uint64_t reference_generation_ = 0;
   std::optional<std::pair<std::chrono::sys_days, Timestamp>> today_;  // and when it ends
   TtlCache<std::string, boost::json::object> aggregates_;
+  // The aggregates being computed, each with the timer its waiters wait on.
+  std::unordered_map<std::string, std::shared_ptr<boost::asio::steady_timer>> computing_;
   std::uint64_t deals_generation_ = 0;
 };
 

@@ -54,12 +54,15 @@ std::string KeysetQuery::sql(const std::optional<PagePosition>& position, std::s
                                    key + ", " + placeholder(params, position->id) + ")";
   }
   const std::string direction = down ? " DESC" : " ASC";
+  // The limit (crmd's own number) is written into the SQL: as a parameter
+  // it made PostgreSQL plan each page afresh at bind, the generic plan
+  // looking costlier with an unknown LIMIT (0.6 of the 0.7 ms of a page).
   const auto branch = [&](const std::string& where_part, bool ordered) {
     std::string sql = "SELECT " + id + " AS page_id, " + sort + " AS page_sort, (" + sort +
                       ")::text AS sort_key FROM " + table + " WHERE " + where_part;
     if (ordered)
       sql += " ORDER BY " + sort + direction + ", " + id + direction + " LIMIT " +
-             placeholder(params, static_cast<std::int64_t>(limit));
+             std::to_string(limit);
     return sql;
   };
   std::string page;
@@ -72,7 +75,7 @@ std::string KeysetQuery::sql(const std::optional<PagePosition>& position, std::s
               branch(condition + " AND (" + part.condition + ")", !part.few) + ")";
     // A subquery, so that one branch alone keeps a single ORDER BY here.
     page = "SELECT * FROM (" + page + ") branches ORDER BY page_sort" + direction + ", page_id" +
-           direction + " LIMIT " + placeholder(params, static_cast<std::int64_t>(limit));
+           direction + " LIMIT " + std::to_string(limit);
   }
   return "SELECT " + columns + ", page.sort_key FROM (" + page + ") page JOIN " + table + " ON " +
          id + " = page.page_id " + joins + " ORDER BY page.page_sort" + direction +

@@ -386,9 +386,12 @@ void add_pipeline_routes(http::Router& router, actors::DealService& deals) {
                static constexpr std::array<std::string_view, 3> kAllowed{"from", "to",
                                                                          "pipeline_id"};
                query.reject_unknown(kAllowed);
-               const auto now = std::chrono::time_point_cast<std::chrono::microseconds>(
-                   std::chrono::system_clock::now());
-               const auto to = query.timestamp("to").value_or(now);
+               // By default the 30 days to the end of today (UTC): a window
+               // that stays the same all day, so that its answer can be kept.
+               const auto tomorrow = Timestamp(
+                   std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now()) +
+                   std::chrono::days(1));
+               const auto to = query.timestamp("to").value_or(tomorrow);
                const auto from = query.timestamp("from").value_or(to - std::chrono::days(30));
                if (to <= from) throw invalid_query_parameter("to", "a time after from");
                if (to - from > std::chrono::days(3660))
@@ -403,7 +406,7 @@ void add_pipeline_routes(http::Router& router, actors::DealService& deals) {
                         "counts (sales users: their own)")
                          .tag("deal health")
                          .query("from", schema::timestamp(), "default: 30 days before to")
-                         .query("to", schema::timestamp(), "default: now")
+                         .query("to", schema::timestamp(), "default: the end of today (UTC)")
                          .query("pipeline_id", schema::uuid())
                          .ok(schema::Object("OwnerKpiReport")
                                  .field("from", schema::timestamp())

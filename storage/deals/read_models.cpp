@@ -237,7 +237,9 @@ asio::awaitable<std::vector<deals::OwnerKpiRow>> DealRepository::owner_kpis(cons
   const auto overdue = placeholder(params, format_date(q.overdue_before));
   const std::string open = "d.status = 'open'";
   auto sql =
-      "SELECT coalesce(d.owner_id::text, 'pipedrive:' || d.pipedrive_owner_id::text), d.currency,"
+      // Grouped by the columns themselves (an owner's key is made below): a
+      // text key made the planner expect thousands of groups and sort to disk.
+      "SELECT d.owner_id, d.pipedrive_owner_id, d.currency,"
       " count(*) FILTER (WHERE " + open + "),"
       " coalesce(sum((d.value * 100)::bigint) FILTER (WHERE " + open + "), 0),"
       " coalesce(round(sum(d.value * " + kProbability + ") FILTER (WHERE " + open + "))::bigint, 0),"
@@ -250,24 +252,27 @@ asio::awaitable<std::vector<deals::OwnerKpiRow>> DealRepository::owner_kpis(cons
       " count(*) FILTER (WHERE " + open + " AND d.update_time < t.rotten_before),"
       " count(*) FILTER (WHERE " + open + " AND d.stage_entered_at < t.stuck_before),"
       " count(*) FILTER (WHERE " + open + " AND d.expected_close_date < " + overdue + "::date)"
-      " FROM deals d" + terms_join(params, q.terms) + " WHERE " + where + " GROUP BY 1, 2";
+      " FROM deals d" + terms_join(params, q.terms) + " WHERE " + where + " GROUP BY 1, 2, 3";
   const auto result = co_await pool_.query(std::move(sql), std::move(params));
   std::vector<deals::OwnerKpiRow> out;
   for (auto r : result) {
     deals::OwnerKpiRow k;
-    k.owner_id = r.get<std::optional<std::string>>(0);
-    k.currency = r.get<std::string>(1);
-    k.open_deals = r.get<std::int64_t>(2);
-    k.open_value = r.get<std::int64_t>(3);
-    k.open_weighted = r.get<std::int64_t>(4);
-    k.won_deals = r.get<std::int64_t>(5);
-    k.won_value = r.get<std::int64_t>(6);
-    k.lost_deals = r.get<std::int64_t>(7);
-    k.lost_value = r.get<std::int64_t>(8);
-    k.won_days_total = r.get<double>(9);
-    k.rotten = r.get<std::int64_t>(10);
-    k.stuck = r.get<std::int64_t>(11);
-    k.overdue = r.get<std::int64_t>(12);
+    if (auto user = r.get<std::optional<Uuid>>(0))
+      k.owner_id = user->str();
+    else if (auto pipedrive = r.get<std::optional<std::int64_t>>(1))
+      k.owner_id = "pipedrive:" + std::to_string(*pipedrive);
+    k.currency = r.get<std::string>(2);
+    k.open_deals = r.get<std::int64_t>(3);
+    k.open_value = r.get<std::int64_t>(4);
+    k.open_weighted = r.get<std::int64_t>(5);
+    k.won_deals = r.get<std::int64_t>(6);
+    k.won_value = r.get<std::int64_t>(7);
+    k.lost_deals = r.get<std::int64_t>(8);
+    k.lost_value = r.get<std::int64_t>(9);
+    k.won_days_total = r.get<double>(10);
+    k.rotten = r.get<std::int64_t>(11);
+    k.stuck = r.get<std::int64_t>(12);
+    k.overdue = r.get<std::int64_t>(13);
     out.push_back(std::move(k));
   }
   co_return out;
