@@ -20,11 +20,12 @@ using storage::StageCutoff;
 namespace {
 
 Timestamp now_us() {
-  return std::chrono::time_point_cast<std::chrono::microseconds>(
-      std::chrono::system_clock::now());
+  return std::chrono::time_point_cast<std::chrono::microseconds>(std::chrono::system_clock::now());
 }
 
-std::string key_of(const std::optional<Uuid>& id) { return id ? id->str() : "all"; }
+std::string key_of(const std::optional<Uuid>& id) {
+  return id ? id->str() : "all";
+}
 
 boost::json::array totals_json(const std::vector<storage::RecentTotals>& rows,
                                std::string_view kind) {
@@ -70,7 +71,8 @@ asio::awaitable<DealLines> DealService::overdue(Uuid pipeline, int min_days, std
   const auto day = co_await today();
   // Overdue is a close date before today: at least one day past it.
   const auto last_close = day - std::chrono::days(std::max(1, min_days));
-  auto rows = co_await repository_.overdue(pipeline, last_close, own_leads_only(context), limit, from);
+  auto rows =
+      co_await repository_.overdue(pipeline, last_close, own_leads_only(context), limit, from);
   co_return DealLines{std::move(rows), reference, day, now_us()};
 }
 
@@ -83,8 +85,8 @@ asio::awaitable<DealLines> DealService::stuck(Uuid pipeline, std::size_t limit,
   std::vector<StageCutoff> cutoffs;
   for (const auto* s : reference->stages_of(pipeline))
     cutoffs.push_back({s->id, deals::stuck_cutoff(terms_of(*s), now, options_.stuck_days)});
-  auto rows = co_await repository_.in_stage_since(pipeline, cutoffs, own_leads_only(context),
-                                                  limit, from);
+  auto rows =
+      co_await repository_.in_stage_since(pipeline, cutoffs, own_leads_only(context), limit, from);
   co_return DealLines{std::move(rows), reference, day, now};
 }
 
@@ -99,8 +101,8 @@ asio::awaitable<DealLines> DealService::order_received(Uuid pipeline, std::size_
   // of a day between crmd and the database changes nothing).
   for (const auto* s : reference->stages_of(pipeline))
     if (s->order_received) cutoffs.push_back({s->id, now + std::chrono::hours(24)});
-  auto rows = co_await repository_.in_stage_since(pipeline, cutoffs, own_leads_only(context),
-                                                  limit, from);
+  auto rows =
+      co_await repository_.in_stage_since(pipeline, cutoffs, own_leads_only(context), limit, from);
   co_return DealLines{std::move(rows), reference, day, now};
 }
 
@@ -112,8 +114,8 @@ asio::awaitable<DealLines> DealService::incomplete(Uuid pipeline, std::size_t li
   std::vector<storage::StageChecklist> checklists;
   for (const auto* s : reference->stages_of(pipeline))
     if (!s->required_fields.fields.empty()) checklists.push_back({s->id, s->required_fields});
-  auto rows = co_await repository_.incomplete(pipeline, checklists, own_leads_only(context), limit,
-                                              from);
+  auto rows =
+      co_await repository_.incomplete(pipeline, checklists, own_leads_only(context), limit, from);
   co_return DealLines{std::move(rows), reference, day, now_us()};
 }
 
@@ -126,8 +128,8 @@ asio::awaitable<DealLines> DealService::inactive(Uuid pipeline, int days, std::s
   const auto cutoff = now - std::chrono::days(days);
   std::vector<StageCutoff> cutoffs;
   for (const auto* s : reference->stages_of(pipeline)) cutoffs.push_back({s->id, cutoff});
-  auto rows = co_await repository_.untouched(pipeline, cutoffs, true, own_leads_only(context),
-                                             limit, from);
+  auto rows =
+      co_await repository_.untouched(pipeline, cutoffs, true, own_leads_only(context), limit, from);
   co_return DealLines{std::move(rows), reference, day, now};
 }
 
@@ -136,11 +138,11 @@ asio::awaitable<boost::json::object> DealService::cashflow(Uuid pipeline, int mo
   const auto reference = co_await pipeline_reference(pipeline);
   const auto day = co_await today();
   const auto own = own_leads_only(context);
-  auto make = [this, reference, pipeline, day, own, months]() -> asio::awaitable<boost::json::object> {
+  auto make = [this, reference, pipeline, day, own,
+               months]() -> asio::awaitable<boost::json::object> {
     const auto terms = aggregate_terms(*reference, pipeline, now_us());
     const auto groups = co_await repository_.cashflow_groups(pipeline, day, terms, own);
-    auto projection =
-        deals::project_cashflow(groups, day, months, options_.commit_probability);
+    auto projection = deals::project_cashflow(groups, day, months, options_.commit_probability);
     co_return deals::to_json(projection);
   };
   co_return co_await cached("cashflow|" + pipeline.str() + "|" + std::to_string(months) + "|" +
@@ -169,7 +171,8 @@ asio::awaitable<boost::json::object> DealService::owner_kpis(Timestamp from, Tim
   const auto reference = co_await this->reference();
   const auto day = co_await today();
   const auto own = own_leads_only(context);
-  auto make = [this, reference, pipeline, day, own, from, to]() -> asio::awaitable<boost::json::object> {
+  auto make = [this, reference, pipeline, day, own, from,
+               to]() -> asio::awaitable<boost::json::object> {
     storage::KpiQuery q;
     q.from = from;
     q.to = to;
@@ -191,8 +194,8 @@ asio::awaitable<boost::json::object> DealService::owner_kpis(Timestamp from, Tim
     const auto names = co_await repository_.owner_names(users, pipedrive);
     std::unordered_map<std::string, std::string> by_key;
     for (const auto& n : names)
-      by_key[n.owner_id ? n.owner_id->str() : "pipedrive:" + std::to_string(*n.pipedrive_owner_id)] =
-          n.name;
+      by_key[n.owner_id ? n.owner_id->str()
+                        : "pipedrive:" + std::to_string(*n.pipedrive_owner_id)] = n.name;
     const auto name_of = [&by_key](const std::optional<std::string>& key) -> std::string {
       if (!key) return "Unassigned";
       auto it = by_key.find(*key);
@@ -203,7 +206,8 @@ asio::awaitable<boost::json::object> DealService::owner_kpis(Timestamp from, Tim
     boost::json::object out;
     out["from"] = format_rfc3339(from);
     out["to"] = format_rfc3339(to);
-    out["pipeline_id"] = pipeline ? boost::json::value(pipeline->str()) : boost::json::value(nullptr);
+    out["pipeline_id"] =
+        pipeline ? boost::json::value(pipeline->str()) : boost::json::value(nullptr);
     out["owners"] = std::move(owners);
     co_return out;
   };
@@ -212,7 +216,8 @@ asio::awaitable<boost::json::object> DealService::owner_kpis(Timestamp from, Tim
                             std::move(make));
 }
 
-asio::awaitable<boost::json::object> DealService::today_dashboard(identity::RequestContext context) {
+asio::awaitable<boost::json::object> DealService::today_dashboard(
+    identity::RequestContext context) {
   constexpr std::size_t kPerRule = 20;
   const auto me = context.user_id();
   if (!me)
@@ -233,7 +238,8 @@ asio::awaitable<boost::json::object> DealService::today_dashboard(identity::Requ
         reason.days_past = static_cast<double>(days);
         reason.detail = "expected to close " + std::to_string(days) + " days ago";
       } else if (reason.rule == "stuck") {
-        const auto verdict = deals::stuck(terms, d.status, d.stage_entered_at, now, options_.stuck_days);
+        const auto verdict =
+            deals::stuck(terms, d.status, d.stage_entered_at, now, options_.stuck_days);
         const auto in_stage = deals::whole_days(d.stage_entered_at, now);
         reason.days_past = verdict ? static_cast<double>(in_stage - verdict->threshold_days) : 0;
         reason.detail = std::to_string(in_stage) + " days in " + row.item.stage_name;
@@ -259,8 +265,8 @@ asio::awaitable<boost::json::object> DealService::today_dashboard(identity::Requ
       stuck.push_back({s->id, deals::stuck_cutoff(terms, now, options_.stuck_days)});
       if (auto r = deals::rotten_cutoff(terms, now)) rotten.push_back({s->id, *r});
     }
-    auto overdue_rows = co_await repository_.overdue(p.id, day - std::chrono::days(1), me, kPerRule,
-                                                     std::nullopt);
+    auto overdue_rows =
+        co_await repository_.overdue(p.id, day - std::chrono::days(1), me, kPerRule, std::nullopt);
     add_deals(overdue_rows, "overdue");
     auto stuck_rows = co_await repository_.in_stage_since(p.id, stuck, me, kPerRule, std::nullopt);
     add_deals(stuck_rows, "stuck");
@@ -286,7 +292,8 @@ asio::awaitable<boost::json::object> DealService::today_dashboard(identity::Requ
     items.push_back(std::move(item));
   }
   boost::json::array ranked;
-  for (const auto& item : deals::rank_focus(std::move(items))) ranked.push_back(deals::to_json(item));
+  for (const auto& item : deals::rank_focus(std::move(items)))
+    ranked.push_back(deals::to_json(item));
   boost::json::object out;
   out["today"] = format_date(day);
   out["items"] = std::move(ranked);

@@ -4,8 +4,8 @@
 
 #include "actors/deals.hpp"
 #include "actors/leads.hpp"
-#include "domain/deals/money.hpp"
 #include "domain/common/version.hpp"
+#include "domain/deals/money.hpp"
 #include "storage/audit.hpp"
 #include "storage/audited_write.hpp"
 #include "storage/write_scope.hpp"
@@ -16,7 +16,9 @@ using deals::Deal;
 
 namespace {
 
-Error no_such_deal() { return Error(ErrorKind::not_found, "not_found", "no such deal"); }
+Error no_such_deal() {
+  return Error(ErrorKind::not_found, "not_found", "no such deal");
+}
 
 Error invalid(const std::string& field, const std::string& message) {
   return Error(ErrorKind::validation, "validation_failed", field + ": " + message,
@@ -24,8 +26,7 @@ Error invalid(const std::string& field, const std::string& message) {
 }
 
 Timestamp now_us() {
-  return std::chrono::time_point_cast<std::chrono::microseconds>(
-      std::chrono::system_clock::now());
+  return std::chrono::time_point_cast<std::chrono::microseconds>(std::chrono::system_clock::now());
 }
 
 // The event a change stands for: its outcome first, then a move.
@@ -101,7 +102,8 @@ asio::awaitable<Deal> DealService::create(deals::DealChanges c, identity::Reques
   co_return made;
 }
 
-asio::awaitable<Deal> DealService::writable(const Uuid& id, const identity::RequestContext& context) {
+asio::awaitable<Deal> DealService::writable(const Uuid& id,
+                                            const identity::RequestContext& context) {
   auto deal = co_await repository_.get(id, own_leads_only(context));
   if (!deal) throw no_such_deal();
   require_version(context.if_match, deal->updated_at);
@@ -141,8 +143,8 @@ asio::awaitable<Deal> DealService::update(Uuid id, deals::DealChanges c,
   if (!locked) throw no_such_deal();
   write.require_version(locked->updated_at);
   // Changed since it was read: apply the changes to what is there now.
-  const auto next = locked->updated_at == current.updated_at ? after
-                                                             : deals::apply(*locked, c, now_us());
+  const auto next =
+      locked->updated_at == current.updated_at ? after : deals::apply(*locked, c, now_us());
   auto written = co_await repository_.update(write.tx(), next);
   if (written.stage_id != locked->stage_id)
     co_await repository_.enter_stage(write.tx(), written, write.context().user_id());
@@ -183,13 +185,12 @@ asio::awaitable<std::vector<Listed<Deal>>> DealService::list(storage::DealQuery 
 }
 
 asio::awaitable<Deal> DealService::open_for_lead(pg::Transaction& tx, std::string title,
-                                                 Uuid company, Uuid lead,
-                                                 std::optional<Uuid> owner,
+                                                 Uuid company, Uuid lead, std::optional<Uuid> owner,
                                                  const identity::RequestContext& context) {
   const auto reference = co_await this->reference();
   const auto* pipeline = default_pipeline(*reference, options_.default_pipeline);
-  const auto stages = pipeline ? reference->stages_of(pipeline->id)
-                               : std::vector<const deals::Stage*>{};
+  const auto stages =
+      pipeline ? reference->stages_of(pipeline->id) : std::vector<const deals::Stage*>{};
   if (stages.empty())
     throw Error(ErrorKind::conflict, "no_default_pipeline",
                 "no pipeline with a stage to open the deal in (CRMD_DEFAULT_PIPELINE=" +
@@ -231,8 +232,10 @@ asio::awaitable<boost::json::object> DealService::detail(Uuid id,
   const auto* stage = reference->stage(deal.stage_id);
   const auto* pipeline = reference->pipeline(deal.pipeline_id);
   out["stage_name"] = stage ? boost::json::value(stage->name) : boost::json::value(nullptr);
-  out["pipeline_name"] = pipeline ? boost::json::value(pipeline->name) : boost::json::value(nullptr);
-  out["owner_name"] = names.empty() ? boost::json::value(nullptr) : boost::json::value(names.front().name);
+  out["pipeline_name"] =
+      pipeline ? boost::json::value(pipeline->name) : boost::json::value(nullptr);
+  out["owner_name"] =
+      names.empty() ? boost::json::value(nullptr) : boost::json::value(names.front().name);
   boost::json::array visits;
   for (const auto& v : history) visits.push_back(deals::to_json(v, now));
   out["stage_history"] = std::move(visits);
@@ -257,7 +260,8 @@ boost::json::object DealService::health_of(const Deal& deal, const DealReference
   boost::json::object h;
   h["days_in_stage"] = deals::whole_days(deal.stage_entered_at, now);
   h["rotten"] = deals::is_rotten(terms, deal.status, deal.update_time, now);
-  const auto stuck = deals::stuck(terms, deal.status, deal.stage_entered_at, now, options_.stuck_days);
+  const auto stuck =
+      deals::stuck(terms, deal.status, deal.stage_entered_at, now, options_.stuck_days);
   if (stuck) {
     boost::json::object s;
     s["days_in_stage"] = stuck->days_in_stage;
@@ -270,8 +274,9 @@ boost::json::object DealService::health_of(const Deal& deal, const DealReference
   const auto overdue = deals::overdue_days(deal.expected_close_date, deal.status, today);
   h["overdue_days"] = overdue ? boost::json::value(*overdue) : boost::json::value(nullptr);
   h["probability"] = p;
-  h["weighted_value"] = deal.value ? boost::json::value(deals::format_money(deals::weighted_cents(*deal.value, p)))
-                                   : boost::json::value(nullptr);
+  h["weighted_value"] =
+      deal.value ? boost::json::value(deals::format_money(deals::weighted_cents(*deal.value, p)))
+                 : boost::json::value(nullptr);
   return h;
 }
 
@@ -282,7 +287,8 @@ asio::awaitable<deals::Note> DealService::add_note(std::string type, Uuid entity
       co_await repository_.note_target_visible(type, entity, own_leads_only(context));
   if (!visible) throw Error(ErrorKind::not_found, "not_found", "no such " + type);
   auto scope = co_await storage::WriteScope::begin(pool_, context);
-  auto note = co_await repository_.insert_note(scope.tx(), type, entity, content, context.user_id());
+  auto note =
+      co_await repository_.insert_note(scope.tx(), type, entity, content, context.user_id());
   const storage::AuditEntry entry{"note_created", "note", note.id.str(), std::nullopt,
                                   deals::to_json(note)};
   co_await storage::write_audit(scope.tx(), context, entry);

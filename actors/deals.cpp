@@ -155,8 +155,8 @@ asio::awaitable<Pipeline> DealService::update_pipeline(Uuid id, deals::PipelineC
   if (c.order_nr) changed.order_nr = *c.order_nr;
   if (c.uses_probability) changed.uses_probability = *c.uses_probability;
   auto after = co_await repository_.update_pipeline(scope.tx(), changed);
-  const storage::AuditEntry entry{"pipeline_updated", "pipeline", id.str(),
-                                  deals::to_json(*before), deals::to_json(after)};
+  const storage::AuditEntry entry{"pipeline_updated", "pipeline", id.str(), deals::to_json(*before),
+                                  deals::to_json(after)};
   co_await storage::write_audit(scope.tx(), context, entry);
   co_await scope.commit();
   co_await drop_reference();
@@ -262,8 +262,8 @@ deals::StageTerms DealService::terms_of(const Stage& s) {
 
 asio::awaitable<std::chrono::sys_days> DealService::today() {
   auto read = [this]() -> asio::awaitable<std::chrono::sys_days> {
-    const auto now = std::chrono::time_point_cast<std::chrono::microseconds>(
-        std::chrono::system_clock::now());
+    const auto now =
+        std::chrono::time_point_cast<std::chrono::microseconds>(std::chrono::system_clock::now());
     if (!today_ || now >= today_->second) today_ = co_await repository_.today(options_.time_zone);
     co_return today_->first;
   };

@@ -14,13 +14,13 @@
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/json/object.hpp>
 #include <functional>
 #include <memory>
-#include <unordered_map>
-#include <boost/asio/steady_timer.hpp>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "actors/actor.hpp"
@@ -95,7 +95,8 @@ class DealService {
                                             identity::RequestContext context);
 
   // ---- deals
-  boost::asio::awaitable<deals::Deal> create(deals::DealChanges c, identity::RequestContext context);
+  boost::asio::awaitable<deals::Deal> create(deals::DealChanges c,
+                                             identity::RequestContext context);
   boost::asio::awaitable<deals::Deal> update(Uuid id, deals::DealChanges c,
                                              identity::RequestContext context);
   boost::asio::awaitable<void> remove(Uuid id, identity::RequestContext context);

@@ -60,8 +60,8 @@ asio::awaitable<Lead> LeadService::qualify(Uuid id, leads::QualifyRequest reques
   auto deal_title = request.deal_title.value_or(before->title);
   // The lead's owner keeps the deal; a lead without one gives it to whoever qualifies it.
   const auto owner = before->owner_user_id ? before->owner_user_id : context.user_id();
-  const auto deal = co_await deals_.open_for_lead(tx, std::move(deal_title), company, id, owner,
-                                                  context);
+  const auto deal =
+      co_await deals_.open_for_lead(tx, std::move(deal_title), company, id, owner, context);
   auto after = co_await repository_.mark_qualified(tx, id, company, deal.id, context.user_id());
   const auto linked = co_await repository_.copy_contacts_to_company(tx, id, company);
   const auto contacts_linked = static_cast<std::int64_t>(linked.size());

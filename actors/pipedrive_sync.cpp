@@ -20,8 +20,7 @@ namespace json = boost::json;
 namespace {
 
 Timestamp now_us() {
-  return std::chrono::time_point_cast<std::chrono::microseconds>(
-      std::chrono::system_clock::now());
+  return std::chrono::time_point_cast<std::chrono::microseconds>(std::chrono::system_clock::now());
 }
 
 std::int64_t ms_since(std::chrono::steady_clock::time_point start) {
@@ -94,15 +93,16 @@ json::object rate_limit_json(const pipedrive::RateLimitState& s) {
 // A mirrored deal's changes as Pipedrive's v2 PATCH body; 409 for what is
 // not written back.
 json::object pipedrive_changes(const deals::DealChanges& c, const DealReference& reference) {
-  if (c.owner_id || c.company_id || c.contact_id || c.custom_fields || (c.pipeline_id && !c.stage_id))
+  if (c.owner_id || c.company_id || c.contact_id || c.custom_fields ||
+      (c.pipeline_id && !c.stage_id))
     throw Error(ErrorKind::conflict, "managed_by_pipedrive",
                 "owner, company, contact, custom fields and pipelines of a mirrored deal are "
                 "changed in Pipedrive");
   json::object body;
   if (c.title) body["title"] = *c.title;
   if (c.value)
-    body["value"] = *c.value ? json::value(static_cast<double>(**c.value) / 100.0)
-                             : json::value(nullptr);
+    body["value"] =
+        *c.value ? json::value(static_cast<double>(**c.value) / 100.0) : json::value(nullptr);
   if (c.currency) body["currency"] = *c.currency;
   if (c.status) body["status"] = *c.status;
   if (c.probability)
@@ -115,8 +115,9 @@ json::object pipedrive_changes(const deals::DealChanges& c, const DealReference&
                                       : json::value(nullptr);
   if (c.stage_id) {
     const auto* stage = reference.stage(*c.stage_id);
-    if (!stage) throw Error(ErrorKind::validation, "validation_failed", "stage_id: no such stage",
-                            {{"stage_id", "no such stage"}});
+    if (!stage)
+      throw Error(ErrorKind::validation, "validation_failed", "stage_id: no such stage",
+                  {{"stage_id", "no such stage"}});
     if (!stage->pipedrive_id)
       throw Error(ErrorKind::conflict, "managed_by_pipedrive",
                   "a mirrored deal moves only to a stage mirrored from Pipedrive");
@@ -143,8 +144,9 @@ asio::awaitable<std::int64_t> PipedriveSync::run(std::vector<std::string> entiti
   for (const auto& e : entities)
     if (std::find(kSyncEntities.begin(), kSyncEntities.end(), e) == kSyncEntities.end())
       throw Error(ErrorKind::validation, "validation_failed", "entity: no such entity " + e,
-                  {{"entity", "one of users, pipelines, stages, organizations, persons, deals, "
-                              "deals_archived, deals_deleted, notes, deals_reconcile"}});
+                  {{"entity",
+                    "one of users, pipelines, stages, organizations, persons, deals, "
+                    "deals_archived, deals_deleted, notes, deals_reconcile"}});
   const auto pause = co_await state_.pause();
   if (pause.until && *pause.until > now_us())
     throw Error(ErrorKind::rate_limited, "pipedrive_paused",
@@ -175,7 +177,8 @@ asio::awaitable<std::int64_t> PipedriveSync::run(std::vector<std::string> entiti
     try {
       written += co_await run_entity(name, asked);
     } catch (const Error& e) {
-      if (e.code() == "pipedrive_budget_exhausted" || e.code() == "pipedrive_rate_limited_forbidden")
+      if (e.code() == "pipedrive_budget_exhausted" ||
+          e.code() == "pipedrive_rate_limited_forbidden")
         rate_failure = e;
       failure = name + ": " + e.detail();
     } catch (const std::exception& e) {
@@ -200,8 +203,8 @@ asio::awaitable<std::int64_t> PipedriveSync::run(std::vector<std::string> entiti
 asio::awaitable<std::int64_t> PipedriveSync::run_entity(std::string entity, bool forced) {
   if (entity == "deals_reconcile") {
     auto meta = co_await state_.get(entity);
-    const bool due = !meta.last_reconciled_at ||
-                     now_us() - *meta.last_reconciled_at >= options_.reconcile_every;
+    const bool due =
+        !meta.last_reconciled_at || now_us() - *meta.last_reconciled_at >= options_.reconcile_every;
     if (!due && !forced) co_return 0;
     co_return co_await reconcile();
   }

@@ -31,13 +31,13 @@ namespace crmd::actors {
 inline constexpr const char* kPipedriveSyncJob = "pipedrive_sync";
 // In dependency order. deals_reconcile runs at most daily unless asked for.
 inline constexpr std::array<std::string_view, 10> kSyncEntities{
-    "users", "pipelines", "stages", "organizations", "persons",
-    "deals", "deals_archived", "deals_deleted", "notes", "deals_reconcile"};
+    "users", "pipelines",      "stages",        "organizations", "persons",
+    "deals", "deals_archived", "deals_deleted", "notes",         "deals_reconcile"};
 
 struct PipedriveSyncOptions {
-  std::string process;                   // names this process's lease
-  std::chrono::seconds overlap{300};     // asked again before the watermark
-  std::chrono::seconds lease{600};       // renewed with every page
+  std::string process;                // names this process's lease
+  std::chrono::seconds overlap{300};  // asked again before the watermark
+  std::chrono::seconds lease{600};    // renewed with every page
   std::chrono::hours reconcile_every{24};
   std::chrono::hours hard_stop_pause{1};  // after a 403 that followed 429s
 };
@@ -59,8 +59,7 @@ class PipedriveSync {
  private:
   struct Step;
   boost::asio::awaitable<std::int64_t> run_entity(std::string entity, bool forced);
-  boost::asio::awaitable<Step> page(const std::string& entity,
-                                    const storage::SyncMetadata& meta);
+  boost::asio::awaitable<Step> page(const std::string& entity, const storage::SyncMetadata& meta);
   boost::asio::awaitable<std::int64_t> reconcile();
   // Stores a mirror write's audit rows, the page position, and commits.
   boost::asio::awaitable<void> audit_deals(pg::Transaction& tx, const storage::MirrorWrite& write);

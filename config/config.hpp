@@ -104,8 +104,8 @@ struct Config {
   std::string calendar_backend = "local";
   std::vector<std::string> google_calendar_ids{"primary"};
   std::string google_calendar_url = "https://www.googleapis.com/calendar/v3";
-  std::chrono::days calendar_sync_past{180};     // how far back a full sync reads
-  std::chrono::seconds calendar_poll{300};       // without push channels
+  std::chrono::days calendar_sync_past{180};  // how far back a full sync reads
+  std::chrono::seconds calendar_poll{300};    // without push channels
   std::chrono::days calendar_cancelled_retention{180};
   std::chrono::seconds calendar_channel_ttl{7 * 86400};
   std::chrono::milliseconds calendar_debounce{2000};

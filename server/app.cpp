@@ -13,13 +13,13 @@
 #include <fstream>
 
 #include "actors/calendar_jobs.hpp"
-#include "actors/pipedrive_sync.hpp"
 #include "actors/drive_google.hpp"
 #include "actors/drive_local.hpp"
 #include "actors/event_retention.hpp"
 #include "actors/jobs/contact_export.hpp"
 #include "actors/jobs/contact_import.hpp"
 #include "actors/leads_workers.hpp"
+#include "actors/pipedrive_sync.hpp"
 #include "domain/common/crypto.hpp"
 #include "server/openapi/docs.hpp"
 #include "server/routes/routes.hpp"
@@ -282,10 +282,10 @@ App::App(config::Config config)
     pipedrive_client_ = std::make_unique<pipedrive::PipedriveClient>(http_client_, options);
     pipedrive_sync_ = std::make_unique<actors::PipedriveSync>(
         *pool_, deals_, *pipedrive_client_, actors::PipedriveSyncOptions{lease_owner()});
-    deals_.set_write_back([sync = pipedrive_sync_.get()](const deals::Deal& deal,
-                                                         const deals::DealChanges& changes) {
-      return sync->write_back(deal, changes);
-    });
+    deals_.set_write_back(
+        [sync = pipedrive_sync_.get()](const deals::Deal& deal, const deals::DealChanges& changes) {
+          return sync->write_back(deal, changes);
+        });
   }
   routes::OpsContext ops{*pool_, migrated_, metrics_, config_.metrics_token,
                          is_loopback(config_.listen_host)};

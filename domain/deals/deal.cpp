@@ -141,7 +141,9 @@ void read_stage(FieldReader& r, const json::value& body, StageChanges& c, bool c
   }
 }
 
-schema::Schema date_schema() { return schema::described(schema::string(10), "YYYY-MM-DD"); }
+schema::Schema date_schema() {
+  return schema::described(schema::string(10), "YYYY-MM-DD");
+}
 
 schema::Schema checklist_schema() {
   return schema::described(schema::array(schema::string(80), 50),
@@ -318,12 +320,12 @@ schema::Schema deal_health_schema() {
   return Object("DealHealth")
       .field("days_in_stage", integer(0))
       .field("rotten", boolean(), "rot on for the stage, open, no update for its days")
-      .field("stuck", nullable(Object("StuckVerdict")
-                                   .field("days_in_stage", integer(0))
-                                   .field("threshold_days", integer(0))
-                                   .field("rule", one_of_strings({"stage_stuck_days",
-                                                                  "stage_days_to_rotten",
-                                                                  "default_stuck_days"}))))
+      .field("stuck",
+             nullable(Object("StuckVerdict")
+                          .field("days_in_stage", integer(0))
+                          .field("threshold_days", integer(0))
+                          .field("rule", one_of_strings({"stage_stuck_days", "stage_days_to_rotten",
+                                                         "default_stuck_days"}))))
       .field("overdue_days", nullable(integer(1)), "days past the expected close date")
       .field("probability", integer(0, 100), "the deal's, else the stage's, else 100")
       .field("weighted_value", nullable(money_schema()));
@@ -337,8 +339,8 @@ json::object to_json(const StageVisit& v, Timestamp now) {
   o["left_at"] = json_of(v.left_at);
   o["entered_by"] = json_of(v.entered_by);
   const auto end = v.left_at.value_or(now);
-  o["seconds_in_stage"] =
-      std::max<std::int64_t>(0, std::chrono::duration_cast<std::chrono::seconds>(end - v.entered_at).count());
+  o["seconds_in_stage"] = std::max<std::int64_t>(
+      0, std::chrono::duration_cast<std::chrono::seconds>(end - v.entered_at).count());
   return o;
 }
 
@@ -497,7 +499,8 @@ schema::Schema new_deal_schema() {
 }
 
 schema::Schema deal_changes_schema() {
-  return deal_fields(schema::Object("DealChanges").optional("title", schema::string(kMaxTitleBytes)));
+  return deal_fields(
+      schema::Object("DealChanges").optional("title", schema::string(kMaxTitleBytes)));
 }
 
 Deal apply(Deal d, const DealChanges& c, Timestamp now) {

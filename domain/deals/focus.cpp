@@ -59,11 +59,12 @@ schema::Schema json_schema(std::type_identity<FocusItem>) {
       .field("id", uuid())
       .field("title", string())
       .field("urgency", number(), "the sum of the reasons' days past their line")
-      .field("reasons", array(Object("FocusReason")
-                                  .field("rule", one_of_strings({"overdue", "stuck", "rotten",
-                                                                 "sla_breached"}))
-                                  .field("detail", string())
-                                  .field("days_past", number())))
+      .field(
+          "reasons",
+          array(Object("FocusReason")
+                    .field("rule", one_of_strings({"overdue", "stuck", "rotten", "sla_breached"}))
+                    .field("detail", string())
+                    .field("days_past", number())))
       .field("subject", any_object(), "the deal or lead as its GET shows it");
 }
 

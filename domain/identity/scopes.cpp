@@ -6,31 +6,12 @@
 namespace crmd::identity {
 namespace {
 
-constexpr std::array<std::string_view, 25> kScopes{"contacts:read",
-                                                   "contacts:write",
-                                                   "contacts:import",
-                                                   "contacts:export",
-                                                   "contacts:*",
-                                                   "companies:read",
-                                                   "companies:write",
-                                                   "companies:*",
-                                                   "leads:read",
-                                                   "leads:write",
-                                                   "leads:*",
-                                                   "jobs:read",
-                                                   "jobs:write",
-                                                   "jobs:*",
-                                                   "changes:read",
-                                                   "drive:read",
-                                                   "drive:write",
-                                                   "drive:*",
-                                                   "calendar:read",
-                                                   "calendar:write",
-                                                   "calendar:*",
-                                                   "deals:read",
-                                                   "deals:write",
-                                                   "deals:*",
-                                                   "*"};
+constexpr std::array<std::string_view, 25> kScopes{
+    "contacts:read",  "contacts:write",  "contacts:import", "contacts:export", "contacts:*",
+    "companies:read", "companies:write", "companies:*",     "leads:read",      "leads:write",
+    "leads:*",        "jobs:read",       "jobs:write",      "jobs:*",          "changes:read",
+    "drive:read",     "drive:write",     "drive:*",         "calendar:read",   "calendar:write",
+    "calendar:*",     "deals:read",      "deals:write",     "deals:*",         "*"};
 
 // The path's first segment after the API prefix → the resource of its scope.
 struct ResourceOfPath {

@@ -33,6 +33,15 @@ std::string absolute_url(const Request& request, std::string_view path_and_query
   return url;
 }
 
+std::string query_fingerprint(const Request& request, std::string_view list,
+                              std::span<const std::string_view> filters) {
+  const auto query = request.query();
+  std::string out(list);
+  for (auto name : filters)
+    for (const auto& value : query.all(name)) out += "|" + std::string(name) + "=" + value;
+  return out;
+}
+
 std::string keyset_cursor(const std::string& fingerprint, const char* way,
                           const std::string& sort_key, const Uuid& id) {
   return encode_cursor({fingerprint, way, sort_key, id.str()});

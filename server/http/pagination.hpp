@@ -8,6 +8,7 @@
 #include <boost/json/monotonic_resource.hpp>
 #include <charconv>
 #include <optional>
+#include <span>
 #include <string>
 #include <type_traits>
 #include <vector>
@@ -43,6 +44,11 @@ std::string absolute_url(const Request& request, std::string_view path_and_query
 // before ("p") the row.
 std::string keyset_cursor(const std::string& fingerprint, const char* way,
                           const std::string& sort_key, const Uuid& id);
+
+// A list's name and the values of its filter parameters: a KeysetPage's
+// fingerprint, so that a cursor only continues the list it came from.
+std::string query_fingerprint(const Request& request, std::string_view list,
+                              std::span<const std::string_view> filters);
 
 // next_key / previous_key: the cursors of the neighbouring pages, if any.
 Response page_response(const Request& request, boost::json::array results,

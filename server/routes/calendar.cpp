@@ -59,15 +59,6 @@ storage::EventQuery event_query(const Request& request) {
   return q;
 }
 
-// The query's filters, so that a cursor only continues the list it came from.
-std::string list_fingerprint(const Request& request) {
-  const auto query = request.query();
-  std::string out = "calendar";
-  for (auto name : kListParameters)
-    for (const auto& value : query.all(name)) out += "|" + std::string(name) + "=" + value;
-  return out;
-}
-
 Response event_response(const Request& request, status code, const calendar::Event& event) {
   return http::record_response(request, code, calendar::to_json(event), event.updated_at);
 }
@@ -141,7 +132,8 @@ void add_calendar_routes(http::Router& router, CalendarContext context) {
       verb::get, "/api/v2/calendar/events", Access::sales,
       [&calendar](Request& request) -> asio::awaitable<Response> {
         auto query = event_query(request);
-        const http::KeysetPage page(request, list_fingerprint(request));
+        const http::KeysetPage page(request,
+                                    http::query_fingerprint(request, "calendar", kListParameters));
         auto rows = co_await calendar.list(std::move(query), page.fetch_limit(), page.position(),
                                            request.context());
         co_return page.respond(request, rows);

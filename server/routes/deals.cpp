@@ -2,6 +2,7 @@
 // Pipedrive), their detail and search, and the notes of deals, leads,
 // contacts and companies.
 #include "actors/deals.hpp"
+
 #include "domain/common/date.hpp"
 #include "server/http/json.hpp"
 #include "server/http/pagination.hpp"
@@ -23,8 +24,8 @@ using openapi::page_params;
 namespace {
 
 constexpr std::array<std::string_view, 8> kListParameters{
-    "q", "status", "owner_id", "pipeline_id", "stage_id", "company_id", "contact_id",
-    "include_archived"};
+    "q",        "status",     "owner_id",   "pipeline_id",
+    "stage_id", "company_id", "contact_id", "include_archived"};
 
 storage::DealQuery deal_query(const Request& request, bool needs_q) {
   const auto query = request.query();
@@ -45,14 +46,6 @@ storage::DealQuery deal_query(const Request& request, bool needs_q) {
   q.contact_id = query.uuid("contact_id");
   q.include_archived = query.boolean("include_archived", false);
   return q;
-}
-
-std::string list_fingerprint(const Request& request) {
-  const auto query = request.query();
-  std::string out = "deals";
-  for (auto name : kListParameters)
-    for (const auto& value : query.all(name)) out += "|" + std::string(name) + "=" + value;
-  return out;
 }
 
 Response deal_response(const Request& request, status code, const deals::Deal& deal) {
@@ -111,26 +104,28 @@ void add_note_routes(http::Router& router, actors::DealService& deals, const cha
 }  // namespace
 
 void add_deal_routes(http::Router& router, actors::DealService& deals) {
-  router.add(verb::post, "/api/v2/deals", Access::sales,
-             [&deals](Request& request) -> asio::awaitable<Response> {
-               auto changes = deals::parse_new_deal(http::parse_json_body(request));
-               auto made = co_await deals.create(std::move(changes), request.context());
-               auto response = deal_response(request, status::created, made);
-               response.set(beast_http::field::location, "/api/v2/deals/" + made.id.str());
-               co_return response;
-             },
-             {.idempotent_create = true,
-              .doc = op("createDeal", "Create a deal (in the default pipeline's first stage unless told)")
-                         .tag("deals")
-                         .json_body(deals::new_deal_schema())
-                         .created(schema::schema_of<deals::Deal>())
-                         .with_header(201, "ETag")
-                         .errors({403})});
+  router.add(
+      verb::post, "/api/v2/deals", Access::sales,
+      [&deals](Request& request) -> asio::awaitable<Response> {
+        auto changes = deals::parse_new_deal(http::parse_json_body(request));
+        auto made = co_await deals.create(std::move(changes), request.context());
+        auto response = deal_response(request, status::created, made);
+        response.set(beast_http::field::location, "/api/v2/deals/" + made.id.str());
+        co_return response;
+      },
+      {.idempotent_create = true,
+       .doc = op("createDeal", "Create a deal (in the default pipeline's first stage unless told)")
+                  .tag("deals")
+                  .json_body(deals::new_deal_schema())
+                  .created(schema::schema_of<deals::Deal>())
+                  .with_header(201, "ETag")
+                  .errors({403})});
 
   const auto list = [&deals](bool needs_q) {
     return [&deals, needs_q](Request& request) -> asio::awaitable<Response> {
       auto query = deal_query(request, needs_q);
-      const http::KeysetPage page(request, list_fingerprint(request));
+      const http::KeysetPage page(request,
+                                  http::query_fingerprint(request, "deals", kListParameters));
       auto rows = co_await deals.list(std::move(query), page.fetch_limit(), page.position(),
                                       request.context());
       co_return page.respond(request, rows);

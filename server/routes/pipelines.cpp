@@ -26,8 +26,8 @@ using openapi::page_params;
 
 namespace {
 
-using LineJson = std::function<void(const storage::DealLine&, const actors::DealLines&,
-                                    boost::json::object&)>;
+using LineJson =
+    std::function<void(const storage::DealLine&, const actors::DealLines&, boost::json::object&)>;
 
 // A page of a read model: each deal with its stage and owner names, its
 // health, and what the model says of it.
@@ -40,8 +40,8 @@ Response lines_response(const Request& request, const http::KeysetPage& page,
     const auto& line = lines.rows[i].item;
     auto o = deals::to_json(line.deal);
     o["stage_name"] = line.stage_name;
-    o["owner_name"] = line.owner_name ? boost::json::value(*line.owner_name)
-                                      : boost::json::value(nullptr);
+    o["owner_name"] =
+        line.owner_name ? boost::json::value(*line.owner_name) : boost::json::value(nullptr);
     o["health"] = deals.health_of(line.deal, *lines.reference, lines.today, lines.now);
     if (extra) extra(line, lines, o);
     results.push_back(std::move(o));
@@ -204,17 +204,17 @@ void add_pipeline_routes(http::Router& router, actors::DealService& deals) {
                          .created(schema::schema_of<deals::Stage>())
                          .errors({409})});
 
-  router.add(verb::get, "/api/v2/stages/{id}", Access::sales,
-             [&deals](Request& request) -> asio::awaitable<Response> {
-               request.query().reject_unknown({});
-               const auto id = request.path_uuid("id", "stage");
-               const auto reference = co_await deals.reference();
-               const auto* s = reference->stage(id);
-               if (!s) throw Error(ErrorKind::not_found, "not_found", "no such stage");
-               co_return http::record_response(request, status::ok, deals::to_json(*s),
-                                               s->updated_at);
-             },
-             {.doc = op("getStage", "A stage").tag("pipelines").ok(schema::schema_of<deals::Stage>())});
+  router.add(
+      verb::get, "/api/v2/stages/{id}", Access::sales,
+      [&deals](Request& request) -> asio::awaitable<Response> {
+        request.query().reject_unknown({});
+        const auto id = request.path_uuid("id", "stage");
+        const auto reference = co_await deals.reference();
+        const auto* s = reference->stage(id);
+        if (!s) throw Error(ErrorKind::not_found, "not_found", "no such stage");
+        co_return http::record_response(request, status::ok, deals::to_json(*s), s->updated_at);
+      },
+      {.doc = op("getStage", "A stage").tag("pipelines").ok(schema::schema_of<deals::Stage>())});
 
   router.add(verb::patch, "/api/v2/stages/{id}", Access::admin,
              [&deals](Request& request) -> asio::awaitable<Response> {
@@ -252,21 +252,18 @@ void add_pipeline_routes(http::Router& router, actors::DealService& deals) {
 
   // ---- read models
   const auto add_model = [&router, &deals](const char* path, std::vector<std::string_view> params,
-                                           ReadModel read, LineJson extra,
-                                           openapi::Operation doc) {
-    router.add(
-        verb::get, std::string("/api/v2/pipelines/{id}/") + path, Access::sales,
-        [&deals, params, read, extra, path](Request& request) -> asio::awaitable<Response> {
-          request.query().reject_unknown(http::kPageParameters, params);
-          const auto pipeline = request.path_uuid("id", "pipeline");
-          std::string fingerprint = std::string("model|") + path + "|" + pipeline.str();
-          for (auto name : params)
-            if (auto v = request.query().get(name)) fingerprint += "|" + *v;
-          const http::KeysetPage page(request, fingerprint);
-          auto lines = co_await read(deals, pipeline, request, page);
-          co_return lines_response(request, page, deals, lines, extra);
-        },
-        {.doc = std::move(doc.tag("deal health").query(page_params()))});
+                                           ReadModel read, LineJson extra, openapi::Operation doc) {
+    router.add(verb::get, std::string("/api/v2/pipelines/{id}/") + path, Access::sales,
+               [&deals, params, read, extra, path](Request& request) -> asio::awaitable<Response> {
+                 request.query().reject_unknown(http::kPageParameters, params);
+                 const auto pipeline = request.path_uuid("id", "pipeline");
+                 const http::KeysetPage page(
+                     request, http::query_fingerprint(
+                                  request, std::string(path) + "|" + pipeline.str(), params));
+                 auto lines = co_await read(deals, pipeline, request, page);
+                 co_return lines_response(request, page, deals, lines, extra);
+               },
+               {.doc = std::move(doc.tag("deal health").query(page_params()))});
   };
 
   add_model(
@@ -282,7 +279,8 @@ void add_pipeline_routes(http::Router& router, actors::DealService& deals) {
       op("listOverdueDeals",
          "Open deals past their expected close date by at least min_days, most overdue first")
           .query("min_days", schema::integer(1, 3650), "default 7")
-          .ok(lines_page("OverdueDeal", schema::Object().field("overdue_days", schema::integer(1)))));
+          .ok(lines_page("OverdueDeal",
+                         schema::Object().field("overdue_days", schema::integer(1)))));
 
   add_model(
       "stuck", {},
@@ -329,8 +327,9 @@ void add_pipeline_routes(http::Router& router, actors::DealService& deals) {
       },
       op("listNonCompliantDeals",
          "Open deals missing a field their stage's checklist (required_fields) asks for")
-          .ok(lines_page("NonCompliantDeal",
-                         schema::Object().field("missing_fields", schema::array(schema::string())))));
+          .ok(lines_page(
+              "NonCompliantDeal",
+              schema::Object().field("missing_fields", schema::array(schema::string())))));
 
   add_model(
       "inactive", {"days"},
@@ -344,7 +343,8 @@ void add_pipeline_routes(http::Router& router, actors::DealService& deals) {
       op("listInactiveDeals",
          "Open deals with no update, note or past calendar event for `days`, longest first")
           .query("days", schema::integer(1, 3650), "default 14")
-          .ok(lines_page("InactiveDeal", schema::Object().field("days_inactive", schema::integer(0)))));
+          .ok(lines_page("InactiveDeal",
+                         schema::Object().field("days_inactive", schema::integer(0)))));
 
   router.add(verb::get, "/api/v2/pipelines/{id}/cashflow-projection", Access::sales,
              [&deals](Request& request) -> asio::awaitable<Response> {
@@ -380,54 +380,55 @@ void add_pipeline_routes(http::Router& router, actors::DealService& deals) {
                          .query("days", schema::integer(1, 365), "default 7")
                          .ok(recent_summary_schema())});
 
-  router.add(verb::get, "/api/v2/owners/kpis", Access::sales,
-             [&deals](Request& request) -> asio::awaitable<Response> {
-               const auto query = request.query();
-               static constexpr std::array<std::string_view, 3> kAllowed{"from", "to",
-                                                                         "pipeline_id"};
-               query.reject_unknown(kAllowed);
-               // By default the 30 days to the end of today (UTC): a window
-               // that stays the same all day, so that its answer can be kept.
-               const auto tomorrow = Timestamp(
-                   std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now()) +
-                   std::chrono::days(1));
-               const auto to = query.timestamp("to").value_or(tomorrow);
-               const auto from = query.timestamp("from").value_or(to - std::chrono::days(30));
-               if (to <= from) throw invalid_query_parameter("to", "a time after from");
-               if (to - from > std::chrono::days(3660))
-                 throw invalid_query_parameter("from", "at most 10 years before to");
-               auto out = co_await deals.owner_kpis(from, to, query.uuid("pipeline_id"),
-                                                    request.context());
-               co_return http::json_response(request, status::ok, std::move(out));
-             },
-             {.doc = op("getOwnerKpis",
-                        "Per owner: open deals and value per currency, won and lost in "
-                        "[from, to), win rate, average days to close, rotten, stuck and overdue "
-                        "counts (sales users: their own)")
-                         .tag("deal health")
-                         .query("from", schema::timestamp(), "default: 30 days before to")
-                         .query("to", schema::timestamp(), "default: the end of today (UTC)")
-                         .query("pipeline_id", schema::uuid())
-                         .ok(schema::Object("OwnerKpiReport")
-                                 .field("from", schema::timestamp())
-                                 .field("to", schema::timestamp())
-                                 .field("pipeline_id", schema::nullable(schema::uuid()))
-                                 .field("owners", schema::array(schema::schema_of<deals::OwnerKpis>())))});
+  router.add(
+      verb::get, "/api/v2/owners/kpis", Access::sales,
+      [&deals](Request& request) -> asio::awaitable<Response> {
+        const auto query = request.query();
+        static constexpr std::array<std::string_view, 3> kAllowed{"from", "to", "pipeline_id"};
+        query.reject_unknown(kAllowed);
+        // By default the 30 days to the end of today (UTC): a window
+        // that stays the same all day, so that its answer can be kept.
+        const auto tomorrow =
+            Timestamp(std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now()) +
+                      std::chrono::days(1));
+        const auto to = query.timestamp("to").value_or(tomorrow);
+        const auto from = query.timestamp("from").value_or(to - std::chrono::days(30));
+        if (to <= from) throw invalid_query_parameter("to", "a time after from");
+        if (to - from > std::chrono::days(3660))
+          throw invalid_query_parameter("from", "at most 10 years before to");
+        auto out =
+            co_await deals.owner_kpis(from, to, query.uuid("pipeline_id"), request.context());
+        co_return http::json_response(request, status::ok, std::move(out));
+      },
+      {.doc = op("getOwnerKpis",
+                 "Per owner: open deals and value per currency, won and lost in "
+                 "[from, to), win rate, average days to close, rotten, stuck and overdue "
+                 "counts (sales users: their own)")
+                  .tag("deal health")
+                  .query("from", schema::timestamp(), "default: 30 days before to")
+                  .query("to", schema::timestamp(), "default: the end of today (UTC)")
+                  .query("pipeline_id", schema::uuid())
+                  .ok(schema::Object("OwnerKpiReport")
+                          .field("from", schema::timestamp())
+                          .field("to", schema::timestamp())
+                          .field("pipeline_id", schema::nullable(schema::uuid()))
+                          .field("owners", schema::array(schema::schema_of<deals::OwnerKpis>())))});
 
-  router.add(verb::get, "/api/v2/dashboard/today", Access::sales,
-             [&deals](Request& request) -> asio::awaitable<Response> {
-               request.query().reject_unknown({});
-               auto out = co_await deals.today_dashboard(request.context());
-               co_return http::json_response(request, status::ok, std::move(out));
-             },
-             {.doc = op("getTodayDashboard",
-                        "The caller's focus list, most urgent first: their overdue, stuck and "
-                        "rotten deals and leads past SLA, each with why it is there")
-                         .tag("deal health")
-                         .ok(schema::Object("TodayDashboard")
-                                 .field("today", schema::string(10))
-                                 .field("items", schema::array(schema::schema_of<deals::FocusItem>())))
-                         .errors({403})});
+  router.add(
+      verb::get, "/api/v2/dashboard/today", Access::sales,
+      [&deals](Request& request) -> asio::awaitable<Response> {
+        request.query().reject_unknown({});
+        auto out = co_await deals.today_dashboard(request.context());
+        co_return http::json_response(request, status::ok, std::move(out));
+      },
+      {.doc = op("getTodayDashboard",
+                 "The caller's focus list, most urgent first: their overdue, stuck and "
+                 "rotten deals and leads past SLA, each with why it is there")
+                  .tag("deal health")
+                  .ok(schema::Object("TodayDashboard")
+                          .field("today", schema::string(10))
+                          .field("items", schema::array(schema::schema_of<deals::FocusItem>())))
+                  .errors({403})});
 }
 
 }  // namespace crmd::server::routes

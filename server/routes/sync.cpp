@@ -61,38 +61,40 @@ schema::Schema status_schema() {
                 "the rate limits paused every run until then (daily budget, 403 after 429s)")
       .optional("pause_reason", nullable(string()))
       .optional("rate_limit", any_object(), "what Pipedrive's rate-limit headers said last")
-      .field("entities",
-             array(Object("SyncMetadata")
-                       .field("entity_type", string())
-                       .field("last_sync_time", nullable(timestamp()))
-                       .field("last_sync_duration_ms", integer(0))
-                       .field("records_synced", integer(0))
-                       .field("status", one_of_strings({"never", "success", "failed", "in_progress"}))
-                       .field("error_message", nullable(string()))
-                       .field("mode", nullable(one_of_strings({"full", "incremental"})))
-                       .field("watermark", nullable(timestamp()))
-                       .field("resumable", boolean(), "a run stopped mid-way and resumes")
-                       .field("last_reconciled_at", nullable(timestamp()))));
+      .field(
+          "entities",
+          array(Object("SyncMetadata")
+                    .field("entity_type", string())
+                    .field("last_sync_time", nullable(timestamp()))
+                    .field("last_sync_duration_ms", integer(0))
+                    .field("records_synced", integer(0))
+                    .field("status", one_of_strings({"never", "success", "failed", "in_progress"}))
+                    .field("error_message", nullable(string()))
+                    .field("mode", nullable(one_of_strings({"full", "incremental"})))
+                    .field("watermark", nullable(timestamp()))
+                    .field("resumable", boolean(), "a run stopped mid-way and resumes")
+                    .field("last_reconciled_at", nullable(timestamp()))));
 }
 
 }  // namespace
 
 void add_sync_routes(http::Router& router, actors::PipedriveSync* sync, actors::JobPool& jobs) {
-  router.add(verb::get, "/api/v2/sync/status", Access::manager,
-             [sync](Request& request) -> asio::awaitable<Response> {
-               request.query().reject_unknown({});
-               boost::json::object out;
-               if (sync) {
-                 out = co_await sync->status();
-               } else {
-                 out["configured"] = false;
-                 out["entities"] = boost::json::array();
-               }
-               co_return http::json_response(request, status::ok, std::move(out));
-             },
-             {.doc = op("getSyncStatus", "The Pipedrive sync's state per entity and its rate limits")
-                         .tag("sync")
-                         .ok(status_schema())});
+  router.add(
+      verb::get, "/api/v2/sync/status", Access::manager,
+      [sync](Request& request) -> asio::awaitable<Response> {
+        request.query().reject_unknown({});
+        boost::json::object out;
+        if (sync) {
+          out = co_await sync->status();
+        } else {
+          out["configured"] = false;
+          out["entities"] = boost::json::array();
+        }
+        co_return http::json_response(request, status::ok, std::move(out));
+      },
+      {.doc = op("getSyncStatus", "The Pipedrive sync's state per entity and its rate limits")
+                  .tag("sync")
+                  .ok(status_schema())});
 
   const auto doc = [](const char* id, const char* summary) {
     return op(id, summary)
@@ -117,7 +119,8 @@ void add_sync_routes(http::Router& router, actors::PipedriveSync* sync, actors::
              {.doc = doc("triggerEntitySync",
                          "Sync one entity from Pipedrive now (deals: with archived and deleted "
                          "ones, users, pipelines and stages; pipelines: with their stages)")
-                         .path("entity", schema::string(), "users, pipelines, stages, "
+                         .path("entity", schema::string(),
+                               "users, pipelines, stages, "
                                "organizations, persons, deals, notes, deals_reconcile, ...")});
 }
 

@@ -27,14 +27,16 @@ pg::Params written(const Deal& d) {
   if (d.expected_close_date) close = format_date(*d.expected_close_date);
   pg::Params p(d.title, d.value, d.currency, d.status, d.pipeline_id, d.stage_id, d.owner_id,
                d.company_id, d.contact_id, d.lead_id, d.created_by, d.pipedrive_id,
-               d.pipedrive_owner_id, close, d.probability, d.lost_reason, d.add_time,
-               d.update_time, d.stage_entered_at, d.stage_change_time, d.won_time, d.lost_time,
-               d.close_time, d.archived_at);
+               d.pipedrive_owner_id, close, d.probability, d.lost_reason, d.add_time, d.update_time,
+               d.stage_entered_at, d.stage_change_time, d.won_time, d.lost_time, d.close_time,
+               d.archived_at);
   p.add(boost::json::value(d.custom_fields));
   return p;
 }
 
-std::string returning() { return std::string(" RETURNING ") + kDealColumns; }
+std::string returning() {
+  return std::string(" RETURNING ") + kDealColumns;
+}
 
 // A unique violation of a mirrored id, or a foreign key to a vanished row.
 void map_deal_error(const pg::Error& e) {
@@ -46,12 +48,12 @@ void map_deal_error(const pg::Error& e) {
 }  // namespace
 
 asio::awaitable<std::optional<Deal>> DealRepository::get(const Uuid& id,
-                                                        const std::optional<Uuid>& visible_to) {
-  const auto result = co_await pool_.query(
-      std::string("SELECT ") + kDealColumns +
-          " FROM deals d WHERE d.id = $1 AND d.deleted_at IS NULL"
-          " AND ($2::uuid IS NULL OR d.owner_id = $2)",
-      pg::Params(id, visible_to));
+                                                         const std::optional<Uuid>& visible_to) {
+  const auto result =
+      co_await pool_.query(std::string("SELECT ") + kDealColumns +
+                               " FROM deals d WHERE d.id = $1 AND d.deleted_at IS NULL"
+                               " AND ($2::uuid IS NULL OR d.owner_id = $2)",
+                           pg::Params(id, visible_to));
   if (result.empty()) co_return std::nullopt;
   co_return deal_from(result.one());
 }
@@ -75,8 +77,8 @@ asio::awaitable<Deal> DealRepository::insert(pg::Transaction& tx, const Deal& d)
 asio::awaitable<Deal> DealRepository::update(pg::Transaction& tx, const Deal& d) {
   auto params = written(d);
   const auto id = placeholder(params, d.id);
-  auto sql = std::string("UPDATE deals d SET (") + kWritten + ", updated_at) = (" +
-             kWrittenValues + ", now()) WHERE d.id = " + id + returning();
+  auto sql = std::string("UPDATE deals d SET (") + kWritten + ", updated_at) = (" + kWrittenValues +
+             ", now()) WHERE d.id = " + id + returning();
   const auto result = co_await query_or_map(tx, std::move(sql), std::move(params), map_deal_error);
   co_return deal_from(result.one());
 }

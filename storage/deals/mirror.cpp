@@ -26,10 +26,14 @@ json::value maybe(const std::optional<T>& v) {
   return v ? json::value(*v) : json::value(nullptr);
 }
 
-std::int64_t count_of(const pg::Result& r) { return r.rows(); }
+std::int64_t count_of(const pg::Result& r) {
+  return r.rows();
+}
 
 // Pipedrive's open/won/lost; anything else (deleted) is not a status here.
-bool known_status(const std::string& s) { return s == "open" || s == "won" || s == "lost"; }
+bool known_status(const std::string& s) {
+  return s == "open" || s == "won" || s == "lost";
+}
 
 json::object deal_row(const pipedrive::Deal& d) {
   json::object o;
@@ -49,8 +53,8 @@ json::object deal_row(const pipedrive::Deal& d) {
   if (d.probability && *d.probability >= 0 && *d.probability <= 100) probability = d.probability;
   o["probability"] = maybe(probability);
   o["lost_reason"] = maybe(d.lost_reason);
-  const auto now = std::chrono::time_point_cast<std::chrono::microseconds>(
-      std::chrono::system_clock::now());
+  const auto now =
+      std::chrono::time_point_cast<std::chrono::microseconds>(std::chrono::system_clock::now());
   const auto added = d.add_time.value_or(d.update_time.value_or(now));
   o["add_time"] = format_rfc3339(added);
   o["update_time"] = format_rfc3339(d.update_time.value_or(added));
@@ -69,16 +73,18 @@ json::object deal_row(const pipedrive::Deal& d) {
 json::array user_rows(const std::vector<pipedrive::User>& items) {
   json::array rows;
   for (const auto& u : items)
-    rows.push_back(json::object{{"id", u.id}, {"name", u.name}, {"email", maybe(u.email)},
-                                {"active", u.active}});
+    rows.push_back(json::object{
+        {"id", u.id}, {"name", u.name}, {"email", maybe(u.email)}, {"active", u.active}});
   return rows;
 }
 
 json::array pipeline_rows(const std::vector<pipedrive::Pipeline>& items) {
   json::array rows;
   for (const auto& p : items)
-    rows.push_back(json::object{{"id", p.id}, {"name", p.name.empty() ? "(unnamed)" : p.name},
-                                {"order_nr", p.order_nr}, {"probability", p.deal_probability},
+    rows.push_back(json::object{{"id", p.id},
+                                {"name", p.name.empty() ? "(unnamed)" : p.name},
+                                {"order_nr", p.order_nr},
+                                {"probability", p.deal_probability},
                                 {"deleted", p.deleted}});
   return rows;
 }
@@ -91,10 +97,13 @@ json::array stage_rows(const std::vector<pipedrive::Stage>& items) {
       probability = s.deal_probability;
     std::optional<int> rot;
     if (s.days_to_rotten && *s.days_to_rotten > 0) rot = s.days_to_rotten;
-    rows.push_back(json::object{{"id", s.id}, {"pipeline_pd", s.pipeline_id},
+    rows.push_back(json::object{{"id", s.id},
+                                {"pipeline_pd", s.pipeline_id},
                                 {"name", s.name.empty() ? "(unnamed)" : s.name},
-                                {"order_nr", s.order_nr}, {"probability", maybe(probability)},
-                                {"rot_enabled", s.rot_enabled}, {"days_to_rotten", maybe(rot)},
+                                {"order_nr", s.order_nr},
+                                {"probability", maybe(probability)},
+                                {"rot_enabled", s.rot_enabled},
+                                {"days_to_rotten", maybe(rot)},
                                 {"deleted", s.deleted}});
   }
   return rows;
@@ -109,7 +118,8 @@ json::array organization_rows(const std::vector<pipedrive::Organization>& items)
     const auto name = o.name.empty() ? std::string("(unnamed)") : o.name;
     std::optional<std::string> domain;
     if (o.website) domain = contacts::normalize_domain(*o.website);
-    rows.push_back(json::object{{"id", o.id}, {"name", name},
+    rows.push_back(json::object{{"id", o.id},
+                                {"name", name},
                                 {"normalized", contacts::normalize_company_name(name)},
                                 {"domain", maybe(domain)}});
   }
@@ -126,9 +136,13 @@ json::array person_rows(const std::vector<pipedrive::Person>& items) {
     std::optional<std::string> email, phone;
     if (!p.emails.empty() && !p.emails.front().empty()) email = p.emails.front();
     if (!p.phones.empty() && !p.phones.front().empty()) phone = p.phones.front();
-    rows.push_back(json::object{{"id", p.id}, {"first", first}, {"last", last},
-                                {"email", maybe(email)}, {"phone", maybe(phone)},
-                                {"org_pd", maybe(p.org_id)}, {"owner_pd", maybe(p.owner_id)}});
+    rows.push_back(json::object{{"id", p.id},
+                                {"first", first},
+                                {"last", last},
+                                {"email", maybe(email)},
+                                {"phone", maybe(phone)},
+                                {"org_pd", maybe(p.org_id)},
+                                {"owner_pd", maybe(p.owner_id)}});
   }
   return rows;
 }
@@ -213,7 +227,8 @@ asio::awaitable<MirrorWrite> DealMirror::pipelines(pg::Transaction& tx,
       " SELECT i.id, i.name, i.order_nr, i.probability, CASE WHEN i.deleted THEN now() END"
       " FROM jsonb_to_recordset($1::jsonb) AS i (id bigint, name text, order_nr int,"
       " probability boolean, deleted boolean)"
-      " ON CONFLICT (pipedrive_id) DO UPDATE SET name = EXCLUDED.name, order_nr = EXCLUDED.order_nr,"
+      " ON CONFLICT (pipedrive_id) DO UPDATE SET name = EXCLUDED.name, order_nr = "
+      "EXCLUDED.order_nr,"
       " uses_probability = EXCLUDED.uses_probability, deleted_at = CASE WHEN EXCLUDED.deleted_at"
       " IS NULL THEN NULL ELSE coalesce(pipelines.deleted_at, now()) END, updated_at = now()"
       " WHERE (pipelines.name, pipelines.order_nr, pipelines.uses_probability,"
@@ -281,7 +296,8 @@ asio::awaitable<MirrorWrite> DealMirror::organizations(
       input);
   const auto made = co_await tx.query(
       "INSERT INTO companies (name, normalized_name, domain, pipedrive_id)"
-      " SELECT i.name, i.normalized, i.domain, i.id" + recordset +
+      " SELECT i.name, i.normalized, i.domain, i.id" +
+          recordset +
           " WHERE NOT EXISTS (SELECT 1 FROM companies x WHERE x.pipedrive_id = i.id)"
           " ON CONFLICT DO NOTHING RETURNING 1",
       input);
@@ -309,7 +325,8 @@ asio::awaitable<MirrorWrite> DealMirror::persons(pg::Transaction& tx,
   const auto made = co_await tx.query(
       "INSERT INTO contacts (first_name, last_name, email, phone, company_id, company_name,"
       " owner_user_id, pipedrive_id)"
-      " SELECT i.first, i.last, i.email, i.phone, co.id, co.name, u.user_id, i.id" + recordset +
+      " SELECT i.first, i.last, i.email, i.phone, co.id, co.name, u.user_id, i.id" +
+          recordset +
           " LEFT JOIN companies co ON co.pipedrive_id = i.org_pd AND co.deleted_at IS NULL"
           " LEFT JOIN pipedrive_users u ON u.pipedrive_id = i.owner_pd"
           " WHERE NOT EXISTS (SELECT 1 FROM contacts x WHERE x.pipedrive_id = i.id)"

@@ -19,9 +19,8 @@ asio::awaitable<Note> DealRepository::insert_note(pg::Transaction& tx, const std
   // A note on a crmd deal is a touch of it, as in Pipedrive: its rot timer
   // starts again.
   if (type == "deal")
-    co_await tx.query(
-        "UPDATE deals SET update_time = now() WHERE id = $1 AND pipedrive_id IS NULL",
-        pg::Params(entity));
+    co_await tx.query("UPDATE deals SET update_time = now() WHERE id = $1 AND pipedrive_id IS NULL",
+                      pg::Params(entity));
   co_return note_from(result.one());
 }
 
@@ -50,11 +49,13 @@ asio::awaitable<bool> DealRepository::note_target_visible(const std::string& typ
                                                           const std::optional<Uuid>& visible_to) {
   std::string sql;
   if (type == "deal")
-    sql = "SELECT 1 FROM deals WHERE id = $1 AND deleted_at IS NULL"
-          " AND ($2::uuid IS NULL OR owner_id = $2)";
+    sql =
+        "SELECT 1 FROM deals WHERE id = $1 AND deleted_at IS NULL"
+        " AND ($2::uuid IS NULL OR owner_id = $2)";
   else if (type == "lead")
-    sql = "SELECT 1 FROM leads WHERE id = $1 AND deleted_at IS NULL"
-          " AND ($2::uuid IS NULL OR owner_user_id = $2)";
+    sql =
+        "SELECT 1 FROM leads WHERE id = $1 AND deleted_at IS NULL"
+        " AND ($2::uuid IS NULL OR owner_user_id = $2)";
   else  // contacts and companies are everyone's ($2 typed all the same)
     sql = "SELECT 1 FROM " + std::string(type == "contact" ? "contacts" : "companies") +
           " WHERE id = $1 AND deleted_at IS NULL AND ($2::uuid IS NULL OR TRUE)";

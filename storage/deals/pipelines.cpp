@@ -12,8 +12,12 @@ using deals::Stage;
 
 namespace {
 
-std::string stage_returning() { return std::string(" RETURNING ") + kStageColumns; }
-std::string pipeline_returning() { return std::string(" RETURNING ") + kPipelineColumns; }
+std::string stage_returning() {
+  return std::string(" RETURNING ") + kStageColumns;
+}
+std::string pipeline_returning() {
+  return std::string(" RETURNING ") + kPipelineColumns;
+}
 
 pg::Params stage_params(const Stage& s) {
   pg::Params p(s.pipeline_id, s.name, s.order_nr, s.probability, s.rot_enabled, s.days_to_rotten,
@@ -103,10 +107,10 @@ asio::awaitable<std::optional<Stage>> DealRepository::lock_stage(pg::Transaction
 asio::awaitable<Stage> DealRepository::update_stage(pg::Transaction& tx, const Stage& s) {
   auto params = stage_params(s);
   const auto id = placeholder(params, s.id);
-  const auto result = co_await tx.query(std::string("UPDATE stages s SET (") + kStageWritten +
-                                            ", updated_at) = (" + kStageValues +
-                                            ", now()) WHERE s.id = " + id + stage_returning(),
-                                        std::move(params));
+  const auto result =
+      co_await tx.query(std::string("UPDATE stages s SET (") + kStageWritten + ", updated_at) = (" +
+                            kStageValues + ", now()) WHERE s.id = " + id + stage_returning(),
+                        std::move(params));
   co_return stage_from(result.one());
 }
 
@@ -118,10 +122,9 @@ asio::awaitable<void> DealRepository::delete_stage(pg::Transaction& tx, const Uu
 asio::awaitable<std::int64_t> DealRepository::live_deals_in(pg::Transaction& tx,
                                                             std::string_view column,
                                                             const Uuid& id) {
-  const auto result =
-      co_await tx.query("SELECT count(*) FROM deals WHERE " + std::string(column) +
-                            " = $1 AND deleted_at IS NULL",
-                        pg::Params(id));
+  const auto result = co_await tx.query(
+      "SELECT count(*) FROM deals WHERE " + std::string(column) + " = $1 AND deleted_at IS NULL",
+      pg::Params(id));
   co_return result.one().get<std::int64_t>(0);
 }
 

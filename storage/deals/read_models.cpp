@@ -13,8 +13,8 @@ namespace asio = boost::asio;
 
 namespace {
 
-const std::string kLineColumns = std::string(kDealColumns) +
-                                 ", s.name, coalesce(nullif(u.name, ''), u.email::text, pu.name)";
+const std::string kLineColumns =
+    std::string(kDealColumns) + ", s.name, coalesce(nullif(u.name, ''), u.email::text, pu.name)";
 constexpr const char* kLineJoins =
     " JOIN stages s ON s.id = d.stage_id LEFT JOIN users u ON u.id = d.owner_id"
     " LEFT JOIN pipedrive_users pu ON pu.pipedrive_id = d.pipedrive_owner_id";
@@ -64,8 +64,7 @@ std::string missing_condition(const std::string& field, pg::Params& params) {
                  " ? 'value' THEN " + item + " ->> 'value' ELSE 'x' END ELSE d.custom_fields ->> " +
                  key + " END");
   }
-  if (field == "title" || field == "lost_reason" || field == "currency")
-    return blank("d." + field);
+  if (field == "title" || field == "lost_reason" || field == "currency") return blank("d." + field);
   // The remaining allowed fields are columns that are null or not.
   return "d." + field + " IS NULL";
 }
@@ -92,7 +91,8 @@ std::string terms_join(pg::Params& params, const std::vector<StageAggregateTerms
          " ON t.stage_id = d.stage_id";
 }
 
-constexpr const char* kProbability = "coalesce(CASE WHEN t.applies THEN d.probability END, t.probability)";
+constexpr const char* kProbability =
+    "coalesce(CASE WHEN t.applies THEN d.probability END, t.probability)";
 
 }  // namespace
 
@@ -133,13 +133,14 @@ asio::awaitable<std::vector<Listed<DealLine>>> DealRepository::untouched(
   if (notes_and_events) {
     // All cutoffs are one instant then: the first.
     const auto since = placeholder(params, cutoffs.front().before);
-    where += " AND NOT EXISTS (SELECT 1 FROM notes n WHERE n.entity_type = 'deal'"
-             " AND n.entity_id = d.id AND n.created_at >= " +
-             since +
-             " AND n.deleted_at IS NULL) AND NOT EXISTS (SELECT 1 FROM calendar_event_links k"
-             " JOIN calendar_events e ON e.id = k.event_id WHERE k.entity_type = 'deal'"
-             " AND k.entity_id = d.id AND e.status <> 'cancelled' AND e.start_time >= " +
-             since + " AND e.start_time <= now())";
+    where +=
+        " AND NOT EXISTS (SELECT 1 FROM notes n WHERE n.entity_type = 'deal'"
+        " AND n.entity_id = d.id AND n.created_at >= " +
+        since +
+        " AND n.deleted_at IS NULL) AND NOT EXISTS (SELECT 1 FROM calendar_event_links k"
+        " JOIN calendar_events e ON e.id = k.event_id WHERE k.entity_type = 'deal'"
+        " AND k.entity_id = d.id AND e.status <> 'cancelled' AND e.start_time >= " +
+        since + " AND e.start_time <= now())";
   }
   auto keyset = line_query(std::move(where), "d.update_time", SortKeyType::timestamp);
   for (const auto& c : cutoffs)
@@ -175,10 +176,11 @@ asio::awaitable<std::vector<deals::CashflowGroup>> DealRepository::cashflow_grou
   pg::Params params;
   const auto where = open_deals_of(params, pipeline, visible_to);
   const auto day = placeholder(params, format_date(today));
-  auto sql = std::string("SELECT d.currency, date_trunc('month', d.expected_close_date)::date::text,") +
-             " coalesce(d.expected_close_date < " + day + "::date, false), " + kProbability +
-             ", coalesce(sum((d.value * 100)::bigint), 0), count(*) FROM deals d" +
-             terms_join(params, terms) + " WHERE " + where + " GROUP BY 1, 2, 3, 4";
+  auto sql =
+      std::string("SELECT d.currency, date_trunc('month', d.expected_close_date)::date::text,") +
+      " coalesce(d.expected_close_date < " + day + "::date, false), " + kProbability +
+      ", coalesce(sum((d.value * 100)::bigint), 0), count(*) FROM deals d" +
+      terms_join(params, terms) + " WHERE " + where + " GROUP BY 1, 2, 3, 4";
   const auto result = co_await pool_.query(std::move(sql), std::move(params));
   std::vector<deals::CashflowGroup> out;
   for (auto r : result) {
@@ -197,8 +199,8 @@ asio::awaitable<std::vector<deals::CashflowGroup>> DealRepository::cashflow_grou
 asio::awaitable<std::vector<RecentTotals>> DealRepository::recent(
     const Uuid& pipeline, Timestamp since, const std::optional<Uuid>& visible_to) {
   pg::Params params;
-  std::string base = "d.pipeline_id = " + placeholder(params, pipeline) +
-                     " AND d.deleted_at IS NULL";
+  std::string base =
+      "d.pipeline_id = " + placeholder(params, pipeline) + " AND d.deleted_at IS NULL";
   if (visible_to) base += " AND d.owner_id = " + placeholder(params, *visible_to);
   const auto from = placeholder(params, since);
   const auto totals = [&](const char* kind, const std::string& condition) {
@@ -227,11 +229,11 @@ asio::awaitable<std::vector<RecentTotals>> DealRepository::recent(
 asio::awaitable<std::vector<deals::OwnerKpiRow>> DealRepository::owner_kpis(const KpiQuery& q) {
   pg::Params params;
   const auto from = placeholder(params, q.from), to = placeholder(params, q.to);
-  std::string where = "d.deleted_at IS NULL AND d.archived_at IS NULL AND (d.status = 'open'"
-                      " OR (d.status = 'won' AND d.won_time >= " +
-                      from + " AND d.won_time < " + to +
-                      ") OR (d.status = 'lost' AND d.lost_time >= " + from +
-                      " AND d.lost_time < " + to + "))";
+  std::string where =
+      "d.deleted_at IS NULL AND d.archived_at IS NULL AND (d.status = 'open'"
+      " OR (d.status = 'won' AND d.won_time >= " +
+      from + " AND d.won_time < " + to + ") OR (d.status = 'lost' AND d.lost_time >= " + from +
+      " AND d.lost_time < " + to + "))";
   if (q.pipeline_id) where += " AND d.pipeline_id = " + placeholder(params, *q.pipeline_id);
   if (q.owner_id) where += " AND d.owner_id = " + placeholder(params, *q.owner_id);
   const auto overdue = placeholder(params, format_date(q.overdue_before));
@@ -240,19 +242,32 @@ asio::awaitable<std::vector<deals::OwnerKpiRow>> DealRepository::owner_kpis(cons
       // Grouped by the columns themselves (an owner's key is made below): a
       // text key made the planner expect thousands of groups and sort to disk.
       "SELECT d.owner_id, d.pipedrive_owner_id, d.currency,"
-      " count(*) FILTER (WHERE " + open + "),"
-      " coalesce(sum((d.value * 100)::bigint) FILTER (WHERE " + open + "), 0),"
-      " coalesce(round(sum(d.value * " + kProbability + ") FILTER (WHERE " + open + "))::bigint, 0),"
+      " count(*) FILTER (WHERE " +
+      open +
+      "),"
+      " coalesce(sum((d.value * 100)::bigint) FILTER (WHERE " +
+      open +
+      "), 0),"
+      " coalesce(round(sum(d.value * " +
+      kProbability + ") FILTER (WHERE " + open +
+      "))::bigint, 0),"
       " count(*) FILTER (WHERE d.status = 'won'),"
       " coalesce(sum((d.value * 100)::bigint) FILTER (WHERE d.status = 'won'), 0),"
       " count(*) FILTER (WHERE d.status = 'lost'),"
       " coalesce(sum((d.value * 100)::bigint) FILTER (WHERE d.status = 'lost'), 0),"
       " coalesce(sum(extract(epoch FROM d.won_time - d.add_time) / 86400)"
       " FILTER (WHERE d.status = 'won'), 0)::float8,"
-      " count(*) FILTER (WHERE " + open + " AND d.update_time < t.rotten_before),"
-      " count(*) FILTER (WHERE " + open + " AND d.stage_entered_at < t.stuck_before),"
-      " count(*) FILTER (WHERE " + open + " AND d.expected_close_date < " + overdue + "::date)"
-      " FROM deals d" + terms_join(params, q.terms) + " WHERE " + where + " GROUP BY 1, 2, 3";
+      " count(*) FILTER (WHERE " +
+      open +
+      " AND d.update_time < t.rotten_before),"
+      " count(*) FILTER (WHERE " +
+      open +
+      " AND d.stage_entered_at < t.stuck_before),"
+      " count(*) FILTER (WHERE " +
+      open + " AND d.expected_close_date < " + overdue +
+      "::date)"
+      " FROM deals d" +
+      terms_join(params, q.terms) + " WHERE " + where + " GROUP BY 1, 2, 3";
   const auto result = co_await pool_.query(std::move(sql), std::move(params));
   std::vector<deals::OwnerKpiRow> out;
   for (auto r : result) {

@@ -45,7 +45,7 @@ struct StageChecklist {
 // The terms the aggregates apply to each stage's deals.
 struct StageAggregateTerms {
   Uuid stage_id;
-  int stage_probability = 100;         // the stage's, or 100
+  int stage_probability = 100;           // the stage's, or 100
   bool deal_probability_applies = true;  // the pipeline uses probability
   std::optional<Timestamp> rotten_before;
   Timestamp stuck_before;
@@ -84,22 +84,22 @@ class DealRepository {
   boost::asio::awaitable<deals::Pipeline> insert_pipeline(pg::Transaction& tx,
                                                           const deals::NewPipeline& p);
   boost::asio::awaitable<std::optional<deals::Pipeline>> lock_pipeline(pg::Transaction& tx,
-                                                                        const Uuid& id);
+                                                                       const Uuid& id);
   boost::asio::awaitable<deals::Pipeline> update_pipeline(pg::Transaction& tx,
                                                           const deals::Pipeline& p);
   // Soft-deletes the pipeline and its stages.
   boost::asio::awaitable<void> delete_pipeline(pg::Transaction& tx, const Uuid& id);
   boost::asio::awaitable<deals::Stage> insert_stage(pg::Transaction& tx, const deals::Stage& s);
   boost::asio::awaitable<std::optional<deals::Stage>> lock_stage(pg::Transaction& tx,
-                                                                  const Uuid& id);
+                                                                 const Uuid& id);
   boost::asio::awaitable<deals::Stage> update_stage(pg::Transaction& tx, const deals::Stage& s);
   boost::asio::awaitable<void> delete_stage(pg::Transaction& tx, const Uuid& id);
   // Live deals of a pipeline or a stage (any status).
   boost::asio::awaitable<std::int64_t> live_deals_in(pg::Transaction& tx, std::string_view column,
                                                      const Uuid& id);
   // The stage's deals moved to another (history written, by `by`); the ids.
-  boost::asio::awaitable<std::vector<Uuid>> move_stage_deals(pg::Transaction& tx,
-                                                             const Uuid& from, const deals::Stage& to,
+  boost::asio::awaitable<std::vector<Uuid>> move_stage_deals(pg::Transaction& tx, const Uuid& from,
+                                                             const deals::Stage& to,
                                                              const std::optional<Uuid>& by);
 
   // ---- deals

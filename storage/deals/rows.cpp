@@ -20,7 +20,8 @@ deals::Deal deal_from(const pg::Row& r, int at) {
   d.created_by = r.get<std::optional<Uuid>>(at + 11);
   d.pipedrive_id = r.get<std::optional<std::int64_t>>(at + 12);
   d.pipedrive_owner_id = r.get<std::optional<std::int64_t>>(at + 13);
-  if (auto date = r.get<std::optional<std::string>>(at + 14)) d.expected_close_date = parse_date(*date);
+  if (auto date = r.get<std::optional<std::string>>(at + 14))
+    d.expected_close_date = parse_date(*date);
   d.probability = r.get<std::optional<std::int64_t>>(at + 15);
   d.lost_reason = r.get<std::optional<std::string>>(at + 16);
   d.add_time = r.get<Timestamp>(at + 17);

@@ -48,8 +48,8 @@ boost::json::object to_json(const SyncMetadata& m) {
 }
 
 asio::awaitable<std::vector<SyncMetadata>> SyncRepository::all() {
-  const auto result = co_await pool_.query(std::string("SELECT ") + kColumns +
-                                           " FROM sync_metadata ORDER BY id");
+  const auto result =
+      co_await pool_.query(std::string("SELECT ") + kColumns + " FROM sync_metadata ORDER BY id");
   std::vector<SyncMetadata> out;
   for (auto r : result) out.push_back(metadata_from(r));
   co_return out;

@@ -17,8 +17,7 @@ namespace crmd::storage {
 
 struct SyncMetadata {
   std::string entity_type;
-  std::optional<Timestamp> last_sync_time, watermark, run_started_at, run_since,
-      last_reconciled_at;
+  std::optional<Timestamp> last_sync_time, watermark, run_started_at, run_since, last_reconciled_at;
   std::int64_t last_sync_duration_ms = 0, records_synced = 0;
   std::string status = "never";
   std::optional<std::string> error_message, mode, cursor;

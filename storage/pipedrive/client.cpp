@@ -129,8 +129,8 @@ PaceVerdict PipedriveClient::after_answer(const HttpResponse& response) {
   const Timestamp now = now_utc();
   PaceVerdict verdict = judge_answer(state_, response, now, options_.pacing);
   if (verdict.pace == Pace::wait) {
-    const auto pause =
-        std::min<std::chrono::milliseconds>(verdict.wait, std::chrono::milliseconds(options_.max_wait));
+    const auto pause = std::min<std::chrono::milliseconds>(
+        verdict.wait, std::chrono::milliseconds(options_.max_wait));
     resume_at_ = std::chrono::steady_clock::now() + pause;
   } else {
     resume_at_.reset();
@@ -173,8 +173,7 @@ asio::awaitable<HttpResponse> PipedriveClient::exchange(HttpRequest request) {
       co_await timer.async_wait(asio::use_awaitable);
     }
     HttpRequest attempt = request;
-    HttpResponse response =
-        co_await http_.send_with_retries(std::move(attempt), policy_, service);
+    HttpResponse response = co_await http_.send_with_retries(std::move(attempt), policy_, service);
     const PaceVerdict verdict = after_answer(response);
     if (verdict.pace == Pace::hard_stop)
       throw Error(ErrorKind::unavailable, "pipedrive_rate_limited_forbidden",
@@ -187,10 +186,10 @@ asio::awaitable<HttpResponse> PipedriveClient::exchange(HttpRequest request) {
       const bool too_long = verdict.wait > std::chrono::milliseconds(options_.max_wait);
       if (throttled > options_.max_rate_limit_retries || too_long) {
         Error error(ErrorKind::rate_limited, "pipedrive_rate_limited",
-                    "Pipedrive still answers 429 (burst limit) after " +
-                        std::to_string(throttled) + " attempts");
-        error.retry_after(static_cast<int>(
-            std::max<std::int64_t>(1, std::chrono::ceil<std::chrono::seconds>(verdict.wait).count())));
+                    "Pipedrive still answers 429 (burst limit) after " + std::to_string(throttled) +
+                        " attempts");
+        error.retry_after(static_cast<int>(std::max<std::int64_t>(
+            1, std::chrono::ceil<std::chrono::seconds>(verdict.wait).count())));
         throw error;
       }
       continue;  // after the window, at the top of the loop
@@ -269,7 +268,8 @@ asio::awaitable<Page<Note>> PipedriveClient::notes(NotesQuery query) {
   add_param(params, "start", std::to_string(std::max<std::int64_t>(0, query.start)));
   add_param(params, "limit", std::to_string(std::clamp(options_.page_limit, 1, max_page_limit)));
   add_param(params, "sort", "update_time ASC");
-  if (query.updated_since) add_param(params, "updated_since", seconds_rfc3339(*query.updated_since));
+  if (query.updated_since)
+    add_param(params, "updated_since", seconds_rfc3339(*query.updated_since));
   if (query.deal_id) add_param(params, "deal_id", std::to_string(*query.deal_id));
   HttpRequest request = get("/v1/notes" + params);
   const HttpResponse response = co_await exchange(std::move(request));

@@ -76,10 +76,10 @@ void read_rate_headers(RateLimitState& state, const web::HttpResponse& response,
     state.daily_requests_left = *v;
   state.retry_after.reset();
   if (const auto value = response.header("retry-after"))
-    state.retry_after =
-        web::parse_retry_after(*value, std::chrono::system_clock::time_point(
-                                           std::chrono::duration_cast<std::chrono::system_clock::duration>(
-                                               now.time_since_epoch())));
+    state.retry_after = web::parse_retry_after(
+        *value, std::chrono::system_clock::time_point(
+                    std::chrono::duration_cast<std::chrono::system_clock::duration>(
+                        now.time_since_epoch())));
 }
 
 PaceVerdict judge_answer(RateLimitState& state, const web::HttpResponse& response, Timestamp now,

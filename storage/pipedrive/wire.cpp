@@ -234,19 +234,33 @@ std::string describe(std::size_t index, const json::value& item, const Error& e)
 template <class T>
 std::string_view kind_name();
 template <>
-std::string_view kind_name<User>() { return "user"; }
+std::string_view kind_name<User>() {
+  return "user";
+}
 template <>
-std::string_view kind_name<Pipeline>() { return "pipeline"; }
+std::string_view kind_name<Pipeline>() {
+  return "pipeline";
+}
 template <>
-std::string_view kind_name<Stage>() { return "stage"; }
+std::string_view kind_name<Stage>() {
+  return "stage";
+}
 template <>
-std::string_view kind_name<Organization>() { return "organization"; }
+std::string_view kind_name<Organization>() {
+  return "organization";
+}
 template <>
-std::string_view kind_name<Person>() { return "person"; }
+std::string_view kind_name<Person>() {
+  return "person";
+}
 template <>
-std::string_view kind_name<Deal>() { return "deal"; }
+std::string_view kind_name<Deal>() {
+  return "deal";
+}
 template <>
-std::string_view kind_name<Note>() { return "note"; }
+std::string_view kind_name<Note>() {
+  return "note";
+}
 
 }  // namespace
 
@@ -349,8 +363,8 @@ Stage stage_of(const json::object& item) {
     out.rot_enabled = *v;
   else if (const auto v1 = r.optional_flag("rotten_flag"))
     out.rot_enabled = *v1;
-  out.days_to_rotten = r.has("days_to_rotten") ? r.optional_int("days_to_rotten")
-                                               : r.optional_int("rotten_days");
+  out.days_to_rotten =
+      r.has("days_to_rotten") ? r.optional_int("days_to_rotten") : r.optional_int("rotten_days");
   out.deleted = deleted_of(r);
   out.add_time = r.time("add_time");
   out.update_time = r.time("update_time");
@@ -439,19 +453,33 @@ Note note_of(const json::object& item) {
 }
 
 template <>
-User item_of<User>(const json::object& item) { return user_of(item); }
+User item_of<User>(const json::object& item) {
+  return user_of(item);
+}
 template <>
-Pipeline item_of<Pipeline>(const json::object& item) { return pipeline_of(item); }
+Pipeline item_of<Pipeline>(const json::object& item) {
+  return pipeline_of(item);
+}
 template <>
-Stage item_of<Stage>(const json::object& item) { return stage_of(item); }
+Stage item_of<Stage>(const json::object& item) {
+  return stage_of(item);
+}
 template <>
-Organization item_of<Organization>(const json::object& item) { return organization_of(item); }
+Organization item_of<Organization>(const json::object& item) {
+  return organization_of(item);
+}
 template <>
-Person item_of<Person>(const json::object& item) { return person_of(item); }
+Person item_of<Person>(const json::object& item) {
+  return person_of(item);
+}
 template <>
-Deal item_of<Deal>(const json::object& item) { return deal_of(item); }
+Deal item_of<Deal>(const json::object& item) {
+  return deal_of(item);
+}
 template <>
-Note item_of<Note>(const json::object& item) { return note_of(item); }
+Note item_of<Note>(const json::object& item) {
+  return note_of(item);
+}
 
 // --- envelopes --------------------------------------------------------------
 

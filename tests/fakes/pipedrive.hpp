@@ -67,9 +67,14 @@ class FakePipedrive {
   // users' and notes' in v1's naive form, stamped when absent.
   std::int64_t put_user(Json user) {
     std::lock_guard lock(mutex_);
-    defaults(user, {{"active_flag", true}, {"is_admin", 0}, {"role_id", 1},
-                    {"timezone_name", "Europe/Berlin"}, {"icon_url", nullptr},
-                    {"is_you", false}, {"lang", 1}, {"locale", "en_US"}});
+    defaults(user, {{"active_flag", true},
+                    {"is_admin", 0},
+                    {"role_id", 1},
+                    {"timezone_name", "Europe/Berlin"},
+                    {"icon_url", nullptr},
+                    {"is_you", false},
+                    {"lang", 1},
+                    {"locale", "en_US"}});
     if (!user.contains("access")) {
       Json access;
       access["app"] = "sales";
@@ -81,14 +86,17 @@ class FakePipedrive {
   }
   std::int64_t put_pipeline(Json pipeline) {
     std::lock_guard lock(mutex_);
-    defaults(pipeline, {{"order_nr", 1}, {"is_deleted", false},
-                        {"is_deal_probability_enabled", true}});
+    defaults(pipeline,
+             {{"order_nr", 1}, {"is_deleted", false}, {"is_deal_probability_enabled", true}});
     return store(pipelines_, std::move(pipeline), Form::v2);
   }
   std::int64_t put_stage(Json stage) {
     std::lock_guard lock(mutex_);
-    defaults(stage, {{"order_nr", 1}, {"is_deleted", false}, {"deal_probability", 100},
-                     {"is_deal_rot_enabled", false}, {"days_to_rotten", nullptr}});
+    defaults(stage, {{"order_nr", 1},
+                     {"is_deleted", false},
+                     {"deal_probability", 100},
+                     {"is_deal_rot_enabled", false},
+                     {"days_to_rotten", nullptr}});
     return store(stages_, std::move(stage), Form::v2);
   }
   std::int64_t put_organization(Json organization) {
@@ -103,8 +111,12 @@ class FakePipedrive {
   }
   std::int64_t put_deal(Json deal) {
     std::lock_guard lock(mutex_);
-    defaults(deal, {{"status", "open"}, {"is_deleted", false}, {"is_archived", false},
-                    {"currency", "EUR"}, {"probability", nullptr}, {"archive_time", nullptr}});
+    defaults(deal, {{"status", "open"},
+                    {"is_deleted", false},
+                    {"is_archived", false},
+                    {"currency", "EUR"},
+                    {"probability", nullptr},
+                    {"archive_time", nullptr}});
     if (!deal.contains("custom_fields")) deal["custom_fields"] = Json{};
     return store(deals_, std::move(deal), Form::v2);
   }
@@ -289,7 +301,8 @@ class FakePipedrive {
   };
 
   // --- storage ----------------------------------------------------------------
-  static void defaults(Json& object, std::initializer_list<std::pair<std::string, boost::json::value>> values) {
+  static void defaults(Json& object,
+                       std::initializer_list<std::pair<std::string, boost::json::value>> values) {
     for (const auto& [key, value] : values)
       if (!object.contains(key)) object[key] = value;
   }
@@ -334,7 +347,8 @@ class FakePipedrive {
   }
   static Json& at(Table& table, std::int64_t id) {
     const auto it = table.find(id);
-    if (it == table.end()) throw std::out_of_range("FakePipedrive: no object " + std::to_string(id));
+    if (it == table.end())
+      throw std::out_of_range("FakePipedrive: no object " + std::to_string(id));
     return it->second;
   }
   void soft_delete(Table& table, std::int64_t id) {
@@ -407,7 +421,8 @@ class FakePipedrive {
   }
 
   Answer json_answer(unsigned status, const boost::json::value& body) {
-    Answer answer{status, {{"Content-Type", "application/json; charset=utf-8"}},
+    Answer answer{status,
+                  {{"Content-Type", "application/json; charset=utf-8"}},
                   boost::json::serialize(body)};
     rate_headers(answer);
     return answer;
@@ -438,8 +453,8 @@ class FakePipedrive {
   }
   int window_reset_seconds() const {
     const auto left = std::chrono::seconds(2) - (std::chrono::steady_clock::now() - window_start_);
-    return static_cast<int>(std::clamp<std::int64_t>(
-        std::chrono::ceil<std::chrono::seconds>(left).count(), 1, 2));
+    return static_cast<int>(
+        std::clamp<std::int64_t>(std::chrono::ceil<std::chrono::seconds>(left).count(), 1, 2));
   }
   static std::int64_t cost(const std::string& method, const std::string& path) {
     if (method != "GET") return 10;
@@ -545,13 +560,13 @@ class FakePipedrive {
   }
 
   static std::set<std::string> filters_of_records() {
-    return {"owner_id", "org_id", "updated_since", "updated_until", "include_fields",
-            "custom_fields", "ids", "filter_id"};
+    return {"owner_id",       "org_id",        "updated_since", "updated_until",
+            "include_fields", "custom_fields", "ids",           "filter_id"};
   }
   static std::set<std::string> filters_of_deals() {
-    return {"owner_id",   "person_id",     "org_id",        "pipeline_id", "stage_id",
-            "status",     "updated_since", "updated_until", "filter_id",   "ids",
-            "include_fields", "custom_fields"};
+    return {"owner_id",  "person_id", "org_id",         "pipeline_id",
+            "stage_id",  "status",    "updated_since",  "updated_until",
+            "filter_id", "ids",       "include_fields", "custom_fields"};
   }
 
   enum class Listing { plain, live, deals, archived_deals };
@@ -573,7 +588,8 @@ class FakePipedrive {
         if (statuses.empty()) return !deleted;
         const auto* status = item.if_contains("status");
         const std::string s =
-            deleted ? "deleted" : (status && status->is_string() ? std::string(status->get_string()) : "");
+            deleted ? "deleted"
+                    : (status && status->is_string() ? std::string(status->get_string()) : "");
         return statuses.contains(s);
       }
     }
@@ -590,7 +606,8 @@ class FakePipedrive {
       used = 0;
     }
     if (used == 0 || used != text.size())
-      throw std::invalid_argument("Validation failed: " + name + ": Expected number, received string");
+      throw std::invalid_argument("Validation failed: " + name +
+                                  ": Expected number, received string");
     return n;
   }
 
@@ -681,8 +698,7 @@ class FakePipedrive {
     if (end < items.size()) {
       const Key last = key_of(*items[end - 1], sort_by);
       additional["next_cursor"] = hex_of(sort_by + "|" + direction + "|" +
-                                         std::to_string(last.time) + "|" +
-                                         std::to_string(last.id));
+                                         std::to_string(last.time) + "|" + std::to_string(last.id));
     } else if (!last_cursor_absent_) {
       additional["next_cursor"] = nullptr;
     }
@@ -815,7 +831,7 @@ class FakePipedrive {
         user["name"] = name_of(users_, id);
         const auto it = users_.find(id);
         user["email"] = it != users_.end() && it->second.contains("email") ? it->second.at("email")
-                                                                            : boost::json::value();
+                                                                           : boost::json::value();
         user["has_pic"] = 0;
         user["pic_hash"] = nullptr;
         user["active_flag"] = true;
@@ -851,11 +867,12 @@ class FakePipedrive {
 
   Answer patch(std::int64_t id, Json& deal, const std::string& text) {
     static const std::set<std::string> writable{
-        "title",       "owner_id",   "person_id",    "org_id",    "pipeline_id",
-        "stage_id",    "value",      "currency",     "status",    "probability",
-        "lost_reason", "visible_to", "close_time",   "won_time",  "lost_time",
-        "expected_close_date",       "is_archived",  "archive_time", "custom_fields",
-        "label_ids",   "is_deleted"};
+        "title",       "owner_id",     "person_id",     "org_id",
+        "pipeline_id", "stage_id",     "value",         "currency",
+        "status",      "probability",  "lost_reason",   "visible_to",
+        "close_time",  "won_time",     "lost_time",     "expected_close_date",
+        "is_archived", "archive_time", "custom_fields", "label_ids",
+        "is_deleted"};
     boost::system::error_code ec;
     boost::json::value parsed = boost::json::parse(text, ec);
     if (ec || !parsed.is_object())
@@ -867,8 +884,9 @@ class FakePipedrive {
     const std::string now = stamp(Form::v2);
     for (const auto& [key, value] : changes) {
       if (key == "custom_fields" && value.is_object()) {
-        Json& custom = deal["custom_fields"].is_object() ? deal["custom_fields"].as_object()
-                                                         : (deal["custom_fields"] = Json{}).as_object();
+        Json& custom = deal["custom_fields"].is_object()
+                           ? deal["custom_fields"].as_object()
+                           : (deal["custom_fields"] = Json{}).as_object();
         for (const auto& [field, field_value] : value.get_object()) custom[field] = field_value;
         continue;
       }

@@ -34,8 +34,8 @@ class DealsTest : public test::ApiTest {
   std::string make_deal(boost::json::object body, const std::optional<User>& as = std::nullopt) {
     if (!body.contains("title")) body["title"] = test::unique_name("Deal");
     const auto text = boost::json::serialize(body);
-    auto response = as ? send_as(*as, "POST", "/api/v2/deals", text)
-                       : send("POST", "/api/v2/deals", text);
+    auto response =
+        as ? send_as(*as, "POST", "/api/v2/deals", text) : send("POST", "/api/v2/deals", text);
     EXPECT_EQ(response.result_int(), 201) << response.body();
     if (response.result_int() != 201) return "";
     return std::string(json_of(response).at("id").as_string());
@@ -121,10 +121,10 @@ TEST_F(DealsTest, IfMatchRefusesAStaleVersion) {
   auto read = send("GET", "/api/v2/deals/" + id);
   const std::string etag(read[boost::beast::http::field::etag]);
   ASSERT_EQ(patch("/api/v2/deals/" + id, R"({"title": "changed"})").result_int(), 200);
-  auto stale = client.request("PATCH", "/api/v2/deals/" + id, R"({"title": "again"})",
-                              "Authorization: Bearer " + token +
-                                  "\r\nContent-Type: application/json\r\nIf-Match: " + etag +
-                                  "\r\n");
+  auto stale =
+      client.request("PATCH", "/api/v2/deals/" + id, R"({"title": "again"})",
+                     "Authorization: Bearer " + token +
+                         "\r\nContent-Type: application/json\r\nIf-Match: " + etag + "\r\n");
   EXPECT_EQ(stale.result_int(), 412) << stale.body();
 }
 
@@ -137,10 +137,9 @@ TEST_F(DealsTest, BadInputIsRefusedByField) {
   ASSERT_EQ(bad.result_int(), 422) << bad.body();
   std::set<std::string> fields;
   const auto errors = json_of(bad);
-  for (const auto& e : errors.at("errors").as_array())
-    fields.emplace(e.at("field").as_string());
-  EXPECT_EQ(fields, (std::set<std::string>{"value", "currency", "expected_close_date",
-                                           "probability"}));
+  for (const auto& e : errors.at("errors").as_array()) fields.emplace(e.at("field").as_string());
+  EXPECT_EQ(fields,
+            (std::set<std::string>{"value", "currency", "expected_close_date", "probability"}));
   auto mismatch = send("POST", "/api/v2/deals",
                        R"({"title": "x", "pipeline_id": ")" + p.id + R"(", "stage_id": ")" +
                            other.stages[0] + R"("})");
@@ -188,15 +187,16 @@ TEST_F(DealsTest, AStageWithDealsGoesOnlyWithATargetStage) {
   auto refused = send("DELETE", "/api/v2/stages/" + p.stages[0]);
   ASSERT_EQ(refused.result_int(), 409) << refused.body();
   EXPECT_EQ(json_of(refused).at("error_code"), "stage_has_deals");
-  ASSERT_EQ(send("DELETE", "/api/v2/stages/" + p.stages[0] + "?move_to=" + p.stages[1]).result_int(),
-            204);
+  ASSERT_EQ(
+      send("DELETE", "/api/v2/stages/" + p.stages[0] + "?move_to=" + p.stages[1]).result_int(),
+      204);
   EXPECT_EQ(json_of(send("GET", "/api/v2/deals/" + id)).at("stage_id").as_string(), p.stages[1]);
   EXPECT_EQ(send("GET", "/api/v2/stages/" + p.stages[0]).result_int(), 404);
   const auto sales = make_user("sales");
-  EXPECT_EQ(send_as(sales, "POST", "/api/v2/stages",
-                    R"({"pipeline_id": ")" + p.id + R"(", "name": "x"})")
-                .result_int(),
-            403);
+  EXPECT_EQ(
+      send_as(sales, "POST", "/api/v2/stages", R"({"pipeline_id": ")" + p.id + R"(", "name": "x"})")
+          .result_int(),
+      403);
 }
 
 TEST_F(DealsTest, NotesArePagedNewestFirstWithTheirText) {
@@ -220,9 +220,9 @@ TEST_F(DealsTest, NotesArePagedNewestFirstWithTheirText) {
   EXPECT_EQ(send("POST", "/api/v2/deals/" + id + "/notes", R"({"content": "  "})").result_int(),
             422);
   const auto contact = create_at("/api/v2/contacts", {{"first_name", "Noted"}});
-  EXPECT_EQ(send("POST", "/api/v2/contacts/" + contact + "/notes", R"({"content": "hi"})")
-                .result_int(),
-            201);
+  EXPECT_EQ(
+      send("POST", "/api/v2/contacts/" + contact + "/notes", R"({"content": "hi"})").result_int(),
+      201);
 }
 
 TEST_F(DealsTest, QualifyingALeadOpensItsDealInTheDefaultPipeline) {
@@ -302,9 +302,10 @@ TEST_F(DealsTest, OrderReceivedAndComplianceFollowTheirStages) {
                                    {"value", "10.00"},
                                    {"expected_close_date", "2027-03-15"},
                                    {"custom_fields", {{"po", "PO-1"}}}});
-  const auto lacking =
-      make_deal({{"stage_id", p.stages[1]}, {"title", "lacking"}, {"value", "0.00"},
-                 {"custom_fields", {{"po", " "}}}});
+  const auto lacking = make_deal({{"stage_id", p.stages[1]},
+                                  {"title", "lacking"},
+                                  {"value", "0.00"},
+                                  {"custom_fields", {{"po", " "}}}});
   make_deal({{"stage_id", p.stages[0]}, {"title", "offer"}});
   (void)complete;
   (void)lacking;
@@ -328,16 +329,24 @@ TEST_F(DealsTest, OrderReceivedAndComplianceFollowTheirStages) {
 TEST_F(DealsTest, TheCashflowNeverAddsCurrenciesAndSlippedDealsStandApart) {
   const auto p = make_pipeline({{"Half", 50}, {"Sure", 80}});
   const auto month = [](int ahead) {
-    auto r = test::db_query("SELECT to_char(current_date + make_interval(months => $1), 'YYYY-MM-15')",
-                            pg::Params(ahead));
+    auto r =
+        test::db_query("SELECT to_char(current_date + make_interval(months => $1), 'YYYY-MM-15')",
+                       pg::Params(ahead));
     return r.one().get<std::string>(0);
   };
-  make_deal({{"pipeline_id", p.id}, {"value", "1000.00"}, {"currency", "EUR"},
+  make_deal({{"pipeline_id", p.id},
+             {"value", "1000.00"},
+             {"currency", "EUR"},
              {"expected_close_date", month(1)}});
-  make_deal({{"stage_id", p.stages[1]}, {"value", "500.00"}, {"currency", "EUR"},
+  make_deal({{"stage_id", p.stages[1]},
+             {"value", "500.00"},
+             {"currency", "EUR"},
              {"expected_close_date", month(1)}});
-  make_deal({{"pipeline_id", p.id}, {"value", "300.00"}, {"currency", "USD"},
-             {"probability", 0}, {"expected_close_date", month(1)}});
+  make_deal({{"pipeline_id", p.id},
+             {"value", "300.00"},
+             {"currency", "USD"},
+             {"probability", 0},
+             {"expected_close_date", month(1)}});
   make_deal({{"pipeline_id", p.id}, {"value", "200.00"}, {"currency", "USD"}});
   const auto late = make_deal({{"pipeline_id", p.id}, {"value", "50.00"}, {"currency", "USD"}});
   sql("UPDATE deals SET expected_close_date = current_date - 3 WHERE id = $1", pg::Params(late));
@@ -346,8 +355,8 @@ TEST_F(DealsTest, TheCashflowNeverAddsCurrenciesAndSlippedDealsStandApart) {
   const auto body = json_of(response);
   std::map<std::string, boost::json::value> buckets;
   for (const auto& b : body.at("buckets").as_array())
-    buckets[std::string(b.at("currency").as_string()) + " " + std::string(b.at("key").as_string())] =
-        b;
+    buckets[std::string(b.at("currency").as_string()) + " " +
+            std::string(b.at("key").as_string())] = b;
   const auto next = month(1).substr(0, 7);
   EXPECT_EQ(buckets["EUR " + next].at("best_case"), "1500.00");
   EXPECT_EQ(buckets["EUR " + next].at("weighted"), "900.00");
@@ -371,16 +380,17 @@ TEST_F(DealsTest, InactiveAndRecentSummaryCountWhatHappened) {
   const auto noted = make_deal({{"pipeline_id", p.id}, {"title", "noted"}});
   sql("UPDATE deals SET update_time = now() - interval '20 days' WHERE id = ANY($1::uuid[])",
       pg::Params(std::vector<std::string>{idle, noted}));
-  ASSERT_EQ(send("POST", "/api/v2/deals/" + noted + "/notes", R"({"content": "still on"})")
-                .result_int(),
-            201);
+  ASSERT_EQ(
+      send("POST", "/api/v2/deals/" + noted + "/notes", R"({"content": "still on"})").result_int(),
+      201);
   EXPECT_EQ(titles("/api/v2/pipelines/" + p.id + "/inactive?days=14"),
             (std::vector<std::string>{"idle"}));
-  ASSERT_EQ(patch("/api/v2/deals/" + idle, R"({"stage_id": ")" + p.stages[1] + R"("})").result_int(),
-            200);
-  ASSERT_EQ(patch("/api/v2/deals/" + noted, R"({"status": "lost", "lost_reason": "price"})")
-                .result_int(),
-            200);
+  ASSERT_EQ(
+      patch("/api/v2/deals/" + idle, R"({"stage_id": ")" + p.stages[1] + R"("})").result_int(),
+      200);
+  ASSERT_EQ(
+      patch("/api/v2/deals/" + noted, R"({"status": "lost", "lost_reason": "price"})").result_int(),
+      200);
   auto summary = json_of(send("GET", "/api/v2/pipelines/" + p.id + "/recent-summary?days=7"));
   EXPECT_EQ(summary.at("created").as_array()[0].at("deals").as_int64(), 2);
   EXPECT_EQ(summary.at("moved").as_array().size(), 1u);

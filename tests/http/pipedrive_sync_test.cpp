@@ -37,11 +37,18 @@ class SyncFixture {
     test::db_query("DELETE FROM sync_metadata");
     user = fake.put_user({{"id", base + 1}, {"name", "Pia Pipedrive"}, {"email", "pia@pd.test"}});
     pipeline = fake.put_pipeline({{"id", base + 2}, {"name", "PD " + std::to_string(base)}});
-    first = fake.put_stage({{"id", base + 3}, {"pipeline_id", pipeline}, {"name", "Talk"},
-                            {"order_nr", 1}, {"deal_probability", 20}});
-    second = fake.put_stage({{"id", base + 4}, {"pipeline_id", pipeline}, {"name", "Offer"},
-                             {"order_nr", 2}, {"deal_probability", 60},
-                             {"is_deal_rot_enabled", true}, {"days_to_rotten", 10}});
+    first = fake.put_stage({{"id", base + 3},
+                            {"pipeline_id", pipeline},
+                            {"name", "Talk"},
+                            {"order_nr", 1},
+                            {"deal_probability", 20}});
+    second = fake.put_stage({{"id", base + 4},
+                             {"pipeline_id", pipeline},
+                             {"name", "Offer"},
+                             {"order_nr", 2},
+                             {"deal_probability", 60},
+                             {"is_deal_rot_enabled", true},
+                             {"days_to_rotten", 10}});
   }
 
   std::int64_t deal(const std::string& title, boost::json::object more = {}) {
@@ -85,7 +92,8 @@ class PipedriveSyncTest : public SyncFixture, public test::JobServerTest {
   }
 
   std::optional<boost::json::object> local_deal(std::int64_t pipedrive_id) {
-    auto r = test::db_query("SELECT id FROM deals WHERE pipedrive_id = $1", pg::Params(pipedrive_id));
+    auto r =
+        test::db_query("SELECT id FROM deals WHERE pipedrive_id = $1", pg::Params(pipedrive_id));
     if (r.empty()) return std::nullopt;
     auto response = send("GET", "/api/v2/deals/" + r.one().get<std::string>(0));
     if (response.result_int() != 200) return std::nullopt;
@@ -94,15 +102,16 @@ class PipedriveSyncTest : public SyncFixture, public test::JobServerTest {
 };
 
 TEST_F(PipedriveSyncTest, AFullThenAnIncrementalSyncMissNothingAndCopyNothingTwice) {
-  const auto org = fake.put_organization({{"id", base + 10}, {"name", "Acme " + std::to_string(base)}});
-  const auto person = fake.put_person({{"id", base + 11},
-                                       {"name", "Pat Person"},
-                                       {"org_id", org},
-                                       {"emails", boost::json::array{boost::json::object{
-                                                      {"value", std::to_string(base) + "@pat.test"},
-                                                      {"primary", true}}}}});
-  const auto a = deal("A", {{"org_id", org}, {"person_id", person},
-                            {"update_time", "2026-03-01T10:00:00Z"}});
+  const auto org =
+      fake.put_organization({{"id", base + 10}, {"name", "Acme " + std::to_string(base)}});
+  const auto person = fake.put_person(
+      {{"id", base + 11},
+       {"name", "Pat Person"},
+       {"org_id", org},
+       {"emails", boost::json::array{boost::json::object{
+                      {"value", std::to_string(base) + "@pat.test"}, {"primary", true}}}}});
+  const auto a =
+      deal("A", {{"org_id", org}, {"person_id", person}, {"update_time", "2026-03-01T10:00:00Z"}});
   fake.put_note({{"id", base + 20}, {"deal_id", a}, {"content", "<b>Met</b> &amp; agreed"}});
   const auto first_run = sync();
   ASSERT_EQ(first_run.at("status"), "completed") << first_run;
@@ -178,8 +187,8 @@ TEST_F(PipedriveSyncTest, V1DealsWithNestedOwnersAndNaiveTimesMirrorAsV2Ones) {
   ASSERT_TRUE(d);
   EXPECT_EQ(d->at("pipedrive_owner_id").as_int64(), user);
   EXPECT_TRUE(d->at("add_time").is_string());
-  auto detail = json_of(send("GET", "/api/v2/deals/" + std::string(d->at("id").as_string()) +
-                                        "/detail"));
+  auto detail =
+      json_of(send("GET", "/api/v2/deals/" + std::string(d->at("id").as_string()) + "/detail"));
   EXPECT_EQ(detail.at("owner_name"), "Pia Pipedrive");
   EXPECT_EQ(detail.at("stage_name"), "Offer");
 }

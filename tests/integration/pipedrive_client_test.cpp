@@ -37,7 +37,9 @@ bool contains(const std::string& text, std::string_view part) {
   return text.find(part) != std::string::npos;
 }
 
-json::object object(std::string_view text) { return json::parse(text).as_object(); }
+json::object object(std::string_view text) {
+  return json::parse(text).as_object();
+}
 
 class PipedriveClientTest : public ::testing::Test {
  protected:
@@ -159,8 +161,8 @@ TEST_F(PipedriveClientTest, UpdatedSinceIsInclusiveAndDeletedDealsComeOnlyWhenAs
   since.updated_since = utc(2026, 2, 1, 10) + std::chrono::milliseconds(999);  // rounded down
   auto deals = all_deals(since);
   EXPECT_EQ(ids_of(deals), (std::vector<std::int64_t>{b, c, d}));
-  EXPECT_TRUE(contains(requests_to("/api/v2/deals").back(),
-                       "updated_since=2026-02-01T10%3A00%3A00Z"))
+  EXPECT_TRUE(
+      contains(requests_to("/api/v2/deals").back(), "updated_since=2026-02-01T10%3A00%3A00Z"))
       << requests_to("/api/v2/deals").back();
   EXPECT_EQ(deals.back().status, "won");
   EXPECT_EQ(deals.back().won_time, utc(2026, 2, 2, 8, 30));
@@ -261,7 +263,8 @@ TEST_F(PipedriveClientTest, NotesPageByOffsetInUpdateOrder) {
 
 TEST_F(PipedriveClientTest, UsersComeInOneAnswerInactiveOnesIncluded) {
   pd.put_user(object(R"({"id": 7, "name": "Ann", "email": "ann@example.com"})"));
-  pd.put_user(object(R"({"id": 8, "name": "Ben", "email": "ben@example.com", "active_flag": false})"));
+  pd.put_user(
+      object(R"({"id": 8, "name": "Ben", "email": "ben@example.com", "active_flag": false})"));
   const Page<User> users = run(client().users());
   ASSERT_EQ(users.items.size(), 2u);
   EXPECT_TRUE(users.problems.empty());

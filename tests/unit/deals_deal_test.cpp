@@ -1,11 +1,12 @@
 // Deal bodies and their application: what a PATCH may say and what it does
 // to the times; the focus list's order.
+#include "domain/deals/deal.hpp"
+
 #include <gtest/gtest.h>
 
 #include <boost/json/parse.hpp>
 
 #include "domain/common/date.hpp"
-#include "domain/deals/deal.hpp"
 #include "domain/deals/focus.hpp"
 
 namespace crmd::deals {
@@ -29,9 +30,9 @@ TEST(DealBodies, EveryBadFieldIsNamed) {
     parse_new_deal(body);
     FAIL() << "accepted";
   } catch (const Error& e) {
-    EXPECT_EQ(fields_of(e), (std::vector<std::string>{"title", "value", "currency", "status",
-                                                      "probability", "expected_close_date",
-                                                      "custom_fields"}));
+    EXPECT_EQ(fields_of(e),
+              (std::vector<std::string>{"title", "value", "currency", "status", "probability",
+                                        "expected_close_date", "custom_fields"}));
   }
 }
 

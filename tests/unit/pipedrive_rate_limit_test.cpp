@@ -1,8 +1,8 @@
 // Pipedrive's rate-limit rules (storage/pipedrive/rate_limit.hpp): what the
 // headers say and the verdict on each answer.
-#include "storage/pipedrive/rate_limit.hpp"
-
 #include <gtest/gtest.h>
+
+#include "storage/pipedrive/rate_limit.hpp"
 
 namespace crmd::pipedrive {
 namespace {

@@ -1,12 +1,11 @@
 // Pipedrive's JSON to plain structs (storage/pipedrive/wire.hpp): v1 and v2
 // shapes through the same readers, malformed items, and both paginations.
-#include "storage/pipedrive/wire.hpp"
-
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
 
 #include "domain/common/error.hpp"
+#include "storage/pipedrive/wire.hpp"
 
 namespace crmd::pipedrive {
 namespace {
@@ -14,7 +13,9 @@ namespace {
 namespace json = boost::json;
 using namespace std::chrono;
 
-json::object object(std::string_view text) { return json::parse(text).as_object(); }
+json::object object(std::string_view text) {
+  return json::parse(text).as_object();
+}
 
 Timestamp utc(int y, unsigned mo, unsigned d, int h = 0, int mi = 0, int s = 0, int ms = 0) {
   return sys_days(year(y) / mo / d) + hours(h) + minutes(mi) + seconds(s) + milliseconds(ms);
@@ -52,7 +53,8 @@ TEST(PipedriveWireTest, TimesInBothForms) {
 
 TEST(PipedriveWireTest, IdsPlainOrNested) {
   const json::value plain = 7;
-  const json::value nested_user = json::parse(R"({"id": 7, "name": "Ann", "email": "ann@example.com",
+  const json::value nested_user =
+      json::parse(R"({"id": 7, "name": "Ann", "email": "ann@example.com",
                                                   "has_pic": 0, "active_flag": true, "value": 7})");
   const json::value nested_person = json::parse(R"({"value": 12, "name": "Bob", "email": []})");
   const json::value none = json::parse(R"({"value": null, "name": ""})");
@@ -73,7 +75,8 @@ TEST(PipedriveWireTest, AV1AndAV2DealReadTheSame) {
     "add_time": "2024-01-01T00:00:00.000Z", "update_time": "2024-02-03T04:05:06Z",
     "stage_change_time": null, "close_time": null, "won_time": null, "lost_time": null,
     "expected_close_date": "2024-03-31", "label_ids": [1],
-    "custom_fields": {")" + std::string(custom_key) + R"(": "Order 17"}})"));
+    "custom_fields": {")" + std::string(custom_key) +
+                                 R"(": "Order 17"}})"));
   const Deal v1 = deal_of(object(R"({
     "id": 101, "title": "Solar roof",
     "user_id": {"id": 7, "name": "Ann", "email": "ann@example.com", "has_pic": 0, "value": 7},
@@ -84,7 +87,8 @@ TEST(PipedriveWireTest, AV1AndAV2DealReadTheSame) {
     "add_time": "2024-01-01 00:00:00", "update_time": "2024-02-03 04:05:06",
     "stage_change_time": null, "close_time": null, "won_time": null, "lost_time": null,
     "expected_close_date": "2024-03-31", "weighted_value": 7500.3, "rotten_time": null,
-    ")" + std::string(custom_key) + R"(": "Order 17"})"));
+    ")" + std::string(custom_key) +
+                                 R"(": "Order 17"})"));
   for (const Deal* deal : {&v2, &v1}) {
     EXPECT_EQ(deal->id, 101);
     EXPECT_EQ(deal->title, "Solar roof");
@@ -133,9 +137,11 @@ TEST(PipedriveWireTest, ADealsDefaultsAndNulls) {
 TEST(PipedriveWireTest, DeletedAndArchivedDeals) {
   EXPECT_TRUE(deal_of(object(R"({"id": 1, "status": "deleted"})")).deleted);
   EXPECT_TRUE(deal_of(object(R"({"id": 1, "status": "lost", "is_deleted": true})")).deleted);
-  EXPECT_TRUE(deal_of(object(R"({"id": 1, "status": "open", "deleted": true, "active": false})")).deleted);
+  EXPECT_TRUE(
+      deal_of(object(R"({"id": 1, "status": "open", "deleted": true, "active": false})")).deleted);
   EXPECT_TRUE(deal_of(object(R"({"id": 1, "active_flag": false})")).deleted);
-  EXPECT_FALSE(deal_of(object(R"({"id": 1, "status": "won", "deleted": false, "active": true})")).deleted);
+  EXPECT_FALSE(
+      deal_of(object(R"({"id": 1, "status": "won", "deleted": false, "active": true})")).deleted);
   const Deal archived = deal_of(object(
       R"({"id": 2, "status": "won", "is_archived": true, "archive_time": "2025-07-20T08:00:00Z"})"));
   EXPECT_TRUE(archived.archived);
@@ -178,12 +184,12 @@ TEST(PipedriveWireTest, PipelineFlags) {
   EXPECT_TRUE(v2.deleted);
   EXPECT_EQ(v2.order_nr, 2);
   EXPECT_EQ(v2.update_time, utc(2024, 5, 1, 10));
-  const Pipeline v1 = pipeline_of(
-      object(R"({"id": 1, "name": "Sales", "deal_probability": 0, "active": true})"));
+  const Pipeline v1 =
+      pipeline_of(object(R"({"id": 1, "name": "Sales", "deal_probability": 0, "active": true})"));
   EXPECT_FALSE(v1.deal_probability);
   EXPECT_FALSE(v1.deleted);
-  const Pipeline v1_gone = pipeline_of(
-      object(R"({"id": 2, "name": "Old", "deal_probability": true, "active": false})"));
+  const Pipeline v1_gone =
+      pipeline_of(object(R"({"id": 2, "name": "Old", "deal_probability": true, "active": false})"));
   EXPECT_TRUE(v1_gone.deal_probability);
   EXPECT_TRUE(v1_gone.deleted);
   EXPECT_TRUE(pipeline_of(object(R"({"id": 3})")).deal_probability);  // Pipedrive's default
@@ -242,14 +248,15 @@ TEST(PipedriveWireTest, AMalformedItemNamesItselfAndItsField) {
   EXPECT_EQ(failure_of([] { deal_of(object(R"({"id": 12, "value": "100"})")); }).second, "value");
   EXPECT_EQ(failure_of([] { deal_of(object(R"({"id": 12, "update_time": "soon"})")); }).second,
             "update_time");
-  EXPECT_EQ(failure_of([] { deal_of(object(R"({"id": 12, "expected_close_date": "31/03/2024"})")); })
-                .second,
+  EXPECT_EQ(failure_of([] {
+              deal_of(object(R"({"id": 12, "expected_close_date": "31/03/2024"})"));
+            }).second,
             "expected_close_date");
   EXPECT_EQ(failure_of([] { deal_of(object(R"({"id": 12, "owner_id": "Ann"})")); }).second,
             "owner_id");
-  EXPECT_EQ(failure_of([] { stage_of(object(R"({"id": 4, "is_deal_rot_enabled": "yes"})")); })
-                .second,
-            "is_deal_rot_enabled");
+  EXPECT_EQ(
+      failure_of([] { stage_of(object(R"({"id": 4, "is_deal_rot_enabled": "yes"})")); }).second,
+      "is_deal_rot_enabled");
   try {
     deal_of(object(R"({"id": 12, "stage_id": "four"})"));
     FAIL();
@@ -276,7 +283,8 @@ TEST(PipedriveWireTest, APageSkipsABadItemAndSaysWhy) {
   EXPECT_EQ(page.next_cursor, "eyJpZCI6NX0");
   EXPECT_TRUE(page.more());
   // The id listing keeps a deal whose other fields are malformed.
-  const auto ids = parse_id_page(R"({"success": true, "data": [{"id": 1}, {"id": 2, "stage_id": "x"},
+  const auto ids =
+      parse_id_page(R"({"success": true, "data": [{"id": 1}, {"id": 2, "stage_id": "x"},
       {"title": "none"}], "additional_data": {"next_cursor": null}})");
   EXPECT_EQ(ids.items, (std::vector<std::int64_t>{1, 2}));
   EXPECT_EQ(ids.problems.size(), 1u);
@@ -292,12 +300,12 @@ TEST(PipedriveWireTest, TheLastV2PageHasANullOrNoCursor) {
   const auto absent = parse_page<Pipeline>(
       R"({"success": true, "data": [{"id": 1, "name": "Sales"}], "additional_data": {}})");
   EXPECT_FALSE(absent.next_cursor);
-  const auto no_additional =
-      parse_page<Pipeline>(R"({"success": true, "data": []})");
+  const auto no_additional = parse_page<Pipeline>(R"({"success": true, "data": []})");
   EXPECT_FALSE(no_additional.more());
   EXPECT_TRUE(no_additional.items.empty());
   EXPECT_EQ(failure_of([] {
-              parse_page<Pipeline>(R"({"success": true, "data": [], "additional_data": {"next_cursor": 5}})");
+              parse_page<Pipeline>(
+                  R"({"success": true, "data": [], "additional_data": {"next_cursor": 5}})");
             }).first,
             "pipedrive_malformed");
 }
