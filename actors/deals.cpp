@@ -276,32 +276,36 @@ asio::awaitable<boost::json::object> DealService::cached(
   // instead of running the same aggregate side by side.
   struct Look {
     std::optional<boost::json::object> hit;
-    std::shared_ptr<asio::steady_timer> wait;  // another request computes it
+    bool waited = false;  // for another request's computation: look again
+    bool registered = false;  // this request computes it for the others
     std::uint64_t generation = 0;
   };
   for (int round = 0;; ++round) {
-    auto look = [this, &key, round]() -> Look {
+    // On the strand, as the timer's cancel: nothing ends the computation
+    // between seeing it and waiting for it.
+    auto look = [this, &key, round]() -> asio::awaitable<Look> {
       Look l;
       l.hit = aggregates_.get(key);
-      if (l.hit) return l;
+      if (l.hit) co_return l;
       auto it = computing_.find(key);
       if (it != computing_.end() && round < 3) {
-        l.wait = it->second;
-        return l;
+        const auto timer = it->second;
+        boost::system::error_code ignored;
+        co_await timer->async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+        l.waited = true;
+        co_return l;
       }
-      auto timer = std::make_shared<asio::steady_timer>(actor_.executor(),
-                                                        asio::steady_timer::time_point::max());
-      computing_[key] = timer;
+      if (it == computing_.end()) {
+        computing_[key] = std::make_shared<asio::steady_timer>(
+            actor_.executor(), asio::steady_timer::time_point::max());
+        l.registered = true;
+      }
       l.generation = deals_generation_;
-      return l;
+      co_return l;
     };
     auto found = co_await actor_.call(std::move(look));
     if (found.hit) co_return std::move(*found.hit);
-    if (found.wait) {
-      boost::system::error_code ignored;
-      co_await found.wait->async_wait(asio::redirect_error(asio::use_awaitable, ignored));
-      continue;
-    }
+    if (found.waited) continue;
     std::optional<boost::json::object> made;
     std::exception_ptr failure;
     try {
@@ -311,8 +315,9 @@ asio::awaitable<boost::json::object> DealService::cached(
     }
     // Kept only when no deal changed while it was computed; the waiters
     // look again either way.
-    auto done = [this, &key, &made, generation = found.generation] {
-      if (made && generation == deals_generation_) aggregates_.put(key, *made);
+    auto done = [this, &key, &made, found] {
+      if (made && found.generation == deals_generation_) aggregates_.put(key, *made);
+      if (!found.registered) return;
       auto it = computing_.find(key);
       if (it != computing_.end()) {
         it->second->cancel();
