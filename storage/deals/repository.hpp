@@ -118,7 +118,7 @@ class DealRepository {
   boost::asio::awaitable<StageVisits> history(const Uuid& deal);
   boost::asio::awaitable<std::vector<Listed<deals::Deal>>> list(
       const DealQuery& query, std::size_t limit, const std::optional<PagePosition>& from);
-  // Of ids, those that are no live record of the kind.
+  // Whether a live row of the table has the id.
   boost::asio::awaitable<bool> live_exists(std::string_view table, const Uuid& id);
   // The names of deals' owners (crmd users, else Pipedrive users).
   boost::asio::awaitable<std::vector<OwnerName>> owner_names(
