@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <boost/json.hpp>
+#include <unordered_set>
 
 #include "domain/contacts/company.hpp"
 #include "domain/deals/health.hpp"
@@ -342,7 +343,12 @@ asio::awaitable<MirrorWrite> DealMirror::deals(pg::Transaction& tx,
   MirrorWrite out;
   json::array rows;
   std::vector<std::int64_t> deleted, stages;
-  for (const auto& d : items) {
+  // A deal twice in a page (changed while it was paged) once, as last seen:
+  // an upsert cannot touch one row twice.
+  std::unordered_set<std::int64_t> seen;
+  for (auto it = items.rbegin(); it != items.rend(); ++it) {
+    const auto& d = *it;
+    if (!seen.insert(d.id).second) continue;
     if (d.deleted) {
       deleted.push_back(d.id);
     } else if (!known_status(d.status)) {
