@@ -212,35 +212,6 @@ class FakeGoogle {
     bool removed = false;
   };
 
-  static std::string decode(std::string_view text) {
-    std::string out;
-    for (std::size_t i = 0; i < text.size(); ++i) {
-      if (text[i] == '+') {
-        out += ' ';
-      } else if (text[i] == '%' && i + 2 < text.size()) {
-        out += static_cast<char>(std::stoi(std::string(text.substr(i + 1, 2)), nullptr, 16));
-        i += 2;
-      } else {
-        out += text[i];
-      }
-    }
-    return out;
-  }
-  static Params params_of(std::string_view query) {
-    Params params;
-    while (!query.empty()) {
-      const auto amp = query.find('&');
-      const std::string_view pair = query.substr(0, amp);
-      const auto eq = pair.find('=');
-      if (eq == std::string_view::npos)
-        params[decode(pair)] = "";
-      else
-        params[decode(pair.substr(0, eq))] = decode(pair.substr(eq + 1));
-      if (amp == std::string_view::npos) break;
-      query.remove_prefix(amp + 1);
-    }
-    return params;
-  }
   static Answer json_answer(unsigned status, const boost::json::value& body) {
     return Answer{status,
                   {{"Content-Type", "application/json; charset=UTF-8"}},
@@ -304,7 +275,7 @@ class FakeGoogle {
     const auto question = target.find('?');
     const std::string path = target.substr(0, question);
     const Params params =
-        question == std::string::npos ? Params{} : params_of(target.substr(question + 1));
+        question == std::string::npos ? Params{} : test::query_params(target.substr(question + 1));
     const std::string method(request.method_string());
     if (path == "/token") return token(request);
     if (path.starts_with("/calendar/v3/")) {
@@ -333,7 +304,7 @@ class FakeGoogle {
       if (rest == "/files" && method == "GET") return list(params);
       if (rest == "/files" && method == "POST") return create(request);
       if (rest.starts_with("/files/")) {
-        const std::string id = decode(rest.substr(7));
+        const std::string id = test::url_decode(rest.substr(7));
         auto it = files_.find(id);
         if (it == files_.end() || it->second.removed)
           return error(404, "notFound", "File not found: " + id);
@@ -372,7 +343,7 @@ class FakeGoogle {
 
   Answer token(const Request& request) {
     ++token_requests_;
-    const Params form = params_of(request.body());
+    const Params form = test::query_params(request.body());
     const std::string grant = form.contains("grant_type") ? form.at("grant_type") : "";
     grant_types_.push_back(grant);
     auto refuse = [&](unsigned status, const char* code, const char* description) {

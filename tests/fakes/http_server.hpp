@@ -13,6 +13,7 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -30,6 +31,37 @@ using Header = std::pair<std::string, std::string>;
 using namespace std::chrono_literals;
 }  // namespace fake_detail
 using namespace fake_detail;
+
+// A query or form component with %XX and '+' decoded.
+inline std::string url_decode(std::string_view text) {
+  std::string out;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '%' && i + 2 < text.size()) {
+      out += static_cast<char>(std::stoi(std::string(text.substr(i + 1, 2)), nullptr, 16));
+      i += 2;
+    } else {
+      out += text[i] == '+' ? ' ' : text[i];
+    }
+  }
+  return out;
+}
+
+// The parameters of a query string or a form body.
+inline std::map<std::string, std::string> query_params(std::string_view query) {
+  std::map<std::string, std::string> params;
+  while (!query.empty()) {
+    const auto amp = query.find('&');
+    const std::string_view pair = query.substr(0, amp);
+    const auto eq = pair.find('=');
+    if (eq == std::string_view::npos)
+      params[url_decode(pair)] = "";
+    else
+      params[url_decode(pair.substr(0, eq))] = url_decode(pair.substr(eq + 1));
+    if (amp == std::string_view::npos) break;
+    query.remove_prefix(amp + 1);
+  }
+  return params;
+}
 
 // What the fake answers to one request.
 struct Answer {

@@ -365,36 +365,6 @@ class FakePipedrive {
   }
 
   // --- the wire -----------------------------------------------------------------
-  static std::string decode(std::string_view text) {
-    std::string out;
-    for (std::size_t i = 0; i < text.size(); ++i) {
-      if (text[i] == '%' && i + 2 < text.size()) {
-        const std::string hex(text.substr(i + 1, 2));
-        out += static_cast<char>(std::stoi(hex, nullptr, 16));
-        i += 2;
-      } else if (text[i] == '+') {
-        out += ' ';
-      } else {
-        out += text[i];
-      }
-    }
-    return out;
-  }
-  static Params params_of(std::string_view query) {
-    Params params;
-    while (!query.empty()) {
-      const auto amp = query.find('&');
-      const std::string_view pair = query.substr(0, amp);
-      const auto eq = pair.find('=');
-      if (eq == std::string_view::npos)
-        params[decode(pair)] = "";
-      else
-        params[decode(pair.substr(0, eq))] = decode(pair.substr(eq + 1));
-      if (amp == std::string_view::npos) break;
-      query.remove_prefix(amp + 1);
-    }
-    return params;
-  }
   static std::string hex_of(const std::string& text) {
     static constexpr char digits[] = "0123456789abcdef";
     std::string out;
@@ -471,7 +441,7 @@ class FakePipedrive {
     const auto question = target.find('?');
     const std::string path = target.substr(0, question);
     const Params params =
-        question == std::string::npos ? Params{} : params_of(target.substr(question + 1));
+        question == std::string::npos ? Params{} : test::query_params(target.substr(question + 1));
     log_.push_back(method + " " + target);
     ++per_path_[path];
     // The burst window counts every request.
