@@ -6,6 +6,7 @@
 
 #include "actors/deals.hpp"
 #include "actors/leads.hpp"
+#include "domain/common/clock.hpp"
 #include "domain/common/date.hpp"
 #include "domain/deals/cashflow.hpp"
 #include "domain/deals/focus.hpp"
@@ -18,10 +19,6 @@ namespace asio = boost::asio;
 using storage::StageCutoff;
 
 namespace {
-
-Timestamp now_us() {
-  return std::chrono::time_point_cast<std::chrono::microseconds>(std::chrono::system_clock::now());
-}
 
 std::string key_of(const std::optional<Uuid>& id) {
   return id ? id->str() : "all";
@@ -73,7 +70,7 @@ asio::awaitable<DealLines> DealService::overdue(Uuid pipeline, int min_days, std
   const auto last_close = day - std::chrono::days(std::max(1, min_days));
   auto rows =
       co_await repository_.overdue(pipeline, last_close, own_leads_only(context), limit, from);
-  co_return DealLines{std::move(rows), reference, day, now_us()};
+  co_return DealLines{std::move(rows), reference, day, current_time()};
 }
 
 asio::awaitable<DealLines> DealService::stuck(Uuid pipeline, std::size_t limit,
@@ -81,7 +78,7 @@ asio::awaitable<DealLines> DealService::stuck(Uuid pipeline, std::size_t limit,
                                               identity::RequestContext context) {
   const auto reference = co_await pipeline_reference(pipeline);
   const auto day = co_await today();
-  const auto now = now_us();
+  const auto now = current_time();
   std::vector<StageCutoff> cutoffs;
   for (const auto* s : reference->stages_of(pipeline))
     cutoffs.push_back({s->id, deals::stuck_cutoff(terms_of(*s), now, options_.stuck_days)});
@@ -95,7 +92,7 @@ asio::awaitable<DealLines> DealService::order_received(Uuid pipeline, std::size_
                                                        identity::RequestContext context) {
   const auto reference = co_await pipeline_reference(pipeline);
   const auto day = co_await today();
-  const auto now = now_us();
+  const auto now = current_time();
   std::vector<StageCutoff> cutoffs;
   // Every deal of a flagged stage entered it before now (and a clock skew
   // of a day between crmd and the database changes nothing).
@@ -116,7 +113,7 @@ asio::awaitable<DealLines> DealService::incomplete(Uuid pipeline, std::size_t li
     if (!s->required_fields.fields.empty()) checklists.push_back({s->id, s->required_fields});
   auto rows =
       co_await repository_.incomplete(pipeline, checklists, own_leads_only(context), limit, from);
-  co_return DealLines{std::move(rows), reference, day, now_us()};
+  co_return DealLines{std::move(rows), reference, day, current_time()};
 }
 
 asio::awaitable<DealLines> DealService::inactive(Uuid pipeline, int days, std::size_t limit,
@@ -124,7 +121,7 @@ asio::awaitable<DealLines> DealService::inactive(Uuid pipeline, int days, std::s
                                                  identity::RequestContext context) {
   const auto reference = co_await pipeline_reference(pipeline);
   const auto day = co_await today();
-  const auto now = now_us();
+  const auto now = current_time();
   const auto cutoff = now - std::chrono::days(days);
   std::vector<StageCutoff> cutoffs;
   for (const auto* s : reference->stages_of(pipeline)) cutoffs.push_back({s->id, cutoff});
@@ -140,7 +137,7 @@ asio::awaitable<boost::json::object> DealService::cashflow(Uuid pipeline, int mo
   const auto own = own_leads_only(context);
   auto make = [this, reference, pipeline, day, own,
                months]() -> asio::awaitable<boost::json::object> {
-    const auto terms = aggregate_terms(*reference, pipeline, now_us());
+    const auto terms = aggregate_terms(*reference, pipeline, current_time());
     const auto groups = co_await repository_.cashflow_groups(pipeline, day, terms, own);
     auto projection = deals::project_cashflow(groups, day, months, options_.commit_probability);
     co_return deals::to_json(projection);
@@ -154,7 +151,7 @@ asio::awaitable<boost::json::object> DealService::recent_summary(Uuid pipeline, 
                                                                  identity::RequestContext context) {
   co_await pipeline_reference(pipeline);
   const auto own = own_leads_only(context);
-  const auto since = now_us() - std::chrono::days(days);
+  const auto since = current_time() - std::chrono::days(days);
   const auto rows = co_await repository_.recent(pipeline, since, own);
   boost::json::object out;
   out["pipeline_id"] = pipeline.str();
@@ -179,7 +176,7 @@ asio::awaitable<boost::json::object> DealService::owner_kpis(Timestamp from, Tim
     q.pipeline_id = pipeline;
     q.owner_id = own;
     q.overdue_before = day;
-    q.terms = aggregate_terms(*reference, pipeline, now_us());
+    q.terms = aggregate_terms(*reference, pipeline, current_time());
     const auto rows = co_await repository_.owner_kpis(q);
     std::vector<std::optional<Uuid>> users;
     std::vector<std::int64_t> pipedrive;
@@ -224,7 +221,7 @@ asio::awaitable<boost::json::object> DealService::today_dashboard(
     throw Error(ErrorKind::forbidden, "forbidden", "the dashboard is a user's: sign in as one");
   const auto reference = co_await this->reference();
   const auto day = co_await today();
-  const auto now = now_us();
+  const auto now = current_time();
   std::vector<deals::FocusItem> items;
   const auto add_deals = [&](const std::vector<Listed<storage::DealLine>>& rows, const char* rule) {
     for (const auto& row : rows) {

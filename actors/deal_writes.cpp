@@ -4,11 +4,11 @@
 
 #include "actors/deals.hpp"
 #include "actors/leads.hpp"
+#include "domain/common/clock.hpp"
 #include "domain/common/version.hpp"
 #include "domain/deals/money.hpp"
 #include "storage/audit.hpp"
 #include "storage/audited_write.hpp"
-#include "storage/write_scope.hpp"
 
 namespace crmd::actors {
 namespace asio = boost::asio;
@@ -23,10 +23,6 @@ Error no_such_deal() {
 Error invalid(const std::string& field, const std::string& message) {
   return Error(ErrorKind::validation, "validation_failed", field + ": " + message,
                {{field, message}});
-}
-
-Timestamp now_us() {
-  return std::chrono::time_point_cast<std::chrono::microseconds>(std::chrono::system_clock::now());
 }
 
 // The event a change stands for: its outcome first, then a move.
@@ -82,7 +78,7 @@ asio::awaitable<Deal> DealService::create(deals::DealChanges c, identity::Reques
     if (stages.empty()) throw invalid("pipeline_id", "the pipeline has no stage");
     stage = stages.front();
   }
-  const auto now = now_us();
+  const auto now = current_time();
   Deal d;
   d.pipeline_id = stage->pipeline_id;
   d.stage_id = stage->id;
@@ -136,7 +132,7 @@ asio::awaitable<Deal> DealService::update(Uuid id, deals::DealChanges c,
     if (stages.empty()) throw invalid("pipeline_id", "the pipeline has no stage");
     c.stage_id = stages.front()->id;
   }
-  const auto after = deals::apply(current, c, now_us());
+  const auto after = deals::apply(current, c, current_time());
   co_await check(after, c, context);
   auto write = co_await storage::AuditedWrite::begin(pool_, std::move(context));
   auto locked = co_await repository_.lock(write.tx(), id);
@@ -144,7 +140,7 @@ asio::awaitable<Deal> DealService::update(Uuid id, deals::DealChanges c,
   write.require_version(locked->updated_at);
   // Changed since it was read: apply the changes to what is there now.
   const auto next =
-      locked->updated_at == current.updated_at ? after : deals::apply(*locked, c, now_us());
+      locked->updated_at == current.updated_at ? after : deals::apply(*locked, c, current_time());
   auto written = co_await repository_.update(write.tx(), next);
   if (written.stage_id != locked->stage_id)
     co_await repository_.enter_stage(write.tx(), written, write.context().user_id());
@@ -195,7 +191,7 @@ asio::awaitable<Deal> DealService::open_for_lead(pg::Transaction& tx, std::strin
     throw Error(ErrorKind::conflict, "no_default_pipeline",
                 "no pipeline with a stage to open the deal in (CRMD_DEFAULT_PIPELINE=" +
                     options_.default_pipeline + ")");
-  const auto now = now_us();
+  const auto now = current_time();
   Deal d;
   d.title = std::move(title);
   d.company_id = company;
@@ -226,7 +222,7 @@ asio::awaitable<boost::json::object> DealService::detail(Uuid id,
   std::vector<std::int64_t> pipedrive;
   if (deal.pipedrive_owner_id) pipedrive.push_back(*deal.pipedrive_owner_id);
   const auto names = co_await repository_.owner_names(users, pipedrive);
-  const auto now = now_us();
+  const auto now = current_time();
   boost::json::object out;
   out["deal"] = deals::to_json(deal);
   const auto* stage = reference->stage(deal.stage_id);
@@ -286,13 +282,12 @@ asio::awaitable<deals::Note> DealService::add_note(std::string type, Uuid entity
   const bool visible =
       co_await repository_.note_target_visible(type, entity, own_leads_only(context));
   if (!visible) throw Error(ErrorKind::not_found, "not_found", "no such " + type);
-  auto scope = co_await storage::WriteScope::begin(pool_, context);
+  auto write = co_await storage::AuditedWrite::begin(pool_, context);
   auto note =
-      co_await repository_.insert_note(scope.tx(), type, entity, content, context.user_id());
+      co_await repository_.insert_note(write.tx(), type, entity, content, context.user_id());
   const storage::AuditEntry entry{"note_created", "note", note.id.str(), std::nullopt,
                                   deals::to_json(note)};
-  co_await storage::write_audit(scope.tx(), context, entry);
-  co_await scope.commit();
+  co_await write.commit(entry);
   if (type == "deal") co_await deals_changed();
   co_return note;
 }

@@ -8,9 +8,9 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
-#include "domain/common/version.hpp"
+#include "domain/common/clock.hpp"
 #include "storage/audit.hpp"
-#include "storage/write_scope.hpp"
+#include "storage/audited_write.hpp"
 
 namespace crmd::actors {
 namespace asio = boost::asio;
@@ -133,58 +133,55 @@ asio::awaitable<void> DealService::drop_reference() {
 
 asio::awaitable<Pipeline> DealService::create_pipeline(deals::NewPipeline p,
                                                        identity::RequestContext context) {
-  auto scope = co_await storage::WriteScope::begin(pool_, context);
-  auto made = co_await repository_.insert_pipeline(scope.tx(), p);
+  auto write = co_await storage::AuditedWrite::begin(pool_, context);
+  auto made = co_await repository_.insert_pipeline(write.tx(), p);
   const storage::AuditEntry entry{"pipeline_created", "pipeline", made.id.str(), std::nullopt,
                                   deals::to_json(made)};
-  co_await storage::write_audit(scope.tx(), context, entry);
-  co_await scope.commit();
+  co_await write.commit(entry);
   co_await drop_reference();
   co_return made;
 }
 
 asio::awaitable<Pipeline> DealService::update_pipeline(Uuid id, deals::PipelineChanges c,
                                                        identity::RequestContext context) {
-  auto scope = co_await storage::WriteScope::begin(pool_, context);
-  auto before = co_await repository_.lock_pipeline(scope.tx(), id);
+  auto write = co_await storage::AuditedWrite::begin(pool_, context);
+  auto before = co_await repository_.lock_pipeline(write.tx(), id);
   if (!before) throw no_such("pipeline");
-  require_version(context.if_match, before->updated_at);
+  write.require_version(before->updated_at);
   if (before->pipedrive_id) throw managed_by_pipedrive("pipeline");
   auto changed = *before;
   if (c.name) changed.name = *c.name;
   if (c.order_nr) changed.order_nr = *c.order_nr;
   if (c.uses_probability) changed.uses_probability = *c.uses_probability;
-  auto after = co_await repository_.update_pipeline(scope.tx(), changed);
+  auto after = co_await repository_.update_pipeline(write.tx(), changed);
   const storage::AuditEntry entry{"pipeline_updated", "pipeline", id.str(), deals::to_json(*before),
                                   deals::to_json(after)};
-  co_await storage::write_audit(scope.tx(), context, entry);
-  co_await scope.commit();
+  co_await write.commit(entry);
   co_await drop_reference();
   co_return after;
 }
 
 asio::awaitable<void> DealService::delete_pipeline(Uuid id, identity::RequestContext context) {
-  auto scope = co_await storage::WriteScope::begin(pool_, context);
-  auto before = co_await repository_.lock_pipeline(scope.tx(), id);
+  auto write = co_await storage::AuditedWrite::begin(pool_, context);
+  auto before = co_await repository_.lock_pipeline(write.tx(), id);
   if (!before) throw no_such("pipeline");
-  require_version(context.if_match, before->updated_at);
+  write.require_version(before->updated_at);
   if (before->pipedrive_id) throw managed_by_pipedrive("pipeline");
-  const auto live = co_await repository_.live_deals_in(scope.tx(), "pipeline_id", id);
+  const auto live = co_await repository_.live_deals_in(write.tx(), "pipeline_id", id);
   if (live > 0)
     throw Error(ErrorKind::conflict, "pipeline_has_deals",
                 "the pipeline has " + std::to_string(live) + " deals: move or delete them first");
-  co_await repository_.delete_pipeline(scope.tx(), id);
+  co_await repository_.delete_pipeline(write.tx(), id);
   const storage::AuditEntry entry{"pipeline_deleted", "pipeline", id.str(),
                                   deals::to_json(*before)};
-  co_await storage::write_audit(scope.tx(), context, entry);
-  co_await scope.commit();
+  co_await write.commit(entry);
   co_await drop_reference();
 }
 
 asio::awaitable<Stage> DealService::create_stage(deals::NewStage s,
                                                  identity::RequestContext context) {
-  auto scope = co_await storage::WriteScope::begin(pool_, context);
-  auto pipeline = co_await repository_.lock_pipeline(scope.tx(), s.pipeline_id);
+  auto write = co_await storage::AuditedWrite::begin(pool_, context);
+  auto pipeline = co_await repository_.lock_pipeline(write.tx(), s.pipeline_id);
   if (!pipeline)
     throw Error(ErrorKind::validation, "validation_failed", "pipeline_id: no such pipeline",
                 {{"pipeline_id", "no such pipeline"}});
@@ -192,39 +189,37 @@ asio::awaitable<Stage> DealService::create_stage(deals::NewStage s,
   Stage stage;
   stage.pipeline_id = s.pipeline_id;
   stage = deals::apply(std::move(stage), s.fields);
-  auto made = co_await repository_.insert_stage(scope.tx(), stage);
+  auto made = co_await repository_.insert_stage(write.tx(), stage);
   const storage::AuditEntry entry{"stage_created", "stage", made.id.str(), std::nullopt,
                                   deals::to_json(made)};
-  co_await storage::write_audit(scope.tx(), context, entry);
-  co_await scope.commit();
+  co_await write.commit(entry);
   co_await drop_reference();
   co_return made;
 }
 
 asio::awaitable<Stage> DealService::update_stage(Uuid id, deals::StageChanges c,
                                                  identity::RequestContext context) {
-  auto scope = co_await storage::WriteScope::begin(pool_, context);
-  auto before = co_await repository_.lock_stage(scope.tx(), id);
+  auto write = co_await storage::AuditedWrite::begin(pool_, context);
+  auto before = co_await repository_.lock_stage(write.tx(), id);
   if (!before) throw no_such("stage");
-  require_version(context.if_match, before->updated_at);
+  write.require_version(before->updated_at);
   // order_received and the checklist are crmd's own, mirrored stage or not.
   if (before->pipedrive_id && c.touches_pipedrive()) throw managed_by_pipedrive("stage");
-  auto after = co_await repository_.update_stage(scope.tx(), deals::apply(*before, c));
+  auto after = co_await repository_.update_stage(write.tx(), deals::apply(*before, c));
   const storage::AuditEntry entry{"stage_updated", "stage", id.str(), deals::to_json(*before),
                                   deals::to_json(after)};
-  co_await storage::write_audit(scope.tx(), context, entry);
-  co_await scope.commit();
+  co_await write.commit(entry);
   co_await drop_reference();
   co_return after;
 }
 
 asio::awaitable<void> DealService::delete_stage(Uuid id, std::optional<Uuid> move_to,
                                                 identity::RequestContext context) {
-  auto scope = co_await storage::WriteScope::begin(pool_, context);
-  auto& tx = scope.tx();
+  auto write = co_await storage::AuditedWrite::begin(pool_, context);
+  auto& tx = write.tx();
   auto before = co_await repository_.lock_stage(tx, id);
   if (!before) throw no_such("stage");
-  require_version(context.if_match, before->updated_at);
+  write.require_version(before->updated_at);
   if (before->pipedrive_id) throw managed_by_pipedrive("stage");
   const auto live = co_await repository_.live_deals_in(tx, "stage_id", id);
   std::vector<Uuid> moved;
@@ -247,8 +242,7 @@ asio::awaitable<void> DealService::delete_stage(Uuid id, std::optional<Uuid> mov
   if (move_to) details["deals_moved_to"] = move_to->str();
   details["deals_moved"] = static_cast<std::int64_t>(moved.size());
   const storage::AuditEntry entry{"stage_deleted", "stage", id.str(), std::move(details)};
-  co_await storage::write_audit(tx, context, entry);
-  co_await scope.commit();
+  co_await write.commit(entry);
   co_await drop_reference();
 }
 
@@ -262,8 +256,7 @@ deals::StageTerms DealService::terms_of(const Stage& s) {
 
 asio::awaitable<std::chrono::sys_days> DealService::today() {
   auto read = [this]() -> asio::awaitable<std::chrono::sys_days> {
-    const auto now =
-        std::chrono::time_point_cast<std::chrono::microseconds>(std::chrono::system_clock::now());
+    const auto now = current_time();
     if (!today_ || now >= today_->second) today_ = co_await repository_.today(options_.time_zone);
     co_return today_->first;
   };
@@ -276,7 +269,7 @@ asio::awaitable<boost::json::object> DealService::cached(
   // instead of running the same aggregate side by side.
   struct Look {
     std::optional<boost::json::object> hit;
-    bool waited = false;  // for another request's computation: look again
+    bool waited = false;      // for another request's computation: look again
     bool registered = false;  // this request computes it for the others
     std::uint64_t generation = 0;
   };

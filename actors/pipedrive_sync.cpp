@@ -8,6 +8,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json.hpp>
 
+#include "domain/common/clock.hpp"
 #include "domain/common/date.hpp"
 #include "domain/common/json_of.hpp"
 #include "domain/deals/money.hpp"
@@ -18,10 +19,6 @@ namespace asio = boost::asio;
 namespace json = boost::json;
 
 namespace {
-
-Timestamp now_us() {
-  return std::chrono::time_point_cast<std::chrono::microseconds>(std::chrono::system_clock::now());
-}
 
 std::int64_t ms_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
@@ -148,7 +145,7 @@ asio::awaitable<std::int64_t> PipedriveSync::run(std::vector<std::string> entiti
                     "one of users, pipelines, stages, organizations, persons, deals, "
                     "deals_archived, deals_deleted, notes, deals_reconcile"}});
   const auto pause = co_await state_.pause();
-  if (pause.until && *pause.until > now_us())
+  if (pause.until && *pause.until > current_time())
     throw Error(ErrorKind::rate_limited, "pipedrive_paused",
                 "Pipedrive syncs are paused until " + format_rfc3339(*pause.until) + ": " +
                     pause.reason.value_or(""));
@@ -157,7 +154,7 @@ asio::awaitable<std::int64_t> PipedriveSync::run(std::vector<std::string> entiti
   const auto deadline = std::chrono::steady_clock::now() + options_.lease;
   asio::steady_timer timer(co_await asio::this_coro::executor);
   for (;;) {
-    const bool got = co_await state_.acquire(owner, now_us() + options_.lease);
+    const bool got = co_await state_.acquire(owner, current_time() + options_.lease);
     if (got) break;
     if (!wait || std::chrono::steady_clock::now() > deadline) {
       spdlog::info("pipedrive: a sync is running elsewhere: this one is skipped");
@@ -190,7 +187,7 @@ asio::awaitable<std::int64_t> PipedriveSync::run(std::vector<std::string> entiti
     const auto limits = client_.rate_limit();
     std::optional<Timestamp> until = limits.paused_until;
     if (rate_failure->code() == "pipedrive_rate_limited_forbidden" || !until)
-      until = now_us() + options_.hard_stop_pause;
+      until = current_time() + options_.hard_stop_pause;
     co_await state_.set_pause(until, rate_failure->detail());
   }
   co_await note_rate_limit();
@@ -203,8 +200,8 @@ asio::awaitable<std::int64_t> PipedriveSync::run(std::vector<std::string> entiti
 asio::awaitable<std::int64_t> PipedriveSync::run_entity(std::string entity, bool forced) {
   if (entity == "deals_reconcile") {
     auto meta = co_await state_.get(entity);
-    const bool due =
-        !meta.last_reconciled_at || now_us() - *meta.last_reconciled_at >= options_.reconcile_every;
+    const bool due = !meta.last_reconciled_at ||
+                     current_time() - *meta.last_reconciled_at >= options_.reconcile_every;
     if (!due && !forced) co_return 0;
     co_return co_await reconcile();
   }
@@ -303,7 +300,7 @@ asio::awaitable<PipedriveSync::Step> PipedriveSync::page(const std::string& enti
   co_await tx.commit();
   // Renewed with every page; lost (another run took over) only when pages
   // took longer than the lease.
-  co_await state_.acquire(lease_owner_, now_us() + options_.lease);
+  co_await state_.acquire(lease_owner_, current_time() + options_.lease);
   co_await note_rate_limit();
   co_return step;
 }
@@ -356,10 +353,10 @@ asio::awaitable<json::object> PipedriveSync::status() {
   const auto entities = co_await state_.all();
   json::object out;
   out["configured"] = true;
-  const bool running = pause.lease_until && *pause.lease_until > now_us();
+  const bool running = pause.lease_until && *pause.lease_until > current_time();
   out["running"] = running;
   out["lease_until"] = running ? json_of(pause.lease_until) : json::value(nullptr);
-  const bool paused = pause.until && *pause.until > now_us();
+  const bool paused = pause.until && *pause.until > current_time();
   out["paused_until"] = paused ? json_of(pause.until) : json::value(nullptr);
   out["pause_reason"] = paused ? json_of(pause.reason) : json::value(nullptr);
   out["rate_limit"] = pause.rate_limit;

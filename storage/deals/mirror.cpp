@@ -6,6 +6,7 @@
 #include <boost/json.hpp>
 #include <unordered_set>
 
+#include "domain/common/clock.hpp"
 #include "domain/contacts/company.hpp"
 #include "domain/deals/health.hpp"
 #include "domain/deals/money.hpp"
@@ -54,8 +55,7 @@ json::object deal_row(const pipedrive::Deal& d) {
   if (d.probability && *d.probability >= 0 && *d.probability <= 100) probability = d.probability;
   o["probability"] = maybe(probability);
   o["lost_reason"] = maybe(d.lost_reason);
-  const auto now =
-      std::chrono::time_point_cast<std::chrono::microseconds>(std::chrono::system_clock::now());
+  const auto now = current_time();
   const auto added = d.add_time.value_or(d.update_time.value_or(now));
   o["add_time"] = format_rfc3339(added);
   o["update_time"] = format_rfc3339(d.update_time.value_or(added));
@@ -150,8 +150,7 @@ json::array person_rows(const std::vector<pipedrive::Person>& items) {
 
 json::array note_rows(const std::vector<pipedrive::Note>& items) {
   json::array rows;
-  const auto now =
-      std::chrono::time_point_cast<std::chrono::microseconds>(std::chrono::system_clock::now());
+  const auto now = current_time();
   for (const auto& n : items) {
     const auto added = n.add_time.value_or(n.update_time.value_or(now));
     rows.push_back(json::object{{"id", n.id},

@@ -6,6 +6,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json.hpp>
 
+#include "domain/common/clock.hpp"
 #include "domain/common/error.hpp"
 
 namespace crmd::pipedrive {
@@ -44,10 +45,6 @@ std::string percent_encode(std::string_view text) {
 // this only widens the window.
 std::string seconds_rfc3339(Timestamp t) {
   return format_rfc3339(std::chrono::floor<std::chrono::seconds>(t));
-}
-
-Timestamp now_utc() {
-  return std::chrono::time_point_cast<std::chrono::microseconds>(std::chrono::system_clock::now());
 }
 
 void add_param(std::string& query, std::string_view name, std::string_view value) {
@@ -112,7 +109,7 @@ RateLimitState PipedriveClient::rate_limit() const {
 
 std::chrono::milliseconds PipedriveClient::before_request() {
   std::lock_guard lock(mutex_);
-  const Timestamp now = now_utc();
+  const Timestamp now = current_time();
   if (budget_until_) {
     if (now < *budget_until_) throw budget_error(*budget_until_, now);
     budget_until_.reset();
@@ -126,7 +123,7 @@ std::chrono::milliseconds PipedriveClient::before_request() {
 
 PaceVerdict PipedriveClient::after_answer(const HttpResponse& response) {
   std::lock_guard lock(mutex_);
-  const Timestamp now = now_utc();
+  const Timestamp now = current_time();
   PaceVerdict verdict = judge_answer(state_, response, now, options_.pacing);
   if (verdict.pace == Pace::wait) {
     const auto pause = std::min<std::chrono::milliseconds>(
@@ -180,7 +177,7 @@ asio::awaitable<HttpResponse> PipedriveClient::exchange(HttpRequest request) {
                   answer_text(response) +
                       " right after a 429: Pipedrive escalated its rate limit; stop until it is "
                       "looked into");
-    if (verdict.pace == Pace::budget_exhausted) throw budget_error(*verdict.until, now_utc());
+    if (verdict.pace == Pace::budget_exhausted) throw budget_error(*verdict.until, current_time());
     if (response.status == 429) {
       ++throttled;
       const bool too_long = verdict.wait > std::chrono::milliseconds(options_.max_wait);

@@ -219,6 +219,19 @@ TEST_F(PipedriveSyncTest, ASpentDailyBudgetPausesEverySyncUntilItsReset) {
   EXPECT_EQ(fake.total_requests(), before);  // no request until the reset
 }
 
+TEST_F(PipedriveSyncTest, A403AfterA429IsAHardStop) {
+  deal("forbidden");
+  fake.fail_next_with_429(1, 1);
+  fake.forbid_after_429();
+  const auto run = sync();
+  ASSERT_EQ(run.at("status"), "failed") << run;
+  const auto status = json_of(send("GET", "/api/v2/sync/status"));
+  ASSERT_TRUE(status.at("paused_until").is_string()) << status;
+  const auto before = fake.total_requests();
+  EXPECT_EQ(sync().at("status"), "failed");
+  EXPECT_EQ(fake.total_requests(), before);  // stopped, not retried
+}
+
 TEST_F(PipedriveSyncTest, ARunThatDiesMidwayResumesFromItsCursor) {
   for (int i = 0; i < 1100; ++i) deal("bulk " + std::to_string(i));
   fake.fail_request("/api/v2/deals?", 2);  // the second page of deals, and every later request
