@@ -161,15 +161,27 @@ std::string contact_list_where(const contacts::ContactListQuery& q, pg::Params& 
   return where;
 }
 
+asio::awaitable<pg::Result> ContactRepository::run_list(std::string sql, pg::Params params,
+                                                        bool filtered) {
+  // A filter's patterns and id lists decide the plan: how many contacts a
+  // title fragment or eleven companies hold, known only from the values.
+  // A generic plan would guess (and walk the sort index when it guesses
+  // few); a custom plan costs a planning per call.
+  if (filtered) co_return co_await pool_.read_replanned(std::move(sql), std::move(params));
+  co_return co_await pool_.read(std::move(sql), std::move(params));
+}
+
 asio::awaitable<std::vector<Listed<Contact>>> ContactRepository::list(
     const contacts::ContactListQuery& q, std::size_t limit, const std::optional<PagePosition>& from,
     std::size_t offset, const CompanyIds* companies) {
   pg::Params params;
   KeysetQuery keyset{kColumns, "contacts c", contact_list_where(q, params, companies)};
+  const bool filtered = params.size() > 0;
   keyset.id = "c.id";
   keyset.order_by(q.order);
   keyset.offset = offset;
-  const auto result = co_await pool_.query(keyset.sql(from, limit, params), params);
+  auto sql = keyset.sql(from, limit, params);
+  const auto result = co_await run_list(std::move(sql), std::move(params), filtered);
   std::vector<Listed<Contact>> rows;
   for (auto row : result) rows.push_back({contact_from(row), row.get<std::string>(kSortKey)});
   reorder(rows, from);
@@ -181,7 +193,7 @@ asio::awaitable<std::optional<CompanyIds>> ContactRepository::companies_matching
   pg::Params params;
   const auto sql = "SELECT id FROM companies WHERE " + company_conditions(q, params) + " LIMIT " +
                    std::to_string(limit + 1);
-  const auto result = co_await pool_.query(sql, params);
+  const auto result = co_await pool_.read(sql, params);
   if (static_cast<std::size_t>(result.rows()) > limit) co_return std::nullopt;
   CompanyIds ids;
   ids.reserve(static_cast<std::size_t>(result.rows()));
@@ -193,16 +205,18 @@ asio::awaitable<std::int64_t> ContactRepository::count(const contacts::ContactLi
                                                        const CompanyIds* companies) {
   pg::Params params;
   const auto where = contact_list_where(q, params, companies);
-  const auto result = co_await pool_.query("SELECT count(*) FROM contacts WHERE " + where, params);
+  const bool filtered = params.size() > 0;
+  const auto result = co_await run_list("SELECT count(*) FROM contacts WHERE " + where,
+                                        std::move(params), filtered);
   co_return result.one().get<std::int64_t>(0);
 }
 
 asio::awaitable<std::optional<Contact>> ContactRepository::find(const Uuid& id,
                                                                 bool include_deleted) {
   const auto result =
-      co_await pool_.query(std::string("SELECT ") + kColumns +
-                               " FROM contacts WHERE id = $1 AND ($2 OR deleted_at IS NULL)",
-                           id, include_deleted);
+      co_await pool_.read(std::string("SELECT ") + kColumns +
+                              " FROM contacts WHERE id = $1 AND ($2 OR deleted_at IS NULL)",
+                          id, include_deleted);
   if (result.empty()) co_return std::nullopt;
   co_return contact_from(result[0]);
 }

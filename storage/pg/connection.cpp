@@ -48,7 +48,10 @@ asio::awaitable<void> Connection::open_on_strand(std::shared_ptr<Connection> sel
   asio::co_spawn(strand_, watchdog(self), asio::detached);
 }
 
-void Connection::submit(std::string sql, Params params, QueryHandler handler) {
+void Connection::submit(std::string sql, Params params, QueryHandler handler, bool grouped,
+                        bool replanned) {
+  // A write never shares a read's sync: its own implicit transaction.
+  if (!grouped) close_group();
   if (!alive_) {
     handler.complete(
         std::make_exception_ptr(Error(ErrorKind::connection_lost, "connection is closed")), {});
@@ -64,41 +67,146 @@ void Connection::submit(std::string sql, Params params, QueryHandler handler) {
     pending.handler.complete(std::make_exception_ptr(Error(ErrorKind::connection_lost, message)),
                              {});
   };
-  StatementList::iterator statement;
-  if (auto found = prepared_.find(sql); found != prepared_.end()) {
-    statement = found->second;
-    statements_.splice(statements_.end(), statements_, statement);
-  } else {
-    // Room first: the DEALLOCATE goes ahead of this PREPARE (unless leased).
-    evict(max_prepared_ - 1);
-    if (!send_deallocations()) return lost();
-    statement = statements_.insert(
-        statements_.end(), Statement{std::move(sql), "s" + std::to_string(next_statement_++)});
-    prepared_.emplace(statement->sql, statement);
-    if (!PQsendPrepare(conn, statement->name.c_str(), statement->sql.c_str(),
-                       static_cast<int>(params.size()), params.types().data())) {
-      prepared_.erase(statement->sql);
-      statements_.erase(statement);
-      lost();
-      return fail(socket_.last_error());
-    }
-    pending.stage = Stage::prepare_result;
-    pending.prepares = true;
-  }
-  ++statement->users;
-  pending.statement = statement;
-  pending.executes = true;
   std::vector<const char*> values;
   values.reserve(params.size());
   for (const auto& v : params.values()) values.push_back(v ? v->c_str() : nullptr);
-  if (!PQsendQueryPrepared(conn, statement->name.c_str(), static_cast<int>(params.size()),
-                           values.data(), nullptr, nullptr, 0) ||
-      !PQpipelineSync(conn)) {
+  const int count = static_cast<int>(params.size());
+  bool sent = false;
+  if (replanned) {
+    // The unnamed statement: parsed and planned with these values.
+    sent = PQsendQueryParams(conn, sql.c_str(), count, params.types().data(), values.data(),
+                             nullptr, nullptr, 0) != 0;
+    pending.replanned = true;
+    if (grouped) pending.sql = std::move(sql);
+  } else {
+    StatementList::iterator statement;
+    if (auto found = prepared_.find(sql); found != prepared_.end()) {
+      statement = found->second;
+      statements_.splice(statements_.end(), statements_, statement);
+    } else {
+      // Room first: the DEALLOCATE goes ahead of this PREPARE (unless leased).
+      evict(max_prepared_ - 1);
+      if (!send_deallocations()) return lost();
+      statement = statements_.insert(
+          statements_.end(), Statement{std::move(sql), "s" + std::to_string(next_statement_++)});
+      prepared_.emplace(statement->sql, statement);
+      if (!PQsendPrepare(conn, statement->name.c_str(), statement->sql.c_str(), count,
+                         params.types().data())) {
+        prepared_.erase(statement->sql);
+        statements_.erase(statement);
+        lost();
+        return fail(socket_.last_error());
+      }
+      pending.stage = Stage::prepare_result;
+      pending.prepares = true;
+    }
+    ++statement->users;
+    pending.statement = statement;
+    pending.executes = true;
+    sent = PQsendQueryPrepared(conn, statement->name.c_str(), count, values.data(), nullptr,
+                               nullptr, 0) != 0;
+  }
+  if (!sent || (!grouped && !PQpipelineSync(conn))) {
     release_statement(pending);
     lost();
     return fail(socket_.last_error());
   }
+  statements_sent_.fetch_add(1, std::memory_order_relaxed);
+  if (!grouped) syncs_sent_.fetch_add(1, std::memory_order_relaxed);
+  if (grouped) {
+    pending.grouped = true;
+    pending.params = std::move(params);
+  }
   pending_.push_back(std::move(pending));
+  in_flight_.fetch_add(1, std::memory_order_relaxed);
+  if (!grouped) return schedule_flush();
+  if (group_open_) return;
+  // The sync goes after whatever else is queued on the strand now: the
+  // reads submitted in this turn.
+  group_open_ = true;
+  asio::post(strand_, [self = shared_from_this()] { self->close_group(); });
+}
+
+void Connection::submit_copy(std::string sql, std::string data, QueryHandler handler) {
+  close_group();
+  auto failed = [&](ErrorKind kind, std::string message) {
+    handler.complete(std::make_exception_ptr(Error(kind, std::move(message))), {});
+  };
+  if (!alive_) return failed(ErrorKind::connection_lost, "connection is closed");
+  // Never with queries in flight: their results would come outside the
+  // pipeline. A leased connection has none between its statements.
+  if (!pending_.empty()) return failed(ErrorKind::server, "a COPY needs its connection idle");
+  PGconn* conn = socket_.conn();
+  if (PQexitPipelineMode(conn) != 1 || !PQsendQuery(conn, sql.c_str())) {
+    failed(ErrorKind::connection_lost, socket_.last_error());
+    return fail(socket_.last_error());
+  }
+  statements_sent_.fetch_add(1, std::memory_order_relaxed);
+  pending_.push_back(Pending{.stage = Stage::copy_start,
+                             .copy_data = std::move(data),
+                             .handler = std::move(handler),
+                             .sent_at = std::chrono::steady_clock::now()});
+  in_flight_.fetch_add(1, std::memory_order_relaxed);
+  schedule_flush();
+}
+
+bool Connection::process_copy(PGresult* raw) {
+  PGconn* conn = socket_.conn();
+  Pending& front = pending_.front();
+  if (!raw) {
+    if (front.stage != Stage::copy_end) {
+      fail("protocol out of step: a COPY ended before its result");
+      return false;
+    }
+    if (PQenterPipelineMode(conn) != 1) {
+      fail("cannot enter pipeline mode again after a COPY");
+      return false;
+    }
+    complete_front();
+    return alive_;
+  }
+  Result result(raw);
+  const auto status = PQresultStatus(raw);
+  if (front.stage == Stage::copy_start && status == PGRES_COPY_IN) {
+    // libpq grows its buffer to take the whole batch; the socket drains it
+    // through the write loop.
+    constexpr std::size_t kPiece = 256 * 1024;
+    const std::string data = std::move(front.copy_data);
+    for (std::size_t at = 0; at < data.size(); at += kPiece) {
+      const auto n = std::min(kPiece, data.size() - at);
+      if (PQputCopyData(conn, data.data() + at, static_cast<int>(n)) != 1) {
+        fail(socket_.last_error());
+        return false;
+      }
+    }
+    if (PQputCopyEnd(conn, nullptr) != 1) {
+      fail(socket_.last_error());
+      return false;
+    }
+    front.stage = Stage::copy_result;
+    schedule_flush();
+    return alive_;
+  }
+  if (status == PGRES_FATAL_ERROR) {
+    if (!front.error)
+      front.error = std::make_exception_ptr(result_error(raw, socket_.last_error()));
+  } else if (status == PGRES_COMMAND_OK) {
+    front.result = std::move(result);
+  } else {
+    fail("protocol out of step: an unexpected result during a COPY");
+    return false;
+  }
+  front.stage = Stage::copy_end;
+  return true;
+}
+
+void Connection::close_group() {
+  if (!group_open_) return;
+  group_open_ = false;
+  if (!alive_) return;
+  if (!PQpipelineSync(socket_.conn())) return fail(socket_.last_error());
+  syncs_sent_.fetch_add(1, std::memory_order_relaxed);
+  pending_.push_back(Pending{.stage = Stage::sync, .sent_at = std::chrono::steady_clock::now()});
   in_flight_.fetch_add(1, std::memory_order_relaxed);
   schedule_flush();
 }
@@ -136,6 +244,8 @@ bool Connection::send_deallocations() {
 }
 
 bool Connection::send_deallocate(std::string name) {
+  close_group();
+  if (!alive_) return false;
   // libpq 15 has no PQsendClosePrepared (it came in 17). The name is ours
   // ("s<n>"), never input: no quoting needed.
   const std::string sql = "DEALLOCATE " + name;
@@ -163,7 +273,7 @@ void Connection::release_statement(Pending& pending) {
 
 void Connection::send_detached(std::string sql) {
   asio::dispatch(strand_, [self = shared_from_this(), sql = std::move(sql)]() mutable {
-    self->submit(std::move(sql), Params{}, QueryHandler{});
+    self->submit(std::move(sql), Params{}, QueryHandler{}, false);
   });
 }
 
@@ -233,13 +343,24 @@ bool Connection::process_results() {
       continue;
     }
     Pending& front = pending_.front();
+    if (front.stage == Stage::copy_start || front.stage == Stage::copy_result ||
+        front.stage == Stage::copy_end) {
+      if (!process_copy(raw)) return false;
+      continue;
+    }
     if (!raw) {
       switch (front.stage) {
         case Stage::prepare_end:
           front.stage = Stage::query_result;
           continue;
         case Stage::query_end:
-          front.stage = Stage::sync;
+          if (!front.grouped) {
+            front.stage = Stage::sync;
+            continue;
+          }
+          // Its group's sync is a later entry of its own.
+          complete_front();
+          if (!alive_) return false;
           continue;
         default:
           return true;  // nothing more has arrived yet
@@ -257,6 +378,7 @@ bool Connection::process_results() {
       continue;
     }
     if (status == PGRES_FATAL_ERROR || status == PGRES_PIPELINE_ABORTED) {
+      if (status == PGRES_PIPELINE_ABORTED && !front.error) front.aborted = true;
       if (!front.error) {
         front.error = std::make_exception_ptr(
             status == PGRES_FATAL_ERROR
@@ -294,6 +416,14 @@ void Connection::complete_front() {
   Pending front = std::move(pending_.front());
   pending_.pop_front();
   in_flight_.fetch_sub(1, std::memory_order_relaxed);
+  if (front.grouped && front.aborted) {
+    // Skipped for a neighbour's failure: again, alone (its PREPARE too, if
+    // that was skipped: the statement is then no longer cached).
+    std::string sql = front.replanned ? std::move(front.sql) : front.statement->sql;
+    release_statement(front);
+    return submit(std::move(sql), std::move(front.params), std::move(front.handler), false,
+                  front.replanned);
+  }
   release_statement(front);
   front.handler.complete(front.error, std::move(front.result));
   // Statements kept past the limit while queries used them go now; not

@@ -1,7 +1,12 @@
 // One PostgreSQL connection in pipeline mode, shared by any number of
 // requests: each query is sent at once (prepare on first use, execute,
 // sync) and its result is matched to it in FIFO order when it arrives, so
-// queries from different requests share round trips. At most max_prepared
+// queries from different requests share round trips. Reads (Access::read)
+// submitted in the same turn of the strand share one sync, so one send()
+// and one wake-up of the server carry them all (libpq 15's PQpipelineSync
+// always flushes); when one of them fails, the server skips the rest of the
+// group, and those are sent again one by one, each with a sync of its own:
+// a failure never reaches a neighbour. At most max_prepared
 // statements stay prepared: the least recently used one that no query in
 // flight executes is deallocated, in the pipeline, to make room (while a
 // transaction holds the connection, once it ends).
@@ -31,6 +36,19 @@
 namespace crmd::pg {
 
 using QuerySignature = void(std::exception_ptr, Result);
+
+// What a statement does, as its caller declares it: a read has no effect
+// (no write, no lock, no volatile function with side effects), so it may
+// run in one implicit transaction with the reads around it and be sent
+// again if a neighbour's failure skipped it.
+enum class Access { write, read };
+
+// How a statement is planned: prepared on first use, its plan cached (after
+// five runs PostgreSQL keeps a generic plan when it costs no more than the
+// custom ones did), or planned anew for each call with its parameters'
+// values, as an unnamed statement: for statements whose best plan depends
+// on the values (a search's patterns and id lists).
+enum class Planning { cached, per_call };
 
 // A type-erased query completion that resumes its caller on the caller's
 // executor. (Boost 1.81's any_completion_handler cannot be posted.)
@@ -69,6 +87,13 @@ class QueryHandler {
 struct PendingQuery {
   std::string sql;
   Params params;
+  Access access = Access::write;
+  Planning planning = Planning::cached;
+};
+
+struct PendingCopy {
+  std::string sql;
+  std::string data;
 };
 
 class Connection : public std::enable_shared_from_this<Connection> {
@@ -85,20 +110,42 @@ class Connection : public std::enable_shared_from_this<Connection> {
   boost::asio::awaitable<void> open();
 
   template <class Token>
-  auto async_query(std::string sql, Params params, Token&& token) {
+  auto async_query(std::string sql, Params params, Access access, Planning planning,
+                   Token&& token) {
     // Only trivially destructible values cross async_initiate (see
     // storage/async.hpp): the query travels as a raw pointer it owns again.
-    auto* query = new PendingQuery{std::move(sql), std::move(params)};
+    auto* query = new PendingQuery{std::move(sql), std::move(params), access, planning};
     return boost::asio::async_initiate<Token, QuerySignature>(
         [this](auto handler, PendingQuery* raw) {
           std::unique_ptr<PendingQuery> owned(raw);
           boost::asio::dispatch(strand_, [self = shared_from_this(),
                                           handler = QueryHandler(std::move(handler), strand_),
                                           owned = std::move(owned)]() mutable {
-            self->submit(std::move(owned->sql), std::move(owned->params), std::move(handler));
+            self->submit(std::move(owned->sql), std::move(owned->params), std::move(handler),
+                         owned->access == Access::read, owned->planning == Planning::per_call);
           });
         },
         token, query);
+  }
+
+  // COPY ... FROM STDIN of data (rows in COPY's text format), on a leased
+  // connection with nothing in flight. libpq allows no COPY in pipeline
+  // mode: the connection leaves it for the COPY and enters it again after.
+  // The data goes into libpq's buffer at once and out as the socket takes
+  // it; the answer is the COPY's result.
+  template <class Token>
+  auto async_copy_in(std::string sql, std::string data, Token&& token) {
+    auto* copy = new PendingCopy{std::move(sql), std::move(data)};
+    return boost::asio::async_initiate<Token, QuerySignature>(
+        [this](auto handler, PendingCopy* raw) {
+          std::unique_ptr<PendingCopy> owned(raw);
+          boost::asio::dispatch(strand_, [self = shared_from_this(),
+                                          handler = QueryHandler(std::move(handler), strand_),
+                                          owned = std::move(owned)]() mutable {
+            self->submit_copy(std::move(owned->sql), std::move(owned->data), std::move(handler));
+          });
+        },
+        token, copy);
   }
 
   // Queues sql and ignores its outcome (a ROLLBACK from a destructor).
@@ -109,13 +156,24 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   bool alive() const { return alive_.load(std::memory_order_acquire); }
   std::size_t in_flight() const { return in_flight_.load(std::memory_order_relaxed); }
+  std::uint64_t statements() const { return statements_sent_.load(std::memory_order_relaxed); }
+  std::uint64_t syncs() const { return syncs_sent_.load(std::memory_order_relaxed); }
   // Set while a transaction holds the connection (DEALLOCATEs wait).
   void set_leased(bool leased);
   // Called once, on the strand, when the connection dies.
   void on_death(std::function<void()> callback) { on_death_ = std::move(callback); }
 
  private:
-  enum class Stage { prepare_result, prepare_end, query_result, query_end, sync };
+  enum class Stage {
+    prepare_result,
+    prepare_end,
+    query_result,
+    query_end,
+    sync,
+    copy_start,   // waiting for the server to take the COPY's data
+    copy_result,  // the data is sent; waiting for the COPY's result
+    copy_end,     // the result is in; waiting for the end of the command
+  };
   struct Statement {
     std::string sql;
     std::string name;
@@ -129,14 +187,32 @@ class Connection : public std::enable_shared_from_this<Connection> {
     bool executes = false;              // runs a prepared statement
     bool prepares = false;              // also sent that statement's PREPARE
     std::string deallocated;            // a DEALLOCATE's statement name
+    // A read sharing its group's sync: complete once its results are in;
+    // its parameters are kept to send it again if a neighbour's failure
+    // skipped it (aborted).
+    bool grouped = false;
+    bool aborted = false;
+    bool replanned = false;  // an unnamed statement, its sql kept here
+    std::string sql;
+    Params params = Params{};
+    std::string copy_data;  // a COPY's rows, until they are handed to libpq
     Result result;
     std::exception_ptr error;
-    QueryHandler handler;  // empty for detached queries
+    QueryHandler handler;  // empty for detached queries and group syncs
     std::chrono::steady_clock::time_point sent_at;
   };
 
   boost::asio::awaitable<void> open_on_strand(std::shared_ptr<Connection> self);
-  void submit(std::string sql, Params params, QueryHandler handler);
+  // grouped: the query is a read that may share the sync of this turn;
+  // replanned: it is planned for this call (Planning::per_call).
+  void submit(std::string sql, Params params, QueryHandler handler, bool grouped,
+              bool replanned = false);
+  // Sends the sync of the open group of reads, if any.
+  void close_group();
+  void submit_copy(std::string sql, std::string data, QueryHandler handler);
+  // One result (or the end, raw null) of the COPY at the front; false when
+  // the connection failed.
+  bool process_copy(struct pg_result* raw);
   void schedule_flush();
   boost::asio::awaitable<void> read_loop(std::shared_ptr<Connection> self);
   boost::asio::awaitable<void> write_loop(std::shared_ptr<Connection> self);
@@ -166,9 +242,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::vector<std::string> deallocations_;
   std::size_t next_statement_ = 0;
   bool writing_ = false;
+  bool group_open_ = false;  // reads were sent since the last sync
   std::atomic<bool> alive_{false};
   bool leased_ = false;  // strand only
   std::atomic<std::size_t> in_flight_{0};
+  std::atomic<std::uint64_t> statements_sent_{0}, syncs_sent_{0};
   std::function<void()> on_death_;
 };
 

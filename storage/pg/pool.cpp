@@ -61,8 +61,21 @@ void Pool::close() {
 }
 
 asio::awaitable<Result> Pool::query(std::string sql, Params params) {
+  return run(std::move(sql), std::move(params), Access::write, Planning::cached);
+}
+
+asio::awaitable<Result> Pool::read(std::string sql, Params params) {
+  return run(std::move(sql), std::move(params), Access::read, Planning::cached);
+}
+
+asio::awaitable<Result> Pool::read_replanned(std::string sql, Params params) {
+  return run(std::move(sql), std::move(params), Access::read, Planning::per_call);
+}
+
+asio::awaitable<Result> Pool::run(std::string sql, Params params, Access access,
+                                  Planning planning) {
   auto connection = co_await acquire(false);
-  co_return co_await connection->async_query(std::move(sql), std::move(params),
+  co_return co_await connection->async_query(std::move(sql), std::move(params), access, planning,
                                              asio::use_awaitable);
 }
 
@@ -216,7 +229,8 @@ asio::awaitable<void> Pool::health_loop(std::shared_ptr<Pool> self) {
     // A failed ping closes its connection, which removes it from the pool.
     for (auto& connection : idle) {
       try {
-        co_await connection->async_query("SELECT 1", Params{}, asio::use_awaitable);
+        co_await connection->async_query("SELECT 1", Params{}, Access::read, Planning::cached,
+                                         asio::use_awaitable);
       } catch (const Error&) {
       }
     }
@@ -237,6 +251,8 @@ PoolStats Pool::stats() const {
   for (const auto& slot : slots_) {
     if (slot.leased) ++stats.leased;
     if (slot.leased || slot.connection->in_flight() > 0) ++stats.in_use;
+    stats.statements += slot.connection->statements();
+    stats.syncs += slot.connection->syncs();
   }
   return stats;
 }
@@ -262,8 +278,15 @@ Transaction::~Transaction() {
 
 asio::awaitable<Result> Transaction::query(std::string sql, Params params) {
   if (!connection_) throw Error(ErrorKind::closed, "the transaction has ended");
-  co_return co_await connection_->async_query(std::move(sql), std::move(params),
-                                              asio::use_awaitable);
+  co_return co_await connection_->async_query(std::move(sql), std::move(params), Access::write,
+                                              Planning::cached, asio::use_awaitable);
+}
+
+asio::awaitable<std::int64_t> Transaction::copy_in(std::string sql, std::string data) {
+  if (!connection_) throw Error(ErrorKind::closed, "the transaction has ended");
+  const auto result =
+      co_await connection_->async_copy_in(std::move(sql), std::move(data), asio::use_awaitable);
+  co_return std::stoll(PQcmdTuples(result.raw()));
 }
 
 asio::awaitable<void> Transaction::commit() {

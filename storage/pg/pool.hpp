@@ -43,6 +43,10 @@ struct PoolStats {
   std::size_t in_use = 0;   // connections with queries in flight or leased
   std::size_t leased = 0;   // held by transactions
   std::size_t waiting = 0;  // callers waiting for a connection
+  // Since start, on the open connections: statements sent, and the syncs
+  // that ended them (fewer when reads shared one).
+  std::uint64_t statements = 0;
+  std::uint64_t syncs = 0;
 };
 
 class Pool : public std::enable_shared_from_this<Pool> {
@@ -61,6 +65,17 @@ class Pool : public std::enable_shared_from_this<Pool> {
   boost::asio::awaitable<Result> query(std::string sql, const Ts&... values) {
     return query(std::move(sql), Params(values...));
   }
+  // A read (see Access in connection.hpp): it may share one sync, one
+  // send() and one implicit transaction with the reads next to it.
+  boost::asio::awaitable<Result> read(std::string sql, Params params = Params{});
+  template <class... Ts>
+  boost::asio::awaitable<Result> read(std::string sql, const Ts&... values) {
+    return read(std::move(sql), Params(values...));
+  }
+  // A read planned for each call with its parameters' values
+  // (Planning::per_call): a search whose patterns and id lists decide
+  // which index serves it best.
+  boost::asio::awaitable<Result> read_replanned(std::string sql, Params params);
 
   // BEGIN on a leased connection; see Transaction.
   boost::asio::awaitable<Transaction> begin(std::string begin_sql = "BEGIN");
@@ -74,6 +89,8 @@ class Pool : public std::enable_shared_from_this<Pool> {
   friend class Transaction;
   struct Waiter;
 
+  boost::asio::awaitable<Result> run(std::string sql, Params params, Access access,
+                                     Planning planning);
   boost::asio::awaitable<std::shared_ptr<Connection>> acquire(bool exclusive);
   std::shared_ptr<Connection> pick_locked(bool exclusive);
   boost::asio::awaitable<std::shared_ptr<Connection>> open_connection();
@@ -116,6 +133,9 @@ class Transaction {
   boost::asio::awaitable<Result> query(std::string sql, const Ts&... values) {
     return query(std::move(sql), Params(values...));
   }
+  // COPY table (columns) FROM STDIN of data, rows in COPY's text format
+  // (domain/common/copy_text.hpp); returns the number of rows copied.
+  boost::asio::awaitable<std::int64_t> copy_in(std::string sql, std::string data);
   boost::asio::awaitable<void> commit();
   boost::asio::awaitable<void> rollback();
 

@@ -257,6 +257,78 @@ TEST_F(PgTest, AFailingQueryDoesNotAbortItsNeighbours) {
   EXPECT_EQ(c.get(), "3");
 }
 
+TEST_F(PgTest, ReadsShareASyncAndAFailingReadDoesNotFailItsGroup) {
+  auto pool = make_pool(1);  // every read shares one pipelined connection
+  auto safe = [pool](std::string sql) -> asio::awaitable<std::string> {
+    try {
+      const auto result = co_await pool->read(std::move(sql));
+      co_return result.one().get<std::string>(0);
+    } catch (const Error& e) {
+      co_return "error " + e.sqlstate();
+    }
+  };
+  // Started from one handler, they reach the connection's strand in the
+  // same turn: one group. The failing read comes first, and a statement
+  // never prepared before comes after it (its PREPARE is skipped too).
+  const auto unique = Uuid::random_v4().str();
+  std::vector<std::string> sql = {"SELECT '0'", "SELECT (1/0)::text", "SELECT '2'",
+                                  "SELECT 'new " + unique + "'", "SELECT '4'"};
+  const auto before = pool->stats();
+  std::promise<std::vector<std::future<std::string>>> started;
+  asio::post(io.io(), [&] {
+    std::vector<std::future<std::string>> futures;
+    for (const auto& s : sql) futures.push_back(asio::co_spawn(io.io(), safe(s), asio::use_future));
+    started.set_value(std::move(futures));
+  });
+  auto futures = started.get_future().get();
+  EXPECT_EQ(futures[0].get(), "0");
+  EXPECT_EQ(futures[1].get(), "error 22012");
+  EXPECT_EQ(futures[2].get(), "2");
+  EXPECT_EQ(futures[3].get(), "new " + unique);
+  EXPECT_EQ(futures[4].get(), "4");
+  const auto after = pool->stats();
+  // Five reads, three of them sent again after the failure: eight
+  // statements; fewer syncs, since the first five shared one.
+  EXPECT_EQ(after.statements - before.statements, 8u);
+  EXPECT_LT(after.syncs - before.syncs, 8u);
+  // The statement whose PREPARE was skipped works from the cache now.
+  EXPECT_EQ(io.run(safe("SELECT 'new " + unique + "'")), "new " + unique);
+}
+
+TEST_F(PgTest, AReadNeverSharesAWritesImplicitTransaction) {
+  auto pool = make_pool(1);
+  const auto table = "grouped_" + Uuid::random_v4().str().substr(0, 8);
+  io.run(pool->query("CREATE TABLE " + table + " (n int)"));
+  // A write between two reads has a sync of its own: the failing read
+  // after it cannot roll it back.
+  std::promise<std::vector<std::future<std::string>>> started;
+  asio::post(io.io(), [&] {
+    auto run = [pool](std::string sql, bool write) -> asio::awaitable<std::string> {
+      try {
+        if (write)
+          co_await pool->query(std::move(sql));
+        else
+          co_await pool->read(std::move(sql));
+        co_return "ok";
+      } catch (const Error& e) {
+        co_return "error " + e.sqlstate();
+      }
+    };
+    std::vector<std::future<std::string>> futures;
+    futures.push_back(asio::co_spawn(io.io(), run("SELECT 1", false), asio::use_future));
+    futures.push_back(asio::co_spawn(io.io(), run("INSERT INTO " + table + " VALUES (1)", true),
+                                     asio::use_future));
+    futures.push_back(asio::co_spawn(io.io(), run("SELECT 1/0", false), asio::use_future));
+    started.set_value(std::move(futures));
+  });
+  auto futures = started.get_future().get();
+  EXPECT_EQ(futures[0].get(), "ok");
+  EXPECT_EQ(futures[1].get(), "ok");
+  EXPECT_EQ(futures[2].get(), "error 22012");
+  EXPECT_EQ(io.run(pool->read("SELECT count(*) FROM " + table)).one().get<std::int64_t>(0), 1);
+  io.run(pool->query("DROP TABLE " + table));
+}
+
 TEST_F(PgTest, PreparedStatementIsReusedAndSyntaxErrorsDoNotPoisonTheCache) {
   auto pool = make_pool(1);
   EXPECT_THROW(io.run(pool->query("SELEC 1")), Error);
