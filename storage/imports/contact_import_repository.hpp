@@ -1,6 +1,7 @@
 // The set-based writes of a contact import: one batch of mapped rows in a
 // few statements (companies found or created by domain, then normalized
-// name; contacts upserted by e-mail), inside the caller's transaction.
+// name; the rows staged by COPY into a temporary table; contacts upserted
+// by e-mail from it), inside the caller's transaction.
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
