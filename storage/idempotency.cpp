@@ -20,7 +20,7 @@ asio::awaitable<bool> IdempotencyStore::claim(pg::Transaction& tx, const std::st
 
 asio::awaitable<std::optional<StoredResponse>> IdempotencyStore::find(const std::string& caller,
                                                                       const std::string& key) {
-  const auto result = co_await pool_.query(
+  const auto result = co_await pool_.read(
       "SELECT request_hash, status, response_headers, response_body FROM idempotency_keys"
       " WHERE caller = $1 AND key = $2",
       caller, key);

@@ -51,7 +51,7 @@ void add_ops_routes(http::Router& router, OpsContext context) {
       [context](Request& request) -> boost::asio::awaitable<Response> {
         if (!context.migrated.load())
           throw Error(ErrorKind::unavailable, "not_ready", "migrations are not applied yet");
-        co_await context.pool.query("SELECT 1");
+        co_await context.pool.read("SELECT 1");
         boost::json::object body{{"status", "ready"}};
         // An outside service's state, for whoever watches readiness; it
         // does not make crmd unready.
@@ -73,7 +73,7 @@ void add_ops_routes(http::Router& router, OpsContext context) {
   router.add(beast_http::verb::get, "/metrics", Access::public_,
              [context](Request& request) -> boost::asio::awaitable<Response> {
                authorize_scrape(request, context);
-               const auto depth = co_await context.pool.query(
+               const auto depth = co_await context.pool.read(
                    "SELECT kind, status, count(*)::float8 FROM jobs"
                    " WHERE status IN ('pending', 'running') GROUP BY kind, status");
                std::vector<Metrics::GaugeSample> samples;

@@ -232,7 +232,7 @@ asio::awaitable<std::optional<Event>> CalendarRepository::get(
   std::string sql =
       std::string("SELECT ") + kEventColumns + " FROM calendar_events e WHERE e.id = $1";
   if (visible_to) sql += " AND " + calendar_event_visible("e", placeholder(params, *visible_to));
-  const auto result = co_await pool_.query(sql, params);
+  const auto result = co_await pool_.read(sql, params);
   if (result.rows() == 0) co_return std::nullopt;
   co_return event_from(result[0]);
 }
@@ -280,7 +280,7 @@ asio::awaitable<std::vector<Listed<Event>>> CalendarRepository::list(
   keyset.sort_type = SortKeyType::timestamp;
   keyset.id = "e.id";
   keyset.any_of = std::move(any_of);
-  const auto result = co_await pool_.query(keyset.sql(from, limit, params), params);
+  const auto result = co_await pool_.read(keyset.sql(from, limit, params), params);
   std::vector<Listed<Event>> rows;
   rows.reserve(result.rows());
   for (auto row : result) rows.push_back({event_from(row), row.get<std::string>(kSortKey)});
@@ -489,7 +489,7 @@ asio::awaitable<std::vector<std::pair<std::string, Uuid>>> CalendarRepository::c
     const std::vector<std::string>& emails) {
   std::vector<std::pair<std::string, Uuid>> out;
   if (emails.empty()) co_return out;
-  const auto result = co_await pool_.query(
+  const auto result = co_await pool_.read(
       "SELECT lower(email::text), id FROM contacts WHERE email = ANY($1::citext[])"
       " AND deleted_at IS NULL",
       pg::Params(emails));
@@ -499,7 +499,7 @@ asio::awaitable<std::vector<std::pair<std::string, Uuid>>> CalendarRepository::c
 
 asio::awaitable<std::vector<Uuid>> CalendarRepository::unknown_leads(
     const std::vector<Uuid>& ids, const std::optional<Uuid>& owner) {
-  const auto result = co_await pool_.query(
+  const auto result = co_await pool_.read(
       "SELECT i FROM unnest($1::uuid[]) AS i WHERE NOT EXISTS (SELECT 1 FROM leads l"
       " WHERE l.id = i AND l.deleted_at IS NULL AND ($2::uuid IS NULL OR l.owner_user_id = $2))",
       pg::Params(ids, owner));
@@ -510,7 +510,7 @@ asio::awaitable<std::vector<Uuid>> CalendarRepository::unknown_leads(
 
 asio::awaitable<std::vector<Uuid>> CalendarRepository::unknown_contacts(
     const std::vector<Uuid>& ids) {
-  const auto result = co_await pool_.query(
+  const auto result = co_await pool_.read(
       "SELECT i FROM unnest($1::uuid[]) AS i WHERE NOT EXISTS (SELECT 1 FROM contacts c"
       " WHERE c.id = i AND c.deleted_at IS NULL)",
       pg::Params(ids));
@@ -521,7 +521,7 @@ asio::awaitable<std::vector<Uuid>> CalendarRepository::unknown_contacts(
 
 asio::awaitable<std::vector<Uuid>> CalendarRepository::unknown_deals(
     const std::vector<Uuid>& ids, const std::optional<Uuid>& owner) {
-  const auto result = co_await pool_.query(
+  const auto result = co_await pool_.read(
       "SELECT i FROM unnest($1::uuid[]) AS i WHERE NOT EXISTS (SELECT 1 FROM deals d"
       " WHERE d.id = i AND d.deleted_at IS NULL AND ($2::uuid IS NULL OR d.owner_id = $2))",
       pg::Params(ids, owner));
@@ -532,7 +532,7 @@ asio::awaitable<std::vector<Uuid>> CalendarRepository::unknown_deals(
 
 asio::awaitable<std::vector<std::pair<std::string, Uuid>>> CalendarRepository::users_by_email(
     const std::vector<std::string>& emails) {
-  const auto result = co_await pool_.query(
+  const auto result = co_await pool_.read(
       "SELECT lower(email), id FROM users WHERE lower(email) = ANY($1::text[])",
       pg::Params(emails));
   std::vector<std::pair<std::string, Uuid>> out;

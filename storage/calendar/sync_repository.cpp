@@ -57,7 +57,7 @@ asio::awaitable<void> CalendarSyncRepository::ensure(const std::vector<std::stri
 asio::awaitable<std::vector<CalendarSyncState>> CalendarSyncRepository::states(
     const std::vector<std::string>& calendars) {
   const auto result =
-      co_await pool_.query(std::string("SELECT ") + kStateColumns +
+      co_await pool_.read(std::string("SELECT ") + kStateColumns +
                                " FROM calendar_sync_states WHERE calendar_id = ANY($1::text[])"
                                " ORDER BY array_position($1::text[], calendar_id)",
                            pg::Params(calendars));
@@ -68,7 +68,7 @@ asio::awaitable<std::vector<CalendarSyncState>> CalendarSyncRepository::states(
 
 asio::awaitable<std::optional<CalendarSyncState>> CalendarSyncRepository::state(
     const std::string& calendar) {
-  const auto result = co_await pool_.query(
+  const auto result = co_await pool_.read(
       std::string("SELECT ") + kStateColumns + " FROM calendar_sync_states WHERE calendar_id = $1",
       pg::Params(calendar));
   if (result.rows() == 0) co_return std::nullopt;
@@ -153,7 +153,7 @@ asio::awaitable<void> CalendarSyncRepository::fail_run(const std::string& calend
 
 asio::awaitable<std::optional<ChannelMatch>> CalendarSyncRepository::channel(
     const std::string& channel_id) {
-  const auto result = co_await pool_.query(
+  const auto result = co_await pool_.read(
       std::string("SELECT ") + kStateColumns +
           " FROM calendar_sync_states WHERE channel_id = $1 OR previous_channel_id = $1",
       pg::Params(channel_id));

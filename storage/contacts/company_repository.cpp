@@ -117,7 +117,7 @@ asio::awaitable<std::vector<Listed<Company>>> CompanyRepository::list(
   keyset.joins = "LEFT JOIN company_metadata m ON m.company_id = c.id";
   keyset.id = "c.id";
   keyset.order_by(q.order);
-  const auto result = co_await pool_.query(keyset.sql(from, limit, params), params);
+  const auto result = co_await pool_.read(keyset.sql(from, limit, params), params);
   std::vector<Listed<Company>> rows;
   for (auto row : result) rows.push_back({company_from(row), row.get<std::string>(kSortKey)});
   reorder(rows, from);
@@ -128,13 +128,13 @@ asio::awaitable<std::int64_t> CompanyRepository::count(const contacts::CompanyLi
   pg::Params params;
   const auto where = where_of(q, params);
   const auto result =
-      co_await pool_.query("SELECT count(*) FROM companies c WHERE " + where, params);
+      co_await pool_.read("SELECT count(*) FROM companies c WHERE " + where, params);
   co_return result.one().get<std::int64_t>(0);
 }
 
 asio::awaitable<std::optional<Company>> CompanyRepository::find(const Uuid& id,
                                                                 bool include_deleted) {
-  const auto result = co_await pool_.query(select_one("c.id = $1 AND ($2 OR c.deleted_at IS NULL)"),
+  const auto result = co_await pool_.read(select_one("c.id = $1 AND ($2 OR c.deleted_at IS NULL)"),
                                            id, include_deleted);
   if (result.empty()) co_return std::nullopt;
   co_return company_from(result[0]);

@@ -35,7 +35,7 @@ Assignments assignments_of(const ContactMethodChanges& c, pg::Params params) {
 }  // namespace
 
 asio::awaitable<std::vector<ContactMethod>> ContactMethodRepository::list(const Uuid& contact_id) {
-  const auto result = co_await pool_.query(std::string("SELECT ") + kColumns +
+  const auto result = co_await pool_.read(std::string("SELECT ") + kColumns +
                                                " FROM contact_methods WHERE contact_id = $1 ORDER "
                                                "BY type, is_primary DESC, created_at, id",
                                            contact_id);

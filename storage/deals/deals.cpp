@@ -50,7 +50,7 @@ void map_deal_error(const pg::Error& e) {
 asio::awaitable<std::optional<Deal>> DealRepository::get(const Uuid& id,
                                                          const std::optional<Uuid>& visible_to) {
   const auto result =
-      co_await pool_.query(std::string("SELECT ") + kDealColumns +
+      co_await pool_.read(std::string("SELECT ") + kDealColumns +
                                " FROM deals d WHERE d.id = $1 AND d.deleted_at IS NULL"
                                " AND ($2::uuid IS NULL OR d.owner_id = $2)",
                            pg::Params(id, visible_to));
@@ -109,7 +109,7 @@ asio::awaitable<void> DealRepository::enter_stage(pg::Transaction& tx, const Dea
 }
 
 asio::awaitable<StageVisits> DealRepository::history(const Uuid& deal) {
-  const auto result = co_await pool_.query(
+  const auto result = co_await pool_.read(
       "SELECT h.stage_id, coalesce(s.name, ''), h.entered_at, h.left_at, h.entered_by"
       " FROM deal_stage_history h LEFT JOIN stages s ON s.id = h.stage_id"
       " WHERE h.deal_id = $1 ORDER BY h.entered_at, h.id LIMIT 1000",
@@ -154,7 +154,7 @@ asio::awaitable<std::vector<Listed<Deal>>> DealRepository::list(
   keyset.id = "d.id";
   keyset.descending = true;
   auto sql = keyset.sql(from, limit, params);
-  const auto result = co_await pool_.query(std::move(sql), std::move(params));
+  const auto result = co_await pool_.read(std::move(sql), std::move(params));
   std::vector<Listed<Deal>> out;
   for (auto r : result) out.push_back({deal_from(r), r.get<std::string>(kDealColumnCount)});
   reorder(out, from);
@@ -162,7 +162,7 @@ asio::awaitable<std::vector<Listed<Deal>>> DealRepository::list(
 }
 
 asio::awaitable<bool> DealRepository::live_exists(std::string_view table, const Uuid& id) {
-  const auto result = co_await pool_.query(
+  const auto result = co_await pool_.read(
       "SELECT 1 FROM " + std::string(table) + " WHERE id = $1 AND deleted_at IS NULL",
       pg::Params(id));
   co_return !result.empty();
@@ -173,7 +173,7 @@ asio::awaitable<std::vector<OwnerName>> DealRepository::owner_names(
   std::vector<Uuid> ids;
   for (const auto& u : users)
     if (u) ids.push_back(*u);
-  const auto result = co_await pool_.query(
+  const auto result = co_await pool_.read(
       "SELECT u.id, NULL::bigint, coalesce(nullif(u.name, ''), u.email::text) FROM users u"
       " WHERE u.id = ANY($1::uuid[])"
       " UNION ALL SELECT NULL::uuid, p.pipedrive_id, p.name FROM pipedrive_users p"
@@ -187,7 +187,7 @@ asio::awaitable<std::vector<OwnerName>> DealRepository::owner_names(
 }
 
 asio::awaitable<boost::json::object> DealRepository::links_of(const Deal& d) {
-  const auto result = co_await pool_.query(
+  const auto result = co_await pool_.read(
       "SELECT (SELECT jsonb_build_object('id', c.id, 'name', c.name) FROM companies c"
       " WHERE c.id = $1 AND c.deleted_at IS NULL),"
       " (SELECT jsonb_build_object('id', t.id, 'name', t.full_name, 'email', t.email)"

@@ -37,7 +37,7 @@ asio::awaitable<std::vector<Listed<Note>>> DealRepository::notes(
   keyset.id = "n.id";
   keyset.descending = true;
   auto sql = keyset.sql(from, limit, params);
-  const auto result = co_await pool_.query(std::move(sql), std::move(params));
+  const auto result = co_await pool_.read(std::move(sql), std::move(params));
   std::vector<Listed<Note>> out;
   for (auto r : result) out.push_back({note_from(r), r.get<std::string>(9)});
   reorder(out, from);
@@ -59,7 +59,7 @@ asio::awaitable<bool> DealRepository::note_target_visible(const std::string& typ
   else  // contacts and companies are everyone's ($2 typed all the same)
     sql = "SELECT 1 FROM " + std::string(type == "contact" ? "contacts" : "companies") +
           " WHERE id = $1 AND deleted_at IS NULL AND ($2::uuid IS NULL OR TRUE)";
-  const auto result = co_await pool_.query(std::move(sql), pg::Params(entity, visible_to));
+  const auto result = co_await pool_.read(std::move(sql), pg::Params(entity, visible_to));
   co_return !result.empty();
 }
 

@@ -34,7 +34,7 @@ constexpr const char* kStageValues = "$1, $2, $3, $4, $5, $6, $7, $8::jsonb";
 }  // namespace
 
 asio::awaitable<std::vector<Pipeline>> DealRepository::pipelines() {
-  const auto result = co_await pool_.query(std::string("SELECT ") + kPipelineColumns +
+  const auto result = co_await pool_.read(std::string("SELECT ") + kPipelineColumns +
                                            " FROM pipelines p WHERE p.deleted_at IS NULL"
                                            " ORDER BY p.order_nr, p.name, p.id");
   std::vector<Pipeline> out;
@@ -43,7 +43,7 @@ asio::awaitable<std::vector<Pipeline>> DealRepository::pipelines() {
 }
 
 asio::awaitable<std::vector<Stage>> DealRepository::stages() {
-  const auto result = co_await pool_.query(std::string("SELECT ") + kStageColumns +
+  const auto result = co_await pool_.read(std::string("SELECT ") + kStageColumns +
                                            " FROM stages s WHERE s.deleted_at IS NULL"
                                            " ORDER BY s.pipeline_id, s.order_nr, s.name, s.id");
   std::vector<Stage> out;

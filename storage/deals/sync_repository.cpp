@@ -49,7 +49,7 @@ boost::json::object to_json(const SyncMetadata& m) {
 
 asio::awaitable<std::vector<SyncMetadata>> SyncRepository::all() {
   const auto result =
-      co_await pool_.query(std::string("SELECT ") + kColumns + " FROM sync_metadata ORDER BY id");
+      co_await pool_.read(std::string("SELECT ") + kColumns + " FROM sync_metadata ORDER BY id");
   std::vector<SyncMetadata> out;
   for (auto r : result) out.push_back(metadata_from(r));
   co_return out;
@@ -128,7 +128,7 @@ asio::awaitable<void> SyncRepository::release(const std::string& owner) {
 }
 
 asio::awaitable<SyncPause> SyncRepository::pause() {
-  const auto result = co_await pool_.query(
+  const auto result = co_await pool_.read(
       "SELECT paused_until, pause_reason, lease_owner, lease_until, rate_limit"
       " FROM pipedrive_sync_state");
   const auto row = result.one();

@@ -44,7 +44,7 @@ asio::awaitable<File> DriveRepository::insert_file(pg::Transaction& tx, const Ne
 }
 
 asio::awaitable<std::optional<File>> DriveRepository::file(Uuid id) {
-  co_return maybe_file(co_await pool_.query(file_select("d.id = $1"), id));
+  co_return maybe_file(co_await pool_.read(file_select("d.id = $1"), id));
 }
 
 asio::awaitable<std::optional<File>> DriveRepository::lock_file(pg::Transaction& tx, Uuid id) {

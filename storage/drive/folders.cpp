@@ -33,14 +33,14 @@ std::string folder_select(const std::string& where) {
 }  // namespace
 
 asio::awaitable<std::optional<DriveEntity>> DriveRepository::entity(EntityType type, Uuid id) {
-  const auto result = co_await pool_.query(entity_sql(type), id);
+  const auto result = co_await pool_.read(entity_sql(type), id);
   if (result.empty()) co_return std::nullopt;
   const auto r = result.one();
   co_return DriveEntity{r.get<std::string>(0), r.get<std::optional<Uuid>>(1)};
 }
 
 asio::awaitable<std::optional<Folder>> DriveRepository::root(EntityType type, Uuid id) {
-  const auto result = co_await pool_.query(
+  const auto result = co_await pool_.read(
       folder_select("f.entity_type = $1 AND f.entity_id = $2 AND f.parent_id IS NULL"),
       std::string(to_string(type)), id);
   if (result.empty()) co_return std::nullopt;
@@ -84,7 +84,7 @@ asio::awaitable<Folder> DriveRepository::set_folder_google_id(pg::Transaction& t
 }
 
 asio::awaitable<std::optional<Folder>> DriveRepository::folder(Uuid id) {
-  const auto result = co_await pool_.query(folder_select("f.id = $1"), id);
+  const auto result = co_await pool_.read(folder_select("f.id = $1"), id);
   if (result.empty()) co_return std::nullopt;
   co_return folder_from(result.one());
 }
@@ -119,7 +119,7 @@ asio::awaitable<bool> DriveRepository::within(pg::Transaction& tx, Uuid folder, 
 }
 
 asio::awaitable<std::vector<drive::Breadcrumb>> DriveRepository::breadcrumbs(Uuid folder) {
-  const auto result = co_await pool_.query(
+  const auto result = co_await pool_.read(
       "WITH RECURSIVE up AS (SELECT id, parent_id, name, 0 AS depth FROM drive_folders"
       " WHERE id = $1 UNION ALL SELECT f.id, f.parent_id, f.name, up.depth + 1"
       " FROM drive_folders f JOIN up ON f.id = up.parent_id WHERE up.depth < 1000)"

@@ -24,7 +24,7 @@ DriveChannel channel_from(const pg::Row& r) {
 
 asio::awaitable<DriveSyncState> DriveSyncRepository::state() {
   const auto result =
-      co_await pool_.query(std::string("SELECT ") + kStateColumns + " FROM drive_sync_state");
+      co_await pool_.read(std::string("SELECT ") + kStateColumns + " FROM drive_sync_state");
   co_return state_from(result.one());
 }
 
@@ -73,7 +73,7 @@ asio::awaitable<void> DriveSyncRepository::channel_registered(pg::Transaction& t
 
 asio::awaitable<std::optional<DriveChannel>> DriveSyncRepository::channel(
     const std::string& channel_id) {
-  const auto result = co_await pool_.query(std::string("SELECT ") + kChannelColumns +
+  const auto result = co_await pool_.read(std::string("SELECT ") + kChannelColumns +
                                                " FROM drive_webhook_channels WHERE channel_id = $1",
                                            channel_id);
   if (result.empty()) co_return std::nullopt;
@@ -88,7 +88,7 @@ asio::awaitable<std::vector<DriveChannel>> DriveSyncRepository::active_channels(
   if (tx)
     result = co_await tx->query(sql);
   else
-    result = co_await pool_.query(sql);
+    result = co_await pool_.read(sql);
   std::vector<DriveChannel> channels;
   for (auto r : result) channels.push_back(channel_from(r));
   co_return channels;

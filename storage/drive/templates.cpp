@@ -37,7 +37,7 @@ void map_template_error(const pg::Error& e) {
 }  // namespace
 
 asio::awaitable<std::vector<Template>> DriveRepository::templates() {
-  const auto result = co_await pool_.query(std::string("SELECT ") + kTemplateColumns +
+  const auto result = co_await pool_.read(std::string("SELECT ") + kTemplateColumns +
                                            " FROM drive_templates ORDER BY entity_type, name");
   std::vector<Template> out;
   for (auto r : result) out.push_back(template_from(r));
@@ -46,7 +46,7 @@ asio::awaitable<std::vector<Template>> DriveRepository::templates() {
 
 asio::awaitable<std::optional<Template>> DriveRepository::active_template(drive::EntityType type) {
   co_return maybe_template(
-      co_await pool_.query(std::string("SELECT ") + kTemplateColumns +
+      co_await pool_.read(std::string("SELECT ") + kTemplateColumns +
                                " FROM drive_templates WHERE entity_type = $1 AND active",
                            std::string(to_string(type))));
 }

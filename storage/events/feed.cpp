@@ -71,13 +71,13 @@ std::uint64_t xid_of(std::string_view text) {
 }
 
 asio::awaitable<FeedPosition> EventFeed::now() {
-  const auto result = co_await pool_.query("SELECT pg_snapshot_xmin(pg_current_snapshot())::text");
+  const auto result = co_await pool_.read("SELECT pg_snapshot_xmin(pg_current_snapshot())::text");
   co_return FeedPosition{xid_of(result.one().get<std::string>(0)), 0};
 }
 
 asio::awaitable<FeedPosition> EventFeed::beginning() {
   const auto result =
-      co_await pool_.query("SELECT pruned_txid::text, pruned_id FROM event_log_state");
+      co_await pool_.read("SELECT pruned_txid::text, pruned_id FROM event_log_state");
   co_return FeedPosition{xid_of(result.one().get<std::string>(0)),
                          result.one().get<std::int64_t>(1)};
 }
@@ -86,7 +86,7 @@ asio::awaitable<FeedPage> EventFeed::read(FeedPosition after, const FeedFilter& 
                                           std::size_t limit) {
   // The bound first: every transaction below it has ended, so the rows
   // below it that the next statement sees are all there will ever be.
-  const auto state = co_await pool_.query(
+  const auto state = co_await pool_.read(
       "SELECT pruned_txid::text, pruned_id, pg_snapshot_xmin(pg_current_snapshot())::text"
       " FROM event_log_state");
   const auto row = state.one();
@@ -105,7 +105,7 @@ asio::awaitable<FeedPage> EventFeed::read(FeedPosition after, const FeedFilter& 
              "::text[]))";
   }
   where += " AND " + visible_to(filter.audience, params);
-  const auto rows = co_await pool_.query(
+  const auto rows = co_await pool_.read(
       "SELECT a.txid::text, a.id, a.event_type, a.entity_type, a.entity_id, a.at, a.actor_type,"
       " a.actor_id, a.actor_label, coalesce(a.changed, '{}'), a.after FROM audit_logs a WHERE " +
           where + " ORDER BY a.txid, a.id LIMIT " +

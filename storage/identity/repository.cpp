@@ -56,7 +56,7 @@ boost::json::object to_json(const ApiKey& key) {
 
 asio::awaitable<std::optional<UserWithHash>> IdentityRepository::find_by_email(
     const std::string& email) {
-  auto result = co_await pool_.query(
+  auto result = co_await pool_.read(
       std::string("SELECT ") + kUserColumns + ", password_hash FROM users WHERE email = $1", email);
   if (result.empty()) co_return std::nullopt;
   co_return UserWithHash{user_from(result[0]), result[0].get<std::string>(8)};
@@ -64,13 +64,13 @@ asio::awaitable<std::optional<UserWithHash>> IdentityRepository::find_by_email(
 
 asio::awaitable<std::optional<User>> IdentityRepository::find_user(const Uuid& id) {
   auto result =
-      co_await pool_.query(std::string("SELECT ") + kUserColumns + " FROM users WHERE id = $1", id);
+      co_await pool_.read(std::string("SELECT ") + kUserColumns + " FROM users WHERE id = $1", id);
   if (result.empty()) co_return std::nullopt;
   co_return user_from(result[0]);
 }
 
 asio::awaitable<std::int64_t> IdentityRepository::count_users() {
-  const auto result = co_await pool_.query("SELECT count(*) FROM users");
+  const auto result = co_await pool_.read("SELECT count(*) FROM users");
   co_return result.one().get<std::int64_t>(0);
 }
 
@@ -80,7 +80,7 @@ asio::awaitable<std::vector<Listed<User>>> IdentityRepository::list_users(
   KeysetQuery keyset{kUserColumns, "users", "TRUE"};
   keyset.sort = "created_at";
   keyset.sort_type = SortKeyType::timestamp;
-  const auto result = co_await pool_.query(keyset.sql(from, limit, params), params);
+  const auto result = co_await pool_.read(keyset.sql(from, limit, params), params);
   std::vector<Listed<User>> users;
   constexpr int kSortKey = 8;
   for (auto row : result) users.push_back({user_from(row), row.get<std::string>(kSortKey)});
@@ -175,7 +175,7 @@ asio::awaitable<void> IdentityRepository::revoke_user_tokens(pg::Transaction& tx
 
 asio::awaitable<std::optional<identity::Role>> IdentityRepository::external_role(
     const Uuid& subject) {
-  auto result = co_await pool_.query("SELECT role FROM user_roles WHERE user_id = $1", subject);
+  auto result = co_await pool_.read("SELECT role FROM user_roles WHERE user_id = $1", subject);
   if (result.empty()) co_return std::nullopt;
   co_return identity::parse_role(result[0].get<std::string_view>(0));
 }
@@ -207,7 +207,7 @@ asio::awaitable<ApiKey> IdentityRepository::insert_api_key(pg::Transaction& tx,
 }
 
 asio::awaitable<std::vector<ApiKey>> IdentityRepository::list_api_keys() {
-  auto result = co_await pool_.query(std::string("SELECT ") + kKeyColumns +
+  auto result = co_await pool_.read(std::string("SELECT ") + kKeyColumns +
                                      " FROM api_keys ORDER BY created_at, id");
   std::vector<ApiKey> keys;
   for (auto row : result) keys.push_back(key_from(row));
@@ -226,7 +226,7 @@ asio::awaitable<std::optional<ApiKey>> IdentityRepository::revoke_api_key(pg::Tr
 
 asio::awaitable<std::optional<ApiKeySecret>> IdentityRepository::find_api_key(
     const std::string& prefix) {
-  auto result = co_await pool_.query(
+  auto result = co_await pool_.read(
       "SELECT id, key_hash, revoked_at IS NOT NULL, scopes, created_by FROM api_keys"
       " WHERE prefix = $1",
       prefix);

@@ -85,7 +85,7 @@ asio::awaitable<Job> JobRepository::insert(pg::Transaction& tx, const NewJob& jo
 
 asio::awaitable<std::optional<Job>> JobRepository::find(const Uuid& id) {
   const auto result =
-      co_await pool_.query(std::string("SELECT ") + kColumns + " FROM jobs WHERE id = $1", id);
+      co_await pool_.read(std::string("SELECT ") + kColumns + " FROM jobs WHERE id = $1", id);
   if (result.empty()) co_return std::nullopt;
   co_return job_from(result[0]);
 }
@@ -234,7 +234,7 @@ asio::awaitable<Job> JobRepository::request_cancel(const Uuid& id,
 
 asio::awaitable<std::optional<bool>> JobRepository::cancel_requested(const Lease& lease) {
   const auto result =
-      co_await pool_.query(std::string("SELECT cancel_requested FROM jobs WHERE ") + kFence,
+      co_await pool_.read(std::string("SELECT cancel_requested FROM jobs WHERE ") + kFence,
                            lease.job, lease.owner, lease.attempt);
   if (result.empty()) co_return std::nullopt;
   co_return result[0].get<bool>(0);
@@ -257,7 +257,7 @@ asio::awaitable<std::vector<Listed<JobError>>> JobRepository::errors(
   keyset.sort = "id";
   keyset.sort_type = SortKeyType::integer;
   keyset.unique_sort = true;
-  const auto result = co_await pool_.query(keyset.sql(from, limit, params), params);
+  const auto result = co_await pool_.read(keyset.sql(from, limit, params), params);
   std::vector<Listed<JobError>> out;
   for (auto r : result)
     out.push_back(
@@ -283,7 +283,7 @@ asio::awaitable<std::vector<Listed<Job>>> JobRepository::list(
   keyset.sort = "created_at";
   keyset.sort_type = SortKeyType::timestamp;
   keyset.descending = true;
-  const auto result = co_await pool_.query(keyset.sql(from, limit, params), params);
+  const auto result = co_await pool_.read(keyset.sql(from, limit, params), params);
   std::vector<Listed<Job>> rows;
   for (auto row : result) rows.push_back({job_from(row), row.get<std::string>(kSortKey)});
   reorder(rows, from);
@@ -343,7 +343,7 @@ asio::awaitable<std::vector<std::string>> JobRepository::unreferenced_files(
     const std::vector<std::string>& names) {
   std::vector<std::string> unreferenced;
   if (names.empty()) co_return unreferenced;
-  const auto result = co_await pool_.query(
+  const auto result = co_await pool_.read(
       "SELECT f FROM unnest($1::text[]) AS f WHERE NOT EXISTS (SELECT 1 FROM jobs j"
       " WHERE j.payload->>'file' = f OR j.id::text || '.csv' = f)",
       names);

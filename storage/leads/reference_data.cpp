@@ -42,7 +42,7 @@ asio::awaitable<std::vector<leads::ReferenceItem>> LeadRepository::references(Re
   // Not counted (pool_, not run()): these load the actor's cache, at times
   // no request chooses (a NOTIFY from another process).
   const auto result =
-      co_await pool_.query(std::string("SELECT ") + reference_columns(which) + " FROM " +
+      co_await pool_.read(std::string("SELECT ") + reference_columns(which) + " FROM " +
                            table_of(which) + " ORDER BY sort_order, code");
   std::vector<leads::ReferenceItem> items;
   for (auto row : result) items.push_back(reference_from(row));

@@ -70,7 +70,7 @@ std::string where_of(const leads::LeadListQuery& q, pg::Params& params) {
 
 asio::awaitable<pg::Result> LeadRepository::run(std::string sql, pg::Params params) {
   statements_.fetch_add(1);
-  co_return co_await pool_.query(std::move(sql), std::move(params));
+  co_return co_await pool_.read(std::move(sql), std::move(params));
 }
 
 asio::awaitable<pg::Result> LeadRepository::run(pg::Transaction& tx, std::string sql,

@@ -75,7 +75,7 @@ asio::awaitable<std::vector<Listed<Webhook>>> WebhookRepository::list(
   keyset.id = "w.id";
   keyset.sort = "w.created_at";
   keyset.sort_type = SortKeyType::timestamp;
-  const auto result = co_await pool_.query(keyset.sql(from, limit, params), params);
+  const auto result = co_await pool_.read(keyset.sql(from, limit, params), params);
   std::vector<Listed<Webhook>> rows;
   for (auto r : result) rows.push_back({webhook_from(r), r.get<std::string>(kColumnCount)});
   reorder(rows, from);
@@ -83,7 +83,7 @@ asio::awaitable<std::vector<Listed<Webhook>>> WebhookRepository::list(
 }
 
 asio::awaitable<std::optional<Webhook>> WebhookRepository::find(const Uuid& id) {
-  const auto result = co_await pool_.query(
+  const auto result = co_await pool_.read(
       std::string("SELECT ") + kColumns + " FROM webhooks w WHERE w.id = $1", id);
   if (result.empty()) co_return std::nullopt;
   co_return webhook_from(result[0]);
@@ -144,7 +144,7 @@ asio::awaitable<Webhook> WebhookRepository::rotate_secret(pg::Transaction& tx, c
 }
 
 asio::awaitable<std::vector<WebhookTarget>> WebhookRepository::active_targets() {
-  const auto result = co_await pool_.query(std::string("SELECT ") + kColumns + kTargetColumns +
+  const auto result = co_await pool_.read(std::string("SELECT ") + kColumns + kTargetColumns +
                                            " FROM webhooks w WHERE w.active");
   std::vector<WebhookTarget> targets;
   for (auto r : result) targets.push_back(target_from(r));
@@ -152,7 +152,7 @@ asio::awaitable<std::vector<WebhookTarget>> WebhookRepository::active_targets() 
 }
 
 asio::awaitable<std::optional<WebhookTarget>> WebhookRepository::target(const Uuid& id) {
-  const auto result = co_await pool_.query(
+  const auto result = co_await pool_.read(
       std::string("SELECT ") + kColumns + kTargetColumns + " FROM webhooks w WHERE w.id = $1", id);
   if (result.empty()) co_return std::nullopt;
   co_return target_from(result[0]);
@@ -267,7 +267,7 @@ asio::awaitable<std::vector<Listed<Delivery>>> WebhookRepository::deliveries(
   keyset.sort_type = SortKeyType::integer;
   keyset.unique_sort = true;
   keyset.descending = true;
-  const auto result = co_await pool_.query(keyset.sql(from, limit, params), params);
+  const auto result = co_await pool_.read(keyset.sql(from, limit, params), params);
   std::vector<Listed<Delivery>> rows;
   for (auto r : result) rows.push_back({delivery_from(r), r.get<std::string>(12)});
   reorder(rows, from);
