@@ -59,6 +59,7 @@ class Deadline {
 };
 
 constexpr std::chrono::seconds kRejectWriteLimit{5};
+constexpr std::size_t kFirstRead = 4096;  // the buffer a request's first read allocates
 constexpr std::size_t kUploadChunkBytes = 1024 * 1024;
 
 Error too_large(std::uint64_t limit) {
@@ -155,6 +156,16 @@ struct Server::Session {
   bool busy = false;                        // strand only: a request is being handled
 };
 
+// What a connection keeps between its requests; the buffer is empty (no
+// memory) while the connection is idle.
+struct Server::Connection {
+  Connection(asio::ip::tcp::socket& socket, std::string remote_address)
+      : deadline(socket), remote(std::move(remote_address)) {}
+  beast::flat_buffer buffer;
+  Deadline deadline;
+  std::string remote;  // the client's address
+};
+
 Server::Server(asio::io_context& io, asio::thread_pool& blocking, Pipeline& pipeline,
                ServerLimits limits, std::optional<asio::ssl::context> tls)
     : io_(io),
@@ -198,6 +209,7 @@ asio::awaitable<void> Server::accept_loop() {
     }
     boost::system::error_code ignored;
     socket.set_option(Tcp::no_delay(true), ignored);
+    socket.non_blocking(true, ignored);  // serve()'s read after a readiness wait never blocks
     auto executor = socket.get_executor();
     asio::co_spawn(executor, run_session(std::move(socket)), asio::detached);
   }
@@ -244,205 +256,38 @@ asio::awaitable<void> Server::serve(Stream& stream, Session& session) {
   auto& socket = beast::get_lowest_layer(stream);
   boost::system::error_code ignored;
   const auto peer = socket.remote_endpoint(ignored);
-  const std::string remote = ignored ? std::string() : peer.address().to_string();
-  Deadline deadline(socket);
-  beast::flat_buffer buffer;
-
-  auto reject = [&](const Error& error, const Message* partial) -> asio::awaitable<void> {
-    auto response = pipeline_.reject(error, remote, partial);
-    deadline.arm(kRejectWriteLimit);
-    co_await beast_http::async_write(stream, response, kTuple);
-    deadline.disarm();
-  };
+  Connection connection(socket, ignored ? std::string() : peer.address().to_string());
+  auto& buffer = connection.buffer;
+  auto& deadline = connection.deadline;
 
   while (!draining_) {
     // The idle keep-alive time runs until the first byte of a request.
     if (buffer.size() == 0) {
+      buffer.shrink_to_fit();  // nothing left in it: an idle connection holds no buffer
       deadline.arm(limits_.idle_timeout);
-      auto [ec, n] = co_await stream.async_read_some(buffer.prepare(4096), kTuple);
+      boost::system::error_code ec;
+      if constexpr (std::is_same_v<Stream, Tcp::socket>) {
+        // Readable first, then a buffer to read into, read at once (the
+        // socket is non-blocking: a wake with nothing to read waits again).
+        do {
+          auto [wait_ec] = co_await socket.async_wait(Tcp::socket::wait_read, kTuple);
+          ec = wait_ec;
+          if (ec) break;
+          const auto n = socket.read_some(buffer.prepare(kFirstRead), ec);
+          buffer.commit(n);
+          if (ec == asio::error::would_block) buffer.shrink_to_fit();
+        } while (ec == asio::error::would_block);
+      } else {
+        // TLS may hold decrypted bytes the socket no longer shows: it reads.
+        auto [read_ec, n] = co_await stream.async_read_some(buffer.prepare(kFirstRead), kTuple);
+        ec = read_ec;
+        buffer.commit(n);
+      }
       deadline.disarm();
       if (ec) break;
-      buffer.commit(n);
     }
-
-    beast_http::request_parser<beast_http::string_body> parser;
-    parser.header_limit(static_cast<std::uint32_t>(limits_.max_header_bytes));
-    // The route, known once the header is read, decides which limit applies.
-    parser.body_limit(std::max(limits_.max_body_bytes, limits_.max_upload_bytes));
-    deadline.arm(limits_.header_timeout);
-    auto [header_ec, header_n] =
-        co_await beast_http::async_read_header(stream, buffer, parser, kTuple);
-    deadline.disarm();
-    if (header_ec) {
-      if (deadline.expired())
-        co_await reject(Error(ErrorKind::request_timeout, "request_timeout",
-                              "the request headers took too long"),
-                        nullptr);
-      else if (header_ec == beast_http::error::body_limit)  // Content-Length over the limit
-        co_await reject(too_large(std::max(limits_.max_body_bytes, limits_.max_upload_bytes)),
-                        nullptr);
-      else if (header_ec == beast_http::error::header_limit)
-        co_await reject(Error(ErrorKind::header_too_large, "header_too_large",
-                              "the request headers are too large"),
-                        nullptr);
-      else if (header_ec != beast_http::error::end_of_stream &&
-               header_ec != asio::error::operation_aborted && header_ec != asio::error::eof &&
-               header_ec != asio::error::connection_reset)
-        co_await reject(Error(ErrorKind::bad_request, "malformed_request",
-                              "the request is malformed: " + header_ec.message()),
-                        nullptr);
-      break;
-    }
-    if (auto problem = framing_problem(parser.get())) {
-      co_await reject(Error(ErrorKind::bad_request, "bad_framing", *problem), &parser.get());
-      break;
-    }
-    // An upload route's caller is checked before its body is read, and the
-    // body goes to a file instead of memory.
-    const bool upload = !parser.is_done() && pipeline_.takes_upload(parser.get());
-    if (!parser.is_done()) {
-      std::optional<Error> refused;
-      if (upload) {
-        Request probe;
-        probe.message = parser.get();
-        probe.remote_address = remote;
-        try {
-          co_await pipeline_.admit(probe);
-        } catch (const Error& e) {
-          refused = e;
-        }
-      }
-      if (refused) {
-        co_await reject(*refused, &parser.get());
-        break;
-      }
-      const auto declared = parser.content_length();
-      if (!upload && declared && *declared > limits_.max_body_bytes) {
-        co_await reject(too_large(limits_.max_body_bytes), &parser.get());
-        break;
-      }
-      parser.body_limit(upload ? limits_.max_upload_bytes : limits_.max_body_bytes);
-      if (beast::iequals(parser.get()[beast_http::field::expect], "100-continue")) {
-        beast_http::response<beast_http::empty_body> go_on(beast_http::status::continue_,
-                                                           parser.get().version());
-        co_await beast_http::async_write(stream, go_on, kTuple);
-      }
-    }
-    std::shared_ptr<Upload> uploaded;
-    std::optional<Message> upload_header;
-    BodyReservation reservation;
-    if (!upload && !parser.is_done()) {
-      const auto declared = parser.content_length();
-      const auto bytes = declared ? static_cast<std::size_t>(*declared) : limits_.max_body_bytes;
-      if (!reservation.take(inflight_body_bytes_, bytes, limits_.max_inflight_body_bytes)) {
-        co_await reject(Error(ErrorKind::unavailable, "server_busy",
-                              "too many request bodies in flight; retry shortly"),
-                        &parser.get());
-        break;
-      }
-    }
-    const auto upload_length = parser.content_length();
-    if (upload && upload_length && *upload_length > limits_.max_upload_bytes) {
-      co_await reject(too_large(limits_.max_upload_bytes), &parser.get());
-      break;
-    }
-    if (upload) {
-      // A body of known length is read straight from the socket into the
-      // chunks the disk takes (after what the header's read left in the
-      // buffer): no copy through the parser, one read per chunk. A chunked
-      // one goes through the parser.
-      const bool direct = upload_length && !parser.chunked();
-      std::uint64_t left = direct ? *upload_length : 0;
-      upload_header.emplace(parser.get().base());
-      std::optional<beast_http::request_parser<beast_http::buffer_body>> streaming;
-      if (!direct) {
-        streaming.emplace(std::move(parser));
-        streaming->body_limit(limits_.max_upload_bytes);
-      }
-      storage::BlobWriter file(limits_.upload_dir + "/upload-" + Uuid::random_v4().str(),
-                               blocking_);
-      boost::system::error_code body_ec;
-      try {
-        co_await file.open();
-        for (;;) {
-          const bool done = direct ? left == 0 : streaming->is_done();
-          if (done || body_ec) break;
-          auto chunk = file.buffer(static_cast<std::size_t>(
-              direct ? std::min<std::uint64_t>(left, kUploadChunkBytes) : kUploadChunkBytes));
-          std::size_t got = 0;
-          deadline.arm(limits_.body_timeout);
-          if (direct) {
-            got = asio::buffer_copy(asio::buffer(chunk), buffer.data());
-            buffer.consume(got);
-            if (got < chunk.size()) {
-              auto [ec, n] = co_await asio::async_read(
-                  stream, asio::buffer(chunk.data() + got, chunk.size() - got), kTuple);
-              body_ec = ec;
-              got += n;
-            }
-            left -= got;
-          } else {
-            streaming->get().body().data = chunk.data();
-            streaming->get().body().size = chunk.size();
-            auto [ec, n] = co_await beast_http::async_read(stream, buffer, *streaming, kTuple);
-            body_ec = ec == beast_http::error::need_buffer ? boost::system::error_code{} : ec;
-            got = chunk.size() - streaming->get().body().size;
-          }
-          deadline.disarm();
-          chunk.resize(got);
-          if (!body_ec && !chunk.empty()) co_await file.append(std::move(chunk));
-        }
-        if (!body_ec) co_await file.finish();
-      } catch (const std::exception& e) {
-        spdlog::error("upload could not be stored: {}", e.what());
-        body_ec = make_error_code(asio::error::no_buffer_space);
-      }
-      if (body_ec) {
-        co_await file.discard();
-        if (reportable(body_ec, deadline))
-          co_await reject(body_error(body_ec, deadline.expired(), limits_.max_upload_bytes),
-                          nullptr);
-        break;
-      }
-      uploaded = std::make_shared<Upload>(file.path(), file.bytes(), file.digest(), blocking_);
-      if (streaming) upload_header.emplace(std::move(streaming->release().base()));
-    } else if (!parser.is_done()) {
-      deadline.arm(limits_.body_timeout);
-      auto [body_ec, body_n] = co_await beast_http::async_read(stream, buffer, parser, kTuple);
-      deadline.disarm();
-      if (body_ec) {
-        if (reportable(body_ec, deadline))
-          co_await reject(body_error(body_ec, deadline.expired(), limits_.max_body_bytes),
-                          &parser.get());
-        break;
-      }
-    }
-
-    session.busy = true;
-    Request request;
-    if (upload_header)
-      request.message = std::move(*upload_header);
-    else
-      request.message = parser.release();
-    request.upload = std::move(uploaded);
-    request.remote_address = remote;
-    request.secure = !std::is_same_v<Stream, Tcp::socket>;
-    const AnswerCoding coding(request.message);
-    Response response = co_await pipeline_.handle(request);
-    std::string().swap(request.message.body());  // handled: its memory goes back
-    reservation.release();
-    co_await coding.apply(response, request.streamed_body, blocking_);
-    const bool keep_alive = request.message.keep_alive() && !draining_;
-    response.keep_alive(keep_alive);
-    const bool header_only = request.streamed_body && response.chunked();
-    deadline.arm(limits_.body_timeout);
-    auto write_ec = co_await write_answer(stream, response, header_only);
-    deadline.disarm();
-    if (!write_ec && request.streamed_body && request.method() != beast_http::verb::head)
-      write_ec = co_await write_streamed_body(stream, *request.streamed_body, deadline,
-                                              limits_.body_timeout);
-    session.busy = false;
-    if (write_ec || !keep_alive) break;
+    const bool more = co_await serve_request(stream, session, connection);
+    if (!more) break;
   }
 
   if constexpr (std::is_same_v<Stream, Tcp::socket>) {
@@ -452,6 +297,205 @@ asio::awaitable<void> Server::serve(Stream& stream, Session& session) {
     co_await stream.async_shutdown(kTuple);
     deadline.disarm();
   }
+}
+
+// One request, from its header (its first bytes are in the buffer) to the
+// end of its answer. False: the connection closes (an error, a rejection,
+// no keep-alive).
+template <class Stream>
+asio::awaitable<bool> Server::serve_request(Stream& stream, Session& session,
+                                            Connection& connection) {
+  auto& buffer = connection.buffer;
+  auto& deadline = connection.deadline;
+  const std::string& remote = connection.remote;
+
+  auto reject = [&](const Error& error, const Message* partial) -> asio::awaitable<void> {
+    auto response = pipeline_.reject(error, remote, partial);
+    deadline.arm(kRejectWriteLimit);
+    co_await beast_http::async_write(stream, response, kTuple);
+    deadline.disarm();
+  };
+
+  beast_http::request_parser<beast_http::string_body> parser;
+  parser.header_limit(static_cast<std::uint32_t>(limits_.max_header_bytes));
+  // The route, known once the header is read, decides which limit applies.
+  parser.body_limit(std::max(limits_.max_body_bytes, limits_.max_upload_bytes));
+  deadline.arm(limits_.header_timeout);
+  auto [header_ec, header_n] =
+      co_await beast_http::async_read_header(stream, buffer, parser, kTuple);
+  deadline.disarm();
+  if (header_ec) {
+    if (deadline.expired())
+      co_await reject(
+          Error(ErrorKind::request_timeout, "request_timeout", "the request headers took too long"),
+          nullptr);
+    else if (header_ec == beast_http::error::body_limit)  // Content-Length over the limit
+      co_await reject(too_large(std::max(limits_.max_body_bytes, limits_.max_upload_bytes)),
+                      nullptr);
+    else if (header_ec == beast_http::error::header_limit)
+      co_await reject(Error(ErrorKind::header_too_large, "header_too_large",
+                            "the request headers are too large"),
+                      nullptr);
+    else if (header_ec != beast_http::error::end_of_stream &&
+             header_ec != asio::error::operation_aborted && header_ec != asio::error::eof &&
+             header_ec != asio::error::connection_reset)
+      co_await reject(Error(ErrorKind::bad_request, "malformed_request",
+                            "the request is malformed: " + header_ec.message()),
+                      nullptr);
+    co_return false;
+  }
+  if (auto problem = framing_problem(parser.get())) {
+    co_await reject(Error(ErrorKind::bad_request, "bad_framing", *problem), &parser.get());
+    co_return false;
+  }
+  // An upload route's caller is checked before its body is read, and the
+  // body goes to a file instead of memory.
+  const bool upload = !parser.is_done() && pipeline_.takes_upload(parser.get());
+  if (!parser.is_done()) {
+    std::optional<Error> refused;
+    if (upload) {
+      Request probe;
+      probe.message = parser.get();
+      probe.remote_address = remote;
+      try {
+        co_await pipeline_.admit(probe);
+      } catch (const Error& e) {
+        refused = e;
+      }
+    }
+    if (refused) {
+      co_await reject(*refused, &parser.get());
+      co_return false;
+    }
+    const auto declared = parser.content_length();
+    if (!upload && declared && *declared > limits_.max_body_bytes) {
+      co_await reject(too_large(limits_.max_body_bytes), &parser.get());
+      co_return false;
+    }
+    parser.body_limit(upload ? limits_.max_upload_bytes : limits_.max_body_bytes);
+    if (beast::iequals(parser.get()[beast_http::field::expect], "100-continue")) {
+      beast_http::response<beast_http::empty_body> go_on(beast_http::status::continue_,
+                                                         parser.get().version());
+      co_await beast_http::async_write(stream, go_on, kTuple);
+    }
+  }
+  std::shared_ptr<Upload> uploaded;
+  std::optional<Message> upload_header;
+  BodyReservation reservation;
+  if (!upload && !parser.is_done()) {
+    const auto declared = parser.content_length();
+    const auto bytes = declared ? static_cast<std::size_t>(*declared) : limits_.max_body_bytes;
+    if (!reservation.take(inflight_body_bytes_, bytes, limits_.max_inflight_body_bytes)) {
+      co_await reject(Error(ErrorKind::unavailable, "server_busy",
+                            "too many request bodies in flight; retry shortly"),
+                      &parser.get());
+      co_return false;
+    }
+  }
+  const auto upload_length = parser.content_length();
+  if (upload && upload_length && *upload_length > limits_.max_upload_bytes) {
+    co_await reject(too_large(limits_.max_upload_bytes), &parser.get());
+    co_return false;
+  }
+  if (upload) {
+    // A body of known length is read straight from the socket into the
+    // chunks the disk takes (after what the header's read left in the
+    // buffer): no copy through the parser, one read per chunk. A chunked
+    // one goes through the parser.
+    const bool direct = upload_length && !parser.chunked();
+    std::uint64_t left = direct ? *upload_length : 0;
+    upload_header.emplace(parser.get().base());
+    std::optional<beast_http::request_parser<beast_http::buffer_body>> streaming;
+    if (!direct) {
+      streaming.emplace(std::move(parser));
+      streaming->body_limit(limits_.max_upload_bytes);
+    }
+    storage::BlobWriter file(limits_.upload_dir + "/upload-" + Uuid::random_v4().str(), blocking_);
+    boost::system::error_code body_ec;
+    try {
+      co_await file.open();
+      for (;;) {
+        const bool done = direct ? left == 0 : streaming->is_done();
+        if (done || body_ec) break;
+        auto chunk = file.buffer(static_cast<std::size_t>(
+            direct ? std::min<std::uint64_t>(left, kUploadChunkBytes) : kUploadChunkBytes));
+        std::size_t got = 0;
+        deadline.arm(limits_.body_timeout);
+        if (direct) {
+          got = asio::buffer_copy(asio::buffer(chunk), buffer.data());
+          buffer.consume(got);
+          if (got < chunk.size()) {
+            auto [ec, n] = co_await asio::async_read(
+                stream, asio::buffer(chunk.data() + got, chunk.size() - got), kTuple);
+            body_ec = ec;
+            got += n;
+          }
+          left -= got;
+        } else {
+          streaming->get().body().data = chunk.data();
+          streaming->get().body().size = chunk.size();
+          auto [ec, n] = co_await beast_http::async_read(stream, buffer, *streaming, kTuple);
+          body_ec = ec == beast_http::error::need_buffer ? boost::system::error_code{} : ec;
+          got = chunk.size() - streaming->get().body().size;
+        }
+        deadline.disarm();
+        chunk.resize(got);
+        if (!body_ec && !chunk.empty()) co_await file.append(std::move(chunk));
+      }
+      if (!body_ec) co_await file.finish();
+    } catch (const std::exception& e) {
+      spdlog::error("upload could not be stored: {}", e.what());
+      body_ec = make_error_code(asio::error::no_buffer_space);
+    }
+    if (body_ec) {
+      co_await file.discard();
+      if (reportable(body_ec, deadline))
+        co_await reject(body_error(body_ec, deadline.expired(), limits_.max_upload_bytes), nullptr);
+      co_return false;
+    }
+    uploaded = std::make_shared<Upload>(file.path(), file.bytes(), file.digest(), blocking_);
+    if (streaming) upload_header.emplace(std::move(streaming->release().base()));
+  } else if (!parser.is_done()) {
+    deadline.arm(limits_.body_timeout);
+    auto [body_ec, body_n] = co_await beast_http::async_read(stream, buffer, parser, kTuple);
+    deadline.disarm();
+    if (body_ec) {
+      if (reportable(body_ec, deadline))
+        co_await reject(body_error(body_ec, deadline.expired(), limits_.max_body_bytes),
+                        &parser.get());
+      co_return false;
+    }
+  }
+
+  session.busy = true;
+  Request request;
+  if (upload_header)
+    request.message = std::move(*upload_header);
+  else
+    request.message = parser.release();
+  request.upload = std::move(uploaded);
+  request.remote_address = remote;
+  request.secure = !std::is_same_v<Stream, Tcp::socket>;
+  const AnswerCoding coding(request.message);
+  // The request is out of the buffer: unless the next one is in it already,
+  // its memory goes back while the request is handled (a long-poll may wait
+  // a minute).
+  if (buffer.size() == 0) buffer.shrink_to_fit();
+  Response response = co_await pipeline_.handle(request);
+  std::string().swap(request.message.body());  // handled: its memory goes back
+  reservation.release();
+  co_await coding.apply(response, request.streamed_body, blocking_);
+  const bool keep_alive = request.message.keep_alive() && !draining_;
+  response.keep_alive(keep_alive);
+  const bool header_only = request.streamed_body && response.chunked();
+  deadline.arm(limits_.body_timeout);
+  auto write_ec = co_await write_answer(stream, response, header_only);
+  deadline.disarm();
+  if (!write_ec && request.streamed_body && request.method() != beast_http::verb::head)
+    write_ec = co_await write_streamed_body(stream, *request.streamed_body, deadline,
+                                            limits_.body_timeout);
+  session.busy = false;
+  co_return !write_ec && keep_alive;
 }
 
 asio::awaitable<void> Server::shutdown(std::chrono::milliseconds grace) {

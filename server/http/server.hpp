@@ -50,11 +50,19 @@ class Server {
 
  private:
   struct Session;
+  struct Connection;
   using Tcp = boost::asio::ip::tcp;
 
   boost::asio::awaitable<void> accept_loop();
+  // A connection's loop: while it waits for a request it holds only its
+  // socket, its timer and this small frame (no read buffer, no parser):
+  // each request is read and answered by serve_request, whose larger frame
+  // lives as long as the request. False from serve_request: close.
   template <class Stream>
   boost::asio::awaitable<void> serve(Stream& stream, Session& session);
+  template <class Stream>
+  boost::asio::awaitable<bool> serve_request(Stream& stream, Session& session,
+                                             Connection& connection);
   boost::asio::awaitable<void> run_session(Tcp::socket socket);
   void forget(std::uint64_t id);
 

@@ -4,6 +4,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json/parse.hpp>
 #include <future>
+#include <thread>
 
 #include "server/http/json.hpp"
 #include "storage/pg/error.hpp"
@@ -48,6 +49,23 @@ TEST(Http, KeepAliveServesManyRequestsOnOneConnection) {
   auto last = client.request("GET", "/health", "", "Connection: close\r\n");
   EXPECT_EQ(last.result_int(), 200);
   EXPECT_TRUE(client.closed_by_server());
+}
+
+// An idle connection waits for readability before it takes a read buffer
+// (server.cpp): a request that comes in pieces after such a wait, or after
+// an answer whose buffer was given back, is still read whole.
+TEST(Http, ARequestInPiecesAfterAnIdleWaitIsServed) {
+  RunningServer server;
+  RawClient client(server.port());
+  EXPECT_EQ(client.request("GET", "/health").result_int(), 200);
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  client.send("GET /hea");
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  client.send("lth HTTP/1.1\r\nHost: t\r\n");
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  client.send("\r\n");
+  EXPECT_EQ(client.read().result_int(), 200);
+  EXPECT_EQ(client.request("GET", "/ready").result_int(), 200);
 }
 
 TEST(Http, UnknownRouteIs404WithTheErrorShapeAndRequestId) {
