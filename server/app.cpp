@@ -512,6 +512,15 @@ void App::add_metrics_gauges() {
                                                   {{{"state", "in_use"}}, double(s.in_use)},
                                                   {{{"state", "leased"}}, double(s.leased)}};
        }});
+  // A gauge, not a counter: a connection that closes takes its counts away.
+  metrics_.add_scrape_gauge(
+      {"crmd_db_pool_messages",
+       "Statements sent on the open connections, and the syncs that ended them (reads share one)",
+       [pool = pool_] {
+         const auto s = pool->stats();
+         return std::vector<Metrics::GaugeSample>{{{{"kind", "statement"}}, double(s.statements)},
+                                                  {{{"kind", "sync"}}, double(s.syncs)}};
+       }});
   metrics_.add_scrape_gauge(
       {"crmd_db_pool_waiting", "Callers waiting for a database connection", [pool = pool_] {
          return std::vector<Metrics::GaugeSample>{{{}, double(pool->stats().waiting)}};

@@ -89,9 +89,18 @@ asio::awaitable<Transaction> Pool::begin(std::string begin_sql) {
 }
 
 std::shared_ptr<Connection> Pool::pick_locked(bool exclusive) {
+  // A shared query takes the first connection below the busy threshold, a
+  // transaction the least busy one. Packing queries onto the first
+  // connections, rather than spreading them, lets the reads of one turn
+  // share a sync: one send() and one wake-up of the backend for several
+  // (bench/README.md, issue 16: 20,900 req/s spread, 25,200 packed).
   Slot* best = nullptr;
   for (auto& slot : slots_) {
     if (slot.leased || !slot.connection->alive()) continue;
+    if (!exclusive && slot.connection->in_flight() < options_.busy_threshold) {
+      best = &slot;
+      break;
+    }
     if (!best || slot.connection->in_flight() < best->connection->in_flight()) best = &slot;
   }
   if (!best) return nullptr;
