@@ -64,7 +64,7 @@ class ContactRepository {
                                                         bool deleted);
 
  private:
-  boost::asio::awaitable<pg::Result> run_list(std::string sql, pg::Params params, bool filtered);
+  boost::asio::awaitable<pg::Result> run_list(std::string sql, pg::Params params, bool per_call);
   pg::Pool& pool_;
 };
 

@@ -1,8 +1,9 @@
-// Which statements PostgreSQL plans once and which for each call. A search's
-// title patterns and company lists decide its best plan: it is planned with
-// its values every time, never prepared (a prepared statement switches to a
-// generic plan after five runs, one that guesses what the values select).
-// The sales view's plan does not depend on its values: it stays prepared.
+// Which statements PostgreSQL plans once and which for each call. A title
+// pattern decides its search's best plan: planned with its values every
+// time, never prepared (a prepared statement switches to a generic plan
+// after five runs, one that guesses what the pattern selects). Within a
+// list of companies, or with no filter, and in the sales view, the values
+// decide nothing: those stay prepared.
 #include <gtest/gtest.h>
 
 #include "storage/contacts/repository.hpp"
@@ -45,15 +46,25 @@ class PlanChoiceTest : public ::testing::Test {
   std::shared_ptr<pg::Pool> pool;
 };
 
-TEST_F(PlanChoiceTest, AFilteredContactSearchIsPlannedForEachCall) {
+TEST_F(PlanChoiceTest, ATitleSearchIsPlannedForEachCall) {
   ContactRepository contacts(*pool);
   contacts::ContactListQuery query;
   query.titles = {"CEO"};
   for (int i = 0; i < 8; ++i) io.run(contacts.list(query, 25, std::nullopt));
   io.run(contacts.count(query));
-  EXPECT_TRUE(prepared_like("%normalized_title ILIKE ANY%").empty());
+  EXPECT_TRUE(prepared_like("%normalized_title LIKE ANY%").empty());
+}
 
-  // Unfiltered, the values decide nothing: a prepared statement.
+TEST_F(PlanChoiceTest, ASearchWithinCompaniesAndAnUnfilteredListArePrepared) {
+  ContactRepository contacts(*pool);
+  contacts::ContactListQuery query;
+  query.titles = {"CEO"};
+  query.company_ids = {Uuid::random_v4(), Uuid::random_v4()};
+  for (int i = 0; i < 8; ++i) io.run(contacts.list(query, 25, std::nullopt));
+  const auto within = prepared_like("%normalized_title LIKE ANY%company_id = ANY%");
+  ASSERT_EQ(within.size(), 1u);
+  EXPECT_GE(within[0].generic + within[0].custom, 8);
+
   io.run(contacts.list(contacts::ContactListQuery{}, 25, std::nullopt));
   EXPECT_EQ(prepared_like("%FROM contacts c WHERE deleted_at IS NULL ORDER BY%").size(), 1u);
 }
