@@ -209,6 +209,24 @@ TEST_F(S3BlobStoreTest, PresignedGetsWorkWithoutCredentialsUntilTampered) {
   EXPECT_NE(refused.body().find("<Code>SignatureDoesNotMatch</Code>"), std::string::npos);
 }
 
+TEST_F(S3BlobStoreTest, AnExpiredPresignedGetIsRefused) {
+  auto& s = store();
+  write(s, "exports/old.csv", "old");
+  const auto path = "/" + fake.bucket() + "/t/exports/old.csv";
+  const auto host = "127.0.0.1:" + std::to_string(fake.port());
+  const auto signed_at = s3::amz_date(std::chrono::system_clock::now() - 2h);
+  const auto url = fake.endpoint() + path + "?" +
+                   s3::presigned_query(fake.credentials(), "GET", path, {}, host, signed_at, 3600s);
+  const auto refused = fake.get(url);
+  EXPECT_EQ(refused.result_int(), 403);
+  EXPECT_NE(refused.body().find("<Message>Request has expired</Message>"), std::string::npos);
+  const auto fresh = s3::amz_date(std::chrono::system_clock::now());
+  EXPECT_EQ(fake.get(fake.endpoint() + path + "?" +
+                     s3::presigned_query(fake.credentials(), "GET", path, {}, host, fresh, 60s))
+                .body(),
+            "old");
+}
+
 TEST_F(S3BlobStoreTest, AWrongSecretIsRefusedAsSignatureDoesNotMatch) {
   auto o = options();
   o.credentials.secret_access_key = "not-the-secret";
