@@ -73,7 +73,10 @@ asio::awaitable<web::HttpResponse> S3Client::send(Call call) {
   request.body = std::move(call.body);
   request.max_response_bytes = call.max_response;
   request.timeout = call.timeout;
-  co_return co_await http_.send_with_retries(std::move(request), s3_policy(), kService);
+  // One policy for every call, not a temporary held by reference across
+  // the co_await (see the g++ 12 rules in README.md).
+  static const web::RetryPolicy policy = s3_policy();
+  co_return co_await http_.send_with_retries(std::move(request), policy, kService);
 }
 
 namespace {
