@@ -82,14 +82,6 @@ struct Config {
   std::chrono::milliseconds job_poll{1000};          // claim attempts when no NOTIFY came
   std::chrono::seconds export_ttl{86400};            // a finished export's download window
   std::chrono::seconds job_retention{7 * 86400};     // finished jobs and their files, then removed
-  // The blob store (uploads, exports, local drive contents): empty blob_url
-  // is the local directory data_dir/blobs; "s3://bucket/prefix" a bucket
-  // reached at s3_endpoint (path-style) with SigV4 credentials.
-  std::string blob_url;
-  std::string s3_bucket, s3_prefix;  // from blob_url; the prefix "" or ending in '/'
-  std::string s3_endpoint;           // scheme://host[:port]
-  std::string s3_region;
-  std::string s3_access_key_id, s3_secret_access_key;
   std::chrono::seconds event_retention{30 * 86400};  // events in the feed, then pruned
   std::chrono::seconds event_prune_interval{300};    // between pruning runs
   std::string outbound_ca_file;                      // a CA outbound TLS trusts beyond the system's
@@ -117,6 +109,15 @@ struct Config {
   std::chrono::days calendar_cancelled_retention{180};
   std::chrono::seconds calendar_channel_ttl{7 * 86400};
   std::chrono::milliseconds calendar_debounce{2000};
+
+  // The blob store (uploads, exports, local drive contents): empty blob_url
+  // is the local directory data_dir/blobs; "s3://bucket/prefix" a bucket
+  // reached at s3_endpoint (path-style) with SigV4 credentials.
+  std::string blob_url;
+  std::string s3_bucket, s3_prefix;  // from blob_url; the prefix "" or ending in '/'
+  std::string s3_endpoint;           // scheme://host[:port]
+  std::string s3_region;
+  std::string s3_access_key_id, s3_secret_access_key;
 
   // Deals (issue 15).
   std::string default_pipeline = "Sales";  // where a qualified lead's deal opens
