@@ -186,7 +186,8 @@ std::unique_ptr<google::GoogleDrive> google_drive(const config::Config& c, web::
       http, *auth, google::DriveUrls{c.google_drive_url, c.google_upload_url});
 }
 
-std::unique_ptr<storage::S3Client> s3_client(const config::Config& c, web::HttpClient& http) {
+std::unique_ptr<storage::S3Client> s3_client(const config::Config& c, web::HttpClient& http,
+                                             boost::asio::thread_pool& blocking) {
   if (c.blob_url.empty()) return nullptr;
   storage::S3Options options;
   options.endpoint = c.s3_endpoint;
@@ -196,7 +197,7 @@ std::unique_ptr<storage::S3Client> s3_client(const config::Config& c, web::HttpC
   // Where, never with what credentials.
   spdlog::info("blob store: s3 bucket {} prefix \"{}\" at {} (region {})", c.s3_bucket, c.s3_prefix,
                c.s3_endpoint, c.s3_region);
-  return std::make_unique<storage::S3Client>(http, std::move(options));
+  return std::make_unique<storage::S3Client>(http, std::move(options), &blocking);
 }
 
 std::unique_ptr<storage::BlobStore> make_blob_store(const config::Config& c, storage::S3Client* s3,
@@ -259,7 +260,7 @@ App::App(config::Config config)
       jobs_(actors_.jobs, *pool_, job_pool_options(config_, metrics_)),
       scheduler_(actors_.scheduler, *pool_, scheduled_tasks(config_), config_.scheduler_tick),
       http_client_(io_.get_executor(), outbound_options(config_), &outbound_metrics_),
-      s3_client_(s3_client(config_, http_client_)),
+      s3_client_(s3_client(config_, http_client_, blocking_)),
       blob_store_(make_blob_store(config_, s3_client_.get(), io_.get_executor(), blocking_)),
       webhook_dispatcher_(io_.get_executor(), *pool_, event_feed_, http_client_,
                           {.allow_private = config_.webhooks_allow_private,

@@ -4,6 +4,7 @@
 
 #include "domain/common/crypto.hpp"
 #include "domain/common/error.hpp"
+#include "storage/blocking.hpp"
 
 namespace crmd::storage {
 namespace asio = boost::asio;
@@ -36,8 +37,11 @@ web::RetryPolicy s3_policy() {
 
 }  // namespace
 
-S3Client::S3Client(web::HttpClient& http, S3Options options)
-    : http_(http), options_(std::move(options)), host_(host_of(options_.endpoint)) {}
+S3Client::S3Client(web::HttpClient& http, S3Options options, asio::thread_pool* hashing)
+    : http_(http),
+      options_(std::move(options)),
+      hashing_(hashing),
+      host_(host_of(options_.endpoint)) {}
 
 std::string S3Client::path_of(const std::string& key) const {
   std::string path = "/" + s3::uri_encode(options_.bucket);
@@ -47,7 +51,15 @@ std::string S3Client::path_of(const std::string& key) const {
 
 asio::awaitable<web::HttpResponse> S3Client::send(Call call) {
   const auto date = s3::amz_date(std::chrono::system_clock::now());
-  const auto payload_hash = sha256_hex(call.body);
+  // A part's digest takes milliseconds: not on an I/O thread.
+  constexpr std::size_t kHashInline = 256 * 1024;
+  std::string payload_hash;
+  if (hashing_ && call.body.size() > kHashInline) {
+    auto hash = [&body = call.body] { return sha256_hex(body); };
+    payload_hash = co_await run_blocking(*hashing_, std::move(hash));
+  } else {
+    payload_hash = sha256_hex(call.body);
+  }
   web::HttpRequest request;
   request.method = call.method;
   request.service = std::string(kService);

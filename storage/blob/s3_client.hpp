@@ -6,6 +6,7 @@
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <chrono>
 #include <optional>
 #include <string>
@@ -30,7 +31,9 @@ struct S3Options {
 
 class S3Client {
  public:
-  S3Client(web::HttpClient& http, S3Options options);
+  // hashing: where large bodies are hashed for their signature (off the
+  // I/O threads); null: on the caller's thread.
+  S3Client(web::HttpClient& http, S3Options options, boost::asio::thread_pool* hashing = nullptr);
 
   const S3Options& options() const { return options_; }
 
@@ -72,6 +75,7 @@ class S3Client {
 
   web::HttpClient& http_;
   S3Options options_;
+  boost::asio::thread_pool* hashing_;
   std::string host_;  // as the Host header says it
 };
 

@@ -45,7 +45,7 @@ class S3BlobStoreTest : public ::testing::Test {
     return o;
   }
   S3BlobStore& store(S3Options o) {
-    client_.emplace(http, std::move(o));
+    client_.emplace(http, std::move(o), &blocking);
     store_.emplace(*client_, io.io().get_executor(), blocking);
     return *store_;
   }
