@@ -224,6 +224,8 @@ asio::awaitable<File> DriveService::upload(Uuid folder_id, StagedFile staged, st
       // or, without its staged file, fails again harmlessly).
     }
     storage::remove_blob_later(blocking_, staged.path);
+    // The blob the local backend may have made already (an S3 object).
+    if (!backend_.stores_remotely()) co_await backend_.purge(staged.id.str(), std::nullopt);
     std::rethrow_exception(failure);
   }
   co_await invalidate();

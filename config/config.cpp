@@ -264,6 +264,44 @@ void set_log_format(Config& c, std::string_view text, const Source& source) {
   }
 }
 
+// s3://bucket[/prefix]: a bucket name as S3 allows (3-63 lower-case
+// letters, digits, dots and hyphens) and an optional key prefix.
+void set_blob_url(Config& c, std::string_view text, const Source& source) {
+  constexpr std::string_view kScheme = "s3://";
+  const auto expected = "s3://bucket/prefix (or unset for CRMD_DATA_DIR/blobs)";
+  if (text.empty()) {
+    c.blob_url.clear();
+    return;
+  }
+  if (!text.starts_with(kScheme)) fail(source, expected, text);
+  auto rest = text.substr(kScheme.size());
+  const auto slash = rest.find('/');
+  const auto bucket = rest.substr(0, slash);
+  std::string_view prefix = slash == std::string_view::npos ? "" : rest.substr(slash + 1);
+  const bool bucket_ok = bucket.size() >= 3 && bucket.size() <= 63 &&
+                         std::all_of(bucket.begin(), bucket.end(),
+                                     [](char ch) {
+                                       return (ch >= 'a' && ch <= 'z') ||
+                                              (ch >= '0' && ch <= '9') || ch == '.' || ch == '-';
+                                     }) &&
+                         bucket.front() != '-' && bucket.front() != '.' && bucket.back() != '-' &&
+                         bucket.back() != '.';
+  if (!bucket_ok)
+    fail(source,
+         "s3://bucket/prefix with a bucket of 3-63 lower-case letters, digits, dots and "
+         "hyphens",
+         text);
+  while (prefix.starts_with('/')) prefix.remove_prefix(1);
+  const bool prefix_ok = std::all_of(prefix.begin(), prefix.end(), [](char ch) {
+    return static_cast<unsigned char>(ch) >= 0x20 && ch != 0x7f && ch != '\\';
+  });
+  if (!prefix_ok || prefix.find("//") != std::string_view::npos) fail(source, expected, text);
+  c.blob_url = text;
+  c.s3_bucket = bucket;
+  c.s3_prefix = prefix;
+  if (!c.s3_prefix.empty() && !c.s3_prefix.ends_with('/')) c.s3_prefix += '/';
+}
+
 struct Setting {
   std::string_view env;  // the flag is derived from it, see flag_name()
   std::string_view shown_default;
@@ -436,6 +474,43 @@ constexpr std::array kSettings = {
             "seconds finished jobs (and their files) are kept before they are removed",
             [](Config& c, std::string_view v, const Source& s) {
               set_seconds(c.job_retention, v, s, 60, 3650 * kDay);
+            }},
+    Setting{"CRMD_BLOB_URL", "(CRMD_DATA_DIR/blobs)",
+            "where uploads, exports and local drive files are kept: s3://bucket/prefix for an "
+            "S3-compatible bucket shared by every process (needs the CRMD_S3_* settings)",
+            set_blob_url},
+    Setting{"CRMD_S3_ENDPOINT", "(none)",
+            "the S3 endpoint, http(s)://host[:port], addressed path-style (/bucket/key)",
+            [](Config& c, std::string_view v, const Source& s) {
+              if (!(v.starts_with("https://") || v.starts_with("http://")))
+                fail(s, "an http(s) URL such as https://s3.eu-west-1.amazonaws.com", v);
+              while (v.ends_with('/')) v.remove_suffix(1);
+              const auto host = v.substr(v.find("://") + 3);
+              if (host.empty() || host.find_first_of("/?#@ ") != std::string_view::npos)
+                fail(s, "an http(s) URL of a host and port only, no path", v);
+              c.s3_endpoint = v;
+            }},
+    Setting{"CRMD_S3_REGION", "us-east-1", "the region SigV4 signatures are scoped to",
+            [](Config& c, std::string_view v, const Source& s) {
+              const bool plain = !v.empty() && std::all_of(v.begin(), v.end(), [](char ch) {
+                return (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '-';
+              });
+              if (!plain) fail(s, "a region name such as eu-west-1", v);
+              c.s3_region = v;
+            }},
+    Setting{"CRMD_S3_ACCESS_KEY_ID", "(none)", "the S3 access key id",
+            [](Config& c, std::string_view v, const Source& s) {
+              const bool plain = !v.empty() && std::all_of(v.begin(), v.end(), [](char ch) {
+                return ch > 0x20 && ch < 0x7f && ch != '/';
+              });
+              if (!plain) fail(s, "an access key id (printable ASCII, no '/')", v);
+              c.s3_access_key_id = v;
+            }},
+    Setting{"CRMD_S3_SECRET_ACCESS_KEY", "(none)", "the S3 secret access key (never logged)",
+            [](Config& c, std::string_view v, const Source& s) {
+              // Not echoed: it is a secret.
+              if (v.empty()) fail(s, "a secret access key");
+              c.s3_secret_access_key = v;
             }},
     Setting{"CRMD_EVENT_RETENTION_S", "2592000",
             "seconds events are kept in the change feed (and their audit rows) before pruning",
@@ -684,6 +759,17 @@ Config load(const Environment& env, const std::vector<std::string>& flags) {
   if (config.threads == 0)
     config.threads =
         default_threads(std::thread::hardware_concurrency(), config.database_url.empty());
+  if (!config.blob_url.empty()) {
+    std::string missing;
+    for (const auto& [value, name] :
+         {std::pair{&config.s3_endpoint, "CRMD_S3_ENDPOINT"},
+          std::pair{&config.s3_access_key_id, "CRMD_S3_ACCESS_KEY_ID"},
+          std::pair{&config.s3_secret_access_key, "CRMD_S3_SECRET_ACCESS_KEY"}})
+      if (value->empty()) missing += std::string(missing.empty() ? "" : ", ") + name;
+    if (!missing.empty())
+      throw ConfigError("CRMD_BLOB_URL (--blob-url): an s3:// store needs " + missing);
+    if (config.s3_region.empty()) config.s3_region = "us-east-1";
+  }
   if (config.tls_cert_file.empty() != config.tls_key_file.empty()) {
     throw ConfigError(both_tls_names() + ": expected both set (TLS on) or neither, got only " +
                       (config.tls_cert_file.empty() ? "the key" : "the certificate"));

@@ -110,6 +110,15 @@ struct Config {
   std::chrono::seconds calendar_channel_ttl{7 * 86400};
   std::chrono::milliseconds calendar_debounce{2000};
 
+  // The blob store (uploads, exports, local drive contents): empty blob_url
+  // is the local directory data_dir/blobs; "s3://bucket/prefix" a bucket
+  // reached at s3_endpoint (path-style) with SigV4 credentials.
+  std::string blob_url;
+  std::string s3_bucket, s3_prefix;  // from blob_url; the prefix "" or ending in '/'
+  std::string s3_endpoint;           // scheme://host[:port]
+  std::string s3_region;
+  std::string s3_access_key_id, s3_secret_access_key;
+
   // Deals (issue 15).
   std::string default_pipeline = "Sales";  // where a qualified lead's deal opens
   int deals_stuck_days = 30;

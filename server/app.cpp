@@ -23,6 +23,8 @@
 #include "domain/common/crypto.hpp"
 #include "server/openapi/docs.hpp"
 #include "server/routes/routes.hpp"
+#include "storage/blob/local_blob_store.hpp"
+#include "storage/blob/s3_blob_store.hpp"
 #include "storage/migrations.hpp"
 
 namespace crmd::server {
@@ -184,11 +186,32 @@ std::unique_ptr<google::GoogleDrive> google_drive(const config::Config& c, web::
       http, *auth, google::DriveUrls{c.google_drive_url, c.google_upload_url});
 }
 
+std::unique_ptr<storage::S3Client> s3_client(const config::Config& c, web::HttpClient& http,
+                                             boost::asio::thread_pool& blocking) {
+  if (c.blob_url.empty()) return nullptr;
+  storage::S3Options options;
+  options.endpoint = c.s3_endpoint;
+  options.bucket = c.s3_bucket;
+  options.prefix = c.s3_prefix;
+  options.credentials = {c.s3_access_key_id, c.s3_secret_access_key, c.s3_region};
+  // Where, never with what credentials.
+  spdlog::info("blob store: s3 bucket {} prefix \"{}\" at {} (region {})", c.s3_bucket, c.s3_prefix,
+               c.s3_endpoint, c.s3_region);
+  return std::make_unique<storage::S3Client>(http, std::move(options), &blocking);
+}
+
+std::unique_ptr<storage::BlobStore> make_blob_store(const config::Config& c, storage::S3Client* s3,
+                                                    boost::asio::any_io_executor io,
+                                                    boost::asio::thread_pool& blocking) {
+  if (s3) return std::make_unique<storage::S3BlobStore>(*s3, std::move(io), blocking);
+  return std::make_unique<storage::LocalBlobStore>(c.data_dir + "/blobs", blocking);
+}
+
 std::unique_ptr<actors::DriveBackend> drive_backend(const config::Config& c,
                                                     google::GoogleDrive* drive,
+                                                    storage::BlobStore& store,
                                                     boost::asio::thread_pool& blocking) {
-  if (!drive)
-    return std::make_unique<actors::LocalDriveBackend>(blocking, c.data_dir + "/blobs/drive");
+  if (!drive) return std::make_unique<actors::LocalDriveBackend>(store);
   return std::make_unique<actors::GoogleDriveBackend>(*drive, c.google_drive_root_folder, blocking);
 }
 
@@ -237,13 +260,15 @@ App::App(config::Config config)
       jobs_(actors_.jobs, *pool_, job_pool_options(config_, metrics_)),
       scheduler_(actors_.scheduler, *pool_, scheduled_tasks(config_), config_.scheduler_tick),
       http_client_(io_.get_executor(), outbound_options(config_), &outbound_metrics_),
+      s3_client_(s3_client(config_, http_client_, blocking_)),
+      blob_store_(make_blob_store(config_, s3_client_.get(), io_.get_executor(), blocking_)),
       webhook_dispatcher_(io_.get_executor(), *pool_, event_feed_, http_client_,
                           {.allow_private = config_.webhooks_allow_private,
                            .retry_base = config_.webhook_retry_base}),
       webhooks_(*pool_, webhook_dispatcher_),
       google_auth_(google_auth(config_, io_.get_executor(), http_client_)),
       google_drive_(google_drive(config_, http_client_, google_auth_.get())),
-      drive_backend_(drive_backend(config_, google_drive_.get(), blocking_)),
+      drive_backend_(drive_backend(config_, google_drive_.get(), *blob_store_, blocking_)),
       drive_(actors_.drive, *pool_, *drive_backend_, blocking_, config_.data_dir + "/blobs/drive"),
       google_calendar_(google_calendar(config_, http_client_, google_auth_.get())),
       calendar_(actors_.calendar, *pool_, leads_, google_calendar_.get(),
@@ -252,9 +277,10 @@ App::App(config::Config config)
       idempotency_store_(*pool_),
       idempotency_(idempotency_store_),
       pipeline_(router_, metrics_, authenticator_, idempotency_, pipeline_options(config_)),
-      job_files_{{config_.data_dir + "/blobs", config_.data_dir + "/blobs/exports"},
-                 config_.export_ttl,
-                 config_.job_retention} {
+      job_files_{
+          {config_.data_dir + "/blobs", config_.data_dir + "/blobs/exports", blob_store_.get()},
+          config_.export_ttl,
+          config_.job_retention} {
   if (config_.jwt_secret.size() < 32)
     throw std::invalid_argument("CRMD_JWT_SECRET: expected a secret of at least 32 bytes");
   http::ServerLimits limits{config_.max_header_bytes, config_.max_body_bytes,
@@ -308,7 +334,7 @@ App::App(config::Config config)
   routes::add_changes_routes(router_, {event_feed_, event_watchers_});
   routes::add_webhook_routes(router_, {webhooks_, config_.webhooks_allow_private});
   std::filesystem::create_directories(drive_.drive_dir());
-  routes::add_drive_routes(router_, {drive_, blocking_, drive_sync_.get()});
+  routes::add_drive_routes(router_, {drive_, blocking_, drive_sync_.get(), *blob_store_});
   routes::add_google_webhook_routes(router_, drive_sync_.get(), calendar_sync_.get());
   routes::add_calendar_routes(router_, {calendar_, jobs_, calendar_sync_.get(),
                                         calendar_sync_ ? google_auth_.get() : nullptr});
@@ -317,15 +343,15 @@ App::App(config::Config config)
   routes::add_pipeline_routes(router_, deals_);
   routes::add_sync_routes(router_, pipedrive_sync_.get(), jobs_);
   routes::add_audit_routes(router_, leads_);
-  routes::add_import_routes(router_, {jobs_, blocking_, files.blob_dir});
+  routes::add_import_routes(router_, {jobs_, blocking_, files.blob_dir, *blob_store_});
   routes::add_export_routes(router_, {jobs_, blocking_, jobs_.repository(), job_watchers_,
-                                      files.export_dir, config_.jwt_secret, config_.export_ttl});
+                                      *blob_store_, config_.jwt_secret, config_.export_ttl});
   // /openapi.json is built from every route at its first request.
   openapi::add_docs_routes(router_, {blocking_, config_.docs_assets});
   jobs_.add_handler("import_contacts",
-                    actors::contact_import_handler(*pool_, blocking_, {files.blob_dir}));
+                    actors::contact_import_handler(*pool_, blocking_, {blob_store_.get()}));
   jobs_.add_handler("export_contacts",
-                    actors::contact_export_handler(*pool_, blocking_, {files.export_dir}));
+                    actors::contact_export_handler(*pool_, blocking_, {blob_store_.get()}));
   jobs_.add_handler(actors::kLeadPriorityJob,
                     actors::scheduled_handler(*pool_, actors::lead_priority_work(*pool_)));
   jobs_.add_handler(actors::kLeadEngagementJob,

@@ -34,6 +34,8 @@
 #include "server/http/router.hpp"
 #include "server/http/server.hpp"
 #include "server/metrics.hpp"
+#include "storage/blob/blob_store.hpp"
+#include "storage/blob/s3_client.hpp"
 #include "storage/events/feed.hpp"
 #include "storage/pg/listener.hpp"
 #include "storage/pg/pool.hpp"
@@ -75,6 +77,7 @@ class App {
   actors::DealService& deals() { return deals_; }
   actors::DriveService& drive() { return drive_; }
   actors::DriveSync* drive_sync() { return drive_sync_.get(); }
+  storage::BlobStore& blob_store() { return *blob_store_; }
   actors::CalendarService& calendar() { return calendar_; }
   actors::CalendarSync* calendar_sync() { return calendar_sync_.get(); }
   actors::PipedriveSync* pipedrive_sync() { return pipedrive_sync_.get(); }
@@ -119,6 +122,10 @@ class App {
   // After metrics_ (it reports to it), before anything that sends through it.
   web::OutboundMetrics outbound_metrics_{metrics_.registry()};
   web::HttpClient http_client_;
+  // The blob store (CRMD_BLOB_URL): the local directory, or an S3 bucket
+  // through its client (then s3_client_ is set).
+  std::unique_ptr<storage::S3Client> s3_client_;
+  std::unique_ptr<storage::BlobStore> blob_store_;
   actors::WebhookDispatcher webhook_dispatcher_;
   actors::WebhookService webhooks_;
   // The Google backends' pieces (CRMD_DRIVE_BACKEND=google,

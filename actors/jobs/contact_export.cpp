@@ -2,7 +2,6 @@
 
 #include "domain/exports/contact_export.hpp"
 #include "domain/exports/csv_writer.hpp"
-#include "storage/blob_file.hpp"
 #include "storage/blocking.hpp"
 #include "storage/contacts/export_repository.hpp"
 
@@ -27,7 +26,8 @@ asio::awaitable<JobOutcome> run_export(JobContext& context, pg::Pool& pool,
     co_return JobOutcome{"failed", nullptr, std::string("the export's selection: ") + e.what()};
   }
   const auto name = export_file_name(context.job().id);
-  storage::BlobWriter file(settings.export_dir + "/" + name, blocking);
+  const auto sink = settings.store->create("exports/" + name);
+  auto& file = *sink;
   co_await file.open();
   co_await file.append(header_row());
 

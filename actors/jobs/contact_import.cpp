@@ -1,6 +1,5 @@
 #include "actors/jobs/contact_import.hpp"
 
-#include <fstream>
 #include <set>
 
 #include "domain/common/error.hpp"
@@ -60,9 +59,8 @@ class Import {
         progress_(context.job().progress) {}
 
   asio::awaitable<JobOutcome> run() {
-    file_ =
-        std::make_shared<std::ifstream>(settings_.blob_dir + "/" + request_.file, std::ios::binary);
-    if (!*file_) throw std::runtime_error("the uploaded file is gone");
+    file_ = co_await settings_.store->open_reader(request_.file);
+    if (!file_) throw std::runtime_error("the uploaded file is gone");
     co_await read_header();
     const auto& checkpoint = context_.job().checkpoint;
     std::uint64_t offset = header_.end_offset, line = header_.next_line;
@@ -71,11 +69,7 @@ class Import {
       line = static_cast<std::uint64_t>(saved->at("line").to_number<std::int64_t>());
     }
     reader_ = imports::CsvReader(settings_.limits, offset, line);
-    const auto seek = [file = file_, offset] {
-      file->clear();
-      file->seekg(static_cast<std::streamoff>(offset));
-    };
-    co_await run_blocking(blocking_, seek);
+    co_await file_->seek(offset);
     while (true) {
       co_await fill();
       if (pending_.empty()) break;
@@ -87,15 +81,7 @@ class Import {
   }
 
  private:
-  asio::awaitable<std::string> read_chunk() {
-    auto read = [file = file_] {
-      std::string chunk(kChunkBytes, '\0');
-      file->read(chunk.data(), static_cast<std::streamsize>(chunk.size()));
-      chunk.resize(static_cast<std::size_t>(file->gcount()));
-      return chunk;
-    };
-    co_return co_await run_blocking(blocking_, std::move(read));
-  }
+  asio::awaitable<std::string> read_chunk() { co_return co_await file_->read(kChunkBytes); }
 
   // The first record names the columns.
   asio::awaitable<void> read_header() {
@@ -115,24 +101,22 @@ class Import {
     mapping_ = imports::map_header(header_.fields, request_.mapping);
   }
 
-  // Reads and parses up to a batch of records, on the blocking pool (disk
-  // and CPU work); the coroutine waits meanwhile, so nothing else touches
-  // the reader.
+  // Reads and parses up to a batch of records: each chunk read from the
+  // store, then parsed on the blocking pool (CPU work) while the coroutine
+  // waits, so nothing else touches the reader.
   asio::awaitable<void> fill() {
-    auto read = [this] {
-      std::string chunk(kChunkBytes, '\0');
-      while (pending_.size() < settings_.batch_rows && !eof_) {
-        file_->read(chunk.data(), static_cast<std::streamsize>(chunk.size()));
-        const auto n = static_cast<std::size_t>(file_->gcount());
-        if (n == 0) {
+    while (pending_.size() < settings_.batch_rows && !eof_) {
+      auto chunk = co_await read_chunk();
+      auto parse = [this, &chunk] {
+        if (chunk.empty()) {
           eof_ = true;
           reader_.finish(pending_);
         } else {
-          reader_.feed(std::string_view(chunk.data(), n), pending_);
+          reader_.feed(chunk, pending_);
         }
-      }
-    };
-    co_await run_blocking(blocking_, read);
+      };
+      co_await run_blocking(blocking_, parse);
+    }
   }
 
   struct MappedBatch {
@@ -214,7 +198,7 @@ class Import {
   const ContactImportSettings& settings_;
   ImportRequest request_;
   jobs::Progress progress_;
-  std::shared_ptr<std::ifstream> file_;
+  std::unique_ptr<storage::BlobReader> file_;
   imports::CsvRecord header_;
   imports::HeaderMapping mapping_;
   imports::CsvReader reader_;

@@ -1,5 +1,7 @@
 #include "actors/jobs/job_files.hpp"
 
+#include <algorithm>
+#include <array>
 #include <filesystem>
 
 #include "actors/jobs/contact_export.hpp"
@@ -8,23 +10,22 @@
 namespace crmd::actors {
 namespace asio = boost::asio;
 
-asio::awaitable<void> remove_job_files(asio::thread_pool& blocking, const JobFiles& files,
+std::string export_key(const Uuid& job) {
+  return "exports/" + export_file_name(job);
+}
+
+asio::awaitable<void> remove_job_files(asio::thread_pool&, const JobFiles& files,
                                        std::vector<storage::RemovedJob> jobs) {
-  std::vector<std::string> paths;
+  std::vector<std::string> keys;
   for (const auto& job : jobs) {
     // Payloads name a file, never a path: anything else is not ours.
     if (job.upload && job.upload->find('/') == std::string::npos && !job.upload->empty() &&
         *job.upload != "." && *job.upload != "..")
-      paths.push_back(files.blob_dir + "/" + *job.upload);
-    if (job.kind == "export_contacts")
-      paths.push_back(files.export_dir + "/" + export_file_name(job.id));
+      keys.push_back(upload_key(*job.upload));
+    if (job.kind == "export_contacts") keys.push_back(export_key(job.id));
   }
-  if (paths.empty()) co_return;
-  auto remove = [paths = std::move(paths)] {
-    std::error_code ignored;
-    for (const auto& path : paths) std::filesystem::remove(path, ignored);
-  };
-  co_await run_blocking(blocking, std::move(remove));
+  if (keys.empty()) co_return;
+  co_await files.store->remove(std::move(keys));
 }
 
 namespace {
@@ -45,22 +46,24 @@ std::size_t remove_leftovers(const JobFiles& files, std::filesystem::file_time_t
   return removed;
 }
 
-// "<uuid>.csv" files (uploads handed to a job, exports) written before cutoff.
-std::vector<std::string> job_file_names(const JobFiles& files,
-                                        std::filesystem::file_time_type cutoff) {
-  std::vector<std::string> names;
-  for (const auto& dir : {files.blob_dir, files.export_dir}) {
-    std::error_code ec;
-    for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
-      const auto name = entry.path().filename().string();
-      if (!entry.is_regular_file(ec) || !name.ends_with(".csv") ||
+// "<uuid>.csv" blobs (uploads handed to a job, exports) written before
+// cutoff, as keys of the store.
+asio::awaitable<std::vector<std::string>> job_file_keys(storage::BlobStore& store,
+                                                        Timestamp cutoff) {
+  static constexpr std::array<std::string_view, 2> kFolders{"", "exports/"};
+  std::vector<std::string> keys;
+  for (std::size_t i = 0; i < kFolders.size(); ++i) {
+    const std::string folder(kFolders[i]);
+    const auto entries = co_await store.list(folder);
+    for (const auto& entry : entries) {
+      const auto& name = entry.name;
+      if (!name.ends_with(".csv") ||
           !Uuid::parse(std::string_view(name).substr(0, name.size() - 4)))
         continue;
-      const auto written = entry.last_write_time(ec);
-      if (!ec && written < cutoff) names.push_back(name);
+      if (entry.modified < cutoff) keys.push_back(folder + name);
     }
   }
-  return names;
+  co_return keys;
 }
 
 }  // namespace
@@ -82,19 +85,18 @@ asio::awaitable<TidyCounts> tidy_jobs(storage::JobRepository& jobs, asio::thread
   counts.leftovers_removed = co_await run_blocking(blocking, std::move(leftovers));
   // Job files old enough that their request has ended, whose job is gone
   // or was never committed (a failed request after its upload was kept).
-  auto candidates = [files = settings.files] {
-    return job_file_names(files, std::filesystem::file_time_type::clock::now() - kOrphanAge);
-  };
-  const auto names = co_await run_blocking(blocking, std::move(candidates));
+  const auto cutoff = std::chrono::time_point_cast<std::chrono::microseconds>(
+      std::chrono::system_clock::now() - kOrphanAge);
+  const auto keys = co_await job_file_keys(*settings.files.store, cutoff);
+  std::vector<std::string> names;
+  for (const auto& key : keys) names.push_back(key.substr(key.rfind('/') + 1));
   const auto orphans = co_await jobs.unreferenced_files(names);
-  auto remove = [files = settings.files, orphans] {
-    std::error_code ignored;
-    for (const auto& name : orphans)
-      for (const auto& dir : {files.blob_dir, files.export_dir})
-        std::filesystem::remove(std::filesystem::path(dir) / name, ignored);
-  };
-  co_await run_blocking(blocking, std::move(remove));
-  counts.orphans_removed = orphans.size();
+  std::vector<std::string> orphan_keys;
+  for (const auto& key : keys)
+    if (std::find(orphans.begin(), orphans.end(), key.substr(key.rfind('/') + 1)) != orphans.end())
+      orphan_keys.push_back(key);
+  counts.orphans_removed = orphan_keys.size();
+  co_await settings.files.store->remove(std::move(orphan_keys));
   co_return counts;
 }
 

@@ -1,21 +1,31 @@
 // The files jobs leave in the blob store (uploads waiting for an import,
 // finished exports) and their removal: with the job, when an export expires,
-// and when finished jobs pass their retention. Disk work runs on the
-// blocking pool.
+// and when finished jobs pass their retention. The store is the local
+// directory or an S3 bucket; the local directories also hold what a process
+// writes before it goes to the store (uploads being received, ".part"
+// files). Disk work runs on the blocking pool.
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <chrono>
 
+#include "storage/blob/blob_store.hpp"
 #include "storage/jobs/repository.hpp"
 
 namespace crmd::actors {
 
 struct JobFiles {
-  std::string blob_dir;    // uploads, named in a job's payload.file
-  std::string export_dir;  // exports, named by their job's id
+  std::string blob_dir;                 // local: uploads being received, then (local store) kept
+  std::string export_dir;               // local: exports being written (local store)
+  storage::BlobStore* store = nullptr;  // uploads under their name, exports under "exports/"
 };
+
+// The blob store's keys of an import's upload and of an export.
+inline std::string upload_key(const std::string& file) {
+  return file;
+}
+std::string export_key(const Uuid& job);
 
 struct JobFileSettings {
   JobFiles files;
@@ -23,7 +33,7 @@ struct JobFileSettings {
   std::chrono::seconds retention{7 * 86400};
 };
 
-// Removes what the jobs left on disk.
+// Removes what the jobs left in the store.
 boost::asio::awaitable<void> remove_job_files(boost::asio::thread_pool& blocking,
                                               const JobFiles& files,
                                               std::vector<storage::RemovedJob> jobs);
@@ -34,7 +44,9 @@ struct TidyCounts {
 
 // Files no job will claim, left by a process that stopped while writing
 // them (an upload or export part, an upload not yet handed to its job), are
-// removed once a day old.
+// removed from the local directories once a day old. (An S3 multipart
+// upload that a dead process never completed or aborted is the bucket's
+// AbortIncompleteMultipartUpload lifecycle rule's to remove.)
 inline constexpr std::chrono::hours kLeftoverAge{24};
 // A job file no job refers to is removed once this old: by then the request
 // that wrote it has committed its job or failed.

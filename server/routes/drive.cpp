@@ -3,6 +3,7 @@
 // search, and the templates new trees are made from (admins).
 #include "actors/drive.hpp"
 
+#include "actors/drive_local.hpp"
 #include "domain/drive/names.hpp"
 #include "domain/imports/multipart.hpp"
 #include "server/http/download.hpp"
@@ -150,11 +151,21 @@ asio::awaitable<Response> file_content(Request& request, DriveContext& context) 
   auto& drive = context.drive;
   const auto file = co_await drive.file(request.path_uuid("id", "file"), false, request.context());
   http::Download download{static_cast<std::uint64_t>(file.size), file.mime_type, file.name, {}};
-  if (file.blob) {
-    auto path = context.drive.drive_dir() + "/" + *file.blob;
-    download.open = [&blocking = context.blocking, path](std::uint64_t first,
-                                                         std::uint64_t length) {
+  const auto key = actors::LocalDriveBackend::key_of(file.blob.value_or(""));
+  const auto local = context.store.local_path(key);
+  if (file.blob && local) {
+    download.open = [&blocking = context.blocking, path = *local](std::uint64_t first,
+                                                                  std::uint64_t length) {
       return http::file_source(blocking, path, first, length);
+    };
+  } else if (file.blob) {
+    // From the S3 store, a chunk at a time.
+    download.open = [&store = context.store, key](std::uint64_t first, std::uint64_t length)
+        -> asio::awaitable<std::shared_ptr<http::BodySource>> {
+      auto read = [&store, key](std::uint64_t from, std::uint64_t to) {
+        return store.read(key, from, to);
+      };
+      co_return http::range_source(std::move(read), first, length, kRemoteChunk);
     };
   } else {
     auto google_id = file.google_id.value_or("");

@@ -2,9 +2,11 @@
 // the contacts list's filters (the query string, as on GET
 // /api/v2/contacts); its status long-polls like any job's and shows a
 // signed download link once complete; the download answers the file
-// (Range too) to the job's creator, an admin, or the holder of the link.
+// (Range too) to the job's creator, an admin, or the holder of the link:
+// streamed from the local blob store, or a 302 to a presigned URL of the S3
+// one.
+#include <algorithm>
 #include <boost/json/array.hpp>
-#include <filesystem>
 
 #include "actors/jobs/contact_export.hpp"
 #include "domain/common/error.hpp"
@@ -142,20 +144,32 @@ asio::awaitable<Response> download(Request& request, ExportContext& exports) {
                 "the export is " + job.status + ", not completed");
   const auto gone = Error(ErrorKind::gone, "export_expired", "the export has expired");
   if (expired(job, exports.ttl)) throw gone;
-  const auto path = exports.export_dir + "/" + actors::export_file_name(job.id);
-  auto stat = [path] {
-    std::error_code ec;
-    const auto size = std::filesystem::file_size(path, ec);
-    return ec ? std::optional<std::uint64_t>() : std::optional<std::uint64_t>(size);
-  };
-  const auto size = co_await run_blocking(exports.blocking, std::move(stat));
+  const auto key = actors::export_key(job.id);
+  const auto size = co_await exports.store.size(key);
   if (!size) throw gone;
+  const auto file_name = "contacts-" + job.id.str() + ".csv";
+  const std::string content_type = "text/csv; charset=utf-8";
 
-  auto open = [&blocking = exports.blocking, path](std::uint64_t first, std::uint64_t length) {
+  // On S3 the bytes come from the bucket itself: a presigned GET that works
+  // no longer than a download link, nor past the export's expiry.
+  const auto until = *expiry_of(job, exports.ttl);
+  const auto left =
+      std::chrono::duration_cast<std::chrono::seconds>(until - std::chrono::system_clock::now());
+  const auto ttl = std::clamp<std::chrono::seconds>(left, std::chrono::seconds(1), kLinkLifetime);
+  const storage::DownloadHeaders headers{content_type, http::attachment_disposition(file_name)};
+  if (auto url = exports.store.presigned_get(key, ttl, headers)) {
+    Response response(status::found, request.message.version());
+    response.set(field::location, *url);
+    response.set(field::cache_control, "no-store");
+    response.prepare_payload();
+    co_return response;
+  }
+
+  auto open = [&blocking = exports.blocking, path = *exports.store.local_path(key)](
+                  std::uint64_t first, std::uint64_t length) {
     return http::file_source(blocking, path, first, length);
   };
-  http::Download file{*size, "text/csv; charset=utf-8", "contacts-" + job.id.str() + ".csv",
-                      std::move(open)};
+  http::Download file{*size, content_type, file_name, std::move(open)};
   co_return co_await http::download_response(request, std::move(file));
 }
 
@@ -225,6 +239,10 @@ void add_export_routes(http::Router& router, ExportContext exports) {
                          .header("Range", schema::string(), "bytes=first-last")
                          .reply(200, "The CSV file", "text/csv", schema::string())
                          .reply(206, "Part of the CSV file", "text/csv", schema::string())
+                         .reply(302,
+                                "On an S3 blob store: the file at a presigned URL of the bucket "
+                                "(Location), valid 15 minutes at most")
+                         .with_header(302, "Location")
                          .errors({409, 410, 416})});
 }
 

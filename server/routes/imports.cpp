@@ -1,6 +1,7 @@
 // Contact imports: the upload (streamed to disk by the connection, up to
-// CRMD_MAX_UPLOAD_BYTES) is kept in the blob store and an import_contacts
-// job queued; the answer is 202 with the job and where to follow it.
+// CRMD_MAX_UPLOAD_BYTES) is kept in the blob store (moved there, or sent to
+// the S3 bucket) and an import_contacts job queued; the answer is 202 with the job and where to
+// follow it.
 #include <boost/json/parse.hpp>
 
 #include "domain/common/error.hpp"
@@ -67,6 +68,17 @@ asio::awaitable<Response> start_import(Request& request, ImportContext& imports)
                                              path);
   else
     co_await request.upload->move_to(path);
+  // Into the store (on S3, sent and the local copy removed).
+  std::exception_ptr unstored;
+  try {
+    co_await imports.store.put_file(path, file);
+  } catch (...) {
+    unstored = std::current_exception();
+  }
+  if (unstored) {
+    storage::remove_blob_later(imports.blocking, path);
+    std::rethrow_exception(unstored);
+  }
   const auto creator = jobs::creator_of(*request.principal);
   storage::NewJob job{"import_contacts", payload, creator.user, creator.key};
   // The kept file goes at once if its job is not queued (housekeeping takes
@@ -76,7 +88,7 @@ asio::awaitable<Response> start_import(Request& request, ImportContext& imports)
     created = co_await imports.queue.enqueue(std::move(job), "contacts_import_started",
                                              std::move(payload), request.context());
   } catch (...) {
-    storage::remove_blob_later(imports.blocking, path);
+    imports.store.remove_later(file);
     throw;
   }
   auto response = http::json_response(request, status::accepted, jobs::to_json(*created));

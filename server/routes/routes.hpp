@@ -96,7 +96,8 @@ void add_webhook_routes(http::Router& router, WebhookContext context);
 struct DriveContext {
   actors::DriveService& drive;
   boost::asio::thread_pool& blocking;
-  actors::DriveSync* sync;  // the Google backend's; null on the local one
+  actors::DriveSync* sync;    // the Google backend's; null on the local one
+  storage::BlobStore& store;  // the local backend's contents, "drive/<blob>"
 };
 void add_drive_routes(http::Router& router, DriveContext context);
 // POST /webhooks/google/drive and /webhooks/google/calendar: Google's push
@@ -122,7 +123,8 @@ void add_sync_routes(http::Router& router, actors::PipedriveSync* sync, actors::
 struct ImportContext {
   actors::JobPool& queue;
   boost::asio::thread_pool& blocking;
-  std::string blob_dir;
+  std::string blob_dir;       // the local directory an upload is written to first
+  storage::BlobStore& store;  // where it is kept for its job, under payload.file
 };
 
 // POST /api/v2/imports/contacts and /api/v1/contacts/import/.
@@ -133,9 +135,9 @@ struct ExportContext {
   boost::asio::thread_pool& blocking;
   storage::JobRepository& jobs;
   actors::Watchers& watchers;
-  std::string export_dir;
-  std::string link_secret;   // signs download links
-  std::chrono::seconds ttl;  // how long a finished export can be downloaded
+  storage::BlobStore& store;  // exports are "exports/<job id>.csv" there
+  std::string link_secret;    // signs download links
+  std::chrono::seconds ttl;   // how long a finished export can be downloaded
 };
 
 // POST /api/v2/exports/contacts, GET /api/v2/exports/{id} and its download.

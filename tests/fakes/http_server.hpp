@@ -179,7 +179,9 @@ class FakeServer {
                                                    request.version()};
       for (const auto& [name, value] : answer.headers) response.insert(name, value);
       response.body() = answer.body;
-      if (answer.chunked)
+      if (request.method() == bhttp::verb::head)
+        response.body().clear();  // the Content-Length the answer set stays
+      else if (answer.chunked)
         response.chunked(true);
       else
         response.prepare_payload();

@@ -8,6 +8,7 @@
 #include <fstream>
 
 #include "actors/jobs/contact_import.hpp"
+#include "storage/blob/local_blob_store.hpp"
 #include "support/test_support.hpp"
 
 namespace crmd::actors {
@@ -57,7 +58,8 @@ class ImportJobTest : public ::testing::Test {
   std::filesystem::path dir = std::filesystem::temp_directory_path() / test::unique_name("blobs");
   std::string tag = test::unique_name("import");
   std::string kind = test::unique_name("import_kind");  // no server's handler claims it
-  JobHandler handler = contact_import_handler(server.app().db(), blocking, {dir.string(), 200, {}});
+  storage::LocalBlobStore store{dir.string(), blocking};
+  JobHandler handler = contact_import_handler(server.app().db(), blocking, {&store, 200, {}});
   Uuid id = test::db_query("INSERT INTO jobs (kind, payload) VALUES ($1, $2::jsonb) RETURNING id",
                            pg::Params(kind, std::string(R"({"file":"people.csv"})")))
                 .one()

@@ -77,6 +77,11 @@ const std::vector<std::string> kAllEnvVars = {
     "CRMD_EXPORT_TTL_S",
     "CRMD_MAX_UPLOAD_BYTES",
     "CRMD_JOB_RETENTION_S",
+    "CRMD_BLOB_URL",
+    "CRMD_S3_ENDPOINT",
+    "CRMD_S3_REGION",
+    "CRMD_S3_ACCESS_KEY_ID",
+    "CRMD_S3_SECRET_ACCESS_KEY",
     "CRMD_EVENT_RETENTION_S",
     "CRMD_EVENT_PRUNE_INTERVAL_S",
     "CRMD_OUTBOUND_CA_FILE",
@@ -547,6 +552,50 @@ TEST(ConfigDrive, TheBackendIsLocalOrGoogleAndTheChannelLifeAtMostAWeek) {
   EXPECT_EQ(load_env("CRMD_DRIVE_CHANNEL_TTL_S", "3600").drive_channel_ttl,
             std::chrono::seconds(3600));
   EXPECT_NE(error_of({{"CRMD_DRIVE_CHANNEL_TTL_S", "9999999"}}), "");
+}
+
+TEST(Config, BlobStoreIsLocalByDefaultAndS3ByUrl) {
+  const auto local = load({}, {});
+  EXPECT_TRUE(local.blob_url.empty());
+  const Environment s3{{"CRMD_BLOB_URL", "s3://crm-files/prod/blobs"},
+                       {"CRMD_S3_ENDPOINT", "http://127.0.0.1:9000/"},
+                       {"CRMD_S3_ACCESS_KEY_ID", "AKIDEXAMPLE"},
+                       {"CRMD_S3_SECRET_ACCESS_KEY", "not-a-real-secret"}};
+  const auto c = load(s3, {});
+  EXPECT_EQ(c.s3_bucket, "crm-files");
+  EXPECT_EQ(c.s3_prefix, "prod/blobs/");
+  EXPECT_EQ(c.s3_endpoint, "http://127.0.0.1:9000");
+  EXPECT_EQ(c.s3_region, "us-east-1");
+  EXPECT_EQ(load({{"CRMD_BLOB_URL", "s3://abc"},
+                  {"CRMD_S3_ENDPOINT", "https://s3.example"},
+                  {"CRMD_S3_ACCESS_KEY_ID", "k"},
+                  {"CRMD_S3_SECRET_ACCESS_KEY", "s"},
+                  {"CRMD_S3_REGION", "eu-west-3"}},
+                 {})
+                .s3_prefix,
+            "");
+}
+
+TEST(Config, BadBlobStoreSettingsStopStartUpNamingThem) {
+  for (const std::string url : {"file:///tmp", "s3://", "s3://AB", "s3://UPPER-case",
+                                "s3://-bucket/x", "s3://bucket/a//b"}) {
+    SCOPED_TRACE(url);
+    EXPECT_NE(error_of({{"CRMD_BLOB_URL", url}}).find("CRMD_BLOB_URL: expected s3://"),
+              std::string::npos)
+        << error_of({{"CRMD_BLOB_URL", url}});
+  }
+  const auto missing = error_of({{"CRMD_BLOB_URL", "s3://bucket"}});
+  EXPECT_NE(missing.find("CRMD_S3_ENDPOINT"), std::string::npos) << missing;
+  EXPECT_NE(missing.find("CRMD_S3_ACCESS_KEY_ID"), std::string::npos) << missing;
+  EXPECT_NE(missing.find("CRMD_S3_SECRET_ACCESS_KEY"), std::string::npos) << missing;
+  EXPECT_NE(error_of({{"CRMD_S3_ENDPOINT", "s3.example.com"}}).find("CRMD_S3_ENDPOINT"),
+            std::string::npos);
+  EXPECT_NE(error_of({{"CRMD_S3_ENDPOINT", "https://s3.example.com/bucket"}}), "");
+  EXPECT_NE(error_of({{"CRMD_S3_REGION", "EU West"}}).find("CRMD_S3_REGION"), std::string::npos);
+  EXPECT_NE(error_of({{"CRMD_S3_ACCESS_KEY_ID", "a b"}}), "");
+  // The secret is never echoed, even when refused.
+  const auto secret = error_of({{"CRMD_S3_SECRET_ACCESS_KEY", ""}});
+  EXPECT_NE(secret.find("CRMD_S3_SECRET_ACCESS_KEY"), std::string::npos);
 }
 
 }  // namespace
