@@ -229,7 +229,8 @@ class FakeS3 {
       if (std::chrono::system_clock::now() > *date + std::chrono::seconds(expires))
         return error(403, "AccessDenied", "Request has expired", resource);
       std::vector<std::string> names;
-      std::string_view list = get("X-Amz-SignedHeaders");
+      const auto signed_headers = get("X-Amz-SignedHeaders");
+      std::string_view list = signed_headers;
       while (!list.empty()) {
         const auto semi = std::min(list.find(';'), list.size());
         names.emplace_back(list.substr(0, semi));
