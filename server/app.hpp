@@ -84,6 +84,7 @@ class App {
   actors::Scheduler& scheduler() { return scheduler_; }
   const config::Config& config() const { return config_; }
   const Metrics& metrics() const { return metrics_; }
+  const http::Server& http_server() const { return *server_; }
   bool ready() const { return migrated_.load(); }
 
  private:

@@ -115,7 +115,7 @@ boost::asio::awaitable<std::vector<Listed<AuditRow>>> read_audit(
   keyset.sort_type = SortKeyType::integer;
   keyset.unique_sort = true;
   keyset.descending = true;
-  const auto result = co_await pool.read(keyset.sql(from, limit, params), params);
+  const auto result = co_await pool.read_page(keyset.sql(from, limit, params), params);
   std::vector<Listed<AuditRow>> rows;
   for (auto r : result)
     rows.push_back(

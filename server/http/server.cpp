@@ -275,6 +275,7 @@ asio::awaitable<void> Server::serve(Stream& stream, Session& session) {
           if (ec) break;
           const auto n = socket.read_some(buffer.prepare(kFirstRead), ec);
           buffer.commit(n);
+          if (n > 0) idle_reads_.fetch_add(1, std::memory_order_relaxed);
           if (ec == asio::error::would_block) buffer.shrink_to_fit();
         } while (ec == asio::error::would_block);
       } else {

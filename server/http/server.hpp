@@ -48,6 +48,10 @@ class Server {
   // grace period ran out (then the rest are closed).
   boost::asio::awaitable<void> shutdown(std::chrono::milliseconds grace);
 
+  // Reads made after an idle wait (the first bytes of a request on a plain
+  // connection): what tests wait on to know the server went idle and read.
+  std::uint64_t idle_reads() const { return idle_reads_.load(std::memory_order_relaxed); }
+
  private:
   struct Session;
   struct Connection;
@@ -76,6 +80,7 @@ class Server {
   std::atomic<bool> draining_{false};
   std::atomic<std::size_t> open_{0};
   std::atomic<std::size_t> inflight_body_bytes_{0};
+  std::atomic<std::uint64_t> idle_reads_{0};
   std::mutex mutex_;
   std::uint64_t next_id_ = 0;
   std::unordered_map<std::uint64_t, std::shared_ptr<Session>> sessions_;

@@ -280,7 +280,7 @@ asio::awaitable<std::vector<Listed<Event>>> CalendarRepository::list(
   keyset.sort_type = SortKeyType::timestamp;
   keyset.id = "e.id";
   keyset.any_of = std::move(any_of);
-  const auto result = co_await pool_.read(keyset.sql(from, limit, params), params);
+  const auto result = co_await pool_.read_page(keyset.sql(from, limit, params), params);
   std::vector<Listed<Event>> rows;
   rows.reserve(result.rows());
   for (auto row : result) rows.push_back({event_from(row), row.get<std::string>(kSortKey)});

@@ -117,7 +117,7 @@ asio::awaitable<std::vector<Listed<Company>>> CompanyRepository::list(
   keyset.joins = "LEFT JOIN company_metadata m ON m.company_id = c.id";
   keyset.id = "c.id";
   keyset.order_by(q.order);
-  const auto result = co_await pool_.read(keyset.sql(from, limit, params), params);
+  const auto result = co_await pool_.read_page(keyset.sql(from, limit, params), params);
   std::vector<Listed<Company>> rows;
   for (auto row : result) rows.push_back({company_from(row), row.get<std::string>(kSortKey)});
   reorder(rows, from);
@@ -128,7 +128,7 @@ asio::awaitable<std::int64_t> CompanyRepository::count(const contacts::CompanyLi
   pg::Params params;
   const auto where = where_of(q, params);
   const auto result =
-      co_await pool_.read("SELECT count(*) FROM companies c WHERE " + where, params);
+      co_await pool_.read_page("SELECT count(*) FROM companies c WHERE " + where, params);
   co_return result.one().get<std::int64_t>(0);
 }
 

@@ -183,8 +183,8 @@ bool plan_per_call(const contacts::ContactListQuery& q, const CompanyIds* compan
 
 asio::awaitable<pg::Result> ContactRepository::run_list(std::string sql, pg::Params params,
                                                         bool per_call) {
-  if (per_call) co_return co_await pool_.read_replanned(std::move(sql), std::move(params));
-  co_return co_await pool_.read(std::move(sql), std::move(params));
+  co_return co_await pool_.read_page(std::move(sql), std::move(params),
+                                     per_call ? pg::Planning::per_call : pg::Planning::cached);
 }
 
 asio::awaitable<std::vector<Listed<Contact>>> ContactRepository::list(

@@ -154,7 +154,7 @@ asio::awaitable<std::vector<Listed<Deal>>> DealRepository::list(
   keyset.id = "d.id";
   keyset.descending = true;
   auto sql = keyset.sql(from, limit, params);
-  const auto result = co_await pool_.read(std::move(sql), std::move(params));
+  const auto result = co_await pool_.read_page(std::move(sql), std::move(params));
   std::vector<Listed<Deal>> out;
   for (auto r : result) out.push_back({deal_from(r), r.get<std::string>(kDealColumnCount)});
   reorder(out, from);

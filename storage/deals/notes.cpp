@@ -37,7 +37,7 @@ asio::awaitable<std::vector<Listed<Note>>> DealRepository::notes(
   keyset.id = "n.id";
   keyset.descending = true;
   auto sql = keyset.sql(from, limit, params);
-  const auto result = co_await pool_.read(std::move(sql), std::move(params));
+  const auto result = co_await pool_.read_page(std::move(sql), std::move(params));
   std::vector<Listed<Note>> out;
   for (auto r : result) out.push_back({note_from(r), r.get<std::string>(9)});
   reorder(out, from);

@@ -105,7 +105,7 @@ asio::awaitable<std::vector<Listed<DealLine>>> DealRepository::overdue(
                placeholder(params, format_date(close_before_or_on)) + "::date";
   auto keyset = line_query(std::move(where), "d.expected_close_date", SortKeyType::date);
   auto sql = keyset.sql(from, limit, params);
-  co_return lines_of(co_await pool_.read(std::move(sql), std::move(params)), from);
+  co_return lines_of(co_await pool_.read_page(std::move(sql), std::move(params)), from);
 }
 
 asio::awaitable<std::vector<Listed<DealLine>>> DealRepository::in_stage_since(
@@ -120,7 +120,7 @@ asio::awaitable<std::vector<Listed<DealLine>>> DealRepository::in_stage_since(
     keyset.any_of.push_back({"d.stage_id = " + placeholder(params, c.stage_id) +
                              " AND d.stage_entered_at < " + placeholder(params, c.before)});
   auto sql = keyset.sql(from, limit, params);
-  co_return lines_of(co_await pool_.read(std::move(sql), std::move(params)), from);
+  co_return lines_of(co_await pool_.read_page(std::move(sql), std::move(params)), from);
 }
 
 asio::awaitable<std::vector<Listed<DealLine>>> DealRepository::untouched(
@@ -147,7 +147,7 @@ asio::awaitable<std::vector<Listed<DealLine>>> DealRepository::untouched(
     keyset.any_of.push_back({"d.stage_id = " + placeholder(params, c.stage_id) +
                              " AND d.update_time < " + placeholder(params, c.before)});
   auto sql = keyset.sql(from, limit, params);
-  co_return lines_of(co_await pool_.read(std::move(sql), std::move(params)), from);
+  co_return lines_of(co_await pool_.read_page(std::move(sql), std::move(params)), from);
 }
 
 asio::awaitable<std::vector<Listed<DealLine>>> DealRepository::incomplete(
@@ -167,7 +167,7 @@ asio::awaitable<std::vector<Listed<DealLine>>> DealRepository::incomplete(
   }
   if (keyset.any_of.empty()) co_return std::vector<Listed<DealLine>>{};
   auto sql = keyset.sql(from, limit, params);
-  co_return lines_of(co_await pool_.read(std::move(sql), std::move(params)), from);
+  co_return lines_of(co_await pool_.read_page(std::move(sql), std::move(params)), from);
 }
 
 asio::awaitable<std::vector<deals::CashflowGroup>> DealRepository::cashflow_groups(
@@ -181,7 +181,7 @@ asio::awaitable<std::vector<deals::CashflowGroup>> DealRepository::cashflow_grou
       " coalesce(d.expected_close_date < " + day + "::date, false), " + kProbability +
       ", coalesce(sum((d.value * 100)::bigint), 0), count(*) FROM deals d" +
       terms_join(params, terms) + " WHERE " + where + " GROUP BY 1, 2, 3, 4";
-  const auto result = co_await pool_.read(std::move(sql), std::move(params));
+  const auto result = co_await pool_.read_page(std::move(sql), std::move(params));
   std::vector<deals::CashflowGroup> out;
   for (auto r : result) {
     deals::CashflowGroup g;
@@ -218,7 +218,7 @@ asio::awaitable<std::vector<RecentTotals>> DealRepository::recent(
              " UNION ALL " + totals("won", "d.status = 'won' AND d.won_time >= " + from) +
              " UNION ALL " + totals("lost", "d.status = 'lost' AND d.lost_time >= " + from) +
              " ORDER BY 1, 2";
-  const auto result = co_await pool_.read(std::move(sql), std::move(params));
+  const auto result = co_await pool_.read_page(std::move(sql), std::move(params));
   std::vector<RecentTotals> out;
   for (auto r : result)
     out.push_back({r.get<std::string>(0), r.get<std::string>(1), r.get<std::int64_t>(2),
@@ -268,7 +268,7 @@ asio::awaitable<std::vector<deals::OwnerKpiRow>> DealRepository::owner_kpis(cons
       "::date)"
       " FROM deals d" +
       terms_join(params, q.terms) + " WHERE " + where + " GROUP BY 1, 2, 3";
-  const auto result = co_await pool_.read(std::move(sql), std::move(params));
+  const auto result = co_await pool_.read_page(std::move(sql), std::move(params));
   std::vector<deals::OwnerKpiRow> out;
   for (auto r : result) {
     deals::OwnerKpiRow k;

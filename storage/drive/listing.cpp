@@ -72,7 +72,7 @@ asio::awaitable<std::vector<Listed<Entry>>> DriveRepository::children(
   const std::string live = include_deleted ? "" : " AND deleted_at IS NULL";
   const auto table = entries("parent_id = " + parent + live,
                              "folder_id = " + parent + live + " AND status = 'stored'");
-  co_return entries_from(co_await pool_.read(page_sql(table, from, limit, params), params), from);
+  co_return entries_from(co_await pool_.read_page(page_sql(table, from, limit, params), params), from);
 }
 
 asio::awaitable<std::vector<Listed<Entry>>> DriveRepository::search(
@@ -105,7 +105,7 @@ asio::awaitable<std::vector<Listed<Entry>>> DriveRepository::search(
     files += " AND mime_type = " + placeholder(params, *search.mime_type);
   }
   const auto table = entries(folders, files);
-  co_return entries_from(co_await pool_.read(page_sql(table, from, limit, params), params), from);
+  co_return entries_from(co_await pool_.read_page(page_sql(table, from, limit, params), params), from);
 }
 
 }  // namespace crmd::storage

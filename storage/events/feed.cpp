@@ -86,7 +86,7 @@ asio::awaitable<FeedPage> EventFeed::read(FeedPosition after, const FeedFilter& 
                                           std::size_t limit) {
   // The bound first: every transaction below it has ended, so the rows
   // below it that the next statement sees are all there will ever be.
-  const auto state = co_await pool_.read(
+  const auto state = co_await pool_.read_page(
       "SELECT pruned_txid::text, pruned_id, pg_snapshot_xmin(pg_current_snapshot())::text"
       " FROM event_log_state");
   const auto row = state.one();
@@ -105,7 +105,7 @@ asio::awaitable<FeedPage> EventFeed::read(FeedPosition after, const FeedFilter& 
              "::text[]))";
   }
   where += " AND " + visible_to(filter.audience, params);
-  const auto rows = co_await pool_.read(
+  const auto rows = co_await pool_.read_page(
       "SELECT a.txid::text, a.id, a.event_type, a.entity_type, a.entity_id, a.at, a.actor_type,"
       " a.actor_id, a.actor_label, coalesce(a.changed, '{}'), a.after FROM audit_logs a WHERE " +
           where + " ORDER BY a.txid, a.id LIMIT " +

@@ -80,7 +80,7 @@ asio::awaitable<std::vector<Listed<User>>> IdentityRepository::list_users(
   KeysetQuery keyset{kUserColumns, "users", "TRUE"};
   keyset.sort = "created_at";
   keyset.sort_type = SortKeyType::timestamp;
-  const auto result = co_await pool_.read(keyset.sql(from, limit, params), params);
+  const auto result = co_await pool_.read_page(keyset.sql(from, limit, params), params);
   std::vector<Listed<User>> users;
   constexpr int kSortKey = 8;
   for (auto row : result) users.push_back({user_from(row), row.get<std::string>(kSortKey)});

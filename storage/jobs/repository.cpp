@@ -257,7 +257,7 @@ asio::awaitable<std::vector<Listed<JobError>>> JobRepository::errors(
   keyset.sort = "id";
   keyset.sort_type = SortKeyType::integer;
   keyset.unique_sort = true;
-  const auto result = co_await pool_.read(keyset.sql(from, limit, params), params);
+  const auto result = co_await pool_.read_page(keyset.sql(from, limit, params), params);
   std::vector<Listed<JobError>> out;
   for (auto r : result)
     out.push_back(
@@ -283,7 +283,7 @@ asio::awaitable<std::vector<Listed<Job>>> JobRepository::list(
   keyset.sort = "created_at";
   keyset.sort_type = SortKeyType::timestamp;
   keyset.descending = true;
-  const auto result = co_await pool_.read(keyset.sql(from, limit, params), params);
+  const auto result = co_await pool_.read_page(keyset.sql(from, limit, params), params);
   std::vector<Listed<Job>> rows;
   for (auto row : result) rows.push_back({job_from(row), row.get<std::string>(kSortKey)});
   reorder(rows, from);

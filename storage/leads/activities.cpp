@@ -74,7 +74,7 @@ asio::awaitable<std::vector<Listed<leads::Activity>>> LeadRepository::activities
   keyset.sort_type = SortKeyType::timestamp;
   keyset.id = "lead_activities.id";
   keyset.descending = true;
-  const auto result = co_await run(keyset.sql(from, limit, params), params);
+  const auto result = co_await run_page(keyset.sql(from, limit, params), params);
   std::vector<Listed<leads::Activity>> rows;
   constexpr int kSortKey = 7;
   for (auto row : result) rows.push_back({activity_from(row), row.get<std::string>(kSortKey)});

@@ -73,6 +73,11 @@ asio::awaitable<pg::Result> LeadRepository::run(std::string sql, pg::Params para
   co_return co_await pool_.read(std::move(sql), std::move(params));
 }
 
+asio::awaitable<pg::Result> LeadRepository::run_page(std::string sql, pg::Params params) {
+  statements_.fetch_add(1);
+  co_return co_await pool_.read_page(std::move(sql), std::move(params));
+}
+
 asio::awaitable<pg::Result> LeadRepository::run(pg::Transaction& tx, std::string sql,
                                                 pg::Params params) {
   statements_.fetch_add(1);
@@ -93,7 +98,7 @@ asio::awaitable<std::vector<Listed<Lead>>> LeadRepository::list(
   KeysetQuery keyset{kColumns, "leads l", where_of(q, params)};
   keyset.id = "l.id";
   keyset.order_by(q.order);
-  const auto result = co_await run(keyset.sql(from, limit, params), params);
+  const auto result = co_await run_page(keyset.sql(from, limit, params), params);
   std::vector<Listed<Lead>> rows;
   for (auto row : result) rows.push_back({lead_from(row), row.get<std::string>(kColumnCount)});
   reorder(rows, from);

@@ -52,7 +52,7 @@ asio::awaitable<std::vector<Listed<leads::SalesViewRow>>> LeadRepository::sales_
       " WHERE " +
       where + " ORDER BY l.priority_score" + direction + ", " + kLast + direction + ", l.id" +
       direction + " LIMIT " + std::to_string(limit);
-  const auto result = co_await run(sql, params);
+  const auto result = co_await run_page(sql, params);
   std::vector<Listed<leads::SalesViewRow>> rows;
   constexpr int at = kColumnCount;
   for (auto row : result) {
@@ -96,7 +96,7 @@ asio::awaitable<std::vector<Listed<SlaBreach>>> LeadRepository::sla_breaches(
   keyset.sort_type = SortKeyType::timestamp;
   keyset.id = "l.id";
   keyset.joins = "JOIN lead_statuses s ON s.id = l.lead_status_id";
-  const auto result = co_await run(keyset.sql(from, limit, params), params);
+  const auto result = co_await run_page(keyset.sql(from, limit, params), params);
   std::vector<Listed<SlaBreach>> breaches;
   for (auto row : result) {
     auto lead = lead_from(row);

@@ -118,9 +118,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
     return boost::asio::async_initiate<Token, QuerySignature>(
         [this](auto handler, PendingQuery* raw) {
           std::unique_ptr<PendingQuery> owned(raw);
+          handed_.fetch_add(1, std::memory_order_relaxed);
           boost::asio::dispatch(strand_, [self = shared_from_this(),
                                           handler = QueryHandler(std::move(handler), strand_),
                                           owned = std::move(owned)]() mutable {
+            self->handed_.fetch_sub(1, std::memory_order_relaxed);
             self->submit(std::move(owned->sql), std::move(owned->params), std::move(handler),
                          owned->access == Access::read, owned->planning == Planning::per_call);
           });
@@ -155,7 +157,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void close();
 
   bool alive() const { return alive_.load(std::memory_order_acquire); }
-  std::size_t in_flight() const { return in_flight_.load(std::memory_order_relaxed); }
+  // Queries sent and not yet answered, and those handed to the strand but
+  // not yet sent: the pool's measure of how busy a connection is.
+  std::size_t in_flight() const {
+    return in_flight_.load(std::memory_order_relaxed) + handed_.load(std::memory_order_relaxed);
+  }
   std::uint64_t statements() const { return statements_sent_.load(std::memory_order_relaxed); }
   std::uint64_t syncs() const { return syncs_sent_.load(std::memory_order_relaxed); }
   // Set while a transaction holds the connection (DEALLOCATEs wait).
@@ -246,6 +252,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::atomic<bool> alive_{false};
   bool leased_ = false;  // strand only
   std::atomic<std::size_t> in_flight_{0};
+  // Counted from the caller's side at once: the requests of one turn of the
+  // I/O loop would otherwise all see an idle connection and pile onto it,
+  // one group of any size on one backend while the others wait.
+  std::atomic<std::size_t> handed_{0};
   std::atomic<std::uint64_t> statements_sent_{0}, syncs_sent_{0};
   std::function<void()> on_death_;
 };

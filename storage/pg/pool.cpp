@@ -61,20 +61,20 @@ void Pool::close() {
 }
 
 asio::awaitable<Result> Pool::query(std::string sql, Params params) {
-  return run(std::move(sql), std::move(params), Access::write, Planning::cached);
+  return run(std::move(sql), std::move(params), Access::write, Planning::cached, Placement::pack);
 }
 
 asio::awaitable<Result> Pool::read(std::string sql, Params params) {
-  return run(std::move(sql), std::move(params), Access::read, Planning::cached);
+  return run(std::move(sql), std::move(params), Access::read, Planning::cached, Placement::pack);
 }
 
-asio::awaitable<Result> Pool::read_replanned(std::string sql, Params params) {
-  return run(std::move(sql), std::move(params), Access::read, Planning::per_call);
+asio::awaitable<Result> Pool::read_page(std::string sql, Params params, Planning planning) {
+  return run(std::move(sql), std::move(params), Access::read, planning, Placement::spread);
 }
 
-asio::awaitable<Result> Pool::run(std::string sql, Params params, Access access,
-                                  Planning planning) {
-  auto connection = co_await acquire(false);
+asio::awaitable<Result> Pool::run(std::string sql, Params params, Access access, Planning planning,
+                                  Placement placement) {
+  auto connection = co_await acquire(placement);
   co_return co_await connection->async_query(std::move(sql), std::move(params), access, planning,
                                              asio::use_awaitable);
 }
@@ -82,22 +82,19 @@ asio::awaitable<Result> Pool::run(std::string sql, Params params, Access access,
 asio::awaitable<Transaction> Pool::begin(std::string begin_sql) {
   // Awaited into a local first: g++ 12 destroys a co_await result passed
   // straight into a call twice.
-  auto connection = co_await acquire(true);
+  auto connection = co_await acquire(Placement::lease);
   Transaction transaction(shared_from_this(), std::move(connection));
   co_await transaction.query(std::move(begin_sql));
   co_return std::move(transaction);
 }
 
-std::shared_ptr<Connection> Pool::pick_locked(bool exclusive) {
-  // A shared query takes the first connection below the busy threshold, a
-  // transaction the least busy one. Packing queries onto the first
-  // connections, rather than spreading them, lets the reads of one turn
-  // share a sync: one send() and one wake-up of the backend for several
-  // (bench/README.md, issue 16: 20,900 req/s spread, 25,200 packed).
+std::shared_ptr<Connection> Pool::pick_locked(Placement placement) {
+  // Packed: the first connection below pack_threshold; otherwise, and for
+  // a page or a transaction, the least busy one (PoolOptions says why).
   Slot* best = nullptr;
   for (auto& slot : slots_) {
     if (slot.leased || !slot.connection->alive()) continue;
-    if (!exclusive && slot.connection->in_flight() < options_.busy_threshold) {
+    if (placement == Placement::pack && slot.connection->in_flight() < options_.pack_threshold) {
       best = &slot;
       break;
     }
@@ -105,14 +102,18 @@ std::shared_ptr<Connection> Pool::pick_locked(bool exclusive) {
   }
   if (!best) return nullptr;
   const bool can_grow = slots_.size() + opening_ < options_.max_size;
-  if (exclusive) {
+  if (placement == Placement::lease) {
     // A busy connection would make the transaction queue behind its
     // neighbours; take it only when the pool cannot grow.
     if (best->connection->in_flight() > 0 && can_grow) return nullptr;
     best->leased = true;
     // Before the transaction's BEGIN reaches the connection.
     best->connection->set_leased(true);
-  } else if (best->connection->in_flight() >= options_.busy_threshold && can_grow) {
+    return best->connection;
+  }
+  const auto busy =
+      placement == Placement::pack ? options_.pack_threshold : options_.busy_threshold;
+  if (best->connection->in_flight() >= busy && can_grow) {
     ++opening_;
     asio::co_spawn(io_, grow(shared_from_this()), asio::detached);
   }
@@ -127,7 +128,7 @@ asio::awaitable<void> Pool::grow(std::shared_ptr<Pool> self) {
   }
 }
 
-asio::awaitable<std::shared_ptr<Connection>> Pool::acquire(bool exclusive) {
+asio::awaitable<std::shared_ptr<Connection>> Pool::acquire(Placement placement) {
   const auto deadline = Clock::now() + options_.wait_limit;
   const auto executor = co_await asio::this_coro::executor;
   for (;;) {
@@ -136,7 +137,7 @@ asio::awaitable<std::shared_ptr<Connection>> Pool::acquire(bool exclusive) {
     {
       std::lock_guard lock(mutex_);
       if (closed_) throw Error(ErrorKind::closed, "the database pool is closed");
-      if (auto connection = pick_locked(exclusive)) co_return connection;
+      if (auto connection = pick_locked(placement)) co_return connection;
       const bool can_grow = slots_.size() + opening_ < options_.max_size;
       if (can_grow && Clock::now() >= next_attempt_) {
         ++opening_;

@@ -1,5 +1,6 @@
 // The connection pool. Independent queries are multiplexed on shared
-// pipelined connections (the least busy one); a transaction leases one
+// pipelined connections (short ones packed onto the first connections, a
+// page's read on the least busy one); a transaction leases one
 // connection exclusively until it commits or rolls back. Connections that
 // die are dropped and replaced on demand, with backoff between failed
 // attempts; a query that cannot get a connection within the wait limit
@@ -27,11 +28,17 @@ struct PoolOptions {
   std::size_t max_size = 8;
   std::size_t min_size = 1;
   std::chrono::milliseconds wait_limit{2000};
-  // A shared connection with this many queries in flight makes the pool
-  // open another one (up to max_size). Short pipelines over more backends:
-  // a backend that stalls delays only the few queries queued on it (with 16
-  // the sales view's p99 passed 30 ms in 5 runs of 8, with 4 in none; the
-  // rate was 6% lower, bench/README.md).
+  // Short statements (query, read) go to the first connection with fewer
+  // than pack_threshold in flight, so that the reads of one turn share a
+  // sync there: one send() and one wake-up of the backend for many
+  // (contact_get: 20,900 req/s spread, 25,300 packed). A page's read
+  // (read_page) goes to the least busy connection, and the pool opens
+  // another one (up to max_size) once that has busy_threshold in flight:
+  // long reads queued on one backend wait for each other, and a backend
+  // that stalls delays every query queued on it (the sales view's p99 with
+  // its reads packed: 66 ms; spread over pipelines of 4: 31 ms;
+  // bench/README.md, issue 16).
+  std::size_t pack_threshold = 16;
   std::size_t busy_threshold = 4;
   std::chrono::seconds health_check_interval{30};
   // Prepared statements kept per connection (least recently used out).
@@ -72,10 +79,16 @@ class Pool : public std::enable_shared_from_this<Pool> {
   boost::asio::awaitable<Result> read(std::string sql, const Ts&... values) {
     return read(std::move(sql), Params(values...));
   }
-  // A read planned for each call with its parameters' values
-  // (Planning::per_call): a search whose patterns and id lists decide
-  // which index serves it best.
-  boost::asio::awaitable<Result> read_replanned(std::string sql, Params params);
+  // A read of a page of rows (a list, a search, a read model): a read too,
+  // but long enough to go where it queues behind the fewest. Planning: see
+  // connection.hpp (per_call for a search whose patterns and id lists
+  // decide which index serves it best).
+  boost::asio::awaitable<Result> read_page(std::string sql, Params params,
+                                           Planning planning = Planning::cached);
+  template <class... Ts>
+  boost::asio::awaitable<Result> read_page(std::string sql, const Ts&... values) {
+    return read_page(std::move(sql), Params(values...));
+  }
 
   // BEGIN on a leased connection; see Transaction.
   boost::asio::awaitable<Transaction> begin(std::string begin_sql = "BEGIN");
@@ -89,10 +102,14 @@ class Pool : public std::enable_shared_from_this<Pool> {
   friend class Transaction;
   struct Waiter;
 
+  // Where a statement goes: packed (short), spread (a page), or a leased
+  // connection of its own (a transaction).
+  enum class Placement { pack, spread, lease };
+
   boost::asio::awaitable<Result> run(std::string sql, Params params, Access access,
-                                     Planning planning);
-  boost::asio::awaitable<std::shared_ptr<Connection>> acquire(bool exclusive);
-  std::shared_ptr<Connection> pick_locked(bool exclusive);
+                                     Planning planning, Placement placement);
+  boost::asio::awaitable<std::shared_ptr<Connection>> acquire(Placement placement);
+  std::shared_ptr<Connection> pick_locked(Placement placement);
   boost::asio::awaitable<std::shared_ptr<Connection>> open_connection();
   void release(const std::shared_ptr<Connection>& connection);
   void remove(const Connection* connection);

@@ -75,7 +75,7 @@ asio::awaitable<std::vector<Listed<Webhook>>> WebhookRepository::list(
   keyset.id = "w.id";
   keyset.sort = "w.created_at";
   keyset.sort_type = SortKeyType::timestamp;
-  const auto result = co_await pool_.read(keyset.sql(from, limit, params), params);
+  const auto result = co_await pool_.read_page(keyset.sql(from, limit, params), params);
   std::vector<Listed<Webhook>> rows;
   for (auto r : result) rows.push_back({webhook_from(r), r.get<std::string>(kColumnCount)});
   reorder(rows, from);
@@ -267,7 +267,7 @@ asio::awaitable<std::vector<Listed<Delivery>>> WebhookRepository::deliveries(
   keyset.sort_type = SortKeyType::integer;
   keyset.unique_sort = true;
   keyset.descending = true;
-  const auto result = co_await pool_.read(keyset.sql(from, limit, params), params);
+  const auto result = co_await pool_.read_page(keyset.sql(from, limit, params), params);
   std::vector<Listed<Delivery>> rows;
   for (auto r : result) rows.push_back({delivery_from(r), r.get<std::string>(12)});
   reorder(rows, from);

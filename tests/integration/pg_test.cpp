@@ -16,6 +16,7 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <future>
+#include <map>
 
 #include "server/http/errors.hpp"
 #include "storage/pg/listener.hpp"
@@ -180,6 +181,45 @@ class PgTest : public ::testing::Test {
     options.wait_limit = wait;
     return options;
   }
+  // Reads started from one handler, on one I/O thread, with four connections
+  // open: each counts on its connection from the moment it is handed over, so
+  // they spread as the placement rules say instead of all reaching the
+  // connection that looked idle when the turn began. Returns how many of the
+  // reads ran on each backend.
+  std::map<std::string, int> backends_of_one_turn(bool pages) {
+    asio::io_context one;
+    auto guard = asio::make_work_guard(one);
+    std::thread thread([&] { one.run(); });
+    auto options = pool_options(4);
+    options.min_size = 4;
+    options.pack_threshold = 3;
+    options.busy_threshold = 2;
+    auto pool = std::make_shared<Pool>(one, blocking, options);
+    asio::co_spawn(one, pool->start(), asio::use_future).get();
+    auto backend = [pool, pages]() -> asio::awaitable<std::string> {
+      const std::string sql = "SELECT pg_backend_pid()::text";
+      pg::Result result;
+      if (pages)
+        result = co_await pool->read_page(sql);
+      else
+        result = co_await pool->read(sql);
+      co_return result.one().get<std::string>(0);
+    };
+    std::promise<std::vector<std::future<std::string>>> started;
+    asio::post(one, [&] {
+      std::vector<std::future<std::string>> futures;
+      for (int i = 0; i < 8; ++i)
+        futures.push_back(asio::co_spawn(one, backend(), asio::use_future));
+      started.set_value(std::move(futures));
+    });
+    std::map<std::string, int> reads;
+    for (auto& future : started.get_future().get()) ++reads[future.get()];
+    pool->close();
+    pool.reset();
+    guard.reset();
+    thread.join();
+    return reads;
+  }
   std::shared_ptr<Pool> start_pool(const PoolOptions& options) {
     auto pool = std::make_shared<Pool>(io.io(), blocking, options);
     io.run(pool->start());
@@ -304,6 +344,18 @@ TEST_F(PgTest, ReadsShareASyncAndAFailingReadDoesNotFailItsGroup) {
   pool.reset();
   guard.reset();
   thread.join();
+}
+
+TEST_F(PgTest, ShortReadsOfOneTurnFillAConnectionUpToThePackThreshold) {
+  const auto reads = backends_of_one_turn(false);
+  EXPECT_EQ(reads.size(), 3u);
+  for (const auto& [pid, count] : reads) EXPECT_LE(count, 3) << pid;
+}
+
+TEST_F(PgTest, PageReadsOfOneTurnSpreadOverTheLeastBusyConnections) {
+  const auto reads = backends_of_one_turn(true);
+  EXPECT_EQ(reads.size(), 4u);
+  for (const auto& [pid, count] : reads) EXPECT_EQ(count, 2) << pid;
 }
 
 TEST_F(PgTest, AReadNeverSharesAWritesImplicitTransaction) {
