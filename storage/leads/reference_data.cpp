@@ -43,7 +43,7 @@ asio::awaitable<std::vector<leads::ReferenceItem>> LeadRepository::references(Re
   // no request chooses (a NOTIFY from another process).
   const auto result =
       co_await pool_.read(std::string("SELECT ") + reference_columns(which) + " FROM " +
-                          table_of(which) + " ORDER BY sort_order, code");
+                           table_of(which) + " ORDER BY sort_order, code");
   std::vector<leads::ReferenceItem> items;
   for (auto row : result) items.push_back(reference_from(row));
   co_return items;
