@@ -85,6 +85,17 @@ struct KeysetQuery {
     bool few = false;
   };
   std::vector<Branch> any_of;
+  // When not 0, `where` holds a filter whose share of the rows only its
+  // value tells (a title fragment, words to search): from one row in a
+  // million to most of them. The sort index walked suits a common value,
+  // the filter's own index a rare one, and planning each call to choose
+  // costs twice the statement's run (bench/README.md, issue 16). So one
+  // statement holds both reads, and its generic plan serves every value:
+  // the page is looked for among the next `walk` rows in sort order (a
+  // common value fills it there), and only when those hold too few and
+  // more rows follow is it read through the filter's index and sorted.
+  // The sort must have an index; not with offset or any_of.
+  std::size_t walk = 0;
 
   // Sorts by one of a resource's orderings.
   void order_by(const SortOrder& order) {

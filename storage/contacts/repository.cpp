@@ -179,6 +179,16 @@ bool plan_per_call(const contacts::ContactListQuery& q, const CompanyIds* compan
   return patterns && !ids;
 }
 
+// The orderings an index walks: idx_contacts_created_at_id and
+// idx_contacts_updated_at_id.
+bool sort_indexed(const SortOrder& order) {
+  return order.by->name == "created_at" || order.by->name == "updated_at";
+}
+
+// How many rows a pattern's page is looked for in before the pattern's own
+// index is read: a pattern on one row in 80 fills a page of 25 there.
+constexpr std::size_t kWalkedRows = 2000;
+
 }  // namespace
 
 asio::awaitable<pg::Result> ContactRepository::run_list(std::string sql, pg::Params params,
@@ -195,9 +205,11 @@ asio::awaitable<std::vector<Listed<Contact>>> ContactRepository::list(
   keyset.id = "c.id";
   keyset.order_by(q.order);
   keyset.offset = offset;
+  const bool per_call = plan_per_call(q, companies);
+  if (per_call && offset == 0 && sort_indexed(q.order)) keyset.walk = kWalkedRows;
   auto sql = keyset.sql(from, limit, params);
   const auto result =
-      co_await run_list(std::move(sql), std::move(params), plan_per_call(q, companies));
+      co_await run_list(std::move(sql), std::move(params), per_call && !keyset.walk);
   std::vector<Listed<Contact>> rows;
   for (auto row : result) rows.push_back({contact_from(row), row.get<std::string>(kSortKey)});
   reorder(rows, from);

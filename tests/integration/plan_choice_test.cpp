@@ -1,10 +1,14 @@
 // Which statements PostgreSQL plans once and which for each call. A title
-// pattern decides its search's best plan: planned with its values every
-// time, never prepared (a prepared statement switches to a generic plan
-// after five runs, one that guesses what the pattern selects). Within a
-// list of companies, or with no filter, and in the sales view, the values
-// decide nothing: those stay prepared.
+// pattern selects anything from one contact in a million to most of them:
+// in sort order its search is one prepared statement whose generic plan
+// walks the sort index a bounded way and reads the pattern's own index only
+// when the walk comes up short; sorted by name (no index to walk) it is
+// planned with its values every time. Within a list of companies, or with
+// no filter, and in the sales view, the values decide nothing: those stay
+// prepared.
 #include <gtest/gtest.h>
+
+#include <boost/json/parse.hpp>
 
 #include "storage/contacts/repository.hpp"
 #include "storage/leads/repository.hpp"
@@ -41,18 +45,100 @@ class PlanChoiceTest : public ::testing::Test {
     return found;
   }
 
+  // Contacts of one test: a year ahead, so that newest first they come
+  // before every other; each newer than those added before.
+  void add_contacts(const std::string& title, int count) {
+    io.run(pool->query(
+        "INSERT INTO contacts (first_name, title, normalized_title, created_at)"
+        " SELECT $1, $2, $2, now() + interval '365 days' + make_interval(secs => $3 + n)"
+        " FROM generate_series(1, $4::int) n",
+        owner, title, static_cast<double>(added), static_cast<std::int64_t>(count)));
+    added += count;
+  }
+  void TearDown() override {
+    io.run(pool->query("DELETE FROM contacts WHERE first_name = $1", owner));
+  }
+
+  contacts::ContactListQuery newest_titled(const std::string& title) {
+    contacts::ContactListQuery query;
+    query.titles = {title};
+    query.order = {&contacts::kContactOrderings[0], true};
+    return query;
+  }
+  std::vector<std::string> titles_of(const std::vector<Listed<contacts::Contact>>& rows) {
+    std::vector<std::string> titles;
+    for (const auto& row : rows) titles.push_back(row.item.title.value_or(""));
+    return titles;
+  }
+
+  // How many times the generic plan of the first page's walk read the
+  // pattern's own index (the CTE "matched"), run again with the patterns.
+  std::int64_t matched_reads(const std::string& patterns) {
+    const auto name = io.run(pool->read(
+        "SELECT name FROM pg_prepared_statements WHERE statement LIKE '%walked AS MATERIALIZED%'"
+        " AND cardinality(parameter_types) = 1"));
+    EXPECT_EQ(name.rows(), 1);
+    if (name.rows() != 1) return -1;
+    io.run(pool->query("SET plan_cache_mode = force_generic_plan"));
+    const auto plan =
+        io.run(pool->read_page("EXPLAIN (ANALYZE, FORMAT JSON) EXECUTE " +
+                                   name[0].get<std::string>(0) + "('{" + patterns + "}')",
+                               pg::Params{}, pg::Planning::per_call));
+    io.run(pool->query("RESET plan_cache_mode"));
+    std::int64_t loops = -1;
+    const std::function<void(const boost::json::object&)> visit = [&](const boost::json::object& node) {
+      if (node.contains("CTE Name") && node.at("CTE Name") == "matched" &&
+          node.at("Node Type") == "CTE Scan")
+        loops = node.at("Actual Loops").as_int64();
+      if (node.contains("Plans"))
+        for (const auto& child : node.at("Plans").as_array()) visit(child.as_object());
+    };
+    visit(boost::json::parse(plan[0].get<std::string>(0)).as_array()[0].at("Plan").as_object());
+    return loops;
+  }
+
+  const std::string owner = "plan-choice-" + Uuid::random_v4().str();
+  const std::string token = "walk" + owner.substr(12, 8);
+  int added = 0;
   test::IoThreads io;
   boost::asio::thread_pool blocking{1};
   std::shared_ptr<pg::Pool> pool;
 };
 
-TEST_F(PlanChoiceTest, ATitleSearchIsPlannedForEachCall) {
+TEST_F(PlanChoiceTest, ATitleSearchSortedByNameIsPlannedForEachCall) {
   ContactRepository contacts(*pool);
   contacts::ContactListQuery query;
   query.titles = {"CEO"};
+  query.order = {&contacts::kContactOrderings[2]};
   for (int i = 0; i < 8; ++i) io.run(contacts.list(query, 25, std::nullopt));
   io.run(contacts.count(query));
   EXPECT_TRUE(prepared_like("%normalized_title LIKE ANY%").empty());
+}
+
+TEST_F(PlanChoiceTest, ACommonTitleFillsItsPageFromTheWalkUnderTheGenericPlan) {
+  ContactRepository contacts(*pool);
+  add_contacts("chief " + token, 30);
+  io.run(pool->query("SET plan_cache_mode = force_generic_plan"));
+  const auto rows = io.run(contacts.list(newest_titled(token), 10, std::nullopt));
+  io.run(pool->query("RESET plan_cache_mode"));
+  EXPECT_EQ(titles_of(rows), std::vector<std::string>(10, "chief " + token));
+  EXPECT_EQ(matched_reads("%" + token + "%"), 0);
+}
+
+TEST_F(PlanChoiceTest, ARareTitleBeyondTheWalkIsReadThroughItsIndexUnderTheGenericPlan) {
+  ContactRepository contacts(*pool);
+  add_contacts("rare " + token, 2);
+  add_contacts("filler", 2100);
+  add_contacts("newest " + token, 1);
+  io.run(pool->query("SET plan_cache_mode = force_generic_plan"));
+  const auto first = io.run(contacts.list(newest_titled(token), 2, std::nullopt));
+  ASSERT_EQ(titles_of(first), (std::vector<std::string>{"newest " + token, "rare " + token}));
+  const auto next = io.run(
+      contacts.list(newest_titled(token), 2, PagePosition{first[1].sort_key, first[1].item.id}));
+  io.run(pool->query("RESET plan_cache_mode"));
+  EXPECT_EQ(titles_of(next), std::vector<std::string>{"rare " + token});
+  EXPECT_EQ(matched_reads("%" + token + "%"), 1);
+  EXPECT_EQ(matched_reads("%filler%"), 0);
 }
 
 TEST_F(PlanChoiceTest, ASearchWithinCompaniesAndAnUnfilteredListArePrepared) {
