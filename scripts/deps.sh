@@ -8,7 +8,7 @@ CRMD_PACKAGES=(
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libpq-dev libssl-dev prometheus-cpp-dev libspdlog-dev libfmt-dev
   libgtest-dev libgmock-dev libsodium-dev libcrypt-dev python3-jwt libcurl4-openssl-dev
-  zlib1g-dev
+  zlib1g-dev libjemalloc-dev
   # /docs serves python3-flasgger's Swagger UI; tests validate /openapi.json with
   # python3-jsonschema and render /docs in a headless chromium
   python3-flasgger python3-jsonschema chromium
