@@ -172,7 +172,9 @@ namespace {
 // it knows which: the sort index walked, or the trigram index read. A list
 // of company ids bounds the rows through the company index whatever it
 // holds: its generic plan is the custom one, without the planning of each
-// call (0.2 ms, twice the statement's run: bench/README.md, issue 16).
+// call (0.2 ms, twice the statement's run: bench/README.md, issue 16). A
+// pattern's first page in an indexed order needs neither: the walk
+// (KeysetQuery::walk) holds both plans in one.
 bool plan_per_call(const contacts::ContactListQuery& q, const CompanyIds* companies) {
   const bool patterns = !q.titles.empty() || q.q || (filters_companies(q) && !companies);
   const bool ids = companies || !q.company_ids.empty();
