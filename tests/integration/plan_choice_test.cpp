@@ -86,13 +86,14 @@ class PlanChoiceTest : public ::testing::Test {
                                pg::Params{}, pg::Planning::per_call));
     io.run(pool->query("RESET plan_cache_mode"));
     std::int64_t loops = -1;
-    const std::function<void(const boost::json::object&)> visit = [&](const boost::json::object& node) {
-      if (node.contains("CTE Name") && node.at("CTE Name") == "matched" &&
-          node.at("Node Type") == "CTE Scan")
-        loops = node.at("Actual Loops").as_int64();
-      if (node.contains("Plans"))
-        for (const auto& child : node.at("Plans").as_array()) visit(child.as_object());
-    };
+    const std::function<void(const boost::json::object&)> visit =
+        [&](const boost::json::object& node) {
+          if (node.contains("CTE Name") && node.at("CTE Name") == "matched" &&
+              node.at("Node Type") == "CTE Scan")
+            loops = node.at("Actual Loops").as_int64();
+          if (node.contains("Plans"))
+            for (const auto& child : node.at("Plans").as_array()) visit(child.as_object());
+        };
     visit(boost::json::parse(plan[0].get<std::string>(0)).as_array()[0].at("Plan").as_object());
     return loops;
   }
