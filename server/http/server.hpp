@@ -51,6 +51,10 @@ class Server {
   // Reads made after an idle wait (the first bytes of a request on a plain
   // connection): what tests wait on to know the server went idle and read.
   std::uint64_t idle_reads() const { return idle_reads_.load(std::memory_order_relaxed); }
+  // Bytes of request bodies being read now, against CRMD_MAX_INFLIGHT_BODY_BYTES.
+  std::size_t inflight_body_bytes() const {
+    return inflight_body_bytes_.load(std::memory_order_relaxed);
+  }
 
  private:
   struct Session;

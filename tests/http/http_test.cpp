@@ -143,8 +143,12 @@ TEST(Http, BodiesInFlightShareOneMemoryBudget) {
       "POST /test/echo HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
       "Content-Length: 4000\r\n\r\n[");
   const std::string body = "[" + std::string(3998, ' ') + "]";
+  // Its reservation first: a body sent before it would take the budget and
+  // the slow one be refused instead.
+  ASSERT_TRUE(
+      test::eventually([&] { return server.app().http_server().inflight_body_bytes() == 4000; }));
   test::HttpResponse refused;
-  // Once its reservation holds, another body of 4000 bytes does not fit.
+  // While it holds, another body of 4000 bytes does not fit.
   ASSERT_TRUE(test::eventually([&] {
     RawClient other(server.port());
     refused = other.request("POST", "/test/echo", body, "Content-Type: application/json\r\n");
