@@ -1,6 +1,7 @@
 #include "storage/sql.hpp"
 
 #include <cctype>
+#include <stdexcept>
 
 namespace crmd::storage {
 
@@ -42,6 +43,8 @@ std::string Assignments::insert_into(std::string_view table) const {
 
 std::string KeysetQuery::sql(const std::optional<PagePosition>& position, std::size_t limit,
                              pg::Params& params) const {
+  if (walk && (offset || !any_of.empty()))
+    throw std::logic_error("KeysetQuery: a walk is not combined with an offset or any_of");
   const bool reverse = position && position->backward;
   const bool down = descending != reverse;
   std::string from_position;

@@ -71,20 +71,35 @@ class PlanChoiceTest : public ::testing::Test {
     return titles;
   }
 
-  // How many times the generic plan of the first page's walk read the
-  // pattern's own index (the CTE "matched"), run again with the patterns.
-  std::int64_t matched_reads(const std::string& patterns) {
+  // PostgreSQL plans every statement generically while one lives, as it
+  // does a prepared one after five calls.
+  struct GenericPlans {
+    explicit GenericPlans(PlanChoiceTest& test) : test(test) { set("force_generic_plan"); }
+    ~GenericPlans() { set("DEFAULT"); }
+    void set(const std::string& mode) {
+      test.io.run(test.pool->query("SET plan_cache_mode = " + mode));
+    }
+    PlanChoiceTest& test;
+  };
+
+  // How many times the generic plan of the walk read the pattern's own
+  // index (the CTE "matched"), run again with these arguments: the patterns
+  // and, for a page after the first, its position.
+  std::int64_t matched_reads(const std::string& patterns,
+                             const std::optional<PagePosition>& after = std::nullopt) {
     const auto name = io.run(pool->read(
         "SELECT name FROM pg_prepared_statements WHERE statement LIKE '%walked AS MATERIALIZED%'"
-        " AND cardinality(parameter_types) = 1"));
+        " AND cardinality(parameter_types) = " +
+        std::to_string(after ? 3 : 1)));
     EXPECT_EQ(name.rows(), 1);
     if (name.rows() != 1) return -1;
-    io.run(pool->query("SET plan_cache_mode = force_generic_plan"));
+    std::string arguments = "'{" + patterns + "}'";
+    if (after) arguments += ", '" + after->sort_key + "', '" + after->id.str() + "'";
+    const GenericPlans generic(*this);
     const auto plan =
         io.run(pool->read_page("EXPLAIN (ANALYZE, FORMAT JSON) EXECUTE " +
-                                   name[0].get<std::string>(0) + "('{" + patterns + "}')",
+                                   name[0].get<std::string>(0) + "(" + arguments + ")",
                                pg::Params{}, pg::Planning::per_call));
-    io.run(pool->query("RESET plan_cache_mode"));
     std::int64_t loops = -1;
     const std::function<void(const boost::json::object&)> visit =
         [&](const boost::json::object& node) {
@@ -119,9 +134,10 @@ TEST_F(PlanChoiceTest, ATitleSearchSortedByNameIsPlannedForEachCall) {
 TEST_F(PlanChoiceTest, ACommonTitleFillsItsPageFromTheWalkUnderTheGenericPlan) {
   ContactRepository contacts(*pool);
   add_contacts("chief " + token, 30);
-  io.run(pool->query("SET plan_cache_mode = force_generic_plan"));
-  const auto rows = io.run(contacts.list(newest_titled(token), 10, std::nullopt));
-  io.run(pool->query("RESET plan_cache_mode"));
+  const auto rows = [&] {
+    const GenericPlans generic(*this);
+    return io.run(contacts.list(newest_titled(token), 10, std::nullopt));
+  }();
   EXPECT_EQ(titles_of(rows), std::vector<std::string>(10, "chief " + token));
   EXPECT_EQ(matched_reads("%" + token + "%"), 0);
 }
@@ -131,15 +147,42 @@ TEST_F(PlanChoiceTest, ARareTitleBeyondTheWalkIsReadThroughItsIndexUnderTheGener
   add_contacts("rare " + token, 2);
   add_contacts("filler", 2100);
   add_contacts("newest " + token, 1);
-  io.run(pool->query("SET plan_cache_mode = force_generic_plan"));
-  const auto first = io.run(contacts.list(newest_titled(token), 2, std::nullopt));
-  ASSERT_EQ(titles_of(first), (std::vector<std::string>{"newest " + token, "rare " + token}));
-  const auto next = io.run(
-      contacts.list(newest_titled(token), 2, PagePosition{first[1].sort_key, first[1].item.id}));
-  io.run(pool->query("RESET plan_cache_mode"));
+  std::vector<Listed<contacts::Contact>> first, next;
+  {
+    const GenericPlans generic(*this);
+    first = io.run(contacts.list(newest_titled(token), 2, std::nullopt));
+    ASSERT_EQ(titles_of(first), (std::vector<std::string>{"newest " + token, "rare " + token}));
+    next = io.run(
+        contacts.list(newest_titled(token), 2, PagePosition{first[1].sort_key, first[1].item.id}));
+  }
   EXPECT_EQ(titles_of(next), std::vector<std::string>{"rare " + token});
   EXPECT_EQ(matched_reads("%" + token + "%"), 1);
   EXPECT_EQ(matched_reads("%filler%"), 0);
+}
+
+// Oldest first after this test's first contact, only its own few rows
+// follow: the walk comes up short of the page but holds every row there is,
+// so it answers, and the pattern's index is not read.
+TEST_F(PlanChoiceTest, AWalkThatReachesTheLastRowAnswersWithoutTheFallback) {
+  ContactRepository contacts(*pool);
+  add_contacts("first " + token, 1);
+  add_contacts("filler", 5);
+  add_contacts("last " + token, 1);
+  auto oldest_first = newest_titled(token);
+  oldest_first.order.descending = false;
+  std::vector<Listed<contacts::Contact>> first, next;
+  {
+    const GenericPlans generic(*this);
+    first = io.run(contacts.list(oldest_first, 1, std::nullopt));
+    ASSERT_EQ(titles_of(first), std::vector<std::string>{"first " + token});
+  }
+  const PagePosition after{first[0].sort_key, first[0].item.id};
+  {
+    const GenericPlans generic(*this);
+    next = io.run(contacts.list(oldest_first, 10, after));
+  }
+  EXPECT_EQ(titles_of(next), std::vector<std::string>{"last " + token});
+  EXPECT_EQ(matched_reads("%" + token + "%", after), 0);
 }
 
 TEST_F(PlanChoiceTest, ASearchWithinCompaniesAndAnUnfilteredListArePrepared) {
