@@ -8,7 +8,9 @@
 #include <boost/json/value.hpp>
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "domain/common/time.hpp"
 #include "domain/common/uuid.hpp"
@@ -18,6 +20,8 @@ namespace crmd {
 boost::json::value json_of(std::string_view text, const boost::json::storage_ptr& storage = {});
 boost::json::value json_of(const Uuid& id, const boost::json::storage_ptr& storage = {});
 boost::json::value json_of(Timestamp t, const boost::json::storage_ptr& storage = {});
+boost::json::value json_of(const std::vector<std::string>& texts,
+                           const boost::json::storage_ptr& storage = {});
 inline boost::json::value json_of(std::int64_t n, const boost::json::storage_ptr& storage = {}) {
   return boost::json::value(n, storage);
 }

@@ -1,9 +1,7 @@
 #include "domain/contacts/contact.hpp"
 
-#include <boost/json/array.hpp>
-
 #include "domain/common/fields.hpp"
-#include "domain/common/json_of.hpp"
+#include "domain/common/json_members.hpp"
 #include "domain/contacts/company.hpp"
 #include "domain/identity/user.hpp"
 
@@ -15,33 +13,39 @@ constexpr std::size_t kMaxDepartments = 20;
 const std::vector<std::string> kEmailStatuses{"verified",    "unverified", "likely_to_engage",
                                               "unavailable", "bounced",    "unknown"};
 
+// The members of a contact's JSON, in order (see json_members.hpp).
+constexpr auto kContactMembers = [](const Contact& c, auto&& member) {
+  member("id", c.id);
+  member("first_name", c.first_name);
+  member("last_name", c.last_name);
+  member("full_name", c.full_name);
+  member("title", c.title);
+  member("normalized_title", c.normalized_title);
+  member("seniority", c.seniority);
+  member("departments", c.departments);
+  member("email", c.email);
+  member("email_status", c.email_status);
+  member("phone", c.phone);
+  member("company_id", c.company_id);
+  member("company_name", c.company_name);
+  member("linkedin_url", c.linkedin_url);
+  member("city", c.city);
+  member("state", c.state);
+  member("country", c.country);
+  member("owner_user_id", c.owner_user_id);
+  member("created_at", c.created_at);
+  member("updated_at", c.updated_at);
+  member("deleted_at", c.deleted_at);
+};
+
 }  // namespace
 
 boost::json::object to_json(const Contact& c, const boost::json::storage_ptr& sp) {
-  boost::json::array departments(sp);
-  for (const auto& d : c.departments) departments.emplace_back(d);
-  return boost::json::object({{"id", json_of(c.id, sp)},
-                              {"first_name", json_of(c.first_name, sp)},
-                              {"last_name", json_of(c.last_name, sp)},
-                              {"full_name", json_of(c.full_name, sp)},
-                              {"title", json_of(c.title, sp)},
-                              {"normalized_title", json_of(c.normalized_title, sp)},
-                              {"seniority", json_of(c.seniority, sp)},
-                              {"departments", std::move(departments)},
-                              {"email", json_of(c.email, sp)},
-                              {"email_status", json_of(c.email_status, sp)},
-                              {"phone", json_of(c.phone, sp)},
-                              {"company_id", json_of(c.company_id, sp)},
-                              {"company_name", json_of(c.company_name, sp)},
-                              {"linkedin_url", json_of(c.linkedin_url, sp)},
-                              {"city", json_of(c.city, sp)},
-                              {"state", json_of(c.state, sp)},
-                              {"country", json_of(c.country, sp)},
-                              {"owner_user_id", json_of(c.owner_user_id, sp)},
-                              {"created_at", json_of(c.created_at, sp)},
-                              {"updated_at", json_of(c.updated_at, sp)},
-                              {"deleted_at", json_of(c.deleted_at, sp)}},
-                             sp);
+  return tree_of_members(c, kContactMembers, sp);
+}
+
+void write_json(JsonText& out, const Contact& c) {
+  write_members(out, c, kContactMembers);
 }
 
 bool may_change(const Contact& contact, const identity::RequestContext& context) {

@@ -9,6 +9,7 @@
 
 #include "domain/common/fields.hpp"
 #include "domain/common/json_schema.hpp"
+#include "domain/common/json_text.hpp"
 #include "domain/common/time.hpp"
 #include "domain/common/uuid.hpp"
 #include "domain/identity/principal.hpp"
@@ -41,6 +42,8 @@ struct Contact {
 
 // sp: the storage of the answer being built (see json_of).
 boost::json::object to_json(const Contact& contact, const boost::json::storage_ptr& sp = {});
+// The same JSON as text, for an answer.
+void write_json(JsonText& out, const Contact& contact);
 // The schema of to_json(Contact), and of what POST, PATCH and PUT take.
 schema::Schema json_schema(std::type_identity<Contact>);
 schema::Schema contact_input_schema();

@@ -1,7 +1,6 @@
 #include "server/http/json.hpp"
 
 #include <boost/json/parse.hpp>
-#include <boost/json/serialize.hpp>
 
 #include "domain/common/error.hpp"
 #include "domain/common/storable_text.hpp"
@@ -31,18 +30,37 @@ void reject_unstorable(const boost::json::value& value, std::string_view root) {
                 {{bad->field, bad->message}});
 }
 
+namespace {
+
+JsonText text_of(const boost::json::value& body) {
+  JsonText text;
+  text.value(body);
+  return text;
+}
+
+}  // namespace
+
 Response json_response(const Request& request, beast_http::status status,
                        const boost::json::value& body) {
+  return json_response(request, status, text_of(body));
+}
+
+Response json_response(const Request& request, beast_http::status status, JsonText body) {
   Response response(status, request.message.version());
   response.set(beast_http::field::content_type, "application/json");
-  response.body() = boost::json::serialize(body);
+  response.body() = std::move(body).str();
   response.prepare_payload();
   return response;
 }
 
 Response record_response(const Request& request, beast_http::status status,
                          const boost::json::value& body, Timestamp updated_at) {
-  auto response = json_response(request, status, body);
+  return record_response(request, status, text_of(body), updated_at);
+}
+
+Response record_response(const Request& request, beast_http::status status, JsonText body,
+                         Timestamp updated_at) {
+  auto response = json_response(request, status, std::move(body));
   response.set(beast_http::field::etag, etag_of(updated_at));
   return response;
 }

@@ -3,6 +3,7 @@
 
 #include <boost/json/value.hpp>
 
+#include "domain/common/json_text.hpp"
 #include "server/http/request.hpp"
 
 namespace crmd::http {
@@ -19,11 +20,14 @@ void reject_unstorable(const boost::json::value& value, std::string_view root);
 
 Response json_response(const Request& request, beast_http::status status,
                        const boost::json::value& body);
+Response json_response(const Request& request, beast_http::status status, JsonText body);
 
 // One record's JSON with its version as ETag (see domain/common/version.hpp),
 // for If-Match on the next write.
 Response record_response(const Request& request, beast_http::status status,
                          const boost::json::value& body, Timestamp updated_at);
+Response record_response(const Request& request, beast_http::status status, JsonText body,
+                         Timestamp updated_at);
 
 Response no_content(const Request& request);
 

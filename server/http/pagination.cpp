@@ -78,19 +78,23 @@ std::vector<std::string> decode_cursor(std::string_view cursor) {
   return key;
 }
 
-Response page_response(const Request& request, boost::json::array results,
+Response page_response(const Request& request, JsonText results,
                        const std::optional<std::vector<std::string>>& next_key,
                        const std::optional<std::vector<std::string>>& previous_key,
-                       std::optional<std::int64_t> count, boost::json::object extra) {
-  boost::json::object body(results.storage());  // a list's arena, see KeysetPage
-  for (auto& [key, value] : extra) body[key] = std::move(value);
-  body["next"] = next_key ? boost::json::value(link(request, encode_cursor(*next_key))) : nullptr;
-  body["previous"] =
-      previous_key ? boost::json::value(link(request, encode_cursor(*previous_key))) : nullptr;
-  if (count) body["count"] = *count;  // only when asked for: it costs a query
-  body["results"] = std::move(results);
-  // Moved: an object passed as it is would be copied into a json::value.
-  return json_response(request, beast_http::status::ok, boost::json::value(std::move(body)));
+                       std::optional<std::int64_t> count, const boost::json::object& extra) {
+  const auto link_of = [&](const std::optional<std::vector<std::string>>& key) {
+    return key ? std::optional(link(request, encode_cursor(*key))) : std::nullopt;
+  };
+  JsonText body(results.str().size() + 512);
+  body.begin_object();
+  for (const auto& [key, value] : extra) body.member(key, value);
+  body.member("next", link_of(next_key));
+  body.member("previous", link_of(previous_key));
+  if (count) body.member("count", *count);  // only when asked for: it costs a query
+  body.key("results");
+  body.raw(results.str());
+  body.end_object();
+  return json_response(request, beast_http::status::ok, std::move(body));
 }
 
 KeysetPage::KeysetPage(const Request& request, std::string fingerprint)
@@ -111,7 +115,7 @@ std::pair<std::size_t, std::size_t> KeysetPage::shown(std::size_t fetched) const
                   : std::pair{std::size_t{0}, page_.limit};
 }
 
-Response KeysetPage::respond(const Request& request, boost::json::array results,
+Response KeysetPage::respond(const Request& request, JsonText results, std::size_t shown,
                              std::size_t fetched, const Edge& front, const Edge& back,
                              std::optional<std::int64_t> count,
                              const boost::json::object& extra) const {
@@ -120,7 +124,7 @@ Response KeysetPage::respond(const Request& request, boost::json::array results,
   // Forward: more rows mean a next page, a cursor means a previous one.
   // Backward: the other way round.
   std::optional<std::vector<std::string>> next, previous;
-  if (!results.empty()) {
+  if (shown > 0) {
     const auto key = [&](const Edge& edge, const char* way) {
       return std::vector<std::string>{fingerprint_, way, std::string(edge.sort_key), edge.id.str()};
     };

@@ -13,6 +13,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "domain/common/json_text.hpp"
 #include "domain/common/page.hpp"
 #include "server/http/request.hpp"
 
@@ -50,12 +51,13 @@ std::string keyset_cursor(const std::string& fingerprint, const char* way,
 std::string query_fingerprint(const Request& request, std::string_view list,
                               std::span<const std::string_view> filters);
 
-// next_key / previous_key: the cursors of the neighbouring pages, if any.
-Response page_response(const Request& request, boost::json::array results,
+// results: the page's JSON array; next_key / previous_key: the cursors of
+// the neighbouring pages, if any.
+Response page_response(const Request& request, JsonText results,
                        const std::optional<std::vector<std::string>>& next_key,
                        const std::optional<std::vector<std::string>>& previous_key = std::nullopt,
                        std::optional<std::int64_t> count = std::nullopt,
-                       boost::json::object extra = {});
+                       const boost::json::object& extra = {});
 
 // A page of a keyset list that can be walked both ways. Its cursors are
 // [fingerprint of the query, "n" or "p", sort key, id]: a cursor made for
@@ -69,24 +71,15 @@ class KeysetPage {
   std::size_t fetch_limit() const { return page_.limit + 1; }
   const std::optional<PagePosition>& position() const { return position_; }
 
-  // rows in the list's order, as fetched; T has an `id` and a to_json()
-  // found beside it.
+  // rows in the list's order, as fetched; T has an `id` and a
+  // write_json() or to_json() found beside it.
   // extra: members the answer has besides the page's (a listing's folder).
   template <class T>
   Response respond(const Request& request, const std::vector<Listed<T>>& rows,
                    std::optional<std::int64_t> count = std::nullopt,
                    const boost::json::object& extra = {}) const {
-    // The answer's whole JSON tree in one arena: no allocation per value,
-    // nothing freed value by value (half of crmd's CPU on the sales view
-    // went to building and freeing the tree before).
-    unsigned char first_block[kArenaFirstBlockBytes];
-    boost::json::monotonic_resource arena(first_block, sizeof first_block);
-    const boost::json::storage_ptr sp(&arena);
-    boost::json::array results(sp);
     const auto [first, last] = shown(rows.size());
-    results.reserve(last - first);
-    for (auto i = first; i < last; ++i) results.push_back(to_json(rows[i].item, sp));
-    return respond(request, std::move(results), rows.size(),
+    return respond(request, results_of(rows, first, last), last - first, rows.size(),
                    first < last ? edge(rows[first]) : Edge{},
                    first < last ? edge(rows[last - 1]) : Edge{}, count, extra);
   }
@@ -98,13 +91,36 @@ class KeysetPage {
   };
   // Of `fetched` rows, the ones the page shows: [first, last).
   std::pair<std::size_t, std::size_t> shown(std::size_t fetched) const;
-  // results: the shown rows' JSON, of `fetched` rows read.
-  Response respond(const Request& request, boost::json::array results, std::size_t fetched,
+  // results: the JSON array of the `shown` rows, of `fetched` rows read.
+  Response respond(const Request& request, JsonText results, std::size_t shown, std::size_t fetched,
                    const Edge& front, const Edge& back, std::optional<std::int64_t> count,
                    const boost::json::object& extra = {}) const;
 
  private:
   static constexpr std::size_t kArenaFirstBlockBytes = 16 * 1024;
+
+  // The JSON array of rows [first, last): written as text where the row's
+  // type has a write_json(), else built as one tree in an arena (no
+  // allocation per value, nothing freed value by value) and serialized.
+  template <class T>
+  static JsonText results_of(const std::vector<Listed<T>>& rows, std::size_t first,
+                             std::size_t last) {
+    JsonText out;
+    if constexpr (requires(JsonText & text, const T& item) { write_json(text, item); }) {
+      out.begin_array();
+      for (auto i = first; i < last; ++i) write_json(out, rows[i].item);
+      out.end_array();
+    } else {
+      unsigned char first_block[kArenaFirstBlockBytes];
+      boost::json::monotonic_resource arena(first_block, sizeof first_block);
+      const boost::json::storage_ptr sp(&arena);
+      boost::json::array results(sp);
+      results.reserve(last - first);
+      for (auto i = first; i < last; ++i) results.push_back(to_json(rows[i].item, sp));
+      out.value(boost::json::value(std::move(results)));
+    }
+    return out;
+  }
 
   // A row's place: its sort key and UUID, or its sort key alone where the
   // row's id is a number and the sort key itself (KeysetQuery::unique_sort).
@@ -150,15 +166,18 @@ Response page_of_all(const Request& request, std::string fingerprint, const std:
   else
     end = begin + std::min(end - begin, page.fetch_limit());
   const auto [first, last] = page.shown(end - begin);
-  boost::json::array results;
-  for (auto i = begin + first; i < begin + last; ++i) results.push_back(json_of_row(all[i]));
+  boost::json::array rows;
+  for (auto i = begin + first; i < begin + last; ++i) rows.push_back(json_of_row(all[i]));
+  JsonText results;
+  results.value(boost::json::value(std::move(rows)));
   const auto front_key = std::to_string(begin + first), back_key = std::to_string(begin + last - 1);
   KeysetPage::Edge front{}, back{};
   if (first < last) {
     front = {front_key, id_of(all[begin + first])};
     back = {back_key, id_of(all[begin + last - 1])};
   }
-  return page.respond(request, std::move(results), end - begin, front, back, std::nullopt);
+  return page.respond(request, std::move(results), last - first, end - begin, front, back,
+                      std::nullopt);
 }
 
 }  // namespace crmd::http

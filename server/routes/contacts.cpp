@@ -65,8 +65,7 @@ asio::awaitable<Response> update_contact(Request& request, actors::ContactServic
   auto changes = contacts::parse_contact(body, replace, is_admin(request));
   if (replace) contacts::clear_absent(changes);
   auto contact = co_await contacts.update(id, std::move(changes), request.context());
-  co_return http::record_response(request, status::ok, contacts::to_json(contact),
-                                  contact.updated_at);
+  co_return http::record_response(request, status::ok, JsonText::of(contact), contact.updated_at);
 }
 
 asio::awaitable<Response> delete_contact(Request& request, actors::ContactService& contacts) {
@@ -99,7 +98,7 @@ void add_contact_routes(http::Router& router, actors::ContactService& contacts) 
       verb::get, "/api/v2/contacts/{id}", Access::sales,
       [&contacts](Request& request) -> asio::awaitable<Response> {
         auto contact = co_await contacts.get(contact_id(request), include_deleted(request));
-        co_return http::record_response(request, status::ok, contacts::to_json(contact),
+        co_return http::record_response(request, status::ok, JsonText::of(contact),
                                         contact.updated_at);
       },
       {.doc = op("getContact", "Get a contact")
@@ -128,7 +127,7 @@ void add_contact_routes(http::Router& router, actors::ContactService& contacts) 
              [&contacts](Request& request) -> asio::awaitable<Response> {
                auto contact =
                    co_await contacts.set_deleted(contact_id(request), false, request.context());
-               co_return http::record_response(request, status::ok, contacts::to_json(contact),
+               co_return http::record_response(request, status::ok, JsonText::of(contact),
                                                contact.updated_at);
              },
              {.doc = op("restoreContact", "Restore a deleted contact")

@@ -38,7 +38,7 @@ void add_contact_v1_routes(http::Router& router, actors::ContactService& contact
   router.add(verb::get, "/api/v1/contacts/{id}/", Access::write_key_or_bearer,
              [&contacts](Request& request) -> asio::awaitable<Response> {
                auto contact = co_await contacts.get(contact_id(request), false);
-               co_return http::record_response(request, status::ok, contacts::to_json(contact),
+               co_return http::record_response(request, status::ok, JsonText::of(contact),
                                                contact.updated_at);
              },
              {.doc = op("getContactV1", "Get a contact (v1)")

@@ -51,7 +51,9 @@ Response lines_response(const Request& request, const http::KeysetPage& page,
   };
   boost::json::object more;
   more["today"] = format_date(lines.today);
-  return page.respond(request, std::move(results), lines.rows.size(),
+  JsonText text;
+  text.value(boost::json::value(std::move(results)));
+  return page.respond(request, std::move(text), last - first, lines.rows.size(),
                       first < last ? edge(first) : http::KeysetPage::Edge{},
                       first < last ? edge(last - 1) : http::KeysetPage::Edge{}, std::nullopt, more);
 }
