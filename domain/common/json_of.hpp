@@ -5,6 +5,7 @@
 // another storage would be copied into it.
 #pragma once
 
+#include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 #include <cstdint>
 #include <optional>
@@ -22,6 +23,10 @@ boost::json::value json_of(const Uuid& id, const boost::json::storage_ptr& stora
 boost::json::value json_of(Timestamp t, const boost::json::storage_ptr& storage = {});
 boost::json::value json_of(const std::vector<std::string>& texts,
                            const boost::json::storage_ptr& storage = {});
+inline boost::json::value json_of(const boost::json::object& o,
+                                  const boost::json::storage_ptr& storage = {}) {
+  return boost::json::value(o, storage);
+}
 inline boost::json::value json_of(std::int64_t n, const boost::json::storage_ptr& storage = {}) {
   return boost::json::value(n, storage);
 }

@@ -66,6 +66,10 @@ void JsonText::value(const boost::json::value& tree) {
   }
 }
 
+void JsonText::value(const boost::json::object& tree) {
+  literal(boost::json::serialize(tree));
+}
+
 void JsonText::value(const std::vector<std::string>& texts) {
   begin_array();
   for (const auto& text : texts) value(std::string_view(text));

@@ -43,6 +43,7 @@ class JsonText {
   void value(Timestamp t);
   void value(std::nullptr_t);
   void value(const boost::json::value& tree);
+  void value(const boost::json::object& tree);
   void value(const std::vector<std::string>& texts);
   template <std::integral N>
   void value(N n) {

@@ -4,7 +4,7 @@
 #include <boost/json/serialize.hpp>
 #include <cctype>
 
-#include "domain/common/json_of.hpp"
+#include "domain/common/json_members.hpp"
 
 namespace crmd::contacts {
 namespace {
@@ -21,26 +21,32 @@ const std::vector<std::string_view> kLegalForms{
 
 }  // namespace
 
+// The members of a company's JSON, in order (see json_members.hpp).
+constexpr auto kCompanyMembers = [](const Company& c, auto&& member) {
+  member("id", c.id);
+  member("name", c.name);
+  member("normalized_name", c.normalized_name);
+  member("domain", c.domain);
+  member("industry", c.industry);
+  member("employees_min", c.employees_min);
+  member("employees_max", c.employees_max);
+  member("city", c.city);
+  member("state", c.state);
+  member("country", c.country);
+  member("technologies", c.technologies);
+  member("revenue", c.revenue);
+  member("attributes", c.attributes);
+  member("created_at", c.created_at);
+  member("updated_at", c.updated_at);
+  member("deleted_at", c.deleted_at);
+};
+
 boost::json::object to_json(const Company& c, const boost::json::storage_ptr& sp) {
-  boost::json::array technologies(sp);
-  for (const auto& t : c.technologies) technologies.emplace_back(t);
-  return boost::json::object({{"id", json_of(c.id, sp)},
-                              {"name", json_of(c.name, sp)},
-                              {"normalized_name", json_of(c.normalized_name, sp)},
-                              {"domain", json_of(c.domain, sp)},
-                              {"industry", json_of(c.industry, sp)},
-                              {"employees_min", json_of(c.employees_min, sp)},
-                              {"employees_max", json_of(c.employees_max, sp)},
-                              {"city", json_of(c.city, sp)},
-                              {"state", json_of(c.state, sp)},
-                              {"country", json_of(c.country, sp)},
-                              {"technologies", std::move(technologies)},
-                              {"revenue", json_of(c.revenue, sp)},
-                              {"attributes", c.attributes},
-                              {"created_at", json_of(c.created_at, sp)},
-                              {"updated_at", json_of(c.updated_at, sp)},
-                              {"deleted_at", json_of(c.deleted_at, sp)}},
-                             sp);
+  return tree_of_members(c, kCompanyMembers, sp);
+}
+
+void write_json(JsonText& out, const Company& c) {
+  write_members(out, c, kCompanyMembers);
 }
 
 CompanyChanges parse_company(const boost::json::value& body, bool creating) {

@@ -12,6 +12,7 @@
 
 #include "domain/common/fields.hpp"
 #include "domain/common/json_schema.hpp"
+#include "domain/common/json_text.hpp"
 #include "domain/common/time.hpp"
 #include "domain/common/uuid.hpp"
 #include "domain/contacts/list_query.hpp"
@@ -36,6 +37,8 @@ struct Company {
 
 // sp: the storage of the answer being built (see json_of).
 boost::json::object to_json(const Company& company, const boost::json::storage_ptr& sp = {});
+// The same JSON as text, for an answer.
+void write_json(JsonText& out, const Company& company);
 // The schema of to_json(Company), and of what POST (creating) and PATCH take.
 schema::Schema json_schema(std::type_identity<Company>);
 schema::Schema company_input_schema(bool creating);

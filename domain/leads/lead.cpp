@@ -5,7 +5,7 @@
 #include <boost/json/array.hpp>
 
 #include "domain/common/crypto.hpp"
-#include "domain/common/json_of.hpp"
+#include "domain/common/json_members.hpp"
 #include "domain/contacts/list_query.hpp"
 
 namespace crmd::leads {
@@ -33,32 +33,38 @@ const std::vector<std::string> kTrackedFields{"owner_user_id",
                                               "address_city",
                                               "address_state"};
 
+// The members of a lead's JSON, in order (see json_members.hpp).
+constexpr auto kLeadMembers = [](const Lead& l, auto&& member) {
+  member("id", l.id);
+  member("title", l.title);
+  member("trade_name", l.trade_name);
+  member("status", l.status);
+  member("status_id", l.status_id);
+  member("origin", l.origin);
+  member("origin_id", l.origin_id);
+  member("owner_user_id", l.owner_user_id);
+  member("qualified_company_id", l.qualified_company_id);
+  member("qualified_master_deal_id", l.qualified_master_deal_id);
+  member("address_city", l.address_city);
+  member("address_state", l.address_state);
+  member("last_interaction_at", l.last_interaction_at);
+  member("priority_score", l.priority_score);
+  member("disqualified_at", l.disqualified_at);
+  member("disqualification_reason", l.disqualification_reason);
+  member("qualified_at", l.qualified_at);
+  member("sla_breached_at", l.sla_breached_at);
+  member("tags", l.tags);
+  member("created_at", l.created_at);
+  member("updated_at", l.updated_at);
+  member("deleted_at", l.deleted_at);
+};
+
 boost::json::object to_json(const Lead& l, const boost::json::storage_ptr& sp) {
-  boost::json::array tags(sp);
-  for (const auto& t : l.tags) tags.emplace_back(t);
-  return boost::json::object({{"id", json_of(l.id, sp)},
-                              {"title", json_of(l.title, sp)},
-                              {"trade_name", json_of(l.trade_name, sp)},
-                              {"status", json_of(l.status, sp)},
-                              {"status_id", json_of(l.status_id, sp)},
-                              {"origin", json_of(l.origin, sp)},
-                              {"origin_id", json_of(l.origin_id, sp)},
-                              {"owner_user_id", json_of(l.owner_user_id, sp)},
-                              {"qualified_company_id", json_of(l.qualified_company_id, sp)},
-                              {"qualified_master_deal_id", json_of(l.qualified_master_deal_id, sp)},
-                              {"address_city", json_of(l.address_city, sp)},
-                              {"address_state", json_of(l.address_state, sp)},
-                              {"last_interaction_at", json_of(l.last_interaction_at, sp)},
-                              {"priority_score", l.priority_score},
-                              {"disqualified_at", json_of(l.disqualified_at, sp)},
-                              {"disqualification_reason", json_of(l.disqualification_reason, sp)},
-                              {"qualified_at", json_of(l.qualified_at, sp)},
-                              {"sla_breached_at", json_of(l.sla_breached_at, sp)},
-                              {"tags", std::move(tags)},
-                              {"created_at", json_of(l.created_at, sp)},
-                              {"updated_at", json_of(l.updated_at, sp)},
-                              {"deleted_at", json_of(l.deleted_at, sp)}},
-                             sp);
+  return tree_of_members(l, kLeadMembers, sp);
+}
+
+void write_json(JsonText& out, const Lead& l) {
+  write_members(out, l, kLeadMembers);
 }
 
 LeadChanges parse_lead(const boost::json::value& body, bool creating, bool may_set_owner) {
@@ -237,65 +243,65 @@ boost::json::object to_json(const ActivityStats& s) {
 }
 
 // Only what the working list shows: no qualification, disqualification or
-// deletion fields (always null in the view), no repeated ids. Built with
-// its size known, as it is the hottest answer of the leads API.
-boost::json::object to_json(const SalesViewRow& row, const boost::json::storage_ptr& sp) {
+// deletion fields (always null in the view), no repeated ids. Written as
+// text, as it is the hottest answer of the leads API.
+void write_json(JsonText& out, const SalesViewRow& row) {
   const auto& l = row.lead;
-  boost::json::array tags(sp);
-  tags.reserve(l.tags.size());
-  for (const auto& t : l.tags) tags.emplace_back(t);
-  boost::json::object o(20, sp);
-  o.emplace("id", json_of(l.id, sp));
-  o.emplace("title", json_of(l.title, sp));
-  o.emplace("trade_name", json_of(l.trade_name, sp));
-  o.emplace("status", json_of(l.status, sp));
-  o.emplace("status_label", json_of(row.status_label, sp));
-  o.emplace("origin", json_of(l.origin, sp));
-  o.emplace("origin_label", json_of(row.origin_label, sp));
+  out.begin_object();
+  out.member("id", l.id);
+  out.member("title", l.title);
+  out.member("trade_name", l.trade_name);
+  out.member("status", l.status);
+  out.member("status_label", row.status_label);
+  out.member("origin", l.origin);
+  out.member("origin_label", row.origin_label);
+  out.key("owner");
   if (l.owner_user_id) {
-    boost::json::object owner(2, sp);
-    owner.emplace("id", json_of(*l.owner_user_id, sp));
-    owner.emplace("name", json_of(row.owner_name, sp));
-    o.emplace("owner", std::move(owner));
+    out.begin_object();
+    out.member("id", *l.owner_user_id);
+    out.member("name", row.owner_name);
+    out.end_object();
   } else {
-    o.emplace("owner", nullptr);
+    out.value(nullptr);
   }
-  o.emplace("address_city", json_of(l.address_city, sp));
-  o.emplace("address_state", json_of(l.address_state, sp));
-  o.emplace("last_interaction_at", json_of(l.last_interaction_at, sp));
-  o.emplace("priority_score", l.priority_score);
-  o.emplace("sla_breached_at", json_of(l.sla_breached_at, sp));
-  o.emplace("tags", std::move(tags));
-  o.emplace("created_at", json_of(l.created_at, sp));
-  o.emplace("updated_at", json_of(l.updated_at, sp));
+  out.member("address_city", l.address_city);
+  out.member("address_state", l.address_state);
+  out.member("last_interaction_at", l.last_interaction_at);
+  out.member("priority_score", l.priority_score);
+  out.member("sla_breached_at", l.sla_breached_at);
+  out.member("tags", l.tags);
+  out.member("created_at", l.created_at);
+  out.member("updated_at", l.updated_at);
+  out.key("primary_contact");
   if (row.primary_contact) {
     const auto& c = *row.primary_contact;
-    boost::json::object contact(6, sp);
-    contact.emplace("contact_id", json_of(c.contact_id, sp));
-    contact.emplace("full_name", json_of(c.full_name, sp));
-    contact.emplace("email", json_of(c.email, sp));
-    contact.emplace("phone", json_of(c.phone, sp));
-    contact.emplace("title", json_of(c.title, sp));
-    contact.emplace("is_primary", true);
-    o.emplace("primary_contact", std::move(contact));
+    out.begin_object();
+    out.member("contact_id", c.contact_id);
+    out.member("full_name", c.full_name);
+    out.member("email", c.email);
+    out.member("phone", c.phone);
+    out.member("title", c.title);
+    out.member("is_primary", true);
+    out.end_object();
   } else {
-    o.emplace("primary_contact", nullptr);
+    out.value(nullptr);
   }
+  out.key("activity");
   if (row.stats) {
     const auto& s = *row.stats;
-    boost::json::object activity(7, sp);
-    activity.emplace("engagement_score", s.engagement_score);
-    activity.emplace("last_interaction_at", json_of(s.last_interaction_at, sp));
-    activity.emplace("last_email_at", json_of(s.last_email_at, sp));
-    activity.emplace("last_event_at", json_of(s.last_event_at, sp));
-    activity.emplace("total_emails", s.total_emails);
-    activity.emplace("total_events", s.total_events);
-    activity.emplace("total_interactions", s.total_interactions);
-    o.emplace("activity", std::move(activity));
+    out.begin_object();
+    out.member("engagement_score", s.engagement_score);
+    out.member("last_interaction_at", s.last_interaction_at);
+    out.member("last_email_at", s.last_email_at);
+    out.member("last_event_at", s.last_event_at);
+    out.member("total_emails", s.total_emails);
+    out.member("total_events", s.total_events);
+    out.member("total_interactions", s.total_interactions);
+    out.end_object();
   } else {
-    o.emplace("activity", nullptr);
+    out.value(nullptr);
   }
-  return o;
+  out.end_object();
 }
 
 std::string LeadListQuery::fingerprint() const {

@@ -11,6 +11,7 @@
 
 #include "domain/common/fields.hpp"
 #include "domain/common/json_schema.hpp"
+#include "domain/common/json_text.hpp"
 #include "domain/common/ordering.hpp"
 #include "domain/common/time.hpp"
 #include "domain/common/uuid.hpp"
@@ -44,6 +45,8 @@ struct Lead {
 
 // sp: the storage of the answer being built (see json_of).
 boost::json::object to_json(const Lead& lead, const boost::json::storage_ptr& sp = {});
+// The same JSON as text, for an answer.
+void write_json(JsonText& out, const Lead& lead);
 // The schema of to_json(Lead), and of what POST (creating) and PATCH take.
 schema::Schema json_schema(std::type_identity<Lead>);
 schema::Schema lead_input_schema(bool creating);
@@ -185,7 +188,7 @@ struct SalesViewRow {
   std::optional<ActivityStats> stats;
   Uuid id;  // the lead's, for the page helper
 };
-boost::json::object to_json(const SalesViewRow& row, const boost::json::storage_ptr& sp = {});
+void write_json(JsonText& out, const SalesViewRow& row);
 schema::Schema json_schema(std::type_identity<SalesViewRow>);
 
 inline constexpr std::array<Ordering, 6> kLeadOrderings{{

@@ -93,7 +93,7 @@ void add_company_routes(http::Router& router, actors::CompanyService& companies,
                auto changes = contacts::parse_company(body, true);
                auto created = co_await companies.create(std::move(changes), request.context());
                auto response =
-                   http::json_response(request, status::created, contacts::to_json(created));
+                   http::json_response(request, status::created, JsonText::of(created));
                response.set(beast_http::field::location, "/api/v2/companies/" + created.id.str());
                co_return response;
              },
@@ -122,7 +122,7 @@ void add_company_routes(http::Router& router, actors::CompanyService& companies,
       verb::get, "/api/v2/companies/{id}", Access::sales,
       [&companies](Request& request) -> asio::awaitable<Response> {
         auto company = co_await companies.get(company_id(request), include_deleted(request));
-        co_return http::record_response(request, status::ok, contacts::to_json(company),
+        co_return http::record_response(request, status::ok, JsonText::of(company),
                                         company.updated_at);
       },
       {.doc = op("getCompany", "Get a company")
@@ -153,7 +153,7 @@ void add_company_routes(http::Router& router, actors::CompanyService& companies,
                const auto body = http::parse_json_body(request);
                auto changes = contacts::parse_company(body, false);
                auto company = co_await companies.update(id, std::move(changes), request.context());
-               co_return http::record_response(request, status::ok, contacts::to_json(company),
+               co_return http::record_response(request, status::ok, JsonText::of(company),
                                                company.updated_at);
              },
              {.doc = op("updateCompany", "Change a company")
@@ -173,7 +173,7 @@ void add_company_routes(http::Router& router, actors::CompanyService& companies,
              [&companies](Request& request) -> asio::awaitable<Response> {
                auto company =
                    co_await companies.set_deleted(company_id(request), false, request.context());
-               co_return http::record_response(request, status::ok, contacts::to_json(company),
+               co_return http::record_response(request, status::ok, JsonText::of(company),
                                                company.updated_at);
              },
              {.doc = op("restoreCompany", "Restore a deleted company")

@@ -52,7 +52,7 @@ asio::awaitable<Response> create_contact(Request& request, actors::ContactServic
   const auto body = http::parse_json_body(request);
   auto changes = contacts::parse_contact(body, true, is_admin(request));
   auto created = co_await contacts.create(std::move(changes), request.context());
-  auto response = http::json_response(request, status::created, contacts::to_json(created));
+  auto response = http::json_response(request, status::created, JsonText::of(created));
   response.set(beast_http::field::location,
                std::string(location_prefix) + created.id.str() + std::string(location_suffix));
   co_return response;

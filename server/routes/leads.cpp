@@ -104,7 +104,7 @@ std::string view_fingerprint(const char* view, const Request& request) {
 }
 
 Response lead_response(const Request& request, status code, const leads::Lead& lead) {
-  return http::record_response(request, code, leads::to_json(lead), lead.updated_at);
+  return http::record_response(request, code, JsonText::of(lead), lead.updated_at);
 }
 
 Response contacts_response(const Request& request, const std::vector<leads::LeadContact>& list) {

@@ -6,7 +6,9 @@
 #include <string>
 
 #include "domain/common/json_of.hpp"
+#include "domain/contacts/company.hpp"
 #include "domain/contacts/contact.hpp"
+#include "domain/leads/lead.hpp"
 
 namespace crmd {
 namespace {
@@ -74,6 +76,24 @@ TEST(JsonText, AContactsTextIsItsTreeSerialized) {
   contact.created_at = parse_timestamp("2026-01-02T03:04:05Z").value();
   contact.updated_at = parse_timestamp("2026-01-02T03:04:06.5Z").value();
   EXPECT_EQ(JsonText::of(contact).str(), boost::json::serialize(contacts::to_json(contact)));
+}
+
+TEST(JsonText, ACompanysAndALeadsTextIsTheirTreeSerialized) {
+  contacts::Company company;
+  company.id = Uuid::random_v4();
+  company.name = "Acme\\Rockets";
+  company.employees_min = 10;
+  company.technologies = {"postgresql"};
+  company.attributes = {{"tier", "gold"}, {"seats", 12}};
+  EXPECT_EQ(JsonText::of(company).str(), boost::json::serialize(contacts::to_json(company)));
+
+  leads::Lead lead;
+  lead.id = Uuid::random_v4();
+  lead.title = "A lead";
+  lead.priority_score = 42;
+  lead.tags = {"hot", "inbound"};
+  lead.sla_breached_at = parse_timestamp("2026-01-02T03:04:05Z").value();
+  EXPECT_EQ(JsonText::of(lead).str(), boost::json::serialize(leads::to_json(lead)));
 }
 
 }  // namespace
