@@ -3,6 +3,7 @@
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 #include <charconv>
+#include <cstring>
 
 namespace crmd {
 
@@ -76,17 +77,42 @@ void JsonText::value(const std::vector<std::string>& texts) {
   end_array();
 }
 
+namespace {
+
+// Whether any of the eight bytes of `word` must be escaped: a control
+// character, the quote or the backslash (the bit tricks of "Bit Twiddling
+// Hacks": a byte below n, a byte equal to c).
+bool needs_escape(std::uint64_t word) {
+  constexpr std::uint64_t kOnes = 0x0101010101010101, kHighs = 0x8080808080808080;
+  const auto below = [&](std::uint64_t n) { return (word - kOnes * n) & ~word & kHighs; };
+  const auto equal = [&](std::uint64_t c) {
+    const auto x = word ^ (kOnes * c);
+    return (x - kOnes) & ~x & kHighs;
+  };
+  return (below(0x20) | equal('"') | equal('\\')) != 0;
+}
+
+}  // namespace
+
 // The escapes of boost::json::serialize: the quote, the backslash and the
 // control characters; everything else (UTF-8 included) as it is.
 void JsonText::quoted(std::string_view text) {
   static constexpr char kHex[] = "0123456789abcdef";
   text_ += '"';
-  std::size_t plain = 0;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    const auto c = static_cast<unsigned char>(text[i]);
+  std::size_t plain = 0, i = 0;
+  while (i < text.size()) {
+    std::uint64_t word;
+    if (text.size() - i >= sizeof word) {
+      std::memcpy(&word, text.data() + i, sizeof word);
+      if (!needs_escape(word)) {
+        i += sizeof word;
+        continue;
+      }
+    }
+    const auto c = static_cast<unsigned char>(text[i++]);
     if (c >= 0x20 && c != '"' && c != '\\') continue;
-    text_.append(text.data() + plain, i - plain);
-    plain = i + 1;
+    text_.append(text.data() + plain, i - 1 - plain);
+    plain = i;
     switch (c) {
       case '"':
         text_ += "\\\"";

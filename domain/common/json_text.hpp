@@ -19,6 +19,10 @@ namespace crmd {
 
 class JsonText {
  public:
+  // Room a record's text is given first: most fit, so the text is not
+  // copied as it grows.
+  static constexpr std::size_t kRecordBytes = 1024;
+
   JsonText() = default;
   explicit JsonText(std::size_t reserve) { text_.reserve(reserve); }
 
@@ -26,7 +30,7 @@ class JsonText {
   // beside its type.
   template <class T>
   static JsonText of(const T& record) {
-    JsonText out;
+    JsonText out(kRecordBytes);
     write_json(out, record);
     return out;
   }

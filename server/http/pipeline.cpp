@@ -6,6 +6,7 @@
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/url/parse.hpp>
+#include <charconv>
 
 #include "domain/common/storable_text.hpp"
 #include "domain/common/uuid.hpp"
@@ -255,7 +256,11 @@ void Pipeline::finish(Request& request, Response& response, std::string_view rou
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   response.set("X-Request-Id", request.request_id);
-  response.set("Server-Timing", "app;dur=" + std::to_string(seconds * 1000.0));
+  char timing[48] = "app;dur=";
+  const auto timing_end = std::to_chars(timing + 8, timing + sizeof timing, seconds * 1000.0,
+                                        std::chars_format::fixed, 3)
+                              .ptr;
+  response.set("Server-Timing", std::string_view(timing, timing_end));
   const unsigned status = response.result_int();
   metrics_.observe(route, request.message.method_string(), status, seconds);
   if (options_.access_log) {

@@ -60,8 +60,11 @@ void Router::add(beast_http::verb method, std::string path_template, Access acce
     if (is_param) segment = segment.substr(1, segment.size() - 2);
     route.segments.push_back({std::string(segment), is_param});
   }
-  for (const auto& existing : routes_) {
-    if (existing.method != method || existing.segments.size() != route.segments.size()) continue;
+  const auto length = route.segments.size();
+  if (by_length_.size() <= length) by_length_.resize(length + 1);
+  for (auto index : by_length_[length]) {
+    const auto& existing = routes_[index];
+    if (existing.method != method) continue;
     bool same = true;
     for (std::size_t i = 0; same && i < route.segments.size(); ++i) {
       const auto &a = existing.segments[i], &b = route.segments[i];
@@ -69,6 +72,7 @@ void Router::add(beast_http::verb method, std::string path_template, Access acce
     }
     if (same) throw std::invalid_argument("duplicate route " + path_template);
   }
+  by_length_[length].push_back(routes_.size());
   routes_.push_back(std::move(route));
 }
 
@@ -91,8 +95,9 @@ RouteMatch Router::match(beast_http::verb method, std::string_view path) const {
     return false;
   };
   const Route* best = nullptr;
-  for (const auto& route : routes_) {
-    if (route.segments.size() != decoded.size()) continue;
+  if (decoded.size() >= by_length_.size()) return result;
+  for (auto index : by_length_[decoded.size()]) {
+    const auto& route = routes_[index];
     bool matches = true;
     for (std::size_t i = 0; matches && i < decoded.size(); ++i)
       matches = route.segments[i].is_param || route.segments[i].text == decoded[i];

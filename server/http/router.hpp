@@ -105,6 +105,9 @@ class Router {
 
  private:
   std::vector<Route> routes_;
+  // Indices into routes_ by their number of segments: a path is only
+  // compared with the routes of its length.
+  std::vector<std::vector<std::size_t>> by_length_;
 };
 
 }  // namespace crmd::http

@@ -65,6 +65,18 @@ TEST(JsonText, WritesWhatBoostJsonSerializesForTheSameValues) {
   EXPECT_EQ(text.str(), boost::json::serialize(tree));
 }
 
+TEST(JsonText, EscapesACharacterAtAnyPlaceOfALongText) {
+  for (const char special : {'"', '\\', '\n', '\x01', '\x1f'})
+    for (std::size_t at = 0; at < 21; ++at) {
+      std::string text(21, 'a');
+      text[at] = special;
+      text[(at + 7) % 21] = '\xc3';  // a UTF-8 lead byte, not escaped
+      JsonText out;
+      out.value(text);
+      EXPECT_EQ(out.str(), boost::json::serialize(json_of(text))) << at;
+    }
+}
+
 TEST(JsonText, AContactsTextIsItsTreeSerialized) {
   contacts::Contact contact;
   contact.id = Uuid::random_v4();
