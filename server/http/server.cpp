@@ -172,11 +172,13 @@ struct Server::Session {
 };
 
 // What a connection keeps between its requests; the buffer is empty (no
-// memory) while the connection is idle.
+// memory) while the connection is idle, and the first bytes of the next
+// request are read into first_bytes.
 struct Server::Connection {
   Connection(asio::ip::tcp::socket& socket, std::string remote_address)
       : deadline(socket), remote(std::move(remote_address)) {}
   beast::flat_buffer buffer;
+  std::array<char, 512> first_bytes;  // most requests without a body fit; < kFirstRead
   Deadline deadline;
   std::string remote;  // the client's address
 };
@@ -282,17 +284,17 @@ asio::awaitable<void> Server::serve(Stream& stream, Session& session) {
       deadline.arm(limits_.idle_timeout);
       boost::system::error_code ec;
       if constexpr (std::is_same_v<Stream, Tcp::socket>) {
-        // Readable first, then a buffer to read into, read at once (the
-        // socket is non-blocking: a wake with nothing to read waits again).
-        do {
-          auto [wait_ec] = co_await socket.async_wait(Tcp::socket::wait_read, kTuple);
-          ec = wait_ec;
-          if (ec) break;
-          const auto n = socket.read_some(buffer.prepare(kFirstRead), ec);
-          buffer.commit(n);
-          if (n > 0) idle_reads_.fetch_add(1, std::memory_order_relaxed);
-          if (ec == asio::error::would_block) buffer.shrink_to_fit();
-        } while (ec == asio::error::would_block);
+        // A read into the connection's few bytes, not a wait for
+        // readability: Asio re-arms the socket in epoll (a system call) for
+        // every wait, but tries a read at once and else leaves it armed.
+        auto [read_ec, n] =
+            co_await socket.async_read_some(asio::buffer(connection.first_bytes), kTuple);
+        ec = read_ec;
+        if (n > 0) {
+          buffer.commit(asio::buffer_copy(buffer.prepare(kFirstRead),
+                                          asio::buffer(connection.first_bytes.data(), n)));
+          idle_reads_.fetch_add(1, std::memory_order_relaxed);
+        }
       } else {
         // TLS may hold decrypted bytes the socket no longer shows: it reads.
         auto [read_ec, n] = co_await stream.async_read_some(buffer.prepare(kFirstRead), kTuple);

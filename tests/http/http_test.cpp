@@ -50,9 +50,10 @@ TEST(Http, KeepAliveServesManyRequestsOnOneConnection) {
   EXPECT_TRUE(client.closed_by_server());
 }
 
-// An idle connection waits for readability before it takes a read buffer
-// (server.cpp): a request that comes in pieces after such a wait, or after
-// an answer whose buffer was given back, is still read whole.
+// An idle connection reads a request's first bytes into a few bytes of its
+// own before it takes a read buffer (server.cpp): a request that comes in
+// pieces after such a read, or after an answer whose buffer was given back,
+// is still read whole.
 TEST(Http, ARequestInPiecesAfterAnIdleWaitIsServed) {
   RunningServer server;
   RawClient client(server.port());
@@ -67,6 +68,25 @@ TEST(Http, ARequestInPiecesAfterAnIdleWaitIsServed) {
   client.send("\r\n");
   EXPECT_EQ(client.read().result_int(), 200);
   EXPECT_EQ(client.request("GET", "/ready").result_int(), 200);
+}
+
+// A request longer than the idle read's few bytes, sent at once or with a
+// first piece longer than them, is read whole: the rest follows what was
+// copied from them.
+TEST(Http, ARequestLongerThanTheIdleReadIsServed) {
+  RunningServer server;
+  RawClient client(server.port());
+  const std::string padding(3000, 'p');
+  const std::string request =
+      "GET /health HTTP/1.1\r\nHost: t\r\nX-Padding: " + padding + "\r\n\r\n";
+  client.send(request);
+  EXPECT_EQ(client.read().result_int(), 200);
+  const auto& http_server = server.app().http_server();
+  const auto reads = http_server.idle_reads();
+  client.send(request.substr(0, 1000));
+  ASSERT_TRUE(test::eventually([&] { return http_server.idle_reads() > reads; }));
+  client.send(request.substr(1000));
+  EXPECT_EQ(client.read().result_int(), 200);
 }
 
 TEST(Http, UnknownRouteIs404WithTheErrorShapeAndRequestId) {
