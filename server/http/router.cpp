@@ -1,6 +1,7 @@
 #include "server/http/router.hpp"
 
 #include <algorithm>
+#include <array>
 #include <boost/url/decode_view.hpp>
 #include <boost/url/pct_string_view.hpp>
 #include <stdexcept>
@@ -61,6 +62,7 @@ void Router::add(beast_http::verb method, std::string path_template, Access acce
     route.segments.push_back({std::string(segment), is_param});
   }
   const auto length = route.segments.size();
+  if (length >= kMaxSegments) throw std::invalid_argument("too many segments in " + path_template);
   if (by_length_.size() <= length) by_length_.resize(length + 1);
   for (auto index : by_length_[length]) {
     const auto& existing = routes_[index];
@@ -78,13 +80,28 @@ void Router::add(beast_http::verb method, std::string path_template, Access acce
 
 RouteMatch Router::match(beast_http::verb method, std::string_view path) const {
   RouteMatch result;
-  const auto encoded = split_path(path);
-  std::vector<std::string> decoded;
-  decoded.reserve(encoded.size());
-  for (auto segment : encoded) {
-    auto text = decode_segment(segment);
-    if (!text || text->empty()) return result;  // a malformed path matches nothing
-    decoded.push_back(std::move(*text));
+  // The path's segments, decoded where they hold a percent-escape (into
+  // `decoded`, which the views then point into). A path longer than every
+  // route matches none; nothing is allocated for one that holds no escape.
+  std::array<std::string_view, kMaxSegments> segments;
+  std::array<std::string, kMaxSegments> decoded;
+  std::size_t length = 0;
+  if (path.starts_with('/')) path.remove_prefix(1);
+  if (path.ends_with('/')) path.remove_suffix(1);
+  while (!path.empty()) {
+    if (length == by_length_.size() || length == kMaxSegments) return result;
+    const auto slash = path.find('/');
+    auto segment = path.substr(0, slash);
+    if (segment.find('%') != std::string_view::npos) {
+      auto text = decode_segment(segment);
+      if (!text) return result;  // a malformed path matches nothing
+      decoded[length] = std::move(*text);
+      segment = decoded[length];
+    }
+    if (segment.empty()) return result;
+    segments[length++] = segment;
+    if (slash == std::string_view::npos) break;
+    path.remove_prefix(slash + 1);
   }
   // The most specific route wins: at the first segment where two matching
   // routes differ, a literal beats a parameter (/drive/folders/{id} over
@@ -95,12 +112,12 @@ RouteMatch Router::match(beast_http::verb method, std::string_view path) const {
     return false;
   };
   const Route* best = nullptr;
-  if (decoded.size() >= by_length_.size()) return result;
-  for (auto index : by_length_[decoded.size()]) {
+  if (length >= by_length_.size()) return result;
+  for (auto index : by_length_[length]) {
     const auto& route = routes_[index];
     bool matches = true;
-    for (std::size_t i = 0; matches && i < decoded.size(); ++i)
-      matches = route.segments[i].is_param || route.segments[i].text == decoded[i];
+    for (std::size_t i = 0; matches && i < length; ++i)
+      matches = route.segments[i].is_param || route.segments[i].text == segments[i];
     if (!matches) continue;
     if (route.method != method) {
       result.allowed.push_back(route.method);
@@ -113,9 +130,9 @@ RouteMatch Router::match(beast_http::verb method, std::string_view path) const {
   }
   if (!best) return result;
   result.route = best;
-  for (std::size_t i = 0; i < decoded.size(); ++i)
+  for (std::size_t i = 0; i < length; ++i)
     if (best->segments[i].is_param)
-      result.params.emplace_back(best->segments[i].text, std::move(decoded[i]));
+      result.params.emplace_back(best->segments[i].text, std::string(segments[i]));
   return result;
 }
 

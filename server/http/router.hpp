@@ -104,6 +104,8 @@ class Router {
   const std::vector<Route>& routes() const { return routes_; }
 
  private:
+  static constexpr std::size_t kMaxSegments = 16;  // of a route's template
+
   std::vector<Route> routes_;
   // Indices into routes_ by their number of segments: a path is only
   // compared with the routes of its length.

@@ -64,6 +64,18 @@ TEST_F(RouterTest, UnknownPathIsNotFound) {
   EXPECT_TRUE(m.allowed.empty());
   EXPECT_FALSE(router.match(verb::get, "/api/v2/contacts/1/2").route);
   EXPECT_FALSE(router.match(verb::get, "/api/v2//contacts").route);
+  EXPECT_FALSE(
+      router.match(verb::get, "/api/v2/contacts/1/methods/2/3/4/5/6/7/8/9/10/11/12/13/14/15/16/17")
+          .route);
+}
+
+TEST_F(RouterTest, AnEscapedSegmentIsComparedDecoded) {
+  auto m = router.match(verb::get, "/api/v2/con%74acts/%31");
+  ASSERT_TRUE(m.route);
+  EXPECT_EQ(m.route->path_template, "/api/v2/contacts/{id}");
+  EXPECT_EQ(m.params.at(0).second, "1");
+  EXPECT_TRUE(router.match(verb::get, "/api/v2/contacts/%2F").route);  // an id of "/"
+  EXPECT_FALSE(router.match(verb::get, "/api/v2/%2Fcontacts").route);
 }
 
 TEST_F(RouterTest, KnownPathWithOtherMethodListsAllowedMethods) {
