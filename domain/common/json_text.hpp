@@ -28,6 +28,13 @@ class JsonText {
 
   // The text of a record whose write_json(JsonText&, const T&) is found
   // beside its type.
+  // A tree's text, as boost::json::serialize writes it.
+  static JsonText of_tree(const boost::json::value& tree) {
+    JsonText out;
+    out.value(tree);
+    return out;
+  }
+
   template <class T>
   static JsonText of(const T& record) {
     JsonText out(kRecordBytes);

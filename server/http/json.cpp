@@ -30,19 +30,9 @@ void reject_unstorable(const boost::json::value& value, std::string_view root) {
                 {{bad->field, bad->message}});
 }
 
-namespace {
-
-JsonText text_of(const boost::json::value& body) {
-  JsonText text;
-  text.value(body);
-  return text;
-}
-
-}  // namespace
-
 Response json_response(const Request& request, beast_http::status status,
                        const boost::json::value& body) {
-  return json_response(request, status, text_of(body));
+  return json_response(request, status, JsonText::of_tree(body));
 }
 
 Response json_response(const Request& request, beast_http::status status, JsonText body) {
@@ -55,7 +45,7 @@ Response json_response(const Request& request, beast_http::status status, JsonTe
 
 Response record_response(const Request& request, beast_http::status status,
                          const boost::json::value& body, Timestamp updated_at) {
-  return record_response(request, status, text_of(body), updated_at);
+  return record_response(request, status, JsonText::of_tree(body), updated_at);
 }
 
 Response record_response(const Request& request, beast_http::status status, JsonText body,

@@ -105,11 +105,12 @@ class KeysetPage {
   template <class T>
   static JsonText results_of(const std::vector<Listed<T>>& rows, std::size_t first,
                              std::size_t last) {
-    JsonText out;
     if constexpr (requires(JsonText & text, const T& item) { write_json(text, item); }) {
+      JsonText out((last - first) * JsonText::kRecordBytes);
       out.begin_array();
       for (auto i = first; i < last; ++i) write_json(out, rows[i].item);
       out.end_array();
+      return out;
     } else {
       unsigned char first_block[kArenaFirstBlockBytes];
       boost::json::monotonic_resource arena(first_block, sizeof first_block);
@@ -117,9 +118,8 @@ class KeysetPage {
       boost::json::array results(sp);
       results.reserve(last - first);
       for (auto i = first; i < last; ++i) results.push_back(to_json(rows[i].item, sp));
-      out.value(boost::json::value(std::move(results)));
+      return JsonText::of_tree(boost::json::value(std::move(results)));
     }
-    return out;
   }
 
   // A row's place: its sort key and UUID, or its sort key alone where the
@@ -168,8 +168,7 @@ Response page_of_all(const Request& request, std::string fingerprint, const std:
   const auto [first, last] = page.shown(end - begin);
   boost::json::array rows;
   for (auto i = begin + first; i < begin + last; ++i) rows.push_back(json_of_row(all[i]));
-  JsonText results;
-  results.value(boost::json::value(std::move(rows)));
+  auto results = JsonText::of_tree(boost::json::value(std::move(rows)));
   const auto front_key = std::to_string(begin + first), back_key = std::to_string(begin + last - 1);
   KeysetPage::Edge front{}, back{};
   if (first < last) {

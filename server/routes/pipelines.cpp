@@ -51,9 +51,8 @@ Response lines_response(const Request& request, const http::KeysetPage& page,
   };
   boost::json::object more;
   more["today"] = format_date(lines.today);
-  JsonText text;
-  text.value(boost::json::value(std::move(results)));
-  return page.respond(request, std::move(text), last - first, lines.rows.size(),
+  return page.respond(request, JsonText::of_tree(boost::json::value(std::move(results))),
+                      last - first, lines.rows.size(),
                       first < last ? edge(first) : http::KeysetPage::Edge{},
                       first < last ? edge(last - 1) : http::KeysetPage::Edge{}, std::nullopt, more);
 }
