@@ -26,8 +26,6 @@ class JsonText {
   JsonText() = default;
   explicit JsonText(std::size_t reserve) { text_.reserve(reserve); }
 
-  // The text of a record whose write_json(JsonText&, const T&) is found
-  // beside its type.
   // A tree's text, as boost::json::serialize writes it.
   static JsonText of_tree(const boost::json::value& tree) {
     JsonText out;
@@ -35,6 +33,8 @@ class JsonText {
     return out;
   }
 
+  // The text of a record whose write_json(JsonText&, const T&) is found
+  // beside its type.
   template <class T>
   static JsonText of(const T& record) {
     JsonText out(kRecordBytes);
