@@ -58,13 +58,15 @@ void JsonText::value(std::nullptr_t) {
   literal("null");
 }
 
+JsonText JsonText::of_tree(const boost::json::value& tree) {
+  JsonText out;
+  out.text_ = boost::json::serialize(tree);  // a whole answer: not copied again
+  out.after_value_ = true;
+  return out;
+}
+
 void JsonText::value(const boost::json::value& tree) {
-  if (text_.empty()) {
-    text_ = boost::json::serialize(tree);  // a whole answer: no copy
-    after_value_ = true;
-  } else {
-    literal(boost::json::serialize(tree));
-  }
+  literal(boost::json::serialize(tree));
 }
 
 void JsonText::value(const boost::json::object& tree) {

@@ -27,11 +27,7 @@ class JsonText {
   explicit JsonText(std::size_t reserve) { text_.reserve(reserve); }
 
   // A tree's text, as boost::json::serialize writes it.
-  static JsonText of_tree(const boost::json::value& tree) {
-    JsonText out;
-    out.value(tree);
-    return out;
-  }
+  static JsonText of_tree(const boost::json::value& tree);
 
   // The text of a record whose write_json(JsonText&, const T&) is found
   // beside its type.
