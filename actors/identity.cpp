@@ -256,8 +256,7 @@ asio::awaitable<Principal> IdentityService::authenticate_bearer(std::string_view
   std::optional<Uuid> subject;
   {
     std::lock_guard lock(cache_mutex_);
-    if (auto it = verified_.find(std::string(token));
-        it != verified_.end() && it->second.expires_at > t)
+    if (auto it = verified_.find(token); it != verified_.end() && it->second.expires_at > t)
       subject = it->second.subject;
   }
   if (subject) {

@@ -10,6 +10,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
@@ -141,7 +142,15 @@ class IdentityService {
     Uuid subject;
     identity::Seconds expires_at = 0;
   };
-  std::unordered_map<std::string, VerifiedToken> verified_;  // under cache_mutex_
+  // Looked up by the request's view of the header, without a copy.
+  struct TokenHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view token) const {
+      return std::hash<std::string_view>{}(token);
+    }
+  };
+  std::unordered_map<std::string, VerifiedToken, TokenHash, std::equal_to<>>
+      verified_;  // under cache_mutex_
   // External subjects known to have their users row.
   std::unordered_set<Uuid, UuidHash> mirrored_;  // under cache_mutex_
 };

@@ -3,8 +3,11 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <pthread.h>
 #include <sodium.h>
 
+#include <array>
+#include <cstring>
 #include <stdexcept>
 
 namespace crmd {
@@ -64,10 +67,39 @@ std::string Sha256::hex_digest() const {
   return hex(std::string_view(reinterpret_cast<const char*>(digest), length));
 }
 
+namespace {
+// Small draws (a UUID's 16 bytes, one for every request's id) copy from
+// bytes the OS gave this thread ahead, instead of a getrandom() each. What
+// is handed out is wiped from the reserve, so it holds only bytes not yet
+// used; a forked child drops the reserve it inherited (only the forking
+// thread lives on there), so parent and child never draw the same bytes.
+constexpr std::size_t kMaxReserved = 64;
+struct RandomReserve {
+  std::array<unsigned char, 4096> bytes{};
+  std::size_t used = bytes.size();
+  void drop() {
+    sodium_memzero(bytes.data(), bytes.size());
+    used = bytes.size();
+  }
+};
+thread_local RandomReserve reserve;
+}  // namespace
+
 void fill_random(void* out, std::size_t n) {
-  static const bool ready = sodium_init() >= 0;
+  static const bool ready =
+      sodium_init() >= 0 && pthread_atfork(nullptr, nullptr, [] { reserve.drop(); }) == 0;
   if (!ready) throw std::runtime_error("libsodium could not be initialised");
-  randombytes_buf(out, n);
+  if (n > kMaxReserved) {
+    randombytes_buf(out, n);
+    return;
+  }
+  if (reserve.bytes.size() - reserve.used < n) {
+    randombytes_buf(reserve.bytes.data(), reserve.bytes.size());
+    reserve.used = 0;
+  }
+  std::memcpy(out, reserve.bytes.data() + reserve.used, n);
+  sodium_memzero(reserve.bytes.data() + reserve.used, n);
+  reserve.used += n;
 }
 
 std::string random_bytes(std::size_t n) {

@@ -28,8 +28,8 @@ class Sha256 {
 };
 // HMAC-SHA256 of data under key (32 raw bytes); nullopt if OpenSSL fails.
 std::optional<std::string> hmac_sha256(std::string_view key, std::string_view data);
-// n bytes from OpenSSL's CSPRNG; throws std::runtime_error if it fails.
-// n bytes from the OS CSPRNG (libsodium's randombytes_buf).
+// n bytes from the OS CSPRNG (libsodium's randombytes_buf); draws of up to
+// 64 bytes come from a per-thread reserve the OS filled ahead.
 void fill_random(void* out, std::size_t n);
 std::string random_bytes(std::size_t n);
 std::string hex(std::string_view bytes);

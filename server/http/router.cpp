@@ -115,8 +115,10 @@ RouteMatch Router::match(beast_http::verb method, std::string_view path) const {
   if (length >= by_length_.size()) return result;
   for (auto index : by_length_[length]) {
     const auto& route = routes_[index];
+    // From the last segment back: most routes share their first ones
+    // (/api/v2), so a route that does not match mostly fails at once.
     bool matches = true;
-    for (std::size_t i = 0; matches && i < length; ++i)
+    for (std::size_t i = length; matches && i-- > 0;)
       matches = route.segments[i].is_param || route.segments[i].text == segments[i];
     if (!matches) continue;
     if (route.method != method) {

@@ -1,10 +1,14 @@
 // Random identifiers come from the OS CSPRNG, not a per-thread engine whose
-// state a forked process (or anyone who saw a few outputs) would share.
+// state a forked process (or anyone who saw a few outputs) would share; the
+// per-thread reserve of the OS's bytes is dropped in a forked child.
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <array>
+#include <set>
+#include <thread>
+#include <vector>
 
 #include "domain/common/crypto.hpp"
 #include "domain/common/uuid.hpp"
@@ -31,6 +35,21 @@ TEST(RandomTest, AForkedProcessDrawsOtherUuidsThanItsParent) {
   close(pipe_ends[0]);
   close(pipe_ends[1]);
   EXPECT_NE(mine, theirs);
+}
+
+// Many times the per-thread reserve: its refills never hand out the same
+// bytes twice, on this thread or another.
+TEST(RandomTest, UuidsStayDistinctAcrossRefillsAndThreads) {
+  auto draw = [](std::vector<Uuid>& out) {
+    for (int i = 0; i < 2000; ++i) out.push_back(Uuid::random_v4());
+  };
+  std::vector<Uuid> here, there;
+  std::thread other(draw, std::ref(there));
+  draw(here);
+  other.join();
+  std::set<Uuid> seen(here.begin(), here.end());
+  seen.insert(there.begin(), there.end());
+  EXPECT_EQ(seen.size(), here.size() + there.size());
 }
 
 TEST(RandomTest, UuidsAreVersion4) {
