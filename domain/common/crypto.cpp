@@ -88,7 +88,7 @@ thread_local RandomReserve reserve;
 void fill_random(void* out, std::size_t n) {
   static const bool ready =
       sodium_init() >= 0 && pthread_atfork(nullptr, nullptr, [] { reserve.drop(); }) == 0;
-  if (!ready) throw std::runtime_error("libsodium could not be initialised");
+  if (!ready) throw std::runtime_error("the random source could not be initialised");
   if (n > kMaxReserved) {
     randombytes_buf(out, n);
     return;
