@@ -44,6 +44,7 @@ struct Config {
 
   // PostgreSQL pool.
   std::size_t db_pool_size = 8;
+  std::size_t db_read_connections = 0;  // 0 until load() resolves it
   std::chrono::milliseconds db_pool_wait{2000};
   std::chrono::milliseconds db_connect_timeout{5000};
   std::chrono::milliseconds db_statement_timeout{30000};
@@ -158,6 +159,12 @@ Config load(const Environment& env, const std::vector<std::string>& flags);
 // cores, a second I/O thread made the sales view's p99 three to ten times
 // higher: bench/README.md).
 unsigned default_threads(unsigned cores, bool private_database);
+
+// CRMD_DB_READ_CONNECTIONS when unset: with the private PostgreSQL, whose
+// backends share crmd's cores, one connection per core carries the reads
+// (more only take turns preempting each other: bench/README.md, issue 16);
+// with a database elsewhere, every connection of the pool.
+std::size_t default_read_connections(unsigned cores, bool private_database, std::size_t pool_size);
 
 // One line per setting: env var, flag, default, meaning.
 std::string help_text();

@@ -27,6 +27,7 @@ struct Pool::Waiter {
 Pool::Pool(asio::io_context& io, asio::thread_pool& blocking, PoolOptions options)
     : io_(io), blocking_(blocking), options_(std::move(options)) {
   options_.min_size = std::min(options_.min_size, options_.max_size);
+  options_.read_size = std::clamp<std::size_t>(options_.read_size, 1, options_.max_size);
 }
 
 Pool::~Pool() {
@@ -90,10 +91,17 @@ asio::awaitable<Transaction> Pool::begin(std::string begin_sql) {
 
 std::shared_ptr<Connection> Pool::pick_locked(Placement placement) {
   // Packed: the first connection below pack_threshold; otherwise, and for
-  // a page or a transaction, the least busy one (PoolOptions says why).
+  // a page or a transaction, the least busy one (PoolOptions says why). A
+  // read looks at the first read_size unleased connections only.
+  const bool reading = placement != Placement::lease;
   Slot* best = nullptr;
+  std::size_t readers = 0;
   for (auto& slot : slots_) {
     if (slot.leased || !slot.connection->alive()) continue;
+    if (reading) {
+      if (readers == options_.read_size) break;
+      ++readers;
+    }
     if (placement == Placement::pack && slot.connection->in_flight() < options_.pack_threshold) {
       best = &slot;
       break;
@@ -113,7 +121,8 @@ std::shared_ptr<Connection> Pool::pick_locked(Placement placement) {
   }
   const auto busy =
       placement == Placement::pack ? options_.pack_threshold : options_.busy_threshold;
-  if (best->connection->in_flight() >= busy && can_grow) {
+  if (best->connection->in_flight() >= busy && can_grow &&
+      readers + opening_ < options_.read_size) {
     ++opening_;
     asio::co_spawn(io_, grow(shared_from_this()), asio::detached);
   }

@@ -11,6 +11,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <chrono>
+#include <limits>
 #include <list>
 #include <memory>
 #include <mutex>
@@ -39,6 +40,13 @@ struct PoolOptions {
   // search's p99 packed: 59 ms, spread: 20 ms; bench/README.md, issue 16).
   std::size_t pack_threshold = 16;
   std::size_t busy_threshold = 4;
+  // The connections that carry reads (the first unleased ones); the rest,
+  // up to max_size, only serve transactions. Backends that share the
+  // machine's cores with crmd take turns on them, and a statement preempted
+  // in one waits through the turns of all the others: with the private
+  // database on two cores, two read connections against eight took the
+  // sales view's p99 from 32-41 ms to 30-31 ms (bench/README.md, issue 16).
+  std::size_t read_size = std::numeric_limits<std::size_t>::max();
   std::chrono::seconds health_check_interval{30};
   // Prepared statements kept per connection (least recently used out).
   std::size_t max_prepared = Connection::kDefaultMaxPrepared;

@@ -17,6 +17,7 @@
 #include <boost/json/serialize.hpp>
 #include <future>
 #include <map>
+#include <set>
 
 #include "server/http/errors.hpp"
 #include "storage/pg/listener.hpp"
@@ -186,7 +187,7 @@ class PgTest : public ::testing::Test {
   // they spread as the placement rules say instead of all reaching the
   // connection that looked idle when the turn began. Returns how many of the
   // reads ran on each backend.
-  std::map<std::string, int> backends_of_one_turn(bool pages) {
+  std::map<std::string, int> backends_of_one_turn(bool pages, std::size_t read_size = 4) {
     asio::io_context one;
     auto guard = asio::make_work_guard(one);
     std::thread thread([&] { one.run(); });
@@ -194,6 +195,7 @@ class PgTest : public ::testing::Test {
     options.min_size = 4;
     options.pack_threshold = 3;
     options.busy_threshold = 2;
+    options.read_size = read_size;
     auto pool = std::make_shared<Pool>(one, blocking, options);
     asio::co_spawn(one, pool->start(), asio::use_future).get();
     auto backend = [pool, pages]() -> asio::awaitable<std::string> {
@@ -356,6 +358,35 @@ TEST_F(PgTest, PageReadsOfOneTurnSpreadOverTheLeastBusyConnections) {
   const auto reads = backends_of_one_turn(true);
   EXPECT_EQ(reads.size(), 4u);
   for (const auto& [pid, count] : reads) EXPECT_EQ(count, 2) << pid;
+}
+
+TEST_F(PgTest, ReadsStayOnTheReadConnections) {
+  const auto pages = backends_of_one_turn(true, 2);
+  EXPECT_EQ(pages.size(), 2u);
+  for (const auto& [pid, count] : pages) EXPECT_EQ(count, 4) << pid;
+  EXPECT_EQ(backends_of_one_turn(false, 1).size(), 1u);
+}
+
+TEST_F(PgTest, TransactionsLeaseConnectionsBeyondTheReadConnections) {
+  auto options = pool_options(3);
+  options.read_size = 1;
+  auto pool = start_pool(options);
+  auto both = [pool]() -> asio::awaitable<std::set<std::string>> {
+    auto first = co_await pool->begin();
+    auto second = co_await pool->begin();
+    std::set<std::string> backends;
+    for (auto* tx : {&first, &second}) {
+      const auto result = co_await tx->query("SELECT pg_backend_pid()::text");
+      backends.insert(result.one().get<std::string>(0));
+    }
+    // A read meanwhile goes to the one connection that carries reads.
+    const auto read = co_await pool->read("SELECT pg_backend_pid()::text");
+    backends.insert(read.one().get<std::string>(0));
+    co_await first.commit();
+    co_await second.commit();
+    co_return backends;
+  };
+  EXPECT_EQ(io.run(both()).size(), 3u);
 }
 
 TEST_F(PgTest, AReadNeverSharesAWritesImplicitTransaction) {

@@ -50,6 +50,7 @@ const std::vector<std::string> kAllEnvVars = {
     "CRMD_LOGIN_WINDOW_S",
     "CRMD_CONTACTS_WRITE_KEY",
     "CRMD_DB_POOL_SIZE",
+    "CRMD_DB_READ_CONNECTIONS",
     "CRMD_DB_POOL_WAIT_MS",
     "CRMD_DB_CONNECT_TIMEOUT_MS",
     "CRMD_DB_STATEMENT_TIMEOUT_MS",
@@ -135,8 +136,8 @@ bool same_settings(const Config& a, const Config& b) {
   return a.database_url == b.database_url && a.listen_host == b.listen_host &&
          a.listen_port == b.listen_port && a.threads == b.threads && a.data_dir == b.data_dir &&
          a.jwt_secret == b.jwt_secret && a.contacts_write_key == b.contacts_write_key &&
-         a.db_pool_size == b.db_pool_size && a.db_pool_wait == b.db_pool_wait &&
-         a.db_connect_timeout == b.db_connect_timeout &&
+         a.db_pool_size == b.db_pool_size && a.db_read_connections == b.db_read_connections &&
+         a.db_pool_wait == b.db_pool_wait && a.db_connect_timeout == b.db_connect_timeout &&
          a.db_statement_timeout == b.db_statement_timeout &&
          a.db_prepared_max == b.db_prepared_max && a.listen_ping == b.listen_ping &&
          a.max_header_bytes == b.max_header_bytes && a.max_body_bytes == b.max_body_bytes &&
@@ -189,6 +190,21 @@ TEST(ConfigDefaults, ThreadsResolveToCoreCount) {
   const unsigned cores = std::thread::hardware_concurrency();
   EXPECT_EQ(load({}, {}).threads, default_threads(cores, true));
   EXPECT_EQ(load({{"DATABASE_URL", "host=db"}}, {}).threads, default_threads(cores, false));
+}
+
+TEST(ConfigDefaults, ReadConnectionsResolveToCoresWithThePrivateDatabase) {
+  const unsigned cores = std::thread::hardware_concurrency();
+  EXPECT_EQ(load({}, {}).db_read_connections, default_read_connections(cores, true, 8));
+  EXPECT_EQ(load({{"DATABASE_URL", "host=db"}}, {}).db_read_connections, 8u);
+  EXPECT_EQ(load({{"CRMD_DB_READ_CONNECTIONS", "3"}}, {}).db_read_connections, 3u);
+  // Never more than the pool holds.
+  EXPECT_EQ(load({{"CRMD_DB_READ_CONNECTIONS", "20"}, {"CRMD_DB_POOL_SIZE", "4"}}, {})
+                .db_read_connections,
+            4u);
+  EXPECT_EQ(default_read_connections(2, true, 8), 2u);
+  EXPECT_EQ(default_read_connections(16, true, 8), 8u);
+  EXPECT_EQ(default_read_connections(0, true, 8), 1u);  // hardware_concurrency() unknown
+  EXPECT_EQ(default_read_connections(2, false, 8), 8u);
 }
 
 TEST(ConfigDefaults, ThePrivateDatabaseKeepsOneCore) {
