@@ -45,7 +45,7 @@ struct PoolOptions {
   // machine's cores with crmd take turns on them, and a statement preempted
   // in one waits through the turns of all the others: with the private
   // database on two cores, two read connections against eight took the
-  // sales view's p99 from 32-41 ms to 30-31 ms (bench/README.md, issue 16).
+  // sales view's p99 from 32-35 ms to 28-29 ms (bench/README.md, issue 16).
   std::size_t read_size = std::numeric_limits<std::size_t>::max();
   std::chrono::seconds health_check_interval{30};
   // Prepared statements kept per connection (least recently used out).
