@@ -376,9 +376,8 @@ constexpr std::array kSettings = {
             [](Config& c, std::string_view v, const Source& s) {
               set_count(c.db_pool_size, v, s, 1, 1000);
             }},
-    Setting{"CRMD_DB_READ_CONNECTIONS", "(cores)",
-            "pool connections that carry reads, the rest serve transactions only; "
-            "unset: one per core with the private PostgreSQL, else the pool size",
+    Setting{"CRMD_DB_READ_CONNECTIONS", "(pool size)",
+            "pool connections that carry reads; the rest serve transactions only",
             [](Config& c, std::string_view v, const Source& s) {
               set_count(c.db_read_connections, v, s, 1, 1000);
             }},
@@ -765,9 +764,7 @@ Config load(const Environment& env, const std::vector<std::string>& flags) {
   if (config.threads == 0)
     config.threads =
         default_threads(std::thread::hardware_concurrency(), config.database_url.empty());
-  if (config.db_read_connections == 0)
-    config.db_read_connections = default_read_connections(
-        std::thread::hardware_concurrency(), config.database_url.empty(), config.db_pool_size);
+  if (config.db_read_connections == 0) config.db_read_connections = config.db_pool_size;
   config.db_read_connections = std::min(config.db_read_connections, config.db_pool_size);
   if (!config.blob_url.empty()) {
     std::string missing;
@@ -791,11 +788,6 @@ unsigned default_threads(unsigned cores, bool private_database) {
   if (private_database && cores > 1) --cores;
   // Clamped so the resolved count is one --threads would also accept.
   return std::clamp(cores, 1u, kMaxThreads);
-}
-
-std::size_t default_read_connections(unsigned cores, bool private_database, std::size_t pool_size) {
-  if (!private_database) return pool_size;
-  return std::clamp<std::size_t>(cores, 1, pool_size);
 }
 
 std::string help_text() {

@@ -160,12 +160,6 @@ Config load(const Environment& env, const std::vector<std::string>& flags);
 // higher: bench/README.md).
 unsigned default_threads(unsigned cores, bool private_database);
 
-// CRMD_DB_READ_CONNECTIONS when unset: with the private PostgreSQL, whose
-// backends share crmd's cores, one connection per core carries the reads
-// (more only take turns preempting each other: bench/README.md, issue 16);
-// with a database elsewhere, every connection of the pool.
-std::size_t default_read_connections(unsigned cores, bool private_database, std::size_t pool_size);
-
 // One line per setting: env var, flag, default, meaning.
 std::string help_text();
 

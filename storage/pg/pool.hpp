@@ -41,11 +41,10 @@ struct PoolOptions {
   std::size_t pack_threshold = 16;
   std::size_t busy_threshold = 4;
   // The connections that carry reads (the first unleased ones); the rest,
-  // up to max_size, only serve transactions. Backends that share the
-  // machine's cores with crmd take turns on them, and a statement preempted
-  // in one waits through the turns of all the others: with the private
-  // database on two cores, two read connections against eight took the
-  // sales view's p99 from 32-35 ms to 28-29 ms (bench/README.md, issue 16).
+  // up to max_size, only serve transactions. Fewer backends taking turns
+  // on a small machine's cores shorten the tails of reads, until one of
+  // them stalls and holds all the reads queued on it (bench/README.md,
+  // issue 16, seventh session).
   std::size_t read_size = std::numeric_limits<std::size_t>::max();
   std::chrono::seconds health_check_interval{30};
   // Prepared statements kept per connection (least recently used out).

@@ -192,19 +192,14 @@ TEST(ConfigDefaults, ThreadsResolveToCoreCount) {
   EXPECT_EQ(load({{"DATABASE_URL", "host=db"}}, {}).threads, default_threads(cores, false));
 }
 
-TEST(ConfigDefaults, ReadConnectionsResolveToCoresWithThePrivateDatabase) {
-  const unsigned cores = std::thread::hardware_concurrency();
-  EXPECT_EQ(load({}, {}).db_read_connections, default_read_connections(cores, true, 8));
-  EXPECT_EQ(load({{"DATABASE_URL", "host=db"}}, {}).db_read_connections, 8u);
-  EXPECT_EQ(load({{"CRMD_DB_READ_CONNECTIONS", "3"}}, {}).db_read_connections, 3u);
+TEST(ConfigDefaults, ReadConnectionsAreThePoolUnlessSet) {
+  EXPECT_EQ(load({}, {}).db_read_connections, 8u);
+  EXPECT_EQ(load({{"CRMD_DB_POOL_SIZE", "4"}}, {}).db_read_connections, 4u);
+  EXPECT_EQ(load({{"CRMD_DB_READ_CONNECTIONS", "2"}}, {}).db_read_connections, 2u);
   // Never more than the pool holds.
   EXPECT_EQ(load({{"CRMD_DB_READ_CONNECTIONS", "20"}, {"CRMD_DB_POOL_SIZE", "4"}}, {})
                 .db_read_connections,
             4u);
-  EXPECT_EQ(default_read_connections(2, true, 8), 2u);
-  EXPECT_EQ(default_read_connections(16, true, 8), 8u);
-  EXPECT_EQ(default_read_connections(0, true, 8), 1u);  // hardware_concurrency() unknown
-  EXPECT_EQ(default_read_connections(2, false, 8), 8u);
 }
 
 TEST(ConfigDefaults, ThePrivateDatabaseKeepsOneCore) {
