@@ -377,7 +377,8 @@ constexpr std::array kSettings = {
               set_count(c.db_pool_size, v, s, 1, 1000);
             }},
     Setting{"CRMD_DB_READ_CONNECTIONS", "(pool size)",
-            "pool connections that carry reads; the rest serve transactions only",
+            "pool connections that carry statements outside transactions (reads); the rest "
+            "serve transactions only",
             [](Config& c, std::string_view v, const Source& s) {
               set_count(c.db_read_connections, v, s, 1, 1000);
             }},

@@ -92,13 +92,14 @@ asio::awaitable<Transaction> Pool::begin(std::string begin_sql) {
 std::shared_ptr<Connection> Pool::pick_locked(Placement placement) {
   // Packed: the first connection below pack_threshold; otherwise, and for
   // a page or a transaction, the least busy one (PoolOptions says why). A
-  // read looks at the first read_size unleased connections only.
-  const bool reading = placement != Placement::lease;
+  // statement outside a transaction looks at the first read_size unleased
+  // connections only.
+  const bool shared = placement != Placement::lease;
   Slot* best = nullptr;
   std::size_t readers = 0;
   for (auto& slot : slots_) {
     if (slot.leased || !slot.connection->alive()) continue;
-    if (reading) {
+    if (shared) {
       if (readers == options_.read_size) break;
       ++readers;
     }

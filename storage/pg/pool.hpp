@@ -40,8 +40,9 @@ struct PoolOptions {
   // search's p99 packed: 59 ms, spread: 20 ms; bench/README.md, issue 16).
   std::size_t pack_threshold = 16;
   std::size_t busy_threshold = 4;
-  // The connections that carry reads (the first unleased ones); the rest,
-  // up to max_size, only serve transactions. Fewer backends taking turns
+  // The connections that carry reads and the other statements outside a
+  // transaction (the first unleased ones); the rest, up to max_size, only
+  // serve transactions. Fewer backends taking turns
   // on a small machine's cores shorten the tails of reads, until one of
   // them stalls and holds all the reads queued on it (bench/README.md,
   // issue 16, seventh session).
