@@ -382,6 +382,12 @@ constexpr std::array kSettings = {
             [](Config& c, std::string_view v, const Source& s) {
               set_count(c.db_read_connections, v, s, 1, 1000);
             }},
+    Setting{"CRMD_DB_READ_OVERFLOW_MS", "10",
+            "a connection whose oldest statement has waited this long is passed over by "
+            "statements outside transactions, which then may use more than the read connections",
+            [](Config& c, std::string_view v, const Source& s) {
+              set_ms(c.db_read_overflow, v, s, 0);
+            }},
     Setting{"CRMD_DB_POOL_WAIT_MS", "2000", "longest wait for a free pool connection",
             [](Config& c, std::string_view v, const Source& s) { set_ms(c.db_pool_wait, v, s); }},
     Setting{

@@ -45,6 +45,7 @@ struct Config {
   // PostgreSQL pool.
   std::size_t db_pool_size = 8;
   std::size_t db_read_connections = 0;  // 0 until load() resolves it
+  std::chrono::milliseconds db_read_overflow{10};
   std::chrono::milliseconds db_pool_wait{2000};
   std::chrono::milliseconds db_connect_timeout{5000};
   std::chrono::milliseconds db_statement_timeout{30000};

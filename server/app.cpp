@@ -39,6 +39,7 @@ pg::PoolOptions pool_options(const config::Config& c) {
   options.connect.statement_timeout = c.db_statement_timeout;
   options.max_size = c.db_pool_size;
   options.read_size = c.db_read_connections;
+  options.overflow_after = c.db_read_overflow;
   options.min_size = std::min<std::size_t>(2, c.db_pool_size);
   options.wait_limit = c.db_pool_wait;
   options.max_prepared = c.db_prepared_max;

@@ -117,8 +117,7 @@ void Connection::submit(std::string sql, Params params, QueryHandler handler, bo
     pending.grouped = true;
     pending.params = std::move(params);
   }
-  pending_.push_back(std::move(pending));
-  in_flight_.fetch_add(1, std::memory_order_relaxed);
+  enqueue(std::move(pending));
   if (!grouped) return schedule_flush();
   if (group_open_) return;
   // The sync goes after whatever else is queued on the strand now: the
@@ -142,11 +141,10 @@ void Connection::submit_copy(std::string sql, std::string data, QueryHandler han
     return fail(socket_.last_error());
   }
   statements_sent_.fetch_add(1, std::memory_order_relaxed);
-  pending_.push_back(Pending{.stage = Stage::copy_start,
-                             .copy_data = std::move(data),
-                             .handler = std::move(handler),
-                             .sent_at = std::chrono::steady_clock::now()});
-  in_flight_.fetch_add(1, std::memory_order_relaxed);
+  enqueue(Pending{.stage = Stage::copy_start,
+                  .copy_data = std::move(data),
+                  .handler = std::move(handler),
+                  .sent_at = std::chrono::steady_clock::now()});
   schedule_flush();
 }
 
@@ -206,8 +204,7 @@ void Connection::close_group() {
   if (!alive_) return;
   if (!PQpipelineSync(socket_.conn())) return fail(socket_.last_error());
   syncs_sent_.fetch_add(1, std::memory_order_relaxed);
-  pending_.push_back(Pending{.stage = Stage::sync, .sent_at = std::chrono::steady_clock::now()});
-  in_flight_.fetch_add(1, std::memory_order_relaxed);
+  enqueue(Pending{.stage = Stage::sync, .sent_at = std::chrono::steady_clock::now()});
   schedule_flush();
 }
 
@@ -258,8 +255,7 @@ bool Connection::send_deallocate(std::string name) {
   Pending pending{.stage = Stage::query_result,
                   .deallocated = std::move(name),
                   .sent_at = std::chrono::steady_clock::now()};
-  pending_.push_back(std::move(pending));
-  in_flight_.fetch_add(1, std::memory_order_relaxed);
+  enqueue(std::move(pending));
   return true;
 }
 
@@ -412,10 +408,31 @@ bool Connection::process_results() {
   return true;
 }
 
-void Connection::complete_front() {
+void Connection::enqueue(Pending pending) {
+  if (pending_.empty())
+    oldest_sent_.store(pending.sent_at.time_since_epoch().count(), std::memory_order_relaxed);
+  pending_.push_back(std::move(pending));
+  in_flight_.fetch_add(1, std::memory_order_relaxed);
+}
+
+Connection::Pending Connection::dequeue() {
   Pending front = std::move(pending_.front());
   pending_.pop_front();
   in_flight_.fetch_sub(1, std::memory_order_relaxed);
+  oldest_sent_.store(pending_.empty() ? 0 : pending_.front().sent_at.time_since_epoch().count(),
+                     std::memory_order_relaxed);
+  return front;
+}
+
+std::chrono::steady_clock::duration Connection::oldest_wait(
+    std::chrono::steady_clock::time_point now) const {
+  const auto sent = oldest_sent_.load(std::memory_order_relaxed);
+  if (sent == 0) return {};
+  return now.time_since_epoch() - std::chrono::steady_clock::duration(sent);
+}
+
+void Connection::complete_front() {
+  Pending front = dequeue();
   if (front.grouped && front.aborted) {
     // Skipped for a neighbour's failure: again, alone (its PREPARE too, if
     // that was skipped: the statement is then no longer cached).
@@ -457,9 +474,7 @@ void Connection::close() {
 void Connection::fail(const std::string& reason) {
   const bool was_alive = alive_.exchange(false);
   while (!pending_.empty()) {
-    Pending front = std::move(pending_.front());
-    pending_.pop_front();
-    in_flight_.fetch_sub(1, std::memory_order_relaxed);
+    Pending front = dequeue();
     release_statement(front);
     front.handler.complete(
         std::make_exception_ptr(

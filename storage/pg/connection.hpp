@@ -162,6 +162,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::size_t in_flight() const {
     return in_flight_.load(std::memory_order_relaxed) + handed_.load(std::memory_order_relaxed);
   }
+  // How long the oldest statement sent and not yet answered has waited
+  // (zero when none is): a backend that stalls shows here first.
+  std::chrono::steady_clock::duration oldest_wait(std::chrono::steady_clock::time_point now) const;
   std::uint64_t statements() const { return statements_sent_.load(std::memory_order_relaxed); }
   std::uint64_t syncs() const { return syncs_sent_.load(std::memory_order_relaxed); }
   // Set while a transaction holds the connection (DEALLOCATEs wait).
@@ -224,6 +227,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   boost::asio::awaitable<void> write_loop(std::shared_ptr<Connection> self);
   boost::asio::awaitable<void> watchdog(std::shared_ptr<Connection> self);
   bool process_results();  // false on a protocol failure
+  // Every statement enters and leaves pending_ through these two.
+  void enqueue(Pending pending);
+  Pending dequeue();
   void complete_front();
   void release_statement(Pending& pending);
   // Drops unused statements, least recently used first, until at most
@@ -256,6 +262,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // I/O loop would otherwise all see an idle connection and pile onto it,
   // one group of any size on one backend while the others wait.
   std::atomic<std::size_t> handed_{0};
+  // The front of pending_'s sent_at (0 when empty), for oldest_wait().
+  std::atomic<std::chrono::steady_clock::rep> oldest_sent_{0};
   std::atomic<std::uint64_t> statements_sent_{0}, syncs_sent_{0};
   std::function<void()> on_death_;
 };

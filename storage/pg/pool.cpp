@@ -93,13 +93,20 @@ std::shared_ptr<Connection> Pool::pick_locked(Placement placement) {
   // Packed: the first connection below pack_threshold; otherwise, and for
   // a page or a transaction, the least busy one (PoolOptions says why). A
   // statement outside a transaction looks at the first read_size unleased
-  // connections only.
+  // connections that are not stalled; a stalled one is its last resort.
   const bool shared = placement != Placement::lease;
+  const auto now = Clock::now();
   Slot* best = nullptr;
+  Slot* stalled = nullptr;
   std::size_t readers = 0;
   for (auto& slot : slots_) {
     if (slot.leased || !slot.connection->alive()) continue;
     if (shared) {
+      if (slot.connection->oldest_wait(now) > options_.overflow_after) {
+        if (!stalled || slot.connection->in_flight() < stalled->connection->in_flight())
+          stalled = &slot;
+        continue;
+      }
       if (readers == options_.read_size) break;
       ++readers;
     }
@@ -109,8 +116,13 @@ std::shared_ptr<Connection> Pool::pick_locked(Placement placement) {
     }
     if (!best || slot.connection->in_flight() < best->connection->in_flight()) best = &slot;
   }
-  if (!best) return nullptr;
   const bool can_grow = slots_.size() + opening_ < options_.max_size;
+  if (!best) {
+    // With room, the caller opens a connection rather than queue behind a
+    // stall of unknown length.
+    if (stalled && !(can_grow && now >= next_attempt_)) return stalled->connection;
+    return nullptr;
+  }
   if (placement == Placement::lease) {
     // A busy connection would make the transaction queue behind its
     // neighbours; take it only when the pool cannot grow.

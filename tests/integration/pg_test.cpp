@@ -17,6 +17,7 @@
 #include <boost/json/serialize.hpp>
 #include <future>
 #include <map>
+#include <optional>
 #include <set>
 
 #include "server/http/errors.hpp"
@@ -387,6 +388,37 @@ TEST_F(PgTest, TransactionsLeaseConnectionsBeyondTheReadConnections) {
     co_return backends;
   };
   EXPECT_EQ(io.run(both()).size(), 3u);
+}
+
+TEST_F(PgTest, AReadPassesOverAStalledReadConnection) {
+  auto options = pool_options(3);
+  options.read_size = 1;
+  options.overflow_after = std::chrono::milliseconds(0);
+  auto pool = start_pool(options);
+  const std::string lock = "SELECT pg_advisory_xact_lock(16016)";
+  auto begin = [pool]() -> asio::awaitable<std::optional<Transaction>> {
+    auto transaction = co_await pool->begin();
+    std::optional<Transaction> held;
+    held.emplace(std::move(transaction));
+    co_return held;
+  };
+  auto holder = std::move(*io.run(begin()));
+  io.run(holder.query(lock));
+  // The one read connection waits for the lock the transaction holds.
+  auto blocked = asio::co_spawn(io.io(), pool->query(lock), asio::use_future);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  for (;;) {
+    const auto waiting = io.run(holder.query(
+        "SELECT count(*)::int FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"));
+    if (waiting.one().get<int>(0) == 1) break;
+    ASSERT_LT(std::chrono::steady_clock::now(), deadline);
+  }
+  auto read = asio::co_spawn(io.io(), pool->read("SELECT 1"), asio::use_future);
+  const bool answered = read.wait_for(std::chrono::seconds(10)) == std::future_status::ready;
+  io.run(holder.commit());
+  EXPECT_TRUE(answered) << "the read queued behind the stalled connection";
+  read.get();
+  blocked.get();
 }
 
 TEST_F(PgTest, AReadNeverSharesAWritesImplicitTransaction) {

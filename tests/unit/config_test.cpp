@@ -137,6 +137,7 @@ bool same_settings(const Config& a, const Config& b) {
          a.listen_port == b.listen_port && a.threads == b.threads && a.data_dir == b.data_dir &&
          a.jwt_secret == b.jwt_secret && a.contacts_write_key == b.contacts_write_key &&
          a.db_pool_size == b.db_pool_size && a.db_read_connections == b.db_read_connections &&
+         a.db_read_overflow == b.db_read_overflow &&
          a.db_pool_wait == b.db_pool_wait && a.db_connect_timeout == b.db_connect_timeout &&
          a.db_statement_timeout == b.db_statement_timeout &&
          a.db_prepared_max == b.db_prepared_max && a.listen_ping == b.listen_ping &&
