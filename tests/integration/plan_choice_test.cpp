@@ -209,5 +209,34 @@ TEST_F(PlanChoiceTest, TheSalesViewKeepsItsPreparedStatement) {
   EXPECT_GE(runs, 8);
 }
 
+// The joins of the sales view run on the page's leads: joined below the
+// LIMIT, they were planned for every live lead (a Memoize cache sized for
+// them, and cleared, at each execution).
+TEST_F(PlanChoiceTest, TheSalesViewJoinsOnlyThePagesLeads) {
+  LeadRepository leads(*pool);
+  io.run(leads.sales_view(std::nullopt, 25, std::nullopt));
+  const auto name = io.run(pool->read(
+      "SELECT name FROM pg_prepared_statements WHERE statement LIKE '%JOIN lead_activity_stats%'"
+      " AND statement NOT LIKE '%pg_prepared_statements%'"));
+  ASSERT_EQ(name.rows(), 1);
+  const GenericPlans generic(*this);
+  const auto plan =
+      io.run(pool->read_page("EXPLAIN (FORMAT JSON) EXECUTE " + name[0].get<std::string>(0),
+                             pg::Params{}, pg::Planning::per_call));
+  std::vector<std::string> joins_under_the_limit;
+  const std::function<void(const boost::json::object&, bool)> visit =
+      [&](const boost::json::object& node, bool under_limit) {
+        const auto type = std::string(node.at("Node Type").as_string());
+        if (under_limit && (type == "Nested Loop" || type.ends_with(" Join")))
+          joins_under_the_limit.push_back(type);
+        if (node.contains("Plans"))
+          for (const auto& child : node.at("Plans").as_array())
+            visit(child.as_object(), under_limit || type == "Limit");
+      };
+  visit(boost::json::parse(plan[0].get<std::string>(0)).as_array()[0].at("Plan").as_object(),
+        false);
+  EXPECT_TRUE(joins_under_the_limit.empty()) << joins_under_the_limit.size() << " joins";
+}
+
 }  // namespace
 }  // namespace crmd::storage
