@@ -65,16 +65,25 @@ TEST(JsonText, WritesWhatBoostJsonSerializesForTheSameValues) {
   EXPECT_EQ(text.str(), boost::json::serialize(tree));
 }
 
-TEST(JsonText, EscapesACharacterAtAnyPlaceOfALongText) {
+// Every length up to three words and a bit, with the escape at every place:
+// in a whole word, or in the few bytes after the last one.
+TEST(JsonText, EscapesACharacterAtAnyPlaceOfATextOfAnyLength) {
   for (const char special : {'"', '\\', '\n', '\x01', '\x1f'})
-    for (std::size_t at = 0; at < 21; ++at) {
-      std::string text(21, 'a');
-      text[at] = special;
-      text[(at + 7) % 21] = '\xc3';  // a UTF-8 lead byte, not escaped
-      JsonText out;
-      out.value(text);
-      EXPECT_EQ(out.str(), boost::json::serialize(json_of(text))) << at;
-    }
+    for (std::size_t length = 1; length <= 27; ++length)
+      for (std::size_t at = 0; at < length; ++at) {
+        std::string text(length, 'a');
+        text[(at + 7) % length] = '\xc3';  // a UTF-8 lead byte, not escaped
+        text[at] = special;
+        JsonText out;
+        out.value(text);
+        EXPECT_EQ(out.str(), boost::json::serialize(json_of(text))) << length << " " << at;
+      }
+  for (std::size_t length = 0; length <= 27; ++length) {
+    const std::string text(length, '\xc3');
+    JsonText out;
+    out.value(text);
+    EXPECT_EQ(out.str(), '"' + text + '"') << length;
+  }
 }
 
 TEST(JsonText, AContactsTextIsItsTreeSerialized) {
