@@ -51,6 +51,7 @@ const std::vector<std::string> kAllEnvVars = {
     "CRMD_CONTACTS_WRITE_KEY",
     "CRMD_DB_POOL_SIZE",
     "CRMD_DB_READ_CONNECTIONS",
+    "CRMD_DB_READ_OVERFLOW_MS",
     "CRMD_DB_POOL_WAIT_MS",
     "CRMD_DB_CONNECT_TIMEOUT_MS",
     "CRMD_DB_STATEMENT_TIMEOUT_MS",
@@ -172,6 +173,7 @@ TEST(ConfigDefaults, MatchDocumentedValues) {
   EXPECT_EQ(c.db_pool_wait, milliseconds(2000));
   EXPECT_EQ(c.db_connect_timeout, milliseconds(5000));
   EXPECT_EQ(c.db_statement_timeout, milliseconds(30000));
+  EXPECT_EQ(c.db_read_overflow, milliseconds(10));
   EXPECT_EQ(c.max_header_bytes, 16u * 1024);
   EXPECT_EQ(c.max_body_bytes, 1024u * 1024);
   EXPECT_EQ(c.max_connections, 10000u);
@@ -297,6 +299,7 @@ TEST(ConfigDurations, ParseMillisecondsWithinBounds) {
   EXPECT_EQ(load_env("CRMD_DB_POOL_WAIT_MS", "1").db_pool_wait, milliseconds(1));
   EXPECT_EQ(load_env("CRMD_IDLE_TIMEOUT_MS", "3600000").idle_timeout, milliseconds(3600000));
   EXPECT_EQ(load_env("CRMD_DB_STATEMENT_TIMEOUT_MS", "0").db_statement_timeout, milliseconds(0));
+  EXPECT_EQ(load_env("CRMD_DB_READ_OVERFLOW_MS", "0").db_read_overflow, milliseconds(0));
   EXPECT_EQ(load_env("CRMD_SHUTDOWN_GRACE_MS", "2500").shutdown_grace, milliseconds(2500));
   EXPECT_EQ(error_of({{"CRMD_DB_POOL_WAIT_MS", "0"}}),
             "CRMD_DB_POOL_WAIT_MS: expected a duration in milliseconds from 1 to 3600000, got "
