@@ -409,7 +409,8 @@ TEST_F(PgTest, AReadPassesOverAStalledReadConnection) {
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
   for (;;) {
     const auto waiting = io.run(holder.query(
-        "SELECT count(*)::int FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"));
+        "SELECT count(*)::int FROM pg_locks WHERE locktype = 'advisory' AND objid = 16016"
+        " AND NOT granted"));
     if (waiting.one().get<int>(0) == 1) break;
     ASSERT_LT(std::chrono::steady_clock::now(), deadline);
   }
