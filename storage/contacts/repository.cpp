@@ -196,7 +196,8 @@ constexpr std::size_t kWalkedRows = 2000;
 asio::awaitable<pg::Result> ContactRepository::run_list(std::string sql, pg::Params params,
                                                         bool per_call) {
   co_return co_await pool_.read_page(std::move(sql), std::move(params),
-                                     per_call ? pg::Planning::per_call : pg::Planning::cached);
+                                     per_call ? pg::Planning::per_call : pg::Planning::cached,
+                                     pg::Format::binary);
 }
 
 asio::awaitable<std::vector<Listed<Contact>>> ContactRepository::list(
@@ -246,7 +247,7 @@ asio::awaitable<std::optional<Contact>> ContactRepository::find(const Uuid& id,
   const auto result =
       co_await pool_.read(std::string("SELECT ") + kColumns +
                               " FROM contacts WHERE id = $1 AND ($2 OR deleted_at IS NULL)",
-                          id, include_deleted);
+                          pg::Params(id, include_deleted), pg::Format::binary);
   if (result.empty()) co_return std::nullopt;
   co_return contact_from(result[0]);
 }

@@ -73,9 +73,11 @@ asio::awaitable<pg::Result> LeadRepository::run(std::string sql, pg::Params para
   co_return co_await pool_.read(std::move(sql), std::move(params));
 }
 
-asio::awaitable<pg::Result> LeadRepository::run_page(std::string sql, pg::Params params) {
+asio::awaitable<pg::Result> LeadRepository::run_page(std::string sql, pg::Params params,
+                                                     pg::Format format) {
   statements_.fetch_add(1);
-  co_return co_await pool_.read_page(std::move(sql), std::move(params));
+  co_return co_await pool_.read_page(std::move(sql), std::move(params), pg::Planning::cached,
+                                     format);
 }
 
 asio::awaitable<pg::Result> LeadRepository::run(pg::Transaction& tx, std::string sql,

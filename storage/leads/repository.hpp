@@ -157,7 +157,8 @@ class LeadRepository {
  private:
   boost::asio::awaitable<pg::Result> run(std::string sql, pg::Params params);
   // A page's read (pg::Pool::read_page).
-  boost::asio::awaitable<pg::Result> run_page(std::string sql, pg::Params params);
+  boost::asio::awaitable<pg::Result> run_page(std::string sql, pg::Params params,
+                                              pg::Format format = pg::Format::text);
   boost::asio::awaitable<pg::Result> run(pg::Transaction& tx, std::string sql, pg::Params params);
   boost::asio::awaitable<pg::Result> run(pg::Transaction& tx, std::string sql, pg::Params params,
                                          ErrorMapper map_error);

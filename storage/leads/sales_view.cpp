@@ -58,7 +58,7 @@ asio::awaitable<std::vector<Listed<leads::SalesViewRow>>> LeadRepository::sales_
       " LEFT JOIN lead_activity_stats st ON st.lead_id = l.id"
       " LEFT JOIN contacts pc ON pc.id = l.primary_contact_id" +
       order;
-  const auto result = co_await run_page(sql, params);
+  const auto result = co_await run_page(sql, params, pg::Format::binary);
   std::vector<Listed<leads::SalesViewRow>> rows;
   constexpr int at = kColumnCount;
   for (auto row : result) {

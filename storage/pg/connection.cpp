@@ -49,7 +49,7 @@ asio::awaitable<void> Connection::open_on_strand(std::shared_ptr<Connection> sel
 }
 
 void Connection::submit(std::string sql, Params params, QueryHandler handler, bool grouped,
-                        bool replanned) {
+                        bool replanned, Format format) {
   // A write never shares a read's sync: its own implicit transaction.
   if (!grouped) close_group();
   if (!alive_) {
@@ -59,6 +59,7 @@ void Connection::submit(std::string sql, Params params, QueryHandler handler, bo
   }
   PGconn* conn = socket_.conn();
   Pending pending{.stage = Stage::query_result,
+                  .format = format,
                   .handler = std::move(handler),
                   .sent_at = std::chrono::steady_clock::now()};
   auto lost = [&] {
@@ -71,11 +72,12 @@ void Connection::submit(std::string sql, Params params, QueryHandler handler, bo
   values.reserve(params.size());
   for (const auto& v : params.values()) values.push_back(v ? v->c_str() : nullptr);
   const int count = static_cast<int>(params.size());
+  const int result_format = format == Format::binary ? 1 : 0;
   bool sent = false;
   if (replanned) {
     // The unnamed statement: parsed and planned with these values.
     sent = PQsendQueryParams(conn, sql.c_str(), count, params.types().data(), values.data(),
-                             nullptr, nullptr, 0) != 0;
+                             nullptr, nullptr, result_format) != 0;
     pending.replanned = true;
     if (grouped) pending.sql = std::move(sql);
   } else {
@@ -104,7 +106,7 @@ void Connection::submit(std::string sql, Params params, QueryHandler handler, bo
     pending.statement = statement;
     pending.executes = true;
     sent = PQsendQueryPrepared(conn, statement->name.c_str(), count, values.data(), nullptr,
-                               nullptr, 0) != 0;
+                               nullptr, result_format) != 0;
   }
   if (!sent || (!grouped && !PQpipelineSync(conn))) {
     release_statement(pending);
@@ -439,7 +441,7 @@ void Connection::complete_front() {
     std::string sql = front.replanned ? std::move(front.sql) : front.statement->sql;
     release_statement(front);
     return submit(std::move(sql), std::move(front.params), std::move(front.handler), false,
-                  front.replanned);
+                  front.replanned, front.format);
   }
   release_statement(front);
   front.handler.complete(front.error, std::move(front.result));

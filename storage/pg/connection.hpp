@@ -50,6 +50,13 @@ enum class Access { write, read };
 // on the values (a search's patterns and id lists).
 enum class Planning { cached, per_call };
 
+// How a statement's rows come back: as text, or in PostgreSQL's binary
+// forms, which spare both sides the text of timestamps, UUIDs and arrays
+// (bench/README.md, issue 16). Binary is for statements whose every column
+// is read through Row::get as one of the types decode_binary takes
+// (result.hpp); a text column's bytes are its text either way.
+enum class Format { text, binary };
+
 // A type-erased query completion that resumes its caller on the caller's
 // executor. (Boost 1.81's any_completion_handler cannot be posted.)
 class QueryHandler {
@@ -89,6 +96,7 @@ struct PendingQuery {
   Params params;
   Access access = Access::write;
   Planning planning = Planning::cached;
+  Format format = Format::text;
 };
 
 struct PendingCopy {
@@ -110,11 +118,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
   boost::asio::awaitable<void> open();
 
   template <class Token>
-  auto async_query(std::string sql, Params params, Access access, Planning planning,
+  auto async_query(std::string sql, Params params, Access access, Planning planning, Format format,
                    Token&& token) {
     // Only trivially destructible values cross async_initiate (see
     // storage/async.hpp): the query travels as a raw pointer it owns again.
-    auto* query = new PendingQuery{std::move(sql), std::move(params), access, planning};
+    auto* query = new PendingQuery{std::move(sql), std::move(params), access, planning, format};
     return boost::asio::async_initiate<Token, QuerySignature>(
         [this](auto handler, PendingQuery* raw) {
           std::unique_ptr<PendingQuery> owned(raw);
@@ -124,7 +132,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
                                           owned = std::move(owned)]() mutable {
             self->handed_.fetch_sub(1, std::memory_order_relaxed);
             self->submit(std::move(owned->sql), std::move(owned->params), std::move(handler),
-                         owned->access == Access::read, owned->planning == Planning::per_call);
+                         owned->access == Access::read, owned->planning == Planning::per_call,
+                         owned->format);
           });
         },
         token, query);
@@ -202,6 +211,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     bool grouped = false;
     bool aborted = false;
     bool replanned = false;  // an unnamed statement, its sql kept here
+    Format format = Format::text;
     std::string sql;
     Params params = Params{};
     std::string copy_data;  // a COPY's rows, until they are handed to libpq
@@ -215,7 +225,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // grouped: the query is a read that may share the sync of this turn;
   // replanned: it is planned for this call (Planning::per_call).
   void submit(std::string sql, Params params, QueryHandler handler, bool grouped,
-              bool replanned = false);
+              bool replanned = false, Format format = Format::text);
   // Sends the sync of the open group of reads, if any.
   void close_group();
   void submit_copy(std::string sql, std::string data, QueryHandler handler);

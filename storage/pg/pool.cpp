@@ -62,22 +62,25 @@ void Pool::close() {
 }
 
 asio::awaitable<Result> Pool::query(std::string sql, Params params) {
-  return run(std::move(sql), std::move(params), Access::write, Planning::cached, Placement::pack);
+  return run(std::move(sql), std::move(params), Access::write, Planning::cached, Format::text,
+             Placement::pack);
 }
 
-asio::awaitable<Result> Pool::read(std::string sql, Params params) {
-  return run(std::move(sql), std::move(params), Access::read, Planning::cached, Placement::pack);
+asio::awaitable<Result> Pool::read(std::string sql, Params params, Format format) {
+  return run(std::move(sql), std::move(params), Access::read, Planning::cached, format,
+             Placement::pack);
 }
 
-asio::awaitable<Result> Pool::read_page(std::string sql, Params params, Planning planning) {
-  return run(std::move(sql), std::move(params), Access::read, planning, Placement::spread);
+asio::awaitable<Result> Pool::read_page(std::string sql, Params params, Planning planning,
+                                        Format format) {
+  return run(std::move(sql), std::move(params), Access::read, planning, format, Placement::spread);
 }
 
 asio::awaitable<Result> Pool::run(std::string sql, Params params, Access access, Planning planning,
-                                  Placement placement) {
+                                  Format format, Placement placement) {
   auto connection = co_await acquire(placement);
   co_return co_await connection->async_query(std::move(sql), std::move(params), access, planning,
-                                             asio::use_awaitable);
+                                             format, asio::use_awaitable);
 }
 
 asio::awaitable<Transaction> Pool::begin(std::string begin_sql) {
@@ -262,7 +265,7 @@ asio::awaitable<void> Pool::health_loop(std::shared_ptr<Pool> self) {
     for (auto& connection : idle) {
       try {
         co_await connection->async_query("SELECT 1", Params{}, Access::read, Planning::cached,
-                                         asio::use_awaitable);
+                                         Format::text, asio::use_awaitable);
       } catch (const Error&) {
       }
     }
@@ -311,7 +314,7 @@ Transaction::~Transaction() {
 asio::awaitable<Result> Transaction::query(std::string sql, Params params) {
   if (!connection_) throw Error(ErrorKind::closed, "the transaction has ended");
   co_return co_await connection_->async_query(std::move(sql), std::move(params), Access::write,
-                                              Planning::cached, asio::use_awaitable);
+                                              Planning::cached, Format::text, asio::use_awaitable);
 }
 
 asio::awaitable<std::int64_t> Transaction::copy_in(std::string sql, std::string data) {

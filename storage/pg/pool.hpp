@@ -87,7 +87,9 @@ class Pool : public std::enable_shared_from_this<Pool> {
   }
   // A read (see Access in connection.hpp): it may share one sync, one
   // send() and one implicit transaction with the reads next to it.
-  boost::asio::awaitable<Result> read(std::string sql, Params params = Params{});
+  // Format: see connection.hpp.
+  boost::asio::awaitable<Result> read(std::string sql, Params params = Params{},
+                                      Format format = Format::text);
   template <class... Ts>
   boost::asio::awaitable<Result> read(std::string sql, const Ts&... values) {
     return read(std::move(sql), Params(values...));
@@ -97,7 +99,8 @@ class Pool : public std::enable_shared_from_this<Pool> {
   // connection.hpp (per_call for a search whose patterns and id lists
   // decide which index serves it best).
   boost::asio::awaitable<Result> read_page(std::string sql, Params params,
-                                           Planning planning = Planning::cached);
+                                           Planning planning = Planning::cached,
+                                           Format format = Format::text);
   template <class... Ts>
   boost::asio::awaitable<Result> read_page(std::string sql, const Ts&... values) {
     return read_page(std::move(sql), Params(values...));
@@ -120,7 +123,7 @@ class Pool : public std::enable_shared_from_this<Pool> {
   enum class Placement { pack, spread, lease };
 
   boost::asio::awaitable<Result> run(std::string sql, Params params, Access access,
-                                     Planning planning, Placement placement);
+                                     Planning planning, Format format, Placement placement);
   boost::asio::awaitable<std::shared_ptr<Connection>> acquire(Placement placement);
   std::shared_ptr<Connection> pick_locked(Placement placement);
   boost::asio::awaitable<std::shared_ptr<Connection>> open_connection();

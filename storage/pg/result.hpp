@@ -1,4 +1,6 @@
-// Query results with typed row decoding from PostgreSQL's text format.
+// Query results with typed row decoding from PostgreSQL's text format, or
+// from its binary format for the statements that ask for it (Format in
+// connection.hpp).
 #pragma once
 
 #include <boost/json/value.hpp>
@@ -24,6 +26,15 @@ namespace crmd::pg {
 template <class T>
 T decode_field(std::string_view text, std::string_view column);
 
+// Decoding of one non-null field in PostgreSQL's binary format (its send
+// functions) into T: std::string and std::string_view (any text type),
+// bool, int32, int64, double (float8), Uuid, Timestamp (timestamptz),
+// boost::json::value (json or jsonb) and std::vector<std::string> (a
+// one-dimensional text[] without NULLs). Throws Error{decode} naming the
+// column when the bytes are not of that type's size or shape.
+template <class T>
+T decode_binary(std::string_view bytes, std::string_view column);
+
 class Result;
 
 class Row {
@@ -31,7 +42,9 @@ class Row {
   Row(const Result& result, int index) : result_(&result), index_(index) {}
 
   bool is_null(int column) const;
-  std::string_view text(int column) const;        // "" for NULL
+  // The field's text ("" for NULL); its bytes in a binary result, which
+  // are its text only for text types.
+  std::string_view text(int column) const;
   int column_index(std::string_view name) const;  // throws if absent
 
   // get<T>: NULL throws; get<std::optional<T>>: NULL is nullopt.
@@ -50,6 +63,8 @@ class Row {
     using type = T;
   };
   std::string_view column_name(int column) const;
+  template <class T>
+  T decode(int column) const;
 
   const Result* result_;
   int index_;
@@ -63,6 +78,8 @@ class Result {
   int rows() const;
   int columns() const;
   bool empty() const { return rows() == 0; }
+  // Whether the rows came in PostgreSQL's binary format.
+  bool binary() const { return binary_; }
   // Rows changed by INSERT/UPDATE/DELETE.
   std::int64_t affected() const;
   Row operator[](int row) const { return Row(*this, row); }
@@ -89,18 +106,25 @@ class Result {
 
  private:
   std::shared_ptr<pg_result> raw_;
+  bool binary_ = false;
 };
 
 template <class T>
 T Row::get(int column) const {
   if constexpr (Optional<T>::value) {
     if (is_null(column)) return std::nullopt;
-    return decode_field<typename Optional<T>::type>(text(column), column_name(column));
+    return decode<typename Optional<T>::type>(column);
   } else {
     if (is_null(column))
       throw Error(ErrorKind::decode, "column " + std::string(column_name(column)) + " is NULL");
-    return decode_field<T>(text(column), column_name(column));
+    return decode<T>(column);
   }
+}
+
+template <class T>
+T Row::decode(int column) const {
+  if (result_->binary()) return decode_binary<T>(text(column), column_name(column));
+  return decode_field<T>(text(column), column_name(column));
 }
 
 }  // namespace crmd::pg

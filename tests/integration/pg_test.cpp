@@ -267,6 +267,55 @@ TEST_F(PgTest, TypedParametersAndRowsRoundTrip) {
   EXPECT_EQ(row.get<std::int32_t>("small"), -7);
 }
 
+// The binary form of every type decode_binary takes, read back from the
+// server as the same values its text form gives.
+TEST_F(PgTest, BinaryRowsDecodeAsTheirTextDoes) {
+  auto pool = make_pool();
+  const std::string sql =
+      "SELECT $1::int8, $2::bool, $3::text, $4::uuid, $5::timestamptz,"
+      " '1999-12-31 23:59:59.999999+00'::timestamptz, $6::jsonb, '{\"j\": 1}'::json,"
+      " $7::int4, 2.5::float8, '{}'::text[], ARRAY['a', 'b, c', 'd\"e', 'é', '']::text[],"
+      " 0::numeric, -1234.50::numeric, 0.0001::numeric, 123456789.000123::numeric,"
+      " 10000::numeric, 'NaN'::numeric, 12345678901234567890::numeric, 'x'::citext, NULL::uuid";
+  const Params params(std::int64_t{-(std::int64_t{1} << 40)}, false, std::string("O'Brien"),
+                      Uuid::random_v4(), *parse_timestamp("2026-11-21T10:20:30.123456Z"),
+                      boost::json::value(boost::json::parse(R"({"k":[1,"two"]})")),
+                      std::int32_t{-7});
+  io.run(pool->query("CREATE EXTENSION IF NOT EXISTS citext"));
+  const auto text = io.run(pool->read(sql, params));
+  const auto binary = io.run(pool->read(sql, params, Format::binary));
+  EXPECT_FALSE(text.binary());
+  ASSERT_TRUE(binary.binary());
+  const auto t = text.one();
+  const auto b = binary.one();
+  EXPECT_EQ(b.get<std::int64_t>(0), t.get<std::int64_t>(0));
+  EXPECT_EQ(b.get<bool>(1), t.get<bool>(1));
+  EXPECT_EQ(b.get<std::string>(2), t.get<std::string>(2));
+  EXPECT_EQ(b.get<Uuid>(3), t.get<Uuid>(3));
+  for (int column : {4, 5}) EXPECT_EQ(b.get<Timestamp>(column), t.get<Timestamp>(column));
+  for (int column : {6, 7})
+    EXPECT_EQ(b.get<boost::json::value>(column), t.get<boost::json::value>(column));
+  EXPECT_EQ(b.get<std::int32_t>(8), t.get<std::int32_t>(8));
+  EXPECT_EQ(b.get<double>(9), t.get<double>(9));
+  for (int column : {10, 11})
+    EXPECT_EQ(b.get<std::vector<std::string>>(column), t.get<std::vector<std::string>>(column));
+  for (int column = 12; column <= 18; ++column)
+    EXPECT_EQ(b.get<Numeric>(column).text, t.get<Numeric>(column).text) << "column " << column;
+  EXPECT_EQ(b.get<std::string>(19), "x");
+  EXPECT_FALSE(b.get<std::optional<Uuid>>(20));
+}
+
+TEST_F(PgTest, BinaryRowsRefuseWhatTheirTextRefuses) {
+  auto pool = make_pool();
+  const auto result =
+      io.run(pool->read("SELECT 'infinity'::timestamptz, ARRAY['a', NULL]::text[], 1::int8",
+                        Params{}, Format::binary));
+  const auto row = result.one();
+  EXPECT_THROW(row.get<Timestamp>(0), Error);
+  EXPECT_THROW(row.get<std::vector<std::string>>(1), Error);
+  EXPECT_THROW(row.get<std::int32_t>(2), Error);  // eight bytes, not four
+}
+
 TEST_F(PgTest, PipelinedQueriesGetTheirOwnResultsInOrder) {
   auto pool = make_pool(1);  // every query shares one connection
   std::vector<std::future<std::int64_t>> results;

@@ -32,6 +32,23 @@ TEST(RowDecoding, TextArrays) {
   EXPECT_THROW(decode_field<std::vector<std::string>>("a,b", "c"), Error);
 }
 
+TEST(RowDecoding, BinaryFieldsOfTheWrongShapeAreErrors) {
+  using namespace std::string_view_literals;
+  EXPECT_EQ(decode_binary<std::int32_t>("\xff\xff\xff\xfe"sv, "c"), -2);
+  EXPECT_EQ(decode_binary<std::int64_t>("\0\0\0\0\0\0\1\0"sv, "c"), 256);
+  EXPECT_THROW(decode_binary<std::int32_t>("\0\0\0"sv, "c"), Error);
+  EXPECT_THROW(decode_binary<Uuid>("0123456789abcde"sv, "c"), Error);
+  EXPECT_THROW(decode_binary<Timestamp>("\0\0\0\0"sv, "c"), Error);
+  // A text[] of one element claiming 5 bytes, with 2 there.
+  EXPECT_THROW(decode_binary<std::vector<std::string>>(
+                   "\0\0\0\1\0\0\0\0\0\0\0\x19\0\0\0\1\0\0\0\1\0\0\0\5ab"sv, "c"),
+               Error);
+  // Two dimensions.
+  EXPECT_THROW(decode_binary<std::vector<std::string>>("\0\0\0\2\0\0\0\0\0\0\0\x19"sv, "c"), Error);
+  // A numeric whose digit count says more than its bytes hold.
+  EXPECT_THROW(decode_binary<Numeric>("\0\2\0\0\0\0\0\0\0\1"sv, "c"), Error);
+}
+
 TEST(RowDecoding, MalformedTextNamesTheColumn) {
   try {
     decode_field<std::int32_t>("12x", "age");
