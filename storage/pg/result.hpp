@@ -29,8 +29,8 @@ T decode_field(std::string_view text, std::string_view column);
 // Decoding of one non-null field in PostgreSQL's binary format (its send
 // functions) into T: std::string and std::string_view (any text type),
 // bool, int32, int64, double (float8), Uuid, Timestamp (timestamptz),
-// boost::json::value (json or jsonb) and std::vector<std::string> (a
-// one-dimensional text[] without NULLs). Throws Error{decode} naming the
+// Numeric, boost::json::value (json or jsonb) and std::vector<std::string>
+// (a one-dimensional text[] without NULLs). Throws Error{decode} naming the
 // column when the bytes are not of that type's size or shape.
 template <class T>
 T decode_binary(std::string_view bytes, std::string_view column);
