@@ -178,8 +178,9 @@ Uuid decode_binary<Uuid>(std::string_view bytes, std::string_view column) {
 template <>
 Timestamp decode_binary<Timestamp>(std::string_view bytes, std::string_view column) {
   const auto micros = binary_integer<std::int64_t>(bytes, column, "a timestamptz");
-  // ±infinity, which the text form does not take either.
-  if (micros == std::numeric_limits<std::int64_t>::max() ||
+  // ±infinity, which the text form does not take either; nor does it take
+  // a year past 9999, far below where moving the epoch would overflow.
+  if (micros > std::numeric_limits<std::int64_t>::max() - kPostgresEpochMicros ||
       micros == std::numeric_limits<std::int64_t>::min())
     bad(column, "a finite timestamptz", "infinity");
   return Timestamp(std::chrono::microseconds(micros + kPostgresEpochMicros));
